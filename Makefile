@@ -1,0 +1,146 @@
+# verity build.
+#
+# Every directory under src/ becomes one static archive (src/core is split in three:
+# core, core/bls, core/lightclient, which together form libverity-core.a, the
+# sans-I/O verification library). The daemon is src/cli/main.c linked against all
+# archives. Each tests/unit/test_*.c is one cmocka binary; each tests/fuzz/fuzz_*.c
+# is one libFuzzer harness. Variants live side by side: build/release (-O2) and
+# build/asan (ASan+UBSan). Nothing here downloads anything: scripts/deps.sh does.
+#
+#   make run      install what is missing, build, start verity on its default
+#   make check    every test: unit (release + ASan/UBSan), short fuzz, end-to-end
+#   make demo     offline outage demo on three local anvil nodes
+#   make fuzz     long fuzzing runs;  make bench  benchmarks;  make soak  long e2e
+
+SHELL      := /bin/bash
+V          ?= release
+CC         ?= cc
+BUILD      := build/$(V)
+FIXTURES   ?= $(abspath ../shared/fixtures)
+FUZZ_SECS  ?= 20
+PKGS       := libuv libcurl jansson nettle libsecp256k1 lmdb hiredis yaml-0.1
+
+WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+              -Wvla -Wformat=2 -Wno-format-nonliteral -Wimplicit-fallthrough
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -g -fno-strict-aliasing -Isrc $(WARN) \
+              $(shell pkg-config --cflags $(PKGS) cmocka 2>/dev/null)
+LIBS        = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser -lm -lpthread
+
+ifeq ($(V),asan)
+  OPT      := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+  LDSAN    := -fsanitize=address,undefined
+else ifeq ($(V),fuzz)
+  CC       := clang
+  OPT      := -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -DVERITY_FUZZING
+  LDSAN    := -fsanitize=address,undefined
+else
+  OPT      := -O2
+  LDSAN    :=
+endif
+CFLAGS_ALL  = $(BASE_CFLAGS) $(OPT) $(CFLAGS)
+
+# --- archives: one per source directory (order = link order, users first) ---
+DIRS       := cli gateway store obs rpc net core/lightclient core/bls core
+libname     = $(BUILD)/lib$(subst /,-,$(1)).a
+srcs_of     = $(filter-out src/cli/main.c,$(wildcard src/$(1)/*.c))
+ARCHIVES   := $(foreach d,$(DIRS),$(call libname,$(d)))
+CORE_OBJS   = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(wildcard src/core/*.c src/core/bls/*.c src/core/lightclient/*.c))
+
+define archive_rule
+$(call libname,$(1)): $(patsubst src/%.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
+	@mkdir -p $$(@D)
+	@rm -f $$@
+	$$(if $$^,ar rcs $$@ $$^,ar rcs $$@)
+endef
+$(foreach d,$(DIRS),$(eval $(call archive_rule,$(d))))
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+LINK_ARCHIVES = -Wl,--start-group $(ARCHIVES) -Wl,--end-group
+
+$(BUILD)/verity: $(BUILD)/obj/cli/main.o $(ARCHIVES)
+	$(CC) $(LDSAN) -o $@ $< $(LINK_ARCHIVES) $(LIBS)
+
+$(BUILD)/libverity-core.a: $(CORE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# --- unit tests ---
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS   = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(ARCHIVES)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(LINK_ARCHIVES) $(LIBS) $(LDSAN) -lcmocka
+
+# --- fuzz harnesses (clang only) ---
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+
+.PHONY: all deps build run check unit unit-asan unit-one fuzz fuzz-short e2e demo bench soak clean core-lib
+
+all: build
+build: $(BUILD)/verity $(BUILD)/libverity-core.a
+core-lib: $(BUILD)/libverity-core.a
+
+deps:
+	@scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory build V=release
+	exec build/release/verity $(ARGS)
+
+# Run every unit test binary of variant $(V); each under a timeout, fixtures from ../shared.
+unit: $(UNIT_BINS)
+	@VERITY_FIXTURES=$(FIXTURES) scripts/run-unit.sh $(BUILD)/tests $(UNIT_BINS)
+
+# One test: make unit-one T=rlp [V=asan]
+unit-one: $(BUILD)/tests/test_$(T)
+	VERITY_FIXTURES=$(FIXTURES) $(BUILD)/tests/test_$(T)
+
+unit-asan:
+	@$(MAKE) --no-print-directory unit V=asan
+
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz-run V=fuzz FUZZ_SECS=$(FUZZ_SECS)
+
+fuzz:
+	@$(MAKE) --no-print-directory fuzz-run V=fuzz FUZZ_SECS=$${FUZZ_SECS:-600}
+
+FUZZ_BINS = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(ARCHIVES)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $< $(LINK_ARCHIVES) $(LIBS) $(LDSAN)
+
+fuzz-run: $(FUZZ_BINS)
+	@scripts/run-fuzz.sh $(FUZZ_SECS) $(FUZZ_BINS)
+
+e2e: deps
+	@$(MAKE) --no-print-directory build V=release
+	VERITY_BIN=$(abspath build/release/verity) FIXTURES=$(FIXTURES) \
+	  node --test --test-concurrency=1 --test-timeout=240000 tests/e2e/
+
+demo: deps
+	@$(MAKE) --no-print-directory build V=release
+	VERITY_BIN=$(abspath build/release/verity) node tests/e2e/demo.mjs
+
+soak: deps
+	@$(MAKE) --no-print-directory build V=release
+	VERITY_BIN=$(abspath build/release/verity) SOAK=1 node --test --test-timeout=3600000 tests/e2e/
+
+bench: deps
+	@$(MAKE) --no-print-directory build V=release
+	bench/run.sh
+
+check: deps
+	@$(MAKE) --no-print-directory build V=release
+	@$(MAKE) --no-print-directory unit V=release
+	@$(MAKE) --no-print-directory unit V=asan
+	@$(MAKE) --no-print-directory fuzz-short
+	@$(MAKE) --no-print-directory e2e
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)
