@@ -40,7 +40,7 @@ endif
 CFLAGS_ALL  = $(BASE_CFLAGS) $(OPT) $(CFLAGS)
 
 # --- archives: one per source directory (order = link order, users first) ---
-DIRS       := cli gateway store obs rpc net core/lightclient core/bls core
+DIRS       := cli gateway store obs rpc net util core/lightclient core/bls core
 libname     = $(BUILD)/lib$(subst /,-,$(1)).a
 srcs_of     = $(filter-out src/cli/main.c,$(wildcard src/$(1)/*.c))
 ARCHIVES   := $(foreach d,$(DIRS),$(call libname,$(d)))
