@@ -21,7 +21,7 @@ FUZZ_SECS  ?= 20
 PKGS       := libuv libcurl jansson nettle libsecp256k1 lmdb hiredis yaml-0.1
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-              -Wvla -Wformat=2 -Wno-format-nonliteral -Wimplicit-fallthrough
+              -Wvla -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation -Wimplicit-fallthrough
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -g -fno-strict-aliasing -Isrc $(WARN) \
               $(shell pkg-config --cflags $(PKGS) cmocka 2>/dev/null)
 LIBS        = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser -lm -lpthread

@@ -1,0 +1,81 @@
+/*
+ * methods.h: the method table, one row per JSON-RPC method verity knows.
+ *
+ * A row says how a method is served (answered locally, read from upstreams, written
+ * to all of them, subscribed over WebSocket, or denied), the shape of its params (so
+ * bad input is refused with -32602 before any upstream sees it), where its block
+ * parameter is (so `latest` can be pinned to a number), and which results are
+ * "unknown-like" (a zero balance, a null receipt, an empty log list) and so must be
+ * confirmed by another upstream before a client sees them. Adding a method is adding
+ * a row. Prefix rows deny whole namespaces (admin_, debug_, …) unless the config
+ * allows a method by name.
+ */
+#ifndef VT_METHODS_H
+#define VT_METHODS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+  VT_M_LOCAL,      /* answered by verity itself */
+  VT_M_READ,       /* read from one upstream (hedged, retried) */
+  VT_M_WRITE,      /* broadcast to every healthy upstream */
+  VT_M_SUBSCRIBE,  /* eth_subscribe / eth_unsubscribe over WebSocket */
+  VT_M_DENY,       /* refused unless the config allows it */
+} vt_method_kind;
+
+typedef enum {
+  VT_P_NONE = 0,
+  VT_P_ANY,        /* any JSON value */
+  VT_P_ADDR,       /* 20-byte DATA */
+  VT_P_HASH,       /* 32-byte DATA */
+  VT_P_DATA,       /* DATA of any length */
+  VT_P_QTY,        /* QUANTITY */
+  VT_P_BOOL,
+  VT_P_BLOCK,      /* tag, QUANTITY or EIP-1898 {blockHash|blockNumber} */
+  VT_P_BLOCKNUM,   /* tag or QUANTITY */
+  VT_P_OBJ,        /* an object (call, filter, …) */
+  VT_P_SLOTS,      /* array of storage keys */
+  VT_P_FILTER,     /* eth_getLogs filter object */
+  VT_P_ARRAY,      /* any array */
+  VT_P_STR,        /* any string */
+} vt_param_kind;
+
+/* Result values that must not come from one upstream alone. */
+enum {
+  VT_E_ZERO_QTY = 1 << 0,   /* "0x0" */
+  VT_E_EMPTY_DATA = 1 << 1, /* "0x" */
+  VT_E_ZERO_WORD = 1 << 2,  /* 32 zero bytes */
+  VT_E_NULL = 1 << 3,       /* null */
+  VT_E_EMPTY_ARR = 1 << 4,  /* [] */
+};
+
+/* Flags. */
+enum {
+  VT_MF_BLOCK_BY_HASH = 1 << 0, /* first param names a block by hash */
+  VT_MF_TX_BY_HASH = 1 << 1,    /* first param is a transaction hash */
+  VT_MF_NO_PIN = 1 << 2,        /* pending is kept (e.g. the pending nonce wallets need) */
+  VT_MF_RANGE = 1 << 3,         /* eth_getLogs: fromBlock/toBlock in a filter */
+};
+
+#define VT_MAX_PARAMS 4
+
+typedef struct {
+  const char *name;
+  vt_method_kind kind;
+  uint8_t min_params, max_params;
+  uint8_t param[VT_MAX_PARAMS];
+  int8_t block_idx;       /* index of the block parameter; -1 none */
+  uint8_t empty_like;     /* VT_E_* results that need confirmation */
+  uint8_t flags;          /* VT_MF_* */
+} vt_method;
+
+/* The row for name, or NULL. Denied namespaces match a prefix row. */
+const vt_method *vt_method_find(const char *name);
+/* The row a method would fall under if it were allowed by config (a plain read). */
+const vt_method *vt_method_generic_read(void);
+size_t vt_method_count(void);
+const vt_method *vt_method_at(size_t i);
+
+#endif

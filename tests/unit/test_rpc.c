@@ -1,0 +1,179 @@
+/* test_rpc.c: JSON scanner, JSON-RPC request splitting, response writers, method table. */
+#include "testutil.h"
+#include "rpc/json_scan.h"
+#include "rpc/methods.h"
+#include "rpc/rpc.h"
+
+static const vt_rpc_limits lim = {.max_batch = 100, .max_depth = 16};
+
+static vt_json_type val(const char *s) { return vt_json_value(s, strlen(s), 16, NULL); }
+
+static void test_scanner_accepts(void **st) {
+  (void)st;
+  const char *ok[] = {"0", "-0", "1.5e10", "-12.0E-3", "\"\"", "\"a\\u00e9\\ud83d\\ude00\"",
+                      "true", "false", "null", "[]", "{}", " [1, {\"a\":[null]}] ",
+                      "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", "123456789012345678901234567890"};
+  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) assert_int_not_equal(val(ok[i]), VT_JSON_INVALID);
+}
+
+static void test_scanner_rejects(void **st) {
+  (void)st;
+  const char *bad[] = {"", "01", "+1", "1.", ".5", "1e", "NaN", "tru", "[1,]", "{\"a\"}", "{\"a\":1,}",
+                       "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "\"a", "[", "1 2", "\"\x01\"",
+                       "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\xf5\x80\x80\x80\"", "{1:2}", "'a'"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    if (val(bad[i]) != VT_JSON_INVALID) fail_msg("accepted invalid JSON #%zu: %s", i, bad[i]);
+  }
+}
+
+static void test_scanner_depth(void **st) {
+  (void)st;
+  char deep[64];
+  memset(deep, '[', 20);
+  memset(deep + 20, ']', 20);
+  deep[40] = 0;
+  assert_int_equal(vt_json_value(deep, 40, 16, NULL), VT_JSON_INVALID);
+  assert_int_equal(vt_json_value(deep, 40, 20, NULL), VT_JSON_ARRAY);
+}
+
+static void test_str_decode(void **st) {
+  (void)st;
+  char out[32];
+  const char *raw = "\"m\\u0065th\\nod\"";
+  vt_span s = vt_span_of(raw, strlen(raw));
+  assert_int_equal(vt_json_str_decode(s, out, sizeof out), 7);
+  assert_string_equal(out, "meth\nod");
+  assert_true(vt_json_str_eq(vt_span_of("m\\u0065thod", 11), "method"));
+  assert_false(vt_json_str_eq(vt_span_of("methods", 7), "method"));
+}
+
+static void parse(const char *body, vt_rpc_msg *m) {
+  assert_int_equal(vt_rpc_parse(body, strlen(body), &lim, m), 0);
+}
+
+static void test_single_and_ids(void **st) {
+  (void)st;
+  vt_rpc_msg m;
+  parse("{\"jsonrpc\":\"2.0\",\"id\":123456789012345678901234567890,\"method\":\"eth_chainId\"}", &m);
+  assert_false(m.is_batch);
+  assert_int_equal(m.ncalls, 1);
+  assert_int_equal(m.calls[0].err_code, 0);
+  assert_string_equal(m.calls[0].method, "eth_chainId");
+  assert_int_equal(m.calls[0].id.n, 30);
+  assert_memory_equal(m.calls[0].id.p, "123456789012345678901234567890", 30);
+  vt_buf b;
+  vt_buf_init(&b, 1024);
+  vt_rpc_write_result(&b, m.calls[0].id, "\"0x1\"", 5);
+  assert_string_equal(b.data, "{\"jsonrpc\":\"2.0\",\"id\":123456789012345678901234567890,\"result\":\"0x1\"}");
+  vt_buf_free(&b);
+  vt_rpc_msg_free(&m);
+
+  parse("{\"id\":\"a\\\"b\",\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":[1]}", &m);
+  assert_memory_equal(m.calls[0].id.p, "\"a\\\"b\"", 6);
+  assert_memory_equal(m.calls[0].params.p, "[1]", 3);
+  vt_rpc_msg_free(&m);
+}
+
+static void test_notification_and_invalid(void **st) {
+  (void)st;
+  vt_rpc_msg m;
+  parse("{\"jsonrpc\":\"2.0\",\"method\":\"eth_chainId\"}", &m);
+  assert_false(m.calls[0].has_id);
+  vt_rpc_msg_free(&m);
+  const char *invalid[] = {
+      "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"x\"}",
+      "{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"x\"}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":5}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":5}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1}",
+      "{\"id\":1,\"method\":\"x\"}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"extra\":1}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"id\":2,\"method\":\"x\"}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\"}",
+      "5",
+  };
+  for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++) {
+    parse(invalid[i], &m);
+    if (m.calls[0].err_code != VT_RPC_INVALID_REQUEST) fail_msg("accepted invalid request %s", invalid[i]);
+    assert_true(m.calls[0].has_id);
+    vt_rpc_msg_free(&m);
+  }
+}
+
+static void test_batch(void **st) {
+  (void)st;
+  vt_rpc_msg m;
+  parse("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\"},5,{\"jsonrpc\":\"2.0\",\"method\":\"b\"}]", &m);
+  assert_true(m.is_batch);
+  assert_int_equal(m.ncalls, 3);
+  assert_int_equal(m.calls[0].err_code, 0);
+  assert_int_equal(m.calls[1].err_code, VT_RPC_INVALID_REQUEST);
+  assert_false(m.calls[2].has_id);
+  vt_rpc_msg_free(&m);
+  parse("[]", &m);
+  assert_int_equal(m.err_code, VT_RPC_INVALID_REQUEST);
+  vt_rpc_msg_free(&m);
+  parse("{\"jsonrpc\":", &m);
+  assert_int_equal(m.err_code, VT_RPC_PARSE_ERROR);
+  vt_rpc_msg_free(&m);
+  char big[4096] = "[";
+  for (int i = 0; i < 101; i++) strcat(big, i ? ",1" : "1");
+  strcat(big, "]");
+  parse(big, &m);
+  assert_int_equal(m.err_code, VT_RPC_INVALID_REQUEST);
+  assert_non_null(strstr(m.err_msg, "101"));
+  vt_rpc_msg_free(&m);
+}
+
+static void test_error_writer_escapes(void **st) {
+  (void)st;
+  vt_buf b;
+  vt_buf_init(&b, 1024);
+  vt_rpc_write_error(&b, vt_span_of(NULL, 0), -32602, "bad \"x\"\n", "{\"k\":1}");
+  assert_string_equal(b.data, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32602,\"message\":\"bad \\\"x\\\"\\n\",\"data\":{\"k\":1}}}");
+  assert_int_not_equal(val(b.data), VT_JSON_INVALID);
+  vt_buf_free(&b);
+  vt_buf_init(&b, 10);
+  assert_false(vt_rpc_write_result(&b, vt_span_of("1", 1), "\"0x123456789\"", 13));
+  vt_buf_free(&b);
+}
+
+static void test_parse_response(void **st) {
+  (void)st;
+  vt_rpc_resp r;
+  const char *why;
+  const char *ok = "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"a\":[1,2]}}";
+  assert_int_equal(vt_rpc_parse_response(ok, strlen(ok), 16, &r, &why), 0);
+  assert_false(r.is_error);
+  assert_memory_equal(r.result.p, "{\"a\":[1,2]}", 11);
+  const char *er = "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32000,\"message\":\"header not found\"}}";
+  assert_int_equal(vt_rpc_parse_response(er, strlen(er), 16, &r, &why), 0);
+  assert_true(r.is_error);
+  assert_int_equal(r.code, -32000);
+  assert_string_equal(r.message, "header not found");
+  const char *bad[] = {"<html>", "{\"id\":1}", "{\"result\":1,\"error\":{\"code\":1}}", "{\"error\":{\"message\":\"x\"}}"};
+  for (size_t i = 0; i < 4; i++) assert_int_equal(vt_rpc_parse_response(bad[i], strlen(bad[i]), 16, &r, &why), -1);
+}
+
+static void test_method_table(void **st) {
+  (void)st;
+  for (size_t i = 1; i < vt_method_count(); i++)
+    assert_true(strcmp(vt_method_at(i - 1)->name, vt_method_at(i)->name) < 0);
+  assert_int_equal(vt_method_find("eth_getBalance")->kind, VT_M_READ);
+  assert_int_equal(vt_method_find("eth_getBalance")->block_idx, 1);
+  assert_int_equal(vt_method_find("admin_peers")->kind, VT_M_DENY);
+  assert_int_equal(vt_method_find("debug_traceTransaction")->kind, VT_M_DENY);
+  assert_null(vt_method_find("foo_bar"));
+  assert_int_equal(vt_method_find("eth_sendRawTransaction")->kind, VT_M_WRITE);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_scanner_accepts),  cmocka_unit_test(test_scanner_rejects),
+      cmocka_unit_test(test_scanner_depth),    cmocka_unit_test(test_str_decode),
+      cmocka_unit_test(test_single_and_ids),   cmocka_unit_test(test_notification_and_invalid),
+      cmocka_unit_test(test_batch),            cmocka_unit_test(test_error_writer_escapes),
+      cmocka_unit_test(test_parse_response),   cmocka_unit_test(test_method_table),
+  };
+  return cmocka_run_group_tests_name("rpc", tests, NULL, NULL);
+}
