@@ -1,0 +1,583 @@
+/*
+ * call.c: carrying one JSON-RPC call to the upstreams (see call.h for the rules).
+ *
+ * Life of a call: vt_call_start() picks the best eligible upstream and arms the hedge
+ * timer. Each attempt's completion is classified (table of transport errors, then
+ * HTTP status, then the JSON-RPC body) into: an answer, a deterministic error, or a
+ * failure that moves the call on. finish() delivers the outcome once; attempts still
+ * in flight are cancelled for reads and left to complete for writes (so a transaction
+ * still reaches every upstream). Memory is released when the owner has released the
+ * call, nothing is in flight, and the hedge timer's close callback has run.
+ */
+#include "gateway/call.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/keccak.h"
+#include "gateway/gateway.h"
+#include "obs/log.h"
+
+#define WHY_MAX (8 * 1024)
+#define HEDGE_MIN_MS 30
+#define HEDGE_MAX_MS 2000
+#define HEDGE_DEFAULT_MS 250
+
+static void try_next(vt_call *c, bool hedged);
+static void maybe_free(vt_call *c);
+
+/* --- classification tables ------------------------------------------------------ */
+
+/* Messages of JSON-RPC errors that say "this upstream cannot answer now", not "the
+ * answer is an error". Matched case-insensitively as substrings. */
+static const char *const retryable_msgs[] = {
+    "header not found", "missing trie node", "unknown block", "block not found",
+    "not found for block", "state not available", "state is not available", "pruned",
+    "historical state", "not synced", "syncing", "timeout", "timed out", "busy",
+    "overloaded", "unavailable", "try again", "internal error", "capacity",
+    "too many requests", "rate limit", "ratelimit", "exceeded", "limit reached",
+    "upstream", "backend", "bad gateway", "service", "connection", "not supported",
+    "does not exist/is not available", "method not found", "unauthorized", "forbidden",
+};
+static const char *const ratelimit_msgs[] = {"rate limit", "ratelimit", "too many requests",
+                                             "exceeded", "capacity", "limit reached"};
+/* Codes that mean the upstream, not the request, is the problem. */
+static const long retryable_codes[] = {-32603, -32005, -32004, -32002, -32001, -32601, 429, -32099};
+
+static bool icontains(const char *hay, const char *needle) {
+  size_t n = strlen(needle);
+  for (const char *p = hay; *p; p++)
+    if (strncasecmp(p, needle, n) == 0) return true;
+  return false;
+}
+
+static bool any_match(const char *msg, const char *const *list, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (icontains(msg, list[i])) return true;
+  return false;
+}
+
+bool vt_rpc_error_retryable(long code, const char *message) {
+  /* Reverts and invalid input are answers, whatever else the text says. */
+  if (code == 3 || icontains(message, "revert") || icontains(message, "invalid argument") ||
+      icontains(message, "insufficient funds") || icontains(message, "nonce too low") ||
+      icontains(message, "gas required exceeds"))
+    return false;
+  for (size_t i = 0; i < sizeof retryable_codes / sizeof retryable_codes[0]; i++)
+    if (code == retryable_codes[i]) return true;
+  return any_match(message, retryable_msgs, sizeof retryable_msgs / sizeof retryable_msgs[0]);
+}
+
+static bool is_already_known(const char *msg) {
+  static const char *const known[] = {"already known", "known transaction", "already exists",
+                                      "alreadyknown", "already imported", "transaction already in"};
+  return any_match(msg, known, sizeof known / sizeof known[0]);
+}
+
+bool vt_result_is_empty_like(uint8_t empty_like, const char *res, size_t n) {
+  static const struct {
+    uint8_t flag;
+    const char *text;
+  } forms[] = {
+      {VT_E_ZERO_QTY, "\"0x0\""},
+      {VT_E_EMPTY_DATA, "\"0x\""},
+      {VT_E_NULL, "null"},
+      {VT_E_EMPTY_ARR, "[]"},
+      {VT_E_ZERO_WORD, "\"0x0000000000000000000000000000000000000000000000000000000000000000\""},
+  };
+  if (!empty_like) return false;
+  /* compact forms only; "[ ]" from an upstream is normalised below */
+  for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+    if ((empty_like & forms[i].flag) && n == strlen(forms[i].text) && memcmp(res, forms[i].text, n) == 0)
+      return true;
+  if ((empty_like & VT_E_EMPTY_ARR) && n >= 2 && res[0] == '[') {
+    size_t i = 1;
+    while (i < n && (res[i] == ' ' || res[i] == '\n' || res[i] == '\t' || res[i] == '\r')) i++;
+    if (i == n - 1 && res[i] == ']') return true;
+  }
+  return false;
+}
+
+/* --- eligibility ---------------------------------------------------------------- */
+
+static bool eligible(vt_call *c, vt_upstream *u, uint64_t now, char *why, size_t n) {
+  vt_gateway *gw = c->gw;
+  if (c->tried & (1ull << u->index)) return false;
+  if (!vt_upstream_available(u, now, why, n)) return false;
+  if (!gw->head_known) return true; /* starting up: nothing to compare with */
+  if (!u->head_known) {
+    snprintf(why, n, "its head is unknown (head polls failing)");
+    return false;
+  }
+  uint64_t lag_ok = gw->cfg->head_lag_blocks;
+  switch (c->pin) {
+    case VT_PIN_NUMBER: {
+      uint64_t need = c->pin_number;
+      if (need > gw->head) need = gw->head; /* a future block: ask the synced ones */
+      if (u->head < need) {
+        snprintf(why, n, "its head %llu is behind block %llu", (unsigned long long)u->head,
+                 (unsigned long long)need);
+        return false;
+      }
+      return true;
+    }
+    default:
+      if (u->head + lag_ok < gw->head) {
+        snprintf(why, n, "its head %llu lags verity's head %llu", (unsigned long long)u->head,
+                 (unsigned long long)gw->head);
+        return false;
+      }
+      return true;
+  }
+}
+
+static vt_upstream *pick(vt_call *c, uint64_t now) {
+  vt_gateway *gw = c->gw;
+  vt_upstream *best = NULL;
+  double best_score = 0;
+  char why[160];
+  for (size_t i = 0; i < gw->nups; i++) {
+    vt_upstream *u = &gw->ups[i];
+    if (!eligible(c, u, now, why, sizeof why)) continue;
+    double s = vt_upstream_score(u);
+    if (!best || s < best_score) { best = u; best_score = s; }
+  }
+  return best;
+}
+
+static unsigned count_eligible(vt_call *c, uint64_t now) {
+  unsigned n = 0;
+  char why[160];
+  for (size_t i = 0; i < c->gw->nups; i++)
+    if (eligible(c, &c->gw->ups[i], now, why, sizeof why)) n++;
+  return n;
+}
+
+/* Note in the -32002 data why each upstream was not used or failed. */
+static void note_why(vt_call *c, const char *name, const char *what) {
+  if (c->why.len >= WHY_MAX - 256) return;
+  vt_buf_puts(&c->why, c->why.len ? ",{\"upstream\":" : "{\"upstream\":");
+  vt_buf_json_str(&c->why, name, strlen(name));
+  vt_buf_puts(&c->why, ",\"error\":");
+  vt_buf_json_str(&c->why, what, strlen(what));
+  vt_buf_puts(&c->why, "}");
+}
+
+/* --- finishing ------------------------------------------------------------------ */
+
+static void cancel_all(vt_call *c) {
+  for (unsigned i = 0; i < VT_CALL_MAX_PARALLEL; i++) {
+    vt_attempt *a = &c->att[i];
+    if (!a->active) continue;
+    vt_fetch_cancel(a->fetch);
+    a->active = false;
+    a->fetch = NULL;
+    vt_upstream_on_done(a->u);
+    c->inflight--;
+  }
+}
+
+static void finish(vt_call *c, vt_call_outcome o, const char *res, size_t n, const char *by, const char *trust) {
+  if (c->finished) return;
+  c->finished = true;
+  c->outcome = o;
+  c->result = malloc(n + 1);
+  if (c->result) {
+    memcpy(c->result, res, n);
+    c->result[n] = 0;
+    c->result_len = n;
+  } else {
+    c->outcome = VT_CALL_UNAVAILABLE;
+    c->result = NULL;
+    c->result_len = 0;
+  }
+  c->served_by = by;
+  snprintf(c->trust, sizeof c->trust, "%s", trust ? trust : "single");
+  if (c->timer_init) uv_timer_stop(&c->hedge_timer);
+  if (!c->broadcast) cancel_all(c);
+  c->done(c, c->ud);
+}
+
+static void finish_unavailable(vt_call *c, const char *reason) {
+  vt_buf d;
+  vt_buf_init(&d, WHY_MAX + 1024);
+  vt_buf_puts(&d, "{\"reason\":");
+  vt_buf_json_str(&d, reason, strlen(reason));
+  vt_buf_puts(&d, ",\"method\":");
+  vt_buf_json_str(&d, c->method, strlen(c->method));
+  if (c->pin == VT_PIN_NUMBER) vt_buf_printf(&d, ",\"block\":\"0x%llx\"", (unsigned long long)c->pin_number);
+  vt_buf_puts(&d, ",\"upstreams\":[");
+  if (c->why.len) vt_buf_append(&d, c->why.data, c->why.len);
+  vt_buf_puts(&d, "]}");
+  if (!vt_buf_ok(&d)) {
+    vt_buf_reset(&d);
+    vt_buf_puts(&d, "{\"reason\":\"no upstream could answer\"}");
+  }
+  VT_LOG(VT_LOG_INFO, "unavailable", "method=%s reason=%s", c->method, reason);
+  finish(c, VT_CALL_UNAVAILABLE, d.data, d.len, NULL, "none");
+  vt_buf_free(&d);
+}
+
+/* No attempt in flight and nobody left to ask: settle with the best we have. */
+static void settle(vt_call *c) {
+  if (c->finished) return;
+  if (c->nvotes) {
+    /* Empty-like answers nobody could contradict or confirm further. */
+    vt_vote *best = &c->votes[0];
+    for (unsigned i = 1; i < c->nvotes; i++)
+      if (c->votes[i].count > best->count) best = &c->votes[i];
+    if (c->nvotes == 1) {
+      char trust[32];
+      if (best->count >= 2) snprintf(trust, sizeof trust, "quorum:%u/%u", best->count, c->eligible_n);
+      else snprintf(trust, sizeof trust, "single");
+      finish(c, VT_CALL_OK, best->val, best->len, best->first_by, trust);
+      return;
+    }
+    finish_unavailable(c, "upstreams disagree and no answer reached the quorum");
+    return;
+  }
+  if (c->det_error) {
+    finish(c, VT_CALL_RPC_ERROR, c->det_error, c->det_error_len, c->det_error_by, "single");
+    return;
+  }
+  finish_unavailable(c, c->tried ? "no upstream could answer" : "no upstream is usable");
+}
+
+/* --- attempts ------------------------------------------------------------------- */
+
+static void attempt_failed(vt_call *c, vt_attempt *a, vt_fail_kind kind, double retry_after, const char *what) {
+  uint64_t now = vt_now_ms(c->gw);
+  vt_upstream_on_failure(a->u, now, kind, retry_after, what);
+  vt_gateway_note_attempt(c->gw, a->u, (int)kind, (double)(now - a->t0_ms), a->hedged);
+  char msg[240];
+  snprintf(msg, sizeof msg, "%s: %s", vt_fail_kind_names[kind], what);
+  note_why(c, a->u->name, msg);
+  VT_LOG(VT_LOG_DEBUG, "attempt_failed", "method=%s upstream=%s kind=%s what=%s", c->method, a->u->name,
+         vt_fail_kind_names[kind], what);
+}
+
+static void record_vote(vt_call *c, const char *res, size_t n, vt_upstream *u, vt_vote **out) {
+  for (unsigned i = 0; i < c->nvotes; i++) {
+    if (c->votes[i].len == n && memcmp(c->votes[i].val, res, n) == 0) {
+      c->votes[i].count++;
+      *out = &c->votes[i];
+      return;
+    }
+  }
+  *out = NULL;
+  if (c->nvotes == VT_CALL_MAX_VOTES) return;
+  vt_vote *v = &c->votes[c->nvotes];
+  v->val = malloc(n + 1);
+  if (!v->val) return;
+  memcpy(v->val, res, n);
+  v->val[n] = 0;
+  v->len = n;
+  v->count = 1;
+  c->nvotes++;
+  v->first_by = u->name;
+  *out = v;
+}
+
+/* How many more upstreams could still answer this call. */
+static unsigned could_answer(vt_call *c, uint64_t now) { return c->inflight + count_eligible(c, now); }
+
+static void on_result(vt_call *c, vt_attempt *a, const char *res, size_t n) {
+  uint64_t now = vt_now_ms(c->gw);
+  if (!vt_result_is_empty_like(c->m->empty_like, res, n)) {
+    /* An upstream at the pinned block that said "nothing" was contradicted: at a
+     * concrete block every honest, synced upstream has the same state. */
+    if (c->empty_voters && c->pin == VT_PIN_NUMBER) {
+      for (size_t i = 0; i < c->gw->nups; i++) {
+        vt_upstream *u = &c->gw->ups[i];
+        if (!(c->empty_voters & (1ull << u->index)) || u == a->u) continue;
+        vt_upstream_on_failure(u, now, VT_FAIL_LIE, -1, "empty answer contradicted by another upstream");
+        vt_gateway_note_attempt(c->gw, u, VT_FAIL_LIE, 0, false);
+        note_why(c, u->name, "answered empty; contradicted by another upstream");
+      }
+    }
+    finish(c, VT_CALL_OK, res, n, a->u->name, "single");
+    return;
+  }
+  vt_vote *v;
+  c->empty_voters |= 1ull << a->u->index;
+  record_vote(c, res, n, a->u, &v);
+  unsigned have = v ? v->count : 0;
+  unsigned possible = have + could_answer(c, now);
+  unsigned need = c->need_confirm < possible ? c->need_confirm : possible;
+  if (need < 1) need = 1;
+  if (v && have >= need) {
+    char trust[32];
+    if (have >= 2) snprintf(trust, sizeof trust, "quorum:%u/%u", have, c->eligible_n);
+    else snprintf(trust, sizeof trust, "single");
+    finish(c, VT_CALL_OK, res, n, a->u->name, trust);
+    return;
+  }
+  /* Ask another upstream now, not after the hedge delay. */
+  try_next(c, false);
+}
+
+static void on_write_result(vt_call *c, vt_attempt *a, const char *res, size_t n) {
+  finish(c, VT_CALL_OK, res, n, a->u->name, "single");
+}
+
+/* The local hash of a raw transaction, as the JSON string result ("0x…"). */
+static bool local_tx_hash(vt_call *c, char out[70]) {
+  /* body: {"jsonrpc":"2.0","id":1,"method":"eth_sendRawTransaction","params":["0x…"]} */
+  const char *p = strstr(c->body, "\"params\":[\"0x");
+  if (!p) return false;
+  p += 13;
+  const char *q = strchr(p, '"');
+  if (!q || (q - p) % 2) return false;
+  size_t n = (size_t)(q - p) / 2;
+  uint8_t *raw = malloc(n ? n : 1);
+  if (!raw) return false;
+  for (size_t i = 0; i < n; i++) {
+    unsigned v;
+    if (sscanf(p + 2 * i, "%2x", &v) != 1) { free(raw); return false; }
+    raw[i] = (uint8_t)v;
+  }
+  uint8_t h[32];
+  vc_keccak256(raw, n, h);
+  free(raw);
+  out[0] = '"';
+  out[1] = '0';
+  out[2] = 'x';
+  for (int i = 0; i < 32; i++) snprintf(out + 3 + 2 * i, 3, "%02x", h[i]);
+  out[67] = '"';
+  out[68] = 0;
+  return true;
+}
+
+static const vt_fail_kind fetch_fail_kind[] = {
+    [VT_FETCH_OK] = VT_FAIL_BAD_BODY,
+    [VT_FETCH_E_CONNECT] = VT_FAIL_CONNECT,
+    [VT_FETCH_E_TIMEOUT] = VT_FAIL_TIMEOUT,
+    [VT_FETCH_E_TOO_LARGE] = VT_FAIL_BAD_BODY,
+    [VT_FETCH_E_TRANSPORT] = VT_FAIL_BAD_BODY,
+    [VT_FETCH_E_CANCELLED] = VT_FAIL_CONNECT,
+    [VT_FETCH_E_SHUTDOWN] = VT_FAIL_CONNECT,
+};
+
+static void on_fetch(const vt_fetch_result *r, void *ud) {
+  vt_attempt *a = ud;
+  vt_call *c = a->call;
+  a->active = false;
+  a->fetch = NULL;
+  c->inflight--;
+  vt_upstream_on_done(a->u);
+  if (r->error == VT_FETCH_E_CANCELLED || r->error == VT_FETCH_E_SHUTDOWN) goto next;
+
+  uint64_t now = vt_now_ms(c->gw);
+  double lat = (double)(now - a->t0_ms);
+  if (r->error != VT_FETCH_OK) {
+    vt_fail_kind k = (unsigned)r->error < sizeof fetch_fail_kind / sizeof fetch_fail_kind[0]
+                         ? fetch_fail_kind[r->error] : VT_FAIL_CONNECT;
+    attempt_failed(c, a, k, -1, r->error_msg ? r->error_msg : "transport error");
+    goto next;
+  }
+  if (r->http_status == 429) {
+    attempt_failed(c, a, VT_FAIL_RATELIMIT, r->retry_after_s, "HTTP 429");
+    goto next;
+  }
+  if (r->http_status != 200) {
+    char what[48];
+    snprintf(what, sizeof what, "HTTP %ld", r->http_status);
+    attempt_failed(c, a, VT_FAIL_HTTP, -1, what);
+    goto next;
+  }
+  vt_rpc_resp resp;
+  const char *bad;
+  if (vt_rpc_parse_response(r->body, r->body_len, c->gw->rpc_limits.max_depth + 16, &resp, &bad) != 0) {
+    attempt_failed(c, a, VT_FAIL_BAD_BODY, -1, bad);
+    goto next;
+  }
+  if (resp.is_error) {
+    if (c->broadcast && is_already_known(resp.message)) {
+      char h[70];
+      vt_upstream_on_success(a->u, now, lat);
+      vt_gateway_note_attempt(c->gw, a->u, -1, lat, a->hedged);
+      if (local_tx_hash(c, h)) { on_write_result(c, a, h, strlen(h)); goto next; }
+    }
+    if (vt_rpc_error_retryable(resp.code, resp.message)) {
+      bool rl = any_match(resp.message, ratelimit_msgs, sizeof ratelimit_msgs / sizeof ratelimit_msgs[0]) ||
+                resp.code == 429 || resp.code == -32005;
+      char what[300];
+      snprintf(what, sizeof what, "%ld %s", resp.code, resp.message);
+      attempt_failed(c, a, rl ? VT_FAIL_RATELIMIT : VT_FAIL_RPC, -1, what);
+      goto next;
+    }
+    /* A deterministic error: the upstream evaluated the call. */
+    vt_upstream_on_success(a->u, now, lat);
+    vt_gateway_note_attempt(c->gw, a->u, -1, lat, a->hedged);
+    if (c->broadcast) {
+      if (!c->det_error) {
+        c->det_error = malloc(resp.error.n + 1);
+        if (c->det_error) {
+          memcpy(c->det_error, resp.error.p, resp.error.n);
+          c->det_error[resp.error.n] = 0;
+          c->det_error_len = resp.error.n;
+          c->det_error_by = a->u->name;
+        }
+      }
+      goto next;
+    }
+    finish(c, VT_CALL_RPC_ERROR, resp.error.p, resp.error.n, a->u->name, "single");
+    goto next;
+  }
+  vt_upstream_on_success(a->u, now, lat);
+  vt_gateway_note_attempt(c->gw, a->u, -1, lat, a->hedged);
+  if (c->broadcast) on_write_result(c, a, resp.result.p, resp.result.n);
+  else on_result(c, a, resp.result.p, resp.result.n);
+
+next:
+  if (!c->finished && c->inflight == 0) try_next(c, false);
+  if (!c->finished && c->inflight == 0) settle(c);
+  maybe_free(c);
+}
+
+static bool send_to(vt_call *c, vt_upstream *u, bool hedged) {
+  unsigned slot;
+  for (slot = 0; slot < VT_CALL_MAX_PARALLEL; slot++)
+    if (!c->att[slot].active) break;
+  if (slot == VT_CALL_MAX_PARALLEL) return false;
+  vt_attempt *a = &c->att[slot];
+  uint64_t now = vt_now_ms(c->gw);
+  c->tried |= 1ull << u->index;
+  a->call = c;
+  a->u = u;
+  a->t0_ms = now;
+  a->hedged = hedged;
+  a->active = true;
+  c->inflight++;
+  a->fetch = vt_gateway_send(c->gw, u, c->body, c->body_len, c->timeout_ms, on_fetch, a);
+  if (!a->fetch) {
+    a->active = false;
+    c->inflight--;
+    vt_upstream_on_done(u);
+    note_why(c, u->name, "could not start a request (out of resources)");
+    return false;
+  }
+  if (hedged) {
+    u->hedges++;
+    c->hedges++;
+  }
+  return true;
+}
+
+static unsigned hedge_delay(vt_call *c, vt_upstream *first) {
+  unsigned cfg = c->gw->cfg->hedge_after_ms;
+  if (cfg) return cfg;
+  double q = vt_upstream_latency_quantile(first, 0.9);
+  if (q < 0) return HEDGE_DEFAULT_MS;
+  double d = q * 1.5 + 5;
+  if (d < HEDGE_MIN_MS) d = HEDGE_MIN_MS;
+  if (d > HEDGE_MAX_MS) d = HEDGE_MAX_MS;
+  return (unsigned)d;
+}
+
+static void on_hedge(uv_timer_t *t) {
+  vt_call *c = t->data;
+  if (c->finished || c->hedges >= VT_CALL_MAX_HEDGES) return;
+  vt_upstream *u = pick(c, vt_now_ms(c->gw));
+  if (!u) return;
+  VT_LOG(VT_LOG_DEBUG, "hedge", "method=%s to=%s", c->method, u->name);
+  if (send_to(c, u, true) && c->hedges < VT_CALL_MAX_HEDGES) uv_timer_start(&c->hedge_timer, on_hedge, hedge_delay(c, u), 0);
+}
+
+static void try_next(vt_call *c, bool hedged) {
+  uint64_t now = vt_now_ms(c->gw);
+  vt_upstream *u;
+  while (!c->finished && (u = pick(c, now)) != NULL) {
+    if (send_to(c, u, hedged)) {
+      if (c->timer_init && !c->broadcast) {
+        uv_timer_stop(&c->hedge_timer);
+        uv_timer_start(&c->hedge_timer, on_hedge, hedge_delay(c, u), 0);
+      }
+      return;
+    }
+  }
+}
+
+/* Explain, for -32002, why each upstream never asked was not eligible. */
+static void note_ineligible(vt_call *c) {
+  uint64_t now = vt_now_ms(c->gw);
+  char why[160];
+  for (size_t i = 0; i < c->gw->nups; i++) {
+    vt_upstream *u = &c->gw->ups[i];
+    why[0] = 0;
+    if (!eligible(c, u, now, why, sizeof why) && why[0]) note_why(c, u->name, why);
+  }
+}
+
+vt_call *vt_call_start(vt_gateway *gw, const vt_method *m, const char *method, const char *body,
+                       size_t body_len, const vt_plan *plan, vt_call_done done, void *ud) {
+  vt_call *c = calloc(1, sizeof *c);
+  if (!c) return NULL;
+  c->gw = gw;
+  c->m = m;
+  snprintf(c->method, sizeof c->method, "%s", method);
+  c->body = malloc(body_len + 1);
+  if (!c->body) { free(c); return NULL; }
+  memcpy(c->body, body, body_len);
+  c->body[body_len] = 0;
+  c->body_len = body_len;
+  c->pin = plan ? plan->kind : VT_PIN_NONE;
+  c->pin_number = plan ? plan->number : 0;
+  c->broadcast = m->kind == VT_M_WRITE;
+  const vt_method_cfg *mc = vt_config_method(gw->cfg, method);
+  c->timeout_ms = mc && mc->timeout_ms ? mc->timeout_ms : gw->cfg->timeout_ms;
+  c->done = done;
+  c->ud = ud;
+  c->t_start_ms = vt_now_ms(gw);
+  vt_buf_init(&c->why, WHY_MAX);
+  uint64_t now = vt_now_ms(gw);
+  c->eligible_n = count_eligible(c, now);
+  unsigned k = vt_gateway_quorum(gw);
+  c->need_confirm = k < c->eligible_n ? k : c->eligible_n;
+  if (c->need_confirm < 1) c->need_confirm = 1;
+  if (uv_timer_init(gw->loop, &c->hedge_timer) == 0) {
+    c->timer_init = true;
+    c->hedge_timer.data = c;
+  }
+  if (c->eligible_n == 0) note_ineligible(c);
+  if (c->broadcast) {
+    vt_upstream *u;
+    while ((u = pick(c, now)) != NULL && send_to(c, u, false)) {}
+  } else {
+    try_next(c, false);
+  }
+  if (!c->finished && c->inflight == 0) settle(c);
+  return c;
+}
+
+static void on_timer_closed(uv_handle_t *h) {
+  vt_call *c = h->data;
+  for (unsigned i = 0; i < c->nvotes; i++) free(c->votes[i].val);
+  vt_buf_free(&c->why);
+  free(c->det_error);
+  free(c->result);
+  free(c->body);
+  free(c);
+}
+
+static void maybe_free(vt_call *c) {
+  if (!c->released || c->inflight || c->freeing) return;
+  c->freeing = true;
+  if (c->timer_init) {
+    c->timer_init = false;
+    uv_close((uv_handle_t *)&c->hedge_timer, on_timer_closed);
+  } else {
+    uv_handle_t fake;
+    fake.data = c;
+    on_timer_closed(&fake);
+  }
+}
+
+void vt_call_free(vt_call *c) {
+  if (!c || c->released) return;
+  c->released = true;
+  if (c->timer_init) uv_timer_stop(&c->hedge_timer);
+  if (!c->broadcast) cancel_all(c);
+  maybe_free(c);
+}

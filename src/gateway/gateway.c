@@ -1,0 +1,622 @@
+/*
+ * gateway.c: the request path, from a client's HTTP body or WebSocket message to
+ * the JSON-RPC response, and the gateway's lifecycle.
+ *
+ * A client message becomes an rpc_ctx: the body is copied (ids are spans into it and
+ * must outlive a client that went away), split into calls, and each call is answered
+ * locally, refused, or carried to the upstreams by a vt_call. When the last call is
+ * done the responses are joined in request order (notifications get none) and sent
+ * with X-Verity-Upstream and X-Verity-Trust. A client that disconnects first only
+ * orphans the context: the calls finish, their answers are dropped, memory is freed.
+ */
+#include "gateway/gateway.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hex.h"
+#include "core/keccak.h"
+#include "gateway/call.h"
+#include "gateway/params.h"
+#include "gateway/subs.h"
+#include "obs/log.h"
+#include "rpc/methods.h"
+
+#define TRUST_MAX 40
+#define UPSTREAM_HDR_MAX 200
+
+/* Trust levels, weakest first; a batch reports its weakest. */
+enum { TR_NONE = 0, TR_SINGLE, TR_QUORUM, TR_LOCAL };
+
+typedef struct rpc_ctx rpc_ctx;
+
+typedef struct {
+  rpc_ctx *ctx;
+  size_t index;
+} call_slot;
+
+struct rpc_ctx {
+  vt_gateway *gw;
+  vt_http_req *req;     /* NULL once answered or aborted */
+  vt_ws_sess *ws;       /* WebSocket session (refcounted), or NULL */
+  char *body;
+  size_t len;
+  vt_rpc_msg msg;
+  char **out;           /* per call: the response object, NULL for notifications */
+  size_t *out_len;
+  call_slot *slots;
+  size_t pending;
+  int trust_rank;
+  char trust[TRUST_MAX];
+  char upstreams[UPSTREAM_HDR_MAX];
+  uint64_t t0_ms;
+  bool started;
+};
+
+uint64_t vt_now_ms(const vt_gateway *gw) { return uv_now(gw->loop); }
+
+unsigned vt_gateway_usable(const vt_gateway *gw) {
+  unsigned n = 0;
+  uint64_t now = vt_now_ms(gw);
+  for (size_t i = 0; i < gw->nups; i++) {
+    const vt_upstream *u = &gw->ups[i];
+    if (u->chain_checked && !u->chain_ok) continue;
+    if (u->breaker == VT_BREAKER_OPEN && now < u->breaker_until_ms) continue;
+    n++;
+  }
+  return n;
+}
+
+unsigned vt_gateway_quorum(const vt_gateway *gw) {
+  unsigned k = gw->cfg->quorum ? gw->cfg->quorum : 2;
+  unsigned n = vt_gateway_usable(gw);
+  if (k > n) k = n;
+  return k ? k : 1;
+}
+
+vt_fetch *vt_gateway_send(vt_gateway *gw, vt_upstream *u, const char *body, size_t len, unsigned timeout_ms,
+                          vt_fetch_cb cb, void *ud) {
+  vt_up_net *net = &gw->net[u->index];
+  vt_fetch_opts o = {
+      .url = net->url,
+      .headers = (const char *const *)net->headers,
+      .nheaders = net->nheaders,
+      .body = body,
+      .body_len = len,
+      .timeout_ms = net->timeout_ms && net->timeout_ms < timeout_ms ? net->timeout_ms : timeout_ms,
+      .connect_timeout_ms = gw->cfg->connect_timeout_ms,
+      .max_response = gw->cfg->max_response,
+  };
+  vt_upstream_on_send(u, vt_now_ms(gw));
+  vt_fetch *f = vt_fetch_start(gw->fetcher, &o, cb, ud);
+  if (!f) vt_upstream_on_done(u);
+  return f;
+}
+
+/* --- responses ------------------------------------------------------------------ */
+
+static void ctx_free(rpc_ctx *x) {
+  if (x->out)
+    for (size_t i = 0; i < x->msg.ncalls; i++) free(x->out[i]);
+  free(x->out);
+  free(x->out_len);
+  free(x->slots);
+  vt_rpc_msg_free(&x->msg);
+  vt_ws_sess_unref(x->ws);
+  free(x->body);
+  free(x);
+}
+
+static void note_trust(rpc_ctx *x, int rank, const char *trust, const char *by) {
+  if (rank < x->trust_rank || x->trust_rank == TR_LOCAL) {
+    x->trust_rank = rank;
+    snprintf(x->trust, sizeof x->trust, "%s", trust);
+  } else if (rank == x->trust_rank && rank == TR_QUORUM && strcmp(trust, x->trust) < 0) {
+    snprintf(x->trust, sizeof x->trust, "%s", trust);
+  }
+  if (by && !strstr(x->upstreams, by)) {
+    size_t n = strlen(x->upstreams);
+    if (n + strlen(by) + 2 < sizeof x->upstreams)
+      snprintf(x->upstreams + n, sizeof x->upstreams - n, "%s%s", n ? "," : "", by);
+  }
+}
+
+static void set_out(rpc_ctx *x, size_t i, vt_buf *b) {
+  if (!x->msg.calls[i].has_id) { vt_buf_free(b); return; }
+  if (!vt_buf_ok(b)) {
+    vt_buf_reset(b);
+    vt_buf_init(b, 4096);
+    vt_rpc_write_error(b, x->msg.calls[i].id, VT_RPC_LIMIT_EXCEEDED,
+                       "response too large for the configured limits.max_response", NULL);
+  }
+  x->out[i] = vt_buf_steal(b, &x->out_len[i]);
+}
+
+static void respond(rpc_ctx *x) {
+  vt_gateway *gw = x->gw;
+  vt_buf b;
+  vt_buf_init(&b, gw->cfg->max_response + 1024 * 1024);
+  size_t nout = 0;
+  if (x->msg.is_batch) vt_buf_append(&b, "[", 1);
+  for (size_t i = 0; i < x->msg.ncalls; i++) {
+    if (!x->out[i]) continue;
+    if (nout++ && x->msg.is_batch) vt_buf_append(&b, ",", 1);
+    vt_buf_append(&b, x->out[i], x->out_len[i]);
+  }
+  if (x->msg.is_batch) vt_buf_append(&b, "]", 1);
+  if (!vt_buf_ok(&b)) {
+    vt_buf_reset(&b);
+    vt_rpc_write_error(&b, vt_span_of(NULL, 0), VT_RPC_LIMIT_EXCEEDED,
+                       "the batch's responses together pass limits.max_response; send smaller batches", NULL);
+    nout = 1;
+  }
+  if (x->ws) {
+    if (nout) vt_ws_sess_send(x->ws, b.data, b.len);
+  } else if (x->req) {
+    vt_http_header h[2] = {{"X-Verity-Trust", x->trust[0] ? x->trust : "none"},
+                           {"X-Verity-Upstream", x->upstreams[0] ? x->upstreams : "none"}};
+    if (nout) vt_http_respond(x->req, 200, "application/json", h, 2, b.data, b.len);
+    else vt_http_respond(x->req, 204, NULL, h, 2, "", 0);
+    x->req = NULL;
+  }
+  vt_buf_free(&b);
+}
+
+static void call_finished(rpc_ctx *x) {
+  if (--x->pending == 0 && x->started) {
+    respond(x);
+    ctx_free(x);
+  }
+}
+
+static void on_call_done(vt_call *c, void *ud) {
+  call_slot *s = ud;
+  rpc_ctx *x = s->ctx;
+  vt_rpc_call *rc = &x->msg.calls[s->index];
+  vt_buf b;
+  vt_buf_init(&b, x->gw->cfg->max_response + 4096);
+  switch (c->outcome) {
+    case VT_CALL_OK:
+      vt_rpc_write_result(&b, rc->id, c->result, c->result_len);
+      note_trust(x, strncmp(c->trust, "quorum", 6) == 0 ? TR_QUORUM : TR_SINGLE, c->trust, c->served_by);
+      break;
+    case VT_CALL_RPC_ERROR:
+      vt_rpc_write_error_raw(&b, rc->id, c->result, c->result_len);
+      note_trust(x, TR_SINGLE, "single", c->served_by);
+      break;
+    case VT_CALL_UNAVAILABLE:
+    default:
+      vt_rpc_write_error(&b, rc->id, VT_RPC_RESOURCE_UNAVAILABLE,
+                         "resource unavailable: no upstream could give an answer verity can stand behind",
+                         c->result ? c->result : NULL);
+      note_trust(x, TR_NONE, "none", NULL);
+      break;
+  }
+  set_out(x, s->index, &b);
+  vt_gateway_note_request(x->gw, c->method, c->outcome, (double)(vt_now_ms(x->gw) - c->t_start_ms));
+  vt_call_free(c);
+  call_finished(x);
+}
+
+/* --- local answers -------------------------------------------------------------- */
+
+static int local_answer(rpc_ctx *x, vt_rpc_call *rc, vt_buf *b) {
+  vt_gateway *gw = x->gw;
+  const char *m = rc->method;
+  char tmp[96];
+  if (!strcmp(m, "eth_chainId")) {
+    snprintf(tmp, sizeof tmp, "\"%s\"", gw->chain_id_hex);
+  } else if (!strcmp(m, "net_version")) {
+    snprintf(tmp, sizeof tmp, "\"%s\"", gw->net_version);
+  } else if (!strcmp(m, "web3_clientVersion")) {
+    snprintf(tmp, sizeof tmp, "\"verity/v%s\"", VT_VERSION);
+  } else if (!strcmp(m, "eth_blockNumber")) {
+    if (!gw->head_known) {
+      vt_rpc_write_error(b, rc->id, VT_RPC_RESOURCE_UNAVAILABLE,
+                         "resource unavailable: no upstream has reported a head yet",
+                         "{\"reason\":\"no upstream has answered eth_blockNumber yet\"}");
+      return TR_NONE;
+    }
+    snprintf(tmp, sizeof tmp, "\"0x%llx\"", (unsigned long long)gw->head_reported);
+    vt_rpc_write_result(b, rc->id, tmp, strlen(tmp));
+    return gw->head_known && vt_gateway_quorum(gw) >= 2 ? TR_QUORUM : TR_SINGLE;
+  } else if (!strcmp(m, "eth_accounts")) {
+    snprintf(tmp, sizeof tmp, "[]");
+  } else if (!strcmp(m, "eth_syncing") || !strcmp(m, "eth_mining")) {
+    snprintf(tmp, sizeof tmp, "false");
+  } else if (!strcmp(m, "net_listening")) {
+    snprintf(tmp, sizeof tmp, "true");
+  } else if (!strcmp(m, "web3_sha3")) {
+    vt_plan p;
+    if (vt_plan_params(vt_method_find(m), m, rc->params, 0, false, &p) != 0 || p.err_code) {
+      vt_rpc_write_error(b, rc->id, VT_RPC_INVALID_PARAMS, p.err_code ? p.err : "invalid params", NULL);
+      vt_plan_free(&p);
+      return TR_LOCAL;
+    }
+    vt_plan_free(&p);
+    /* params: ["0x…"] (validated above) */
+    const char *q = memchr(rc->params.p, '"', rc->params.n);
+    const char *e = q ? memchr(q + 1, '"', rc->params.n - (size_t)(q + 1 - rc->params.p)) : NULL;
+    size_t n = e ? (size_t)(e - q - 1) : 0;
+    uint8_t *raw = malloc(n / 2 + 1);
+    size_t rl = 0;
+    if (!raw || vc_hex_decode(q + 1, n, raw, n / 2 + 1, &rl) != VC_OK) {
+      free(raw);
+      vt_rpc_write_error(b, rc->id, VT_RPC_INVALID_PARAMS, "invalid params: web3_sha3 takes hex data", NULL);
+      return TR_LOCAL;
+    }
+    uint8_t h[32];
+    vc_keccak256(raw, rl, h);
+    free(raw);
+    tmp[0] = '"';
+    vc_hex_encode(h, 32, tmp + 1);
+    strcat(tmp, "\"");
+  } else {
+    vt_rpc_write_error(b, rc->id, VT_RPC_METHOD_NOT_FOUND, "method not found", NULL);
+    return TR_LOCAL;
+  }
+  vt_rpc_write_result(b, rc->id, tmp, strlen(tmp));
+  return TR_LOCAL;
+}
+
+/* --- dispatch ------------------------------------------------------------------- */
+
+static const vt_method *resolve(const vt_gateway *gw, const char *name, bool *denied) {
+  const vt_method *m = vt_method_find(name);
+  const vt_method_cfg *mc = vt_config_method(gw->cfg, name);
+  *denied = false;
+  if (mc && mc->policy == VT_POLICY_DENY) { *denied = true; return m; }
+  if (mc && mc->policy == VT_POLICY_ALLOW && (!m || m->kind == VT_M_DENY)) return vt_method_generic_read();
+  if (m && m->kind == VT_M_DENY) *denied = true;
+  return m;
+}
+
+static void dispatch(rpc_ctx *x, size_t i) {
+  vt_gateway *gw = x->gw;
+  vt_rpc_call *rc = &x->msg.calls[i];
+  vt_buf b;
+  vt_buf_init(&b, 64 * 1024);
+  char msg[256];
+  if (rc->err_code) {
+    vt_rpc_write_error(&b, rc->id, rc->err_code, rc->err_msg, NULL);
+    goto done;
+  }
+  bool denied;
+  const vt_method *m = resolve(gw, rc->method, &denied);
+  if (!m) {
+    snprintf(msg, sizeof msg,
+             "method not found: %.64s is not a method verity serves; if your upstreams support it, "
+             "allow it under `methods:` in the config", rc->method);
+    vt_rpc_write_error(&b, rc->id, VT_RPC_METHOD_NOT_FOUND, msg, NULL);
+    goto done;
+  }
+  if (denied) {
+    snprintf(msg, sizeof msg,
+             "method not available: %.64s is denied (node administration, keys, filters and debug "
+             "namespaces are off by default); allow it under `methods:` in the config", rc->method);
+    vt_rpc_write_error(&b, rc->id, VT_RPC_METHOD_NOT_FOUND, msg, NULL);
+    goto done;
+  }
+  switch (m->kind) {
+    case VT_M_LOCAL: {
+      int rank = local_answer(x, rc, &b);
+      char tq[32];
+      snprintf(tq, sizeof tq, "quorum:%u/%u", vt_gateway_quorum(gw), vt_gateway_usable(gw));
+      note_trust(x, rank, rank == TR_LOCAL ? "local" : rank == TR_NONE ? "none" : rank == TR_QUORUM ? tq : "single", NULL);
+      goto done;
+    }
+    case VT_M_SUBSCRIBE:
+      if (!x->ws) {
+        snprintf(msg, sizeof msg, "%s needs a WebSocket connection (ws://%s:%d)", rc->method,
+                 gw->cfg->listen_host, gw->cfg->listen_port);
+        vt_rpc_write_error(&b, rc->id, VT_RPC_METHOD_NOT_FOUND, msg, NULL);
+      } else {
+        vt_subs_handle(gw, x->ws, rc, &b);
+        note_trust(x, TR_LOCAL, "local", NULL);
+      }
+      goto done;
+    default:
+      break;
+  }
+  vt_plan plan;
+  if (vt_plan_params(m, rc->method, rc->params, gw->head, gw->head_known, &plan) != 0) {
+    vt_rpc_write_error(&b, rc->id, VT_RPC_INTERNAL, "internal error: out of memory", NULL);
+    goto done;
+  }
+  if (plan.err_code) {
+    vt_rpc_write_error(&b, rc->id, plan.err_code, plan.err, NULL);
+    vt_plan_free(&plan);
+    goto done;
+  }
+  /* the upstream request: our own id, the (maybe pinned) params */
+  vt_buf up;
+  vt_buf_init(&up, gw->cfg->max_body + 256);
+  vt_buf_puts(&up, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":");
+  vt_buf_json_str(&up, rc->method, strlen(rc->method));
+  vt_buf_puts(&up, ",\"params\":");
+  if (plan.params) vt_buf_append(&up, plan.params, plan.params_len);
+  else if (rc->params.n) vt_buf_append(&up, rc->params.p, rc->params.n);
+  else vt_buf_puts(&up, "[]");
+  vt_buf_puts(&up, "}");
+  x->pending++;
+  vt_call *c = vt_buf_ok(&up) ? vt_call_start(gw, m, rc->method, up.data, up.len, &plan, on_call_done, &x->slots[i]) : NULL;
+  vt_buf_free(&up);
+  vt_plan_free(&plan);
+  if (!c) {
+    x->pending--;
+    vt_rpc_write_error(&b, rc->id, VT_RPC_INTERNAL, "internal error: out of memory", NULL);
+    goto done;
+  }
+  vt_buf_free(&b);
+  return;
+done:
+  set_out(x, i, &b);
+}
+
+/* Take ownership of body (malloc'd). Answers through req or ws. */
+static void handle_message(vt_gateway *gw, vt_http_req *req, vt_ws_sess *ws, char *body, size_t len) {
+  rpc_ctx *x = calloc(1, sizeof *x);
+  if (!x) {
+    free(body);
+    if (req) vt_http_respond(req, 503, "text/plain", NULL, 0, "out of memory\n", 14);
+    return;
+  }
+  x->gw = gw;
+  x->req = req;
+  x->ws = vt_ws_sess_ref(ws);
+  x->body = body;
+  x->len = len;
+  x->trust_rank = TR_LOCAL;
+  x->t0_ms = vt_now_ms(gw);
+  if (req) vt_http_req_set_data(req, x);
+  if (vt_rpc_parse(body, len, &gw->rpc_limits, &x->msg) != 0) goto oom;
+  if (x->msg.err_code) {
+    vt_buf b;
+    vt_buf_init(&b, 4096);
+    vt_rpc_write_error(&b, vt_span_of(NULL, 0), x->msg.err_code, x->msg.err_msg, NULL);
+    x->out = calloc(1, sizeof *x->out);
+    x->out_len = calloc(1, sizeof *x->out_len);
+    if (!x->out || !x->out_len) { vt_buf_free(&b); goto oom; }
+    vt_rpc_msg_free(&x->msg);
+    x->msg.ncalls = 1;
+    x->msg.calls = calloc(1, sizeof *x->msg.calls);
+    if (!x->msg.calls) { vt_buf_free(&b); goto oom; }
+    x->msg.calls[0].has_id = true;
+    x->out[0] = vt_buf_steal(&b, &x->out_len[0]);
+    respond(x);
+    ctx_free(x);
+    return;
+  }
+  size_t n = x->msg.ncalls;
+  x->out = calloc(n, sizeof *x->out);
+  x->out_len = calloc(n, sizeof *x->out_len);
+  x->slots = calloc(n, sizeof *x->slots);
+  if (!x->out || !x->out_len || !x->slots) goto oom;
+  x->pending = 1; /* held until every call is dispatched */
+  for (size_t i = 0; i < n; i++) {
+    x->slots[i].ctx = x;
+    x->slots[i].index = i;
+    dispatch(x, i);
+  }
+  x->started = true;
+  call_finished(x); /* drops the hold: answers now if every call was local */
+  return;
+oom:
+  if (x->req) vt_http_respond(x->req, 503, "text/plain", NULL, 0, "out of memory\n", 14);
+  x->req = NULL;
+  ctx_free(x);
+}
+
+static void on_abort(vt_http_req *req, void *data) {
+  (void)req;
+  rpc_ctx *x = data;
+  if (x) x->req = NULL; /* calls finish; their answers are dropped */
+}
+
+/* --- HTTP endpoints ------------------------------------------------------------- */
+
+static void respond_owned(vt_http_req *req, int status, const char *ctype, char *body, size_t len) {
+  if (!body) { vt_http_respond(req, 503, "text/plain", NULL, 0, "out of memory\n", 14); return; }
+  vt_http_respond(req, status, ctype, NULL, 0, body, len);
+  free(body);
+}
+
+static void ep_healthz(vt_gateway *gw, vt_http_req *req) {
+  char why[200], body[300];
+  bool ok = vt_gateway_healthy(gw, why, sizeof why);
+  int n = snprintf(body, sizeof body, "{\"ok\":%s,\"reason\":\"%s\",\"head\":%llu}\n", ok ? "true" : "false",
+                   why, (unsigned long long)gw->head_reported);
+  vt_http_respond(req, ok ? 200 : 503, "application/json", NULL, 0, body, (size_t)n);
+}
+
+static void ep_status(vt_gateway *gw, vt_http_req *req) {
+  size_t n;
+  char *s = vt_status_json(gw, &n);
+  respond_owned(req, 200, "application/json", s, n);
+}
+
+static void ep_metrics(vt_gateway *gw, vt_http_req *req) {
+  size_t n;
+  char *s = vt_metrics_text(gw, &n);
+  respond_owned(req, 200, "text/plain; version=0.0.4", s, n);
+}
+
+static void ep_root(vt_gateway *gw, vt_http_req *req) {
+  char body[256];
+  int n = snprintf(body, sizeof body,
+                   "{\"name\":\"verity\",\"version\":\"%s\",\"chain_id\":%llu,\"rpc\":\"POST JSON-RPC 2.0 here\","
+                   "\"endpoints\":[\"/healthz\",\"/status\",\"/metrics\"]}\n",
+                   VT_VERSION, (unsigned long long)gw->cfg->chain_id);
+  vt_http_respond(req, 200, "application/json", NULL, 0, body, (size_t)n);
+}
+
+static const struct {
+  const char *path;
+  void (*fn)(vt_gateway *gw, vt_http_req *req);
+} get_routes[] = {
+    {"/healthz", ep_healthz}, {"/health", ep_healthz}, {"/status", ep_status},
+    {"/metrics", ep_metrics}, {"/", ep_root},
+};
+
+static void on_request(vt_http_req *req, void *ud) {
+  vt_gateway *gw = ud;
+  const char *method = vt_http_req_method(req);
+  const char *path = vt_http_req_path(req);
+  if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) {
+    for (size_t i = 0; i < sizeof get_routes / sizeof get_routes[0]; i++)
+      if (!strcmp(path, get_routes[i].path)) { get_routes[i].fn(gw, req); return; }
+    static const char nf[] = "{\"error\":\"not found: JSON-RPC is POST /; see /healthz, /status, /metrics\"}\n";
+    vt_http_respond(req, 404, "application/json", NULL, 0, nf, sizeof nf - 1);
+    return;
+  }
+  if (strcmp(method, "POST") != 0) {
+    static const char na[] = "{\"error\":\"method not allowed: use POST for JSON-RPC\"}\n";
+    vt_http_header allow = {"Allow", "GET, POST, OPTIONS"};
+    vt_http_respond(req, 405, "application/json", &allow, 1, na, sizeof na - 1);
+    return;
+  }
+  size_t len;
+  const char *body = vt_http_req_body(req, &len);
+  char *copy = malloc(len + 1);
+  if (!copy) { vt_http_respond(req, 503, "text/plain", NULL, 0, "out of memory\n", 14); return; }
+  memcpy(copy, body, len);
+  copy[len] = 0;
+  vt_http_req_on_abort(req, on_abort);
+  handle_message(gw, req, NULL, copy, len);
+}
+
+static void on_ws_open(vt_ws_conn *c, void *ud) {
+  vt_gateway *gw = ud;
+  vt_ws_sess *s = vt_ws_sess_new(gw, c);
+  if (!s) vt_ws_close(c, 1011, "out of memory");
+}
+
+static void on_ws_message(vt_ws_conn *c, const char *data, size_t len, void *ud) {
+  vt_gateway *gw = ud;
+  vt_ws_sess *s = vt_ws_get_data(c);
+  if (!s) return;
+  char *copy = malloc(len + 1);
+  if (!copy) { vt_ws_close(c, 1011, "out of memory"); return; }
+  memcpy(copy, data, len);
+  copy[len] = 0;
+  handle_message(gw, NULL, s, copy, len);
+}
+
+static void on_ws_close(vt_ws_conn *c, void *ud) {
+  (void)ud;
+  vt_ws_sess *s = vt_ws_get_data(c);
+  vt_ws_set_data(c, NULL);
+  if (s) vt_ws_sess_closed(s);
+}
+
+/* --- lifecycle ------------------------------------------------------------------ */
+
+bool vt_gateway_healthy(const vt_gateway *gw, char *why, size_t n) {
+  unsigned usable = vt_gateway_usable(gw);
+  if (!gw->head_known) { snprintf(why, n, "no upstream has reported a head yet"); return false; }
+  if (!usable) { snprintf(why, n, "no upstream is usable"); return false; }
+  snprintf(why, n, "%u of %zu upstreams usable", usable, gw->nups);
+  return true;
+}
+
+static void free_net(vt_gateway *gw) {
+  for (size_t i = 0; i < gw->nups; i++) {
+    for (size_t j = 0; j < gw->net[i].nheaders; j++) free(gw->net[i].headers[j]);
+    free(gw->net[i].headers);
+    gw->net[i].headers = NULL;
+  }
+}
+
+int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char *err, size_t errlen) {
+  memset(gw, 0, sizeof *gw);
+  gw->loop = loop;
+  gw->cfg = cfg;
+  gw->started_ms = uv_now(loop);
+  gw->rpc_limits.max_batch = cfg->max_batch ? cfg->max_batch : 100;
+  gw->rpc_limits.max_depth = cfg->max_json_depth ? cfg->max_json_depth : 64;
+  snprintf(gw->chain_id_hex, sizeof gw->chain_id_hex, "0x%llx", (unsigned long long)cfg->chain_id);
+  snprintf(gw->net_version, sizeof gw->net_version, "%llu", (unsigned long long)cfg->chain_id);
+  if (cfg->nupstreams == 0 || cfg->nupstreams > VT_MAX_UPSTREAMS) {
+    snprintf(err, errlen, "need between 1 and %d upstreams, have %zu", VT_MAX_UPSTREAMS, cfg->nupstreams);
+    return -1;
+  }
+  gw->nups = cfg->nupstreams;
+  for (size_t i = 0; i < gw->nups; i++) {
+    const vt_upstream_cfg *uc = &cfg->upstreams[i];
+    vt_upstream_policy pol = {
+        .breaker_failures = cfg->breaker_failures,
+        .breaker_open_ms = cfg->breaker_open_ms,
+        .max_inflight = cfg->max_inflight_per_upstream,
+        .max_rps = uc->max_rps,
+        .weight = uc->weight,
+    };
+    vt_upstream_init(&gw->ups[i], uc->name, (int)i, &pol);
+    vt_up_net *net = &gw->net[i];
+    net->url = uc->url;
+    net->timeout_ms = uc->timeout_ms;
+    net->trusted = uc->trusted;
+    net->headers = calloc(uc->nheaders + 1, sizeof *net->headers);
+    if (!net->headers) goto oom;
+    for (size_t j = 0; j < uc->nheaders; j++) {
+      size_t n = strlen(uc->headers[j].name) + strlen(uc->headers[j].value) + 3;
+      net->headers[j] = malloc(n);
+      if (!net->headers[j]) goto oom;
+      snprintf(net->headers[j], n, "%s: %s", uc->headers[j].name, uc->headers[j].value);
+      net->nheaders++;
+    }
+  }
+  if (vt_gateway_metrics_init(gw) != 0) goto oom;
+  vt_fetcher_limits fl;
+  vt_fetcher_limits_default(&fl);
+  gw->fetcher = vt_fetcher_new(loop, &fl);
+  if (!gw->fetcher) goto oom;
+  gw->subs = vt_subs_new(gw);
+  if (!gw->subs) goto oom;
+  vt_http_limits hl;
+  vt_http_limits_default(&hl);
+  if (cfg->max_body) hl.max_body = cfg->max_body;
+  if (cfg->max_header_bytes) hl.max_header_bytes = cfg->max_header_bytes;
+  if (cfg->max_connections) hl.max_connections = cfg->max_connections;
+  if (cfg->max_ws_message) hl.max_ws_message = cfg->max_ws_message;
+  if (cfg->cors_origin) hl.cors_origin = cfg->cors_origin;
+  vt_http_handlers h = {on_request, on_ws_open, on_ws_message, on_ws_close, gw};
+  int rc = vt_http_server_start(loop, cfg->listen_host, cfg->listen_port, &hl, &h, &gw->http);
+  if (rc != 0) {
+    snprintf(err, errlen, "cannot listen on %s:%d: %s", cfg->listen_host, cfg->listen_port, uv_strerror(rc));
+    return -1;
+  }
+  vt_head_start(gw);
+  VT_LOG(VT_LOG_INFO, "listening", "addr=%s:%d upstreams=%zu chain_id=%llu", cfg->listen_host,
+         vt_http_server_port(gw->http), gw->nups, (unsigned long long)cfg->chain_id);
+  return 0;
+oom:
+  snprintf(err, errlen, "out of memory while starting");
+  return -1;
+}
+
+static void closed_one(vt_gateway *gw) {
+  if (--gw->close_pending) return;
+  free_net(gw);
+  vt_subs_free(gw->subs);
+  gw->subs = NULL;
+  vt_gateway_metrics_free(gw);
+  if (gw->on_closed) gw->on_closed(gw->on_closed_arg);
+}
+
+static void on_http_closed(void *arg) { closed_one(arg); }
+static void on_fetcher_closed(void *arg) { closed_one(arg); }
+static void on_timer_closed(uv_handle_t *h) { closed_one(h->data); }
+
+void vt_gateway_stop(vt_gateway *gw, void (*done)(void *arg), void *arg) {
+  if (gw->closing) return;
+  gw->closing = true;
+  gw->on_closed = done;
+  gw->on_closed_arg = arg;
+  gw->close_pending = 3;
+  uv_timer_stop(&gw->head_timer);
+  uv_close((uv_handle_t *)&gw->head_timer, on_timer_closed);
+  vt_subs_shutdown(gw->subs);
+  vt_http_server_close(gw->http, on_http_closed, gw);
+  vt_fetcher_close(gw->fetcher, on_fetcher_closed, gw);
+}

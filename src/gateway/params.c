@@ -1,0 +1,294 @@
+/*
+ * params.c: params validation and block pinning (see params.h).
+ *
+ * Params are parsed with jansson (they are small); the checks are one function per
+ * vt_param_kind, found through a table.
+ */
+#include "gateway/params.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  vt_plan *plan;
+  uint64_t head;
+  bool head_known;
+  bool keep_pending;
+  bool changed;
+} pin_ctx;
+
+static bool is_hex_digits(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+  }
+  return true;
+}
+
+static bool is_data(const json_t *v, size_t bytes /* 0 = any */) {
+  if (!json_is_string(v)) return false;
+  const char *s = json_string_value(v);
+  size_t n = json_string_length(v);
+  if (n < 2 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return false;
+  if ((n - 2) % 2) return false;
+  if (bytes && (n - 2) / 2 != bytes) return false;
+  return is_hex_digits(s + 2, n - 2);
+}
+
+/* QUANTITY: 0x0 or 0x[1-9a-f][0-9a-f]*, at most 64 digits. */
+static bool parse_qty(const json_t *v, uint64_t *out, bool *fits) {
+  if (!json_is_string(v)) return false;
+  const char *s = json_string_value(v);
+  size_t n = json_string_length(v);
+  if (n < 3 || n > 66 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return false;
+  if (!is_hex_digits(s + 2, n - 2)) return false;
+  if (n > 3 && s[2] == '0') return false;
+  if (out) {
+    *fits = n - 2 <= 16;
+    *out = *fits ? strtoull(s + 2, NULL, 16) : UINT64_MAX;
+  }
+  return true;
+}
+
+static void make_qty(char *buf, size_t n, uint64_t v) { snprintf(buf, n, "0x%llx", (unsigned long long)v); }
+
+static void pin_number(pin_ctx *c, uint64_t n) {
+  if (c->plan->kind == VT_PIN_NONE || c->plan->kind == VT_PIN_HASH) c->plan->kind = VT_PIN_NUMBER;
+  if (c->plan->kind == VT_PIN_NUMBER && n > c->plan->number) c->plan->number = n;
+  if (c->plan->kind == VT_PIN_NUMBER && c->plan->number == 0) c->plan->number = n;
+}
+
+static const char *const tags[] = {"latest", "pending", "earliest", "safe", "finalized"};
+
+/* A block tag or number in *slot (a string); may replace it. Returns false if invalid. */
+static bool pin_tag_or_number(pin_ctx *c, json_t **slot) {
+  json_t *v = *slot;
+  uint64_t n;
+  bool fits;
+  if (parse_qty(v, &n, &fits)) {
+    pin_number(c, fits ? n : UINT64_MAX);
+    return true;
+  }
+  if (!json_is_string(v)) return false;
+  const char *s = json_string_value(v);
+  size_t i;
+  for (i = 0; i < sizeof tags / sizeof tags[0]; i++)
+    if (strcmp(s, tags[i]) == 0) break;
+  if (i == sizeof tags / sizeof tags[0]) return false;
+  bool is_latest = i == 0 || (i == 1 && !c->keep_pending);
+  char q[24];
+  if (is_latest && c->head_known) {
+    make_qty(q, sizeof q, c->head);
+    json_decref(*slot);
+    *slot = json_string(q);
+    c->plan->pinned_latest = true;
+    c->changed = true;
+    pin_number(c, c->head);
+  } else if (i == 2) { /* earliest */
+    json_decref(*slot);
+    *slot = json_string("0x0");
+    c->changed = true;
+    pin_number(c, 0);
+  } else if (c->plan->kind != VT_PIN_NUMBER) {
+    c->plan->kind = VT_PIN_TAG;
+  }
+  return true;
+}
+
+/* EIP-1898 block parameter: tag, number, {blockHash[, requireCanonical]} or {blockNumber}. */
+static bool pin_block(pin_ctx *c, json_t **slot) {
+  json_t *v = *slot;
+  if (!json_is_object(v)) return pin_tag_or_number(c, slot);
+  json_t *h = json_object_get(v, "blockHash"), *num = json_object_get(v, "blockNumber");
+  if (h && !num) {
+    json_t *rc = json_object_get(v, "requireCanonical");
+    if (!is_data(h, 32) || (rc && !json_is_boolean(rc))) return false;
+    if (json_object_size(v) != (rc ? 2u : 1u)) return false;
+    if (c->plan->kind == VT_PIN_NONE) c->plan->kind = VT_PIN_HASH;
+    return true;
+  }
+  if (num && !h && json_object_size(v) == 1) {
+    json_t *inner = json_incref(num);
+    bool ok = pin_tag_or_number(c, &inner);
+    if (ok) json_object_set(v, "blockNumber", inner);
+    json_decref(inner);
+    return ok;
+  }
+  return false;
+}
+
+static bool check_filter(pin_ctx *c, json_t **slot) {
+  json_t *f = *slot;
+  if (!json_is_object(f)) return false;
+  json_t *bh = json_object_get(f, "blockHash");
+  const char *keys[] = {"fromBlock", "toBlock"};
+  if (bh) {
+    if (!is_data(bh, 32)) return false;
+    if (json_object_get(f, "fromBlock") || json_object_get(f, "toBlock")) return false;
+    if (c->plan->kind == VT_PIN_NONE) c->plan->kind = VT_PIN_HASH;
+  } else {
+    for (size_t i = 0; i < 2; i++) {
+      json_t *b = json_object_get(f, keys[i]);
+      if (!b) { /* omitted = latest */
+        if (!c->head_known) { c->plan->kind = VT_PIN_TAG; continue; }
+        char q[24];
+        make_qty(q, sizeof q, c->head);
+        json_object_set_new(f, keys[i], json_string(q));
+        c->changed = true;
+        c->plan->pinned_latest = true;
+        pin_number(c, c->head);
+        continue;
+      }
+      json_t *inner = json_incref(b);
+      bool ok = pin_tag_or_number(c, &inner);
+      if (ok) json_object_set(f, keys[i], inner);
+      json_decref(inner);
+      if (!ok) return false;
+    }
+  }
+  json_t *addr = json_object_get(f, "address");
+  if (addr && !json_is_null(addr)) {
+    if (json_is_array(addr)) {
+      size_t i;
+      json_t *a;
+      json_array_foreach(addr, i, a) if (!is_data(a, 20)) return false;
+    } else if (!is_data(addr, 20)) return false;
+  }
+  json_t *topics = json_object_get(f, "topics");
+  if (topics && !json_is_null(topics)) {
+    if (!json_is_array(topics) || json_array_size(topics) > 4) return false;
+    size_t i, j;
+    json_t *t, *alt;
+    json_array_foreach(topics, i, t) {
+      if (json_is_null(t)) continue;
+      if (json_is_array(t)) {
+        json_array_foreach(t, j, alt) if (!json_is_null(alt) && !is_data(alt, 32)) return false;
+      } else if (!is_data(t, 32)) return false;
+    }
+  }
+  return true;
+}
+
+static bool check_slots(pin_ctx *c, json_t **slot) {
+  (void)c;
+  if (!json_is_array(*slot) || json_array_size(*slot) > 1024) return false;
+  size_t i;
+  json_t *k;
+  json_array_foreach(*slot, i, k) {
+    if (!json_is_string(k)) return false;
+    size_t n = json_string_length(k);
+    const char *s = json_string_value(k);
+    if (n < 3 || n > 66 || s[0] != '0' || s[1] != 'x' || !is_hex_digits(s + 2, n - 2)) return false;
+  }
+  return true;
+}
+
+static bool k_any(pin_ctx *c, json_t **s) { (void)c; (void)s; return true; }
+static bool k_addr(pin_ctx *c, json_t **s) { (void)c; return is_data(*s, 20); }
+static bool k_hash(pin_ctx *c, json_t **s) { (void)c; return is_data(*s, 32); }
+static bool k_data(pin_ctx *c, json_t **s) { (void)c; return is_data(*s, 0); }
+static bool k_qty(pin_ctx *c, json_t **s) { (void)c; return parse_qty(*s, NULL, NULL); }
+static bool k_bool(pin_ctx *c, json_t **s) { (void)c; return json_is_boolean(*s); }
+static bool k_obj(pin_ctx *c, json_t **s) { (void)c; return json_is_object(*s); }
+static bool k_arr(pin_ctx *c, json_t **s) { (void)c; return json_is_array(*s); }
+static bool k_str(pin_ctx *c, json_t **s) { (void)c; return json_is_string(*s); }
+
+static const struct {
+  bool (*check)(pin_ctx *c, json_t **slot);
+  const char *what;
+} kinds[] = {
+    [VT_P_NONE] = {k_any, "nothing"},
+    [VT_P_ANY] = {k_any, "any value"},
+    [VT_P_ADDR] = {k_addr, "an address: 20 bytes of hex like 0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96045"},
+    [VT_P_HASH] = {k_hash, "a hash: 32 bytes of hex (0x + 64 hex digits)"},
+    [VT_P_DATA] = {k_data, "hex data: 0x followed by an even number of hex digits"},
+    [VT_P_QTY] = {k_qty, "a quantity: 0x-prefixed hex without leading zeros, like 0x1a"},
+    [VT_P_BOOL] = {k_bool, "true or false"},
+    [VT_P_BLOCK] = {pin_block, "a block: \"latest\", \"pending\", \"earliest\", \"safe\", \"finalized\", a 0x quantity, {\"blockHash\":…} or {\"blockNumber\":…}"},
+    [VT_P_BLOCKNUM] = {pin_tag_or_number, "a block: \"latest\", \"pending\", \"earliest\", \"safe\", \"finalized\" or a 0x quantity"},
+    [VT_P_OBJ] = {k_obj, "an object"},
+    [VT_P_SLOTS] = {check_slots, "an array of storage keys (0x hex, at most 32 bytes each)"},
+    [VT_P_FILTER] = {check_filter, "a filter object: fromBlock/toBlock (block tags or numbers) or blockHash, address (one or a list), topics (up to 4, each null, a hash or a list of hashes)"},
+    [VT_P_ARRAY] = {k_arr, "an array"},
+    [VT_P_STR] = {k_str, "a string"},
+};
+
+static int fail(vt_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(vt_plan *p, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(p->err, sizeof p->err, fmt, ap);
+  va_end(ap);
+  p->err_code = -32602;
+  return 0;
+}
+
+int vt_plan_params(const vt_method *m, const char *method, vt_span params, uint64_t head,
+                   bool head_known, vt_plan *out) {
+  memset(out, 0, sizeof *out);
+  int rc = 0;
+  json_t *arr = NULL;
+  if (m->max_params == 255) return 0; /* a method allowed by config: passed as it is */
+  if (params.n) {
+    json_error_t jerr;
+    arr = json_loadb(params.p, params.n, JSON_DECODE_ANY, &jerr);
+    if (!arr) { fail(out, "invalid params: %s", jerr.text); goto out; }
+    if (!json_is_array(arr)) { fail(out, "invalid params: %s takes its params as an array", method); goto out; }
+  } else {
+    arr = json_array();
+    if (!arr) { rc = -1; goto out; }
+  }
+  size_t n = json_array_size(arr);
+  if (n < m->min_params || n > m->max_params) {
+    if (m->min_params == m->max_params)
+      fail(out, "invalid params: %s takes %u param%s, got %zu", method, m->min_params,
+           m->min_params == 1 ? "" : "s", n);
+    else
+      fail(out, "invalid params: %s takes %u to %u params, got %zu", method, m->min_params,
+           m->max_params, n);
+    goto out;
+  }
+  pin_ctx c = {.plan = out, .head = head, .head_known = head_known,
+               .keep_pending = (m->flags & VT_MF_NO_PIN) != 0};
+  for (size_t i = 0; i < n && i < VT_MAX_PARAMS; i++) {
+    vt_param_kind k = (vt_param_kind)m->param[i];
+    json_t *slot = json_incref(json_array_get(arr, i));
+    bool ok = kinds[k].check(&c, &slot);
+    if (ok) json_array_set(arr, i, slot);
+    json_decref(slot);
+    if (!ok) {
+      char *got = json_dumps(json_array_get(arr, i), JSON_ENCODE_ANY | JSON_COMPACT);
+      fail(out, "invalid params: %s param %zu must be %s, got %.40s%s", method, i + 1, kinds[k].what,
+           got ? got : "?", got && strlen(got) > 40 ? "…" : "");
+      free(got);
+      goto out;
+    }
+  }
+  /* An omitted optional block parameter means latest: add it, pinned. */
+  if (m->block_idx >= 0 && (size_t)m->block_idx == n && n < m->max_params) {
+    bool keep = (m->flags & VT_MF_NO_PIN) != 0;
+    (void)keep;
+    json_t *tag = json_string("latest");
+    json_array_append_new(arr, tag);
+    json_t *slot = json_incref(json_array_get(arr, n));
+    if (pin_tag_or_number(&c, &slot)) json_array_set(arr, n, slot);
+    json_decref(slot);
+    c.changed = true;
+  }
+  if (c.changed) {
+    out->params = json_dumps(arr, JSON_COMPACT);
+    if (!out->params) { rc = -1; goto out; }
+    out->params_len = strlen(out->params);
+  }
+out:
+  json_decref(arr);
+  return rc;
+}
+
+void vt_plan_free(vt_plan *p) {
+  free(p->params);
+  p->params = NULL;
+}

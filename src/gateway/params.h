@@ -1,0 +1,49 @@
+/*
+ * params.h: check a call's params against its method row and pin its block.
+ *
+ * Bad input is refused here, before any upstream sees it, with -32602 and a sentence
+ * that names the parameter, what was expected and what came ("param 1 (address) must
+ * be 20 bytes of hex like 0xd8dA…6045, got \"0x12\"").
+ *
+ * Pinning: `latest` and `pending` (and an omitted block parameter) become verity's
+ * head number, so every upstream asked answers about the same block and an upstream
+ * that has not reached it is not asked. `earliest` becomes 0x0. `safe`/`finalized`
+ * and EIP-1898 {blockHash} are kept but recorded, so routing knows which upstreams
+ * may answer. Methods flagged NO_PIN keep `pending` (the pending nonce a wallet needs
+ * is mempool state, not a block). eth_getLogs pins fromBlock/toBlock in its filter.
+ *
+ * The result says the block asked about (vt_pin) and holds rewritten params JSON
+ * when anything changed (malloc'd, vt_plan_free). No I/O.
+ */
+#ifndef VT_PARAMS_H
+#define VT_PARAMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rpc/json_scan.h"
+#include "rpc/methods.h"
+
+typedef enum {
+  VT_PIN_NONE = 0,   /* not about a block (gas price, tx by hash, …) */
+  VT_PIN_NUMBER,     /* a concrete block number: upstreams need head >= number */
+  VT_PIN_HASH,       /* a block by hash: any synced upstream */
+  VT_PIN_TAG,        /* safe / finalized / pending (kept), or latest with no head yet */
+} vt_pin_kind;
+
+typedef struct {
+  vt_pin_kind kind;
+  uint64_t number;        /* VT_PIN_NUMBER: the highest block the call touches */
+  bool pinned_latest;     /* latest/pending/omitted became `number` */
+  char *params;           /* rewritten params JSON, or NULL to send the original */
+  size_t params_len;
+  int err_code;           /* 0, or -32602 */
+  char err[200];
+} vt_plan;
+
+int vt_plan_params(const vt_method *m, const char *method, vt_span params, uint64_t head,
+                   bool head_known, vt_plan *out);
+void vt_plan_free(vt_plan *p);
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * status.c: what the gateway tells operators: /status JSON, /metrics text, and the
+ * metric updates made on the request path.
+ *
+ * Nothing here ever prints an upstream's URL or headers: upstreams appear by name
+ * and display_url (redacted by the config loader). Label values are method names
+ * from the method table or upstream names from the config, so cardinality is
+ * bounded by the config (and by the registry's per-family cap).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/call.h"
+#include "gateway/gateway.h"
+#include "gateway/subs.h"
+#include "rpc/methods.h"
+#include "util/buf.h"
+
+static const char *const L_METHOD_OUTCOME[] = {"method", "outcome"};
+static const char *const L_METHOD[] = {"method"};
+static const char *const L_UP[] = {"upstream"};
+static const char *const L_UP_KIND[] = {"upstream", "kind"};
+
+int vt_gateway_metrics_init(vt_gateway *gw) {
+  vt_gw_metrics *m = &gw->m;
+  m->reg = vt_metrics_new();
+  if (!m->reg) return -1;
+  m->requests = vt_metrics_counter(m->reg, "verity_requests_total", "JSON-RPC calls answered, by method and outcome", L_METHOD_OUTCOME, 2);
+  m->latency = vt_metrics_histogram(m->reg, "verity_request_duration_seconds", "Time to answer a JSON-RPC call that went upstream", L_METHOD, 1);
+  m->unavailable = vt_metrics_counter(m->reg, "verity_unavailable_total", "Calls answered -32002 (no upstream could answer)", L_METHOD, 1);
+  m->up_requests = vt_metrics_counter(m->reg, "verity_upstream_requests_total", "Requests sent to each upstream (calls and head polls)", L_UP, 1);
+  m->up_errors = vt_metrics_counter(m->reg, "verity_upstream_errors_total", "Failed upstream requests by kind", L_UP_KIND, 2);
+  m->up_latency = vt_metrics_histogram(m->reg, "verity_upstream_latency_seconds", "Upstream response time", L_UP, 1);
+  m->up_breaker = vt_metrics_gauge(m->reg, "verity_upstream_breaker_state", "Circuit breaker: 0 closed, 1 open, 2 half-open", L_UP, 1);
+  m->up_head = vt_metrics_gauge(m->reg, "verity_upstream_head_block", "Latest block number each upstream reported", L_UP, 1);
+  m->up_head_lag = vt_metrics_gauge(m->reg, "verity_upstream_head_lag_blocks", "Blocks each upstream is behind verity's head", L_UP, 1);
+  m->hedges = vt_metrics_counter(m->reg, "verity_upstream_hedged_total", "Hedged requests sent to each upstream", L_UP, 1);
+  m->head = vt_metrics_gauge(m->reg, "verity_head_block", "verity's head: the block latest is pinned to", NULL, 0);
+  if (!m->requests || !m->latency || !m->unavailable || !m->up_requests || !m->up_errors || !m->up_latency ||
+      !m->up_breaker || !m->up_head || !m->up_head_lag || !m->hedges || !m->head)
+    return -1;
+  return 0;
+}
+
+void vt_gateway_metrics_free(vt_gateway *gw) {
+  vt_metrics_free(gw->m.reg);
+  gw->m.reg = NULL;
+}
+
+static const char *const outcome_names[] = {"ok", "rpc_error", "unavailable"};
+
+void vt_gateway_note_request(vt_gateway *gw, const char *method, int outcome, double ms) {
+  if (!gw->m.reg) return;
+  const char *o = (unsigned)outcome < 3 ? outcome_names[outcome] : "unknown";
+  const char *mo[2] = {method, o};
+  vt_metric_child *c = vt_metric_with(gw->m.requests, mo);
+  if (c) vt_metric_inc(c, 1);
+  const char *mm[1] = {method};
+  if ((c = vt_metric_with(gw->m.latency, mm))) vt_metric_observe(c, ms / 1000.0);
+  if (outcome == VT_CALL_UNAVAILABLE && (c = vt_metric_with(gw->m.unavailable, mm))) vt_metric_inc(c, 1);
+}
+
+void vt_gateway_note_attempt(vt_gateway *gw, vt_upstream *u, int kind, double latency_ms, bool hedged) {
+  if (!gw->m.reg) return;
+  const char *up[1] = {u->name};
+  vt_metric_child *c;
+  if (kind != VT_FAIL_LIE && (c = vt_metric_with(gw->m.up_requests, up))) vt_metric_inc(c, 1);
+  if (hedged && (c = vt_metric_with(gw->m.hedges, up))) vt_metric_inc(c, 1);
+  if (kind < 0) {
+    if ((c = vt_metric_with(gw->m.up_latency, up))) vt_metric_observe(c, latency_ms / 1000.0);
+  } else if ((unsigned)kind < VT_FAIL_KINDS) {
+    const char *uk[2] = {u->name, vt_fail_kind_names[kind]};
+    if ((c = vt_metric_with(gw->m.up_errors, uk))) vt_metric_inc(c, 1);
+  }
+}
+
+/* Gauges are refreshed when scraped. */
+static void refresh_gauges(vt_gateway *gw) {
+  vt_metric_child *c;
+  for (size_t i = 0; i < gw->nups; i++) {
+    vt_upstream *u = &gw->ups[i];
+    const char *up[1] = {u->name};
+    if ((c = vt_metric_with(gw->m.up_breaker, up))) vt_metric_set(c, (double)u->breaker);
+    if (u->head_known && (c = vt_metric_with(gw->m.up_head, up))) vt_metric_set(c, (double)u->head);
+    if (u->head_known && gw->head_known && (c = vt_metric_with(gw->m.up_head_lag, up)))
+      vt_metric_set(c, u->head >= gw->head ? 0.0 : (double)(gw->head - u->head));
+  }
+  if (gw->head_known && (c = vt_metric_with(gw->m.head, NULL))) vt_metric_set(c, (double)gw->head);
+}
+
+char *vt_metrics_text(vt_gateway *gw, size_t *len) {
+  char *out = NULL;
+  refresh_gauges(gw);
+  if (vt_metrics_render(gw->m.reg, &out, len) != 0) return NULL;
+  return out;
+}
+
+char *vt_status_json(vt_gateway *gw, size_t *len) {
+  vt_buf b;
+  vt_buf_init(&b, 1024 * 1024);
+  uint64_t now = vt_now_ms(gw);
+  char why[200];
+  bool ok = vt_gateway_healthy(gw, why, sizeof why);
+  vt_buf_printf(&b, "{\"version\":\"%s\",\"uptime_s\":%.1f,\"healthy\":%s,\"reason\":", VT_VERSION,
+                (double)(now - gw->started_ms) / 1000.0, ok ? "true" : "false");
+  vt_buf_json_str(&b, why, strlen(why));
+  vt_buf_printf(&b, ",\"chain_id\":%llu,\"chain\":", (unsigned long long)gw->cfg->chain_id);
+  const char *cn = gw->cfg->chain_name ? gw->cfg->chain_name : "";
+  vt_buf_json_str(&b, cn, strlen(cn));
+  vt_buf_printf(&b, ",\"head\":%s%llu,\"head_reported\":%llu,\"quorum\":%u,\"usable_upstreams\":%u,",
+                gw->head_known ? "" : "null,\"_head\":", (unsigned long long)gw->head,
+                (unsigned long long)gw->head_reported, vt_gateway_quorum(gw), vt_gateway_usable(gw));
+  vt_buf_printf(&b, "\"anchor\":{\"mode\":\"%s\",\"quorum\":%u},\"subscriptions\":%zu,\"upstreams\":[",
+                vt_anchor_mode_name(gw->cfg->anchor_mode), gw->cfg->quorum, vt_subs_count(gw->subs));
+  for (size_t i = 0; i < gw->nups; i++) {
+    const vt_upstream *u = &gw->ups[i];
+    const vt_upstream_cfg *uc = &gw->cfg->upstreams[i];
+    if (i) vt_buf_append(&b, ",", 1);
+    vt_buf_puts(&b, "{\"name\":");
+    vt_buf_json_str(&b, u->name, strlen(u->name));
+    vt_buf_puts(&b, ",\"url\":");
+    const char *du = uc->display_url ? uc->display_url : "";
+    vt_buf_json_str(&b, du, strlen(du));
+    vt_buf_printf(&b, ",\"state\":\"%s\",\"breaker\":\"%s\",\"trusted\":%s,\"weight\":%u,",
+                  vt_upstream_state(u, now), vt_breaker_name(u->breaker), uc->trusted ? "true" : "false",
+                  u->pol.weight);
+    if (u->head_known)
+      vt_buf_printf(&b, "\"head\":%llu,\"lag\":%lld,", (unsigned long long)u->head,
+                    gw->head_known ? (long long)gw->head - (long long)u->head : 0LL);
+    else
+      vt_buf_puts(&b, "\"head\":null,\"lag\":null,");
+    double p50 = vt_upstream_latency_quantile(u, 0.5), p90 = vt_upstream_latency_quantile(u, 0.9);
+    vt_buf_printf(&b, "\"latency_ms\":{\"ewma\":%.2f,\"p50\":%.2f,\"p90\":%.2f},\"error_rate\":%.3f,",
+                  u->lat_ewma_ms < 0 ? 0 : u->lat_ewma_ms, p50 < 0 ? 0 : p50, p90 < 0 ? 0 : p90, u->err_ewma);
+    uint64_t fails = 0;
+    for (int k = 0; k < VT_FAIL_KINDS; k++) fails += u->failures[k];
+    vt_buf_printf(&b, "\"in_flight\":%u,\"requests\":%llu,\"successes\":%llu,\"failures\":%llu,\"hedges\":%llu,\"wrong_answers\":%llu,",
+                  u->inflight, (unsigned long long)u->requests, (unsigned long long)u->successes,
+                  (unsigned long long)fails, (unsigned long long)u->hedges, (unsigned long long)u->lies);
+    if (u->chain_checked) vt_buf_printf(&b, "\"chain_id\":%llu,", (unsigned long long)u->chain_id_seen);
+    vt_buf_puts(&b, "\"last_error\":");
+    vt_buf_json_str(&b, u->last_error, strlen(u->last_error));
+    vt_buf_puts(&b, "}");
+  }
+  vt_buf_puts(&b, "]}\n");
+  if (!vt_buf_ok(&b)) { vt_buf_free(&b); return NULL; }
+  return vt_buf_steal(&b, len);
+}

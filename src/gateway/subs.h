@@ -1,0 +1,44 @@
+/*
+ * subs.h: WebSocket sessions and eth_subscribe.
+ *
+ * A vt_ws_sess is verity's side of one WebSocket connection. It is refcounted: the
+ * connection holds one reference until it closes, and every request in flight on it
+ * holds one, so an answer that arrives after the client left is dropped safely.
+ *
+ * Subscriptions are served from verity's own head, never from one upstream's feed:
+ * when the pinned head advances, each new block's header is fetched (pinned to that
+ * number, so only upstreams that have it are asked) and pushed to every newHeads
+ * subscriber in order, without gaps (at most VT_SUBS_MAX_CATCHUP blocks after a jump);
+ * `logs` subscribers get that block's matching logs from eth_getLogs.
+ */
+#ifndef VT_SUBS_H
+#define VT_SUBS_H
+
+#include <stddef.h>
+
+#include "net/http_server.h"
+#include "rpc/rpc.h"
+#include "util/buf.h"
+
+struct vt_gateway;
+typedef struct vt_ws_sess vt_ws_sess;
+typedef struct vt_subs vt_subs;
+
+#define VT_SUBS_PER_SESSION 64
+#define VT_SUBS_MAX_TOTAL 10000
+#define VT_SUBS_MAX_CATCHUP 32
+
+vt_ws_sess *vt_ws_sess_new(struct vt_gateway *gw, vt_ws_conn *c);
+vt_ws_sess *vt_ws_sess_ref(vt_ws_sess *s);      /* NULL-safe */
+void vt_ws_sess_unref(vt_ws_sess *s);           /* NULL-safe */
+void vt_ws_sess_send(vt_ws_sess *s, const char *data, size_t len); /* dropped once closed */
+void vt_ws_sess_closed(vt_ws_sess *s);          /* the connection is gone */
+
+vt_subs *vt_subs_new(struct vt_gateway *gw);
+void vt_subs_shutdown(vt_subs *subs);           /* stop fetching; no more pushes */
+void vt_subs_free(vt_subs *subs);
+/* eth_subscribe / eth_unsubscribe from a session; writes the response into b. */
+void vt_subs_handle(struct vt_gateway *gw, vt_ws_sess *s, const vt_rpc_call *rc, vt_buf *b);
+size_t vt_subs_count(const vt_subs *subs);
+
+#endif

@@ -1,0 +1,131 @@
+/* test_params.c: params validation messages and block pinning. */
+#include "testutil.h"
+#include "gateway/call.h"
+#include "gateway/params.h"
+#include "rpc/methods.h"
+
+static vt_plan plan(const char *method, const char *params, uint64_t head, bool known) {
+  vt_plan p;
+  const vt_method *m = vt_method_find(method);
+  assert_non_null(m);
+  assert_int_equal(vt_plan_params(m, method, vt_span_of(params, strlen(params)), head, known, &p), 0);
+  return p;
+}
+
+static void expect_params(vt_plan *p, const char *want) {
+  assert_int_equal(p->err_code, 0);
+  assert_non_null(p->params);
+  assert_string_equal(p->params, want);
+  vt_plan_free(p);
+}
+
+static void test_pin_latest(void **st) {
+  (void)st;
+  vt_plan p = plan("eth_getBalance", "[\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\",\"latest\"]", 0x1234, true);
+  assert_int_equal(p.kind, VT_PIN_NUMBER);
+  assert_int_equal(p.number, 0x1234);
+  assert_true(p.pinned_latest);
+  expect_params(&p, "[\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\",\"0x1234\"]");
+  /* omitted block parameter = latest, pinned */
+  p = plan("eth_getBalance", "[\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\"]", 16, true);
+  expect_params(&p, "[\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\",\"0x10\"]");
+  /* pending is pinned for state reads, kept for the nonce */
+  p = plan("eth_getBalance", "[\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\",\"pending\"]", 16, true);
+  expect_params(&p, "[\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\",\"0x10\"]");
+  p = plan("eth_getTransactionCount", "[\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\",\"pending\"]", 16, true);
+  assert_null(p.params);
+  assert_int_equal(p.kind, VT_PIN_TAG);
+  vt_plan_free(&p);
+  /* earliest -> 0x0; a number is kept and recorded */
+  p = plan("eth_getBlockByNumber", "[\"earliest\",false]", 16, true);
+  expect_params(&p, "[\"0x0\",false]");
+  p = plan("eth_getBlockByNumber", "[\"0x5\",true]", 16, true);
+  assert_null(p.params);
+  assert_int_equal(p.kind, VT_PIN_NUMBER);
+  assert_int_equal(p.number, 5);
+  vt_plan_free(&p);
+  /* no head yet: latest kept */
+  p = plan("eth_getBalance", "[\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\",\"latest\"]", 0, false);
+  assert_null(p.params);
+  assert_int_equal(p.kind, VT_PIN_TAG);
+  vt_plan_free(&p);
+}
+
+static void test_eip1898_and_logs(void **st) {
+  (void)st;
+  vt_plan p = plan("eth_getBalance",
+                   "[\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\",{\"blockHash\":\"0x88e96d4537bea4d9c05d12549907b32561d3bf31f45aae734cdc119f13406cb6\"}]",
+                   100, true);
+  assert_int_equal(p.err_code, 0);
+  assert_int_equal(p.kind, VT_PIN_HASH);
+  vt_plan_free(&p);
+  p = plan("eth_call", "[{\"to\":\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\"},{\"blockNumber\":\"latest\"}]", 7, true);
+  expect_params(&p, "[{\"to\":\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\"},{\"blockNumber\":\"0x7\"}]");
+  p = plan("eth_getLogs", "[{\"fromBlock\":\"0x1\",\"toBlock\":\"latest\",\"address\":\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\"}]", 9, true);
+  assert_int_equal(p.kind, VT_PIN_NUMBER);
+  assert_int_equal(p.number, 9);
+  assert_int_equal(p.err_code, 0);
+  vt_plan_free(&p);
+  p = plan("eth_getLogs", "[{}]", 9, true);
+  assert_int_equal(p.err_code, 0);
+  assert_non_null(strstr(p.params, "\"fromBlock\":\"0x9\""));
+  vt_plan_free(&p);
+}
+
+static void test_rejections(void **st) {
+  (void)st;
+  static const struct { const char *m, *params, *needle; } bad[] = {
+      {"eth_getBalance", "[\"0x12\",\"latest\"]", "param 1 must be an address"},
+      {"eth_getBalance", "[]", "takes 1 to 2 params, got 0"},
+      {"eth_getBalance", "[\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\",\"newest\"]", "param 2 must be a block"},
+      {"eth_getBalance", "[\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\",\"0x01\"]", "param 2"},
+      {"eth_getBalance", "{\"a\":1}", "as an array"},
+      {"eth_getTransactionReceipt", "[\"0x1234\"]", "must be a hash"},
+      {"eth_getBlockByNumber", "[\"latest\"]", "takes 2 params"},
+      {"eth_getBlockByNumber", "[\"latest\",1]", "true or false"},
+      {"eth_sendRawTransaction", "[\"0xabc\"]", "hex data"},
+      {"eth_getLogs", "[{\"blockHash\":\"0x88e96d4537bea4d9c05d12549907b32561d3bf31f45aae734cdc119f13406cb6\",\"fromBlock\":\"0x1\"}]", "filter"},
+      {"eth_getLogs", "[{\"topics\":[1]}]", "filter"},
+      {"eth_getProof", "[\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\",\"0x1\",\"latest\"]", "storage keys"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    vt_plan p = plan(bad[i].m, bad[i].params, 10, true);
+    if (p.err_code != -32602 || !strstr(p.err, bad[i].needle))
+      fail_msg("case %zu (%s %s): got %d '%s'", i, bad[i].m, bad[i].params, p.err_code, p.err);
+    vt_plan_free(&p);
+  }
+}
+
+static void test_error_classification(void **st) {
+  (void)st;
+  assert_true(vt_rpc_error_retryable(-32000, "header not found"));
+  assert_true(vt_rpc_error_retryable(-32000, "missing trie node abc"));
+  assert_true(vt_rpc_error_retryable(-32603, "something"));
+  assert_true(vt_rpc_error_retryable(-32005, "daily request count exceeded"));
+  assert_false(vt_rpc_error_retryable(3, "execution reverted"));
+  assert_false(vt_rpc_error_retryable(-32000, "execution reverted: not owner"));
+  assert_false(vt_rpc_error_retryable(-32000, "insufficient funds for gas * price + value"));
+  assert_false(vt_rpc_error_retryable(-32000, "nonce too low"));
+}
+
+static void test_empty_like(void **st) {
+  (void)st;
+  assert_true(vt_result_is_empty_like(VT_E_ZERO_QTY, "\"0x0\"", 5));
+  assert_false(vt_result_is_empty_like(VT_E_ZERO_QTY, "\"0x1\"", 5));
+  assert_false(vt_result_is_empty_like(VT_E_NULL, "\"0x0\"", 5));
+  assert_true(vt_result_is_empty_like(VT_E_NULL, "null", 4));
+  assert_true(vt_result_is_empty_like(VT_E_EMPTY_ARR, "[ ]", 3));
+  assert_false(vt_result_is_empty_like(VT_E_EMPTY_ARR, "[1]", 3));
+  const char *zw = "\"0x0000000000000000000000000000000000000000000000000000000000000000\"";
+  assert_true(vt_result_is_empty_like(VT_E_ZERO_WORD, zw, strlen(zw)));
+  assert_false(vt_result_is_empty_like(0, "null", 4));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_pin_latest),        cmocka_unit_test(test_eip1898_and_logs),
+      cmocka_unit_test(test_rejections),        cmocka_unit_test(test_error_classification),
+      cmocka_unit_test(test_empty_like),
+  };
+  return cmocka_run_group_tests_name("params", tests, NULL, NULL);
+}
