@@ -104,6 +104,10 @@ bool vt_result_is_empty_like(uint8_t empty_like, const char *res, size_t n) {
 static bool eligible(vt_call *c, vt_upstream *u, uint64_t now, char *why, size_t n) {
   vt_gateway *gw = c->gw;
   if (c->tried & (1ull << u->index)) return false;
+  if (c->opts.only_trusted && !gw->net[u->index].trusted) {
+    snprintf(why, n, "not a trusted upstream (anchor mode trusted)");
+    return false;
+  }
   if (!vt_upstream_available(u, now, why, n)) return false;
   if (!gw->head_known) return true; /* starting up: nothing to compare with */
   if (!u->head_known) {
@@ -222,6 +226,11 @@ static void finish_unavailable(vt_call *c, const char *reason) {
 /* No attempt in flight and nobody left to ask: settle with the best we have. */
 static void settle(vt_call *c) {
   if (c->finished) return;
+  if (c->nvotes && c->opts.agree > 1) {
+    finish_unavailable(c, c->nvotes > 1 ? "upstreams disagree and no answer reached the quorum"
+                                        : "too few upstreams answered to reach the quorum");
+    return;
+  }
   if (c->nvotes) {
     /* Empty-like answers nobody could contradict or confirm further. */
     vt_vote *best = &c->votes[0];
@@ -284,7 +293,40 @@ static unsigned could_answer(vt_call *c, uint64_t now) { return c->inflight + co
 
 static void on_result(vt_call *c, vt_attempt *a, const char *res, size_t n) {
   uint64_t now = vt_now_ms(c->gw);
-  if (!vt_result_is_empty_like(c->m->empty_like, res, n)) {
+  vt_buf checked;
+  vt_buf_init(&checked, c->gw->cfg->max_response + 1024);
+  if (c->opts.check) {
+    char why[200] = "";
+    if (c->opts.check(c, a->u, res, n, &checked, why, sizeof why) != 0) {
+      vt_upstream_on_failure(a->u, now, VT_FAIL_LIE, -1, why);
+      vt_gateway_note_attempt(c->gw, a->u, VT_FAIL_LIE, 0, false);
+      char msg[260];
+      snprintf(msg, sizeof msg, "wrong answer: %s", why);
+      note_why(c, a->u->name, msg);
+      VT_LOG(VT_LOG_WARN, "wrong_answer", "method=%s upstream=%s why=%s", c->method, a->u->name, why);
+      vt_buf_free(&checked);
+      try_next(c, false);
+      return;
+    }
+    if (checked.len) { res = checked.data; n = checked.len; }
+  }
+  if (c->opts.agree > 1) {
+    vt_vote *v;
+    record_vote(c, res, n, a->u, &v);
+    unsigned have = v ? v->count : 0;
+    unsigned possible = have + could_answer(c, now);
+    unsigned need = c->opts.agree < possible ? c->opts.agree : possible;
+    if (v && have >= need && have >= 1) {
+      char trust[32];
+      snprintf(trust, sizeof trust, "quorum:%u/%u", have, c->eligible_n);
+      finish(c, VT_CALL_OK, res, n, a->u->name, c->opts.trust ? c->opts.trust : trust);
+    } else {
+      try_next(c, false);
+    }
+    vt_buf_free(&checked);
+    return;
+  }
+  if (c->opts.verified || !vt_result_is_empty_like(c->m->empty_like, res, n)) {
     /* An upstream at the pinned block that said "nothing" was contradicted: at a
      * concrete block every honest, synced upstream has the same state. */
     if (c->empty_voters && c->pin == VT_PIN_NUMBER) {
@@ -296,7 +338,8 @@ static void on_result(vt_call *c, vt_attempt *a, const char *res, size_t n) {
         note_why(c, u->name, "answered empty; contradicted by another upstream");
       }
     }
-    finish(c, VT_CALL_OK, res, n, a->u->name, "single");
+    finish(c, VT_CALL_OK, res, n, a->u->name, c->opts.trust ? c->opts.trust : "single");
+    vt_buf_free(&checked);
     return;
   }
   vt_vote *v;
@@ -311,8 +354,10 @@ static void on_result(vt_call *c, vt_attempt *a, const char *res, size_t n) {
     if (have >= 2) snprintf(trust, sizeof trust, "quorum:%u/%u", have, c->eligible_n);
     else snprintf(trust, sizeof trust, "single");
     finish(c, VT_CALL_OK, res, n, a->u->name, trust);
+    vt_buf_free(&checked);
     return;
   }
+  vt_buf_free(&checked);
   /* Ask another upstream now, not after the hedge delay. */
   try_next(c, false);
 }
@@ -512,8 +557,15 @@ static void note_ineligible(vt_call *c) {
 
 vt_call *vt_call_start(vt_gateway *gw, const vt_method *m, const char *method, const char *body,
                        size_t body_len, const vt_plan *plan, vt_call_done done, void *ud) {
+  return vt_call_start_opts(gw, m, method, body, body_len, plan, NULL, done, ud);
+}
+
+vt_call *vt_call_start_opts(vt_gateway *gw, const vt_method *m, const char *method, const char *body,
+                            size_t body_len, const vt_plan *plan, const vt_call_opts *opts, vt_call_done done,
+                            void *ud) {
   vt_call *c = calloc(1, sizeof *c);
   if (!c) return NULL;
+  if (opts) c->opts = *opts;
   c->gw = gw;
   c->m = m;
   snprintf(c->method, sizeof c->method, "%s", method);

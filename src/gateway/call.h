@@ -51,6 +51,22 @@ typedef enum {
 typedef struct vt_call vt_call;
 typedef void (*vt_call_done)(vt_call *c, void *ud);
 
+/* A check run on every result an upstream returns, before anything else is done with
+ * it. Return 0 to accept: the answer given (or voted on) is `out` if it is non-empty,
+ * else the raw result. Return -1 when the answer is provably wrong: the upstream is
+ * charged with a wrong answer (VT_FAIL_LIE, why) and the call moves on. */
+typedef int (*vt_call_check)(vt_call *c, struct vt_upstream *u, const char *res, size_t n, vt_buf *out,
+                             char *why, size_t whylen);
+
+typedef struct {
+  vt_call_check check;     /* NULL: no check */
+  void *check_ud;
+  unsigned agree;          /* > 0: finish only when this many upstreams gave the same (checked) answer */
+  bool only_trusted;       /* ask only upstreams marked trusted */
+  bool verified;           /* a check that proves: no empty-like confirmation is needed */
+  const char *trust;       /* trust to report on success (e.g. "verified:quorum"); NULL: computed */
+} vt_call_opts;
+
 typedef struct {
   vt_call *call;
   struct vt_upstream *u;
@@ -105,12 +121,17 @@ struct vt_call {
   char trust[32];          /* "single", "quorum:2/3" */
   vt_call_done done;
   void *ud;
+  vt_call_opts opts;
 };
 
 /* Create and start a call. body is copied. Returns NULL on allocation failure. */
 vt_call *vt_call_start(struct vt_gateway *gw, const vt_method *m, const char *method, const char *body,
                        size_t body_len, const vt_plan *plan, vt_call_done done, void *ud);
 void vt_call_free(vt_call *c);
+/* The same with verification options (copied). */
+vt_call *vt_call_start_opts(struct vt_gateway *gw, const vt_method *m, const char *method, const char *body,
+                            size_t body_len, const vt_plan *plan, const vt_call_opts *opts, vt_call_done done,
+                            void *ud);
 
 /* Is this JSON-RPC error from an upstream worth retrying elsewhere? (table-driven) */
 bool vt_rpc_error_retryable(long code, const char *message);

@@ -17,9 +17,11 @@
 
 #include "core/hex.h"
 #include "core/keccak.h"
+#include "gateway/anchor.h"
 #include "gateway/call.h"
 #include "gateway/params.h"
 #include "gateway/subs.h"
+#include "gateway/verify.h"
 #include "obs/log.h"
 #include "rpc/methods.h"
 
@@ -27,7 +29,7 @@
 #define UPSTREAM_HDR_MAX 200
 
 /* Trust levels, weakest first; a batch reports its weakest. */
-enum { TR_NONE = 0, TR_SINGLE, TR_QUORUM, TR_LOCAL };
+enum { TR_NONE = 0, TR_SINGLE, TR_QUORUM, TR_VERIFIED, TR_LOCAL };
 
 typedef struct rpc_ctx rpc_ctx;
 
@@ -170,33 +172,43 @@ static void call_finished(rpc_ctx *x) {
   }
 }
 
-static void on_call_done(vt_call *c, void *ud) {
+static void on_answer(const vt_answer *a, void *ud) {
   call_slot *s = ud;
   rpc_ctx *x = s->ctx;
   vt_rpc_call *rc = &x->msg.calls[s->index];
   vt_buf b;
   vt_buf_init(&b, x->gw->cfg->max_response + 4096);
-  switch (c->outcome) {
+  switch (a->outcome) {
     case VT_CALL_OK:
-      vt_rpc_write_result(&b, rc->id, c->result, c->result_len);
-      note_trust(x, strncmp(c->trust, "quorum", 6) == 0 ? TR_QUORUM : TR_SINGLE, c->trust, c->served_by);
+      vt_rpc_write_result(&b, rc->id, a->result, a->len);
+      note_trust(x, strncmp(a->trust, "verified", 8) == 0 ? TR_VERIFIED
+                    : strncmp(a->trust, "quorum", 6) == 0 ? TR_QUORUM : TR_SINGLE,
+                 a->trust, a->served_by);
       break;
     case VT_CALL_RPC_ERROR:
-      vt_rpc_write_error_raw(&b, rc->id, c->result, c->result_len);
-      note_trust(x, TR_SINGLE, "single", c->served_by);
+      vt_rpc_write_error_raw(&b, rc->id, a->result, a->len);
+      note_trust(x, TR_SINGLE, "single", a->served_by);
       break;
     case VT_CALL_UNAVAILABLE:
     default:
       vt_rpc_write_error(&b, rc->id, VT_RPC_RESOURCE_UNAVAILABLE,
                          "resource unavailable: no upstream could give an answer verity can stand behind",
-                         c->result ? c->result : NULL);
+                         a->len ? a->result : NULL);
       note_trust(x, TR_NONE, "none", NULL);
       break;
   }
   set_out(x, s->index, &b);
-  vt_gateway_note_request(x->gw, c->method, c->outcome, (double)(vt_now_ms(x->gw) - c->t_start_ms));
-  vt_call_free(c);
+  vt_gateway_note_request(x->gw, a->method, a->outcome, (double)(vt_now_ms(x->gw) - a->t_start_ms));
   call_finished(x);
+}
+
+static void on_call_done(vt_call *c, void *ud) {
+  vt_answer a = {
+      .outcome = (int)c->outcome, .result = c->result, .len = c->result ? c->result_len : 0,
+      .served_by = c->served_by, .trust = c->trust, .method = c->method, .t_start_ms = c->t_start_ms,
+  };
+  on_answer(&a, ud);
+  vt_call_free(c);
 }
 
 /* --- local answers -------------------------------------------------------------- */
@@ -328,6 +340,19 @@ static void dispatch(rpc_ctx *x, size_t i) {
     vt_rpc_write_error(&b, rc->id, plan.err_code, plan.err, NULL);
     vt_plan_free(&plan);
     goto done;
+  }
+  vt_span params = plan.params ? vt_span_of(plan.params, plan.params_len) : rc->params;
+  if (vt_verify_applies(gw, rc->method, &plan)) {
+    x->pending++;
+    int vrc = vt_verify_start(gw, rc->method, params, &plan, on_answer, &x->slots[i]);
+    vt_plan_free(&plan);
+    if (vrc != 0) {
+      x->pending--;
+      vt_rpc_write_error(&b, rc->id, VT_RPC_INTERNAL, "internal error: out of memory", NULL);
+      goto done;
+    }
+    vt_buf_free(&b);
+    return;
   }
   /* the upstream request: our own id, the (maybe pinned) params */
   vt_buf up;
@@ -573,6 +598,9 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
   if (!gw->fetcher) goto oom;
   gw->subs = vt_subs_new(gw);
   if (!gw->subs) goto oom;
+  gw->anchor = vt_anchor_new(gw);
+  if (!gw->anchor) goto oom;
+  gw->verify = true;
   vt_http_limits hl;
   vt_http_limits_default(&hl);
   if (cfg->max_body) hl.max_body = cfg->max_body;
@@ -600,6 +628,8 @@ static void closed_one(vt_gateway *gw) {
   free_net(gw);
   vt_subs_free(gw->subs);
   gw->subs = NULL;
+  vt_anchor_free(gw->anchor);
+  gw->anchor = NULL;
   vt_gateway_metrics_free(gw);
   if (gw->on_closed) gw->on_closed(gw->on_closed_arg);
 }

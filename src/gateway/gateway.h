@@ -24,6 +24,19 @@
 #define VT_VERSION "0.1.0"
 
 typedef struct vt_subs vt_subs;
+typedef struct vt_anchor vt_anchor;
+
+/* How one client call ended, whoever carried it (the call engine or the verifier). */
+typedef struct {
+  int outcome;              /* vt_call_outcome */
+  const char *result;       /* raw result JSON, raw error object, or -32002 data JSON */
+  size_t len;
+  const char *served_by;    /* upstream name or NULL */
+  const char *trust;        /* "verified:quorum:2/3", "quorum:2/3", "single", "none" */
+  const char *method;
+  uint64_t t_start_ms;
+} vt_answer;
+typedef void (*vt_answer_cb)(const vt_answer *a, void *ud);
 
 typedef struct {
   vt_metrics *reg;
@@ -74,6 +87,8 @@ typedef struct vt_gateway {
   char net_version[24];
   uint64_t started_ms;
   vt_subs *subs;
+  vt_anchor *anchor;
+  bool verify;              /* prove what can be proven (default on) */
   vt_gw_metrics m;
   bool closing;
   void (*on_closed)(void *arg);

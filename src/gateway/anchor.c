@@ -1,0 +1,264 @@
+/*
+ * anchor.c: anchored headers (see anchor.h).
+ *
+ * A lookup that misses the cache joins (or creates) a pending entry for its key;
+ * the pending entry runs one vt_call: eth_getBlockByNumber(N,false) with agreement
+ * k (quorum) or only trusted upstreams (trusted), or eth_getBlockByHash(H,false)
+ * (by hash). The call's check decodes each upstream's header and recomputes its hash
+ * (an upstream whose header does not hash to what it claims is charged with a wrong
+ * answer); the vote is on the hash. Waiters are called in order when it finishes.
+ */
+#include "gateway/anchor.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hex.h"
+#include "gateway/call.h"
+#include "gateway/gateway.h"
+#include "obs/log.h"
+
+#define CACHE_SLOTS 512
+#define MAX_WAITERS 4096
+#define MAX_PENDING 256
+#define SEEN_MAX 4
+/* Headers this close to the head may still be reorged away: re-anchor them after a while. */
+#define RECENT_BLOCKS 64
+#define RECENT_TTL_MS 12000
+
+typedef struct waiter {
+  struct waiter *next;
+  vt_anchor_cb cb;
+  void *ud;
+} waiter;
+
+typedef struct pending {
+  struct pending *next;
+  vt_anchor *a;
+  bool by_hash;
+  uint64_t number;
+  uint8_t hash[32];
+  waiter *waiters, **tail;
+  unsigned nwaiters;
+  /* headers seen from upstreams, by hash: the one that wins the vote is used */
+  vc_header seen[SEEN_MAX];
+  unsigned nseen;
+} pending;
+
+struct vt_anchor {
+  vt_gateway *gw;
+  vt_anchored cache[CACHE_SLOTS];
+  bool used[CACHE_SLOTS];
+  pending *pend;
+  unsigned npend;
+};
+
+vt_anchor *vt_anchor_new(vt_gateway *gw) {
+  vt_anchor *a = calloc(1, sizeof *a);
+  if (a) a->gw = gw;
+  return a;
+}
+
+void vt_anchor_free(vt_anchor *a) {
+  if (!a) return;
+  /* pending calls own their pending entry until they finish; gateway stop cancels them */
+  free(a);
+}
+
+static size_t slot_of(uint64_t number) { return (size_t)(number % CACHE_SLOTS); }
+
+static bool fresh(const vt_anchor *a, const vt_anchored *e) {
+  const vt_gateway *gw = a->gw;
+  if (e->hdr.number + RECENT_BLOCKS <= gw->head) return true;
+  return vt_now_ms(gw) - e->at_ms < RECENT_TTL_MS;
+}
+
+static const vt_anchored *cached_number(vt_anchor *a, uint64_t n) {
+  size_t s = slot_of(n);
+  return a->used[s] && a->cache[s].hdr.number == n && strncmp(a->cache[s].trust, "verified:hash", 13) != 0 &&
+                 fresh(a, &a->cache[s])
+             ? &a->cache[s] : NULL;
+}
+
+static const vt_anchored *cached_hash(vt_anchor *a, const uint8_t h[32]) {
+  for (size_t i = 0; i < CACHE_SLOTS; i++)
+    if (a->used[i] && memcmp(a->cache[i].hdr.hash, h, 32) == 0) return &a->cache[i];
+  return NULL;
+}
+
+static const vt_anchored *store(vt_anchor *a, const vc_header *h, const char *trust) {
+  size_t s = slot_of(h->number);
+  /* a by-hash header never evicts a canonical (by-number) one */
+  if (a->used[s] && strncmp(trust, "verified:hash", 13) == 0 && a->cache[s].hdr.number == h->number &&
+      strncmp(a->cache[s].trust, "verified:hash", 13) != 0)
+    return NULL;
+  a->cache[s].hdr = *h;
+  a->cache[s].at_ms = vt_now_ms(a->gw);
+  snprintf(a->cache[s].trust, sizeof a->cache[s].trust, "%s", trust);
+  a->used[s] = true;
+  return &a->cache[s];
+}
+
+void vt_anchor_forget_above(vt_anchor *a, uint64_t number) {
+  for (size_t i = 0; i < CACHE_SLOTS; i++)
+    if (a->used[i] && a->cache[i].hdr.number > number) a->used[i] = false;
+}
+
+/* The call's check: decode and hash the header; the vote is on "0x<hash>". */
+static int check_header(vt_call *c, struct vt_upstream *u, const char *res, size_t n, vt_buf *out, char *why,
+                        size_t wl) {
+  (void)u;
+  pending *p = c->opts.check_ud;
+  json_error_t je;
+  json_t *blk = json_loadb(res, n, 0, &je);
+  int rc = -1;
+  if (!blk || json_is_null(blk)) {
+    /* No block: for a number at or below the head that is an upstream not serving it. */
+    snprintf(why, wl, "no block %s", p->by_hash ? "with that hash" : "at that number");
+    goto out;
+  }
+  vc_header h;
+  vc_err err;
+  if (vc_header_from_json(blk, &h, &err) != VC_OK) {
+    snprintf(why, wl, "header does not check: %s", err.msg);
+    goto out;
+  }
+  if (p->by_hash && memcmp(h.hash, p->hash, 32) != 0) {
+    snprintf(why, wl, "header hashes to another block than the one asked for");
+    goto out;
+  }
+  if (!p->by_hash && h.number != p->number) {
+    snprintf(why, wl, "header is for block %llu, asked %llu", (unsigned long long)h.number,
+             (unsigned long long)p->number);
+    goto out;
+  }
+  unsigned i;
+  for (i = 0; i < p->nseen; i++)
+    if (memcmp(p->seen[i].hash, h.hash, 32) == 0) break;
+  if (i == p->nseen && p->nseen < SEEN_MAX) p->seen[p->nseen++] = h;
+  char hex[70];
+  hex[0] = '"';
+  vc_hex_encode(h.hash, 32, hex + 1);
+  strcat(hex, "\"");
+  vt_buf_puts(out, hex);
+  rc = 0;
+out:
+  json_decref(blk);
+  return rc;
+}
+
+static void finish_pending(pending *p, const vt_anchored *h, const char *why, const char *data) {
+  vt_anchor *a = p->a;
+  pending **pp = &a->pend;
+  while (*pp && *pp != p) pp = &(*pp)->next;
+  if (*pp) { *pp = p->next; a->npend--; }
+  waiter *w = p->waiters;
+  while (w) {
+    waiter *next = w->next;
+    w->cb(h, why, data, w->ud);
+    free(w);
+    w = next;
+  }
+  free(p);
+}
+
+static void on_call(vt_call *c, void *ud) {
+  pending *p = ud;
+  vt_anchor *a = p->a;
+  if (c->outcome != VT_CALL_OK) {
+    const char *data = c->outcome == VT_CALL_UNAVAILABLE ? c->result : NULL;
+    finish_pending(p, NULL, "no header for that block could be anchored", data);
+    vt_call_free(c);
+    return;
+  }
+  uint8_t want[32];
+  const vc_header *h = NULL;
+  if (c->result_len == 68 && vc_hex_decode_fixed(c->result + 1, 66, want, 32) == VC_OK)
+    for (unsigned i = 0; i < p->nseen; i++)
+      if (memcmp(p->seen[i].hash, want, 32) == 0) h = &p->seen[i];
+  if (!h) {
+    finish_pending(p, NULL, "internal: agreed header not found", NULL);
+    vt_call_free(c);
+    return;
+  }
+  char trust[40];
+  if (p->by_hash) snprintf(trust, sizeof trust, "verified:hash");
+  else if (a->gw->cfg->anchor_mode == VT_ANCHOR_TRUSTED) snprintf(trust, sizeof trust, "verified:trusted");
+  else snprintf(trust, sizeof trust, "verified:%s", c->trust[0] && strcmp(c->trust, "single") ? c->trust : "quorum:1/1");
+  vc_header copy = *h;
+  const vt_anchored *stored = store(a, &copy, trust);
+  vt_anchored tmp;
+  if (!stored) {
+    tmp.hdr = copy;
+    snprintf(tmp.trust, sizeof tmp.trust, "%s", trust);
+    stored = &tmp;
+  }
+  vt_call_free(c);
+  finish_pending(p, stored, NULL, NULL);
+}
+
+static void lookup(vt_anchor *a, bool by_hash, uint64_t number, const uint8_t *hash, vt_anchor_cb cb, void *ud) {
+  const vt_anchored *hit = by_hash ? cached_hash(a, hash) : cached_number(a, number);
+  if (hit) { cb(hit, NULL, NULL, ud); return; }
+  pending *p;
+  for (p = a->pend; p; p = p->next)
+    if (p->by_hash == by_hash && (by_hash ? memcmp(p->hash, hash, 32) == 0 : p->number == number)) break;
+  waiter *w = calloc(1, sizeof *w);
+  if (!w || (p && p->nwaiters >= MAX_WAITERS) || (!p && a->npend >= MAX_PENDING)) {
+    free(w);
+    cb(NULL, "too many headers being anchored at once", NULL, ud);
+    return;
+  }
+  w->cb = cb;
+  w->ud = ud;
+  if (p) {
+    *p->tail = w;
+    p->tail = &w->next;
+    p->nwaiters++;
+    return;
+  }
+  p = calloc(1, sizeof *p);
+  if (!p) { free(w); cb(NULL, "out of memory", NULL, ud); return; }
+  p->a = a;
+  p->by_hash = by_hash;
+  p->number = number;
+  if (hash) memcpy(p->hash, hash, 32);
+  p->waiters = w;
+  p->tail = &w->next;
+  p->nwaiters = 1;
+  p->next = a->pend;
+  a->pend = p;
+  a->npend++;
+  vt_gateway *gw = a->gw;
+  char body[200];
+  char hx[70];
+  const char *method = by_hash ? "eth_getBlockByHash" : "eth_getBlockByNumber";
+  if (by_hash) {
+    vc_hex_encode(hash, 32, hx);
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":[\"%s\",false]}", method, hx);
+  } else {
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":[\"0x%llx\",false]}", method,
+             (unsigned long long)number);
+  }
+  vt_plan plan = {.kind = by_hash ? VT_PIN_HASH : VT_PIN_NUMBER, .number = number};
+  bool trusted = gw->cfg->anchor_mode == VT_ANCHOR_TRUSTED;
+  vt_call_opts o = {
+      .check = check_header,
+      .check_ud = p,
+      .agree = by_hash || trusted ? 1 : vt_gateway_quorum(gw),
+      .only_trusted = trusted && !by_hash,
+      .verified = true,
+  };
+  vt_call *c = vt_call_start_opts(gw, vt_method_find(method), method, body, strlen(body), &plan, &o, on_call, p);
+  if (!c) finish_pending(p, NULL, "out of memory", NULL);
+}
+
+void vt_anchor_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *ud) {
+  lookup(a, false, number, NULL, cb, ud);
+}
+
+void vt_anchor_by_hash(vt_anchor *a, const uint8_t hash[32], vt_anchor_cb cb, void *ud) {
+  lookup(a, true, 0, hash, cb, ud);
+}

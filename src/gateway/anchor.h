@@ -1,0 +1,44 @@
+/*
+ * anchor.h: which block headers verity trusts, and where that trust comes from.
+ *
+ * Everything verity proves (balances, code, storage, blocks, receipts, logs) is
+ * proven against a header this module hands out. A header is anchored when:
+ *   quorum   k usable upstreams returned the same header hash for block N, and the
+ *            header's fields hash to it (k = the quorum in force, see gateway.h);
+ *   trusted  a trusted upstream (the operator's own node) returned it, hash checked;
+ *   by hash  a header asked for by its hash is self-authenticating: its fields must
+ *            hash to the hash asked for (whatever the mode).
+ * Anchored headers are cached by number and by hash (a small ring), and concurrent
+ * requests for the same header are coalesced into one upstream round. The light
+ * client anchor (issue: beacon light client) plugs in here with the same callback.
+ */
+#ifndef VT_ANCHOR_H
+#define VT_ANCHOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/header.h"
+
+struct vt_gateway;
+
+typedef struct {
+  vc_header hdr;            /* hdr.hash is the block hash */
+  char trust[40];           /* "verified:quorum:2/3", "verified:trusted", "verified:hash" */
+  uint64_t at_ms;           /* when it was anchored */
+} vt_anchored;
+
+/* h is NULL on failure, with why (and the -32002 data JSON in data_json, or NULL). */
+typedef void (*vt_anchor_cb)(const vt_anchored *h, const char *why, const char *data_json, void *ud);
+
+typedef struct vt_anchor vt_anchor;
+
+vt_anchor *vt_anchor_new(struct vt_gateway *gw);
+void vt_anchor_free(vt_anchor *a);
+/* cb may run before these return (cache hit). */
+void vt_anchor_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *ud);
+void vt_anchor_by_hash(vt_anchor *a, const uint8_t hash[32], vt_anchor_cb cb, void *ud);
+/* Forget headers above number (a reorg was seen). */
+void vt_anchor_forget_above(vt_anchor *a, uint64_t number);
+
+#endif
