@@ -31,7 +31,8 @@ ifeq ($(V),asan)
   LDSAN    := -fsanitize=address,undefined
 else ifeq ($(V),fuzz)
   CC       := clang
-  OPT      := -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -DVERITY_FUZZING
+  OPT      := -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -DVERITY_FUZZING \
+              -Wno-unknown-warning-option
   LDSAN    := -fsanitize=address,undefined
 else
   OPT      := -O2

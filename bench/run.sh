@@ -47,7 +47,7 @@ listen: 127.0.0.1:$P_VT
 log: { level: warn }
 chain: { id: 4660, name: bench }
 anchor: { mode: quorum, quorum: 1 }
-pool: { timeout_ms: 2000, hedge_after_ms: 1000, head_poll_ms: 1000 }
+pool: { timeout_ms: 2000, connect_timeout_ms: 1000, hedge_after_ms: 1000, head_poll_ms: 1000 }
 upstreams:
   - { name: nginx, url: "http://127.0.0.1:$P_UP" }
 CFG

@@ -1,0 +1,96 @@
+/*
+ * block.h: the block-level verifiers the gateway calls on upstream JSON (jansson).
+ *
+ * Everything here starts from a header whose hash the caller trusts (an anchored hash
+ * passed as expected_hash, or one the caller compares hdr_out->hash against) and proves
+ * the rest of an answer from it:
+ *   - vc_verify_block: the header hash; full transactions (each hash, signer, position,
+ *     block fields, effective gasPrice) and the transactions root; withdrawals root;
+ *     uncles hash when there are no uncles; the block "size" when it can be recomputed.
+ *     A hash-only transaction list cannot prove the root (the tx encodings are needed):
+ *     vc_verify_block_ex says so in vc_block_check.txs_proven, and the strict
+ *     vc_verify_block fails with VC_ERR_MISSING ("fetch the full block"); then
+ *     vc_verify_tx_hashes proves the hash list from a verified full block.
+ *   - vc_verify_block_receipts: eth_getBlockReceipts against a verified header (and,
+ *     optionally, the verified full block: transactionHash, type, from, to,
+ *     contractAddress, effectiveGasPrice, blobGasUsed of each receipt).
+ *   - vc_verify_tx_in_block / vc_verify_receipt_in_block: one tx or receipt against the
+ *     entry at its index in an already verified list.
+ *   - vc_verify_logs_for_block: eth_getLogs for one block equals exactly the matching
+ *     logs of the verified receipts (nothing omitted, nothing invented, same positions).
+ *   - vc_verify_uncles: uncle headers against sha3Uncles and the uncle hash list.
+ * Inputs are borrowed; nothing is retained. Every verifier fills vc_err on failure.
+ */
+#ifndef VC_BLOCK_H
+#define VC_BLOCK_H
+
+#include "core/bloom.h"
+#include "core/header.h"
+#include "core/vc_base.h"
+
+#include <jansson.h>
+
+typedef struct {
+  bool txs_full;            /* "transactions" held full objects */
+  bool txs_proven;          /* the list (hashes or objects) is proven by transactionsRoot */
+  size_t n_txs;
+  bool withdrawals_present; /* "withdrawals" was in the JSON */
+  bool withdrawals_proven;  /* and matched withdrawalsRoot */
+  bool uncles_proven;       /* "uncles" matched sha3Uncles (only possible when empty) */
+  bool size_proven;         /* "size" recomputed from the full block */
+} vc_block_check;
+
+/* Lenient: proves what the JSON allows and reports it in chk (may be NULL). */
+vc_status vc_verify_block_ex(const json_t *block, const uint8_t *expected_hash,
+                             vc_header *hdr_out, vc_block_check *chk,
+                             vc_err *err) VC_MUST_CHECK;
+
+/* Strict: VC_OK only if everything the JSON contains is proven (the header, and the
+ * transactions and uncles lists whenever they are present and non-empty). */
+vc_status vc_verify_block(const json_t *block, const uint8_t *expected_hash, vc_header *hdr_out,
+                          vc_err *err) VC_MUST_CHECK;
+
+/* A hash-only "transactions" list equals the hashes of a verified full block's list. */
+vc_status vc_verify_tx_hashes(const json_t *hashes, const json_t *verified_full_txs,
+                              vc_err *err) VC_MUST_CHECK;
+
+/* The uncle headers (JSON objects, in order) hash to the listed uncle hashes, and their
+ * RLP list hashes to uncles_hash (the header's sha3Uncles). */
+vc_status vc_verify_uncles(const json_t *uncle_hashes, const json_t *uncle_headers,
+                           const uint8_t uncles_hash[32], vc_err *err) VC_MUST_CHECK;
+
+/* eth_getBlockReceipts against a verified header: receipts root and positions (see
+ * receipt.h), blockHash/blockNumber, the last cumulativeGasUsed = gasUsed, the header
+ * bloom = OR of the receipt blooms. verified_block (may be NULL): the verified block
+ * JSON; its transactions then prove each receipt's tx-derived fields. */
+vc_status vc_verify_block_receipts(const json_t *receipts, const vc_header *hdr,
+                                   const json_t *verified_block, vc_err *err) VC_MUST_CHECK;
+
+/* One receipt's tx-derived members (transactionHash, type, from, to, contractAddress,
+ * effectiveGasPrice, blobGasUsed) and its blockHash/blockNumber against its verified tx
+ * object and the verified header of its block (eth_getTransactionReceipt). */
+vc_status vc_verify_receipt_vs_tx(const json_t *receipt, const json_t *verified_tx,
+                                  const vc_header *hdr, vc_err *err) VC_MUST_CHECK;
+
+/* A tx object (eth_getTransactionByHash / ...ByBlock*AndIndex) matches the entry at its
+ * transactionIndex in a verified block (full objects, or hashes proven with
+ * vc_verify_tx_hashes), including blockHash/blockNumber and its own hash and signer. */
+vc_status vc_verify_tx_in_block(const json_t *tx, const json_t *verified_block,
+                                vc_err *err) VC_MUST_CHECK;
+
+/* A receipt (eth_getTransactionReceipt) equals the entry at its transactionIndex in a
+ * receipt list verified with vc_verify_block_receipts: same consensus encoding and the
+ * same value for every other member either side has. */
+vc_status vc_verify_receipt_in_block(const json_t *receipt, const json_t *verified_receipts,
+                                     vc_err *err) VC_MUST_CHECK;
+
+/* eth_getLogs restricted to one block: logs_result (every entry must carry this
+ * block_hash) must be exactly, in order, the logs of the verified receipts that match
+ * filter, with equal address, topics, data, logIndex, transactionIndex,
+ * transactionHash, blockHash, blockNumber, removed=false; any other member an entry
+ * carries must equal the receipt log's (unprovable extras are rejected). */
+vc_status vc_verify_logs_for_block(const json_t *logs_result, const json_t *receipts,
+                                   const vc_log_filter *filter, const uint8_t block_hash[32],
+                                   vc_err *err) VC_MUST_CHECK;
+
+#endif
