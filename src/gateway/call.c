@@ -227,8 +227,15 @@ static void finish_unavailable(vt_call *c, const char *reason) {
 static void settle(vt_call *c) {
   if (c->finished) return;
   if (c->nvotes && c->opts.agree > 1) {
-    finish_unavailable(c, c->nvotes > 1 ? "upstreams disagree and no answer reached the quorum"
-                                        : "too few upstreams answered to reach the quorum");
+    /* Upstreams that failed (not disagreed) lower the quorum in force, as a broken
+     * upstream does for vt_gateway_quorum(); a disagreement never does. */
+    if (c->nvotes == 1) {
+      char trust[32];
+      snprintf(trust, sizeof trust, "quorum:%u/%u", c->votes[0].count, c->eligible_n);
+      finish(c, VT_CALL_OK, c->votes[0].val, c->votes[0].len, c->votes[0].first_by, c->opts.trust ? c->opts.trust : trust);
+      return;
+    }
+    finish_unavailable(c, "upstreams disagree and no answer reached the quorum");
     return;
   }
   if (c->nvotes) {
@@ -320,7 +327,7 @@ static void on_result(vt_call *c, vt_attempt *a, const char *res, size_t n) {
       char trust[32];
       snprintf(trust, sizeof trust, "quorum:%u/%u", have, c->eligible_n);
       finish(c, VT_CALL_OK, res, n, a->u->name, c->opts.trust ? c->opts.trust : trust);
-    } else {
+    } else if (!c->inflight) {
       try_next(c, false);
     }
     vt_buf_free(&checked);
@@ -596,6 +603,13 @@ vt_call *vt_call_start_opts(vt_gateway *gw, const vt_method *m, const char *meth
   if (c->broadcast) {
     vt_upstream *u;
     while ((u = pick(c, now)) != NULL && send_to(c, u, false)) {}
+  } else if (c->opts.agree > 1) {
+    /* ask as many as must agree at once, not one after the other */
+    vt_upstream *u;
+    for (unsigned i = 0; i < c->opts.agree && i < VT_CALL_MAX_PARALLEL && (u = pick(c, now)) != NULL; i++)
+      if (!send_to(c, u, false)) break;
+    if (c->timer_init && c->inflight)
+      uv_timer_start(&c->hedge_timer, on_hedge, hedge_delay(c, c->att[0].u), 0);
   } else {
     try_next(c, false);
   }

@@ -404,6 +404,7 @@ static void handle_message(vt_gateway *gw, vt_http_req *req, vt_ws_sess *ws, cha
     x->out_len = calloc(1, sizeof *x->out_len);
     if (!x->out || !x->out_len) { vt_buf_free(&b); goto oom; }
     vt_rpc_msg_free(&x->msg);
+    x->msg.is_batch = false; /* one error object, even for an empty or oversized batch */
     x->msg.ncalls = 1;
     x->msg.calls = calloc(1, sizeof *x->msg.calls);
     if (!x->msg.calls) { vt_buf_free(&b); goto oom; }

@@ -132,7 +132,7 @@ static inline void bls_fp_sub(bls_fp *r, const bls_fp *a, const bls_fp *b) {
     t5 = t6 + c_;                                                                           \
   } while (0)
 
-__attribute__((always_inline)) static inline void bls_fp_mul(bls_fp *r, const bls_fp *a, const bls_fp *b) {
+static inline void bls_fp_mul(bls_fp *r, const bls_fp *a, const bls_fp *b) {
   uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0, t6;
   BLS_MONT_ROUND(b->l[0]);
   BLS_MONT_ROUND(b->l[1]);
