@@ -72,7 +72,7 @@ $(BUILD)/libverity-core.a: $(CORE_OBJS)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS   = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(ARCHIVES)
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ARCHIVES)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(LINK_ARCHIVES) $(LIBS) $(LDSAN) -lcmocka
 

@@ -108,6 +108,14 @@ static int op_verify_full_block(void *p) {
   return vc_verify_block(c->full, NULL, &h, &err) != VC_OK;
 }
 
+static int op_verify_full_block_nosenders(void *p) {
+  ctx_t *c = p;
+  vc_header h;
+  vc_block_check chk;
+  vc_err err;
+  return vc_verify_block_opts(c->full, NULL, VC_BLOCK_SKIP_SENDERS, &h, &chk, &err) != VC_OK;
+}
+
 int main(void) {
   ctx_t c = {0};
   vc_err err;
@@ -132,6 +140,7 @@ int main(void) {
   bench("header from JSON + keccak(rlp) + hash check", op_header_json, &c, 2000);
   bench("header hash (encode + keccak)", op_header_hash, &c, 20000);
   bench("vc_verify_block, 769 full txs (senders too)", op_verify_full_block, &c, 3);
+  bench("same, VC_BLOCK_SKIP_SENDERS", op_verify_full_block_nosenders, &c, 5);
   for (size_t i = 0; i < c.n; i++) vc_rlp_buf_free(&bufs[i]);
   free(bufs);
   free(c.vals);

@@ -6,7 +6,9 @@
  * the rest of an answer from it:
  *   - vc_verify_block: the header hash; full transactions (each hash, signer, position,
  *     block fields, effective gasPrice) and the transactions root; withdrawals root;
- *     uncles hash when there are no uncles; the block "size" when it can be recomputed.
+ *     uncles hash when there are no uncles; the block "size" when it can be recomputed
+ *     (size is committed to by no root and clients disagree on it, so a wrong size only
+ *     leaves vc_block_check.size_proven false).
  *     A hash-only transaction list cannot prove the root (the tx encodings are needed):
  *     vc_verify_block_ex says so in vc_block_check.txs_proven, and the strict
  *     vc_verify_block fails with VC_ERR_MISSING ("fetch the full block"); then
@@ -37,13 +39,22 @@ typedef struct {
   bool withdrawals_present; /* "withdrawals" was in the JSON */
   bool withdrawals_proven;  /* and matched withdrawalsRoot */
   bool uncles_proven;       /* "uncles" matched sha3Uncles (only possible when empty) */
-  bool size_proven;         /* "size" recomputed from the full block */
+  bool size_proven;         /* "size" recomputed from the full block and equal */
+  bool senders_proven;      /* every full tx's "from" recovered from its signature */
 } vc_block_check;
+
+/* vc_verify_block_opts flags */
+#define VC_BLOCK_SKIP_SENDERS 1u /* skip secp256k1 recovery of "from" (senders_proven false) */
 
 /* Lenient: proves what the JSON allows and reports it in chk (may be NULL). */
 vc_status vc_verify_block_ex(const json_t *block, const uint8_t *expected_hash,
                              vc_header *hdr_out, vc_block_check *chk,
                              vc_err *err) VC_MUST_CHECK;
+
+/* The same with flags (VC_BLOCK_SKIP_SENDERS). */
+vc_status vc_verify_block_opts(const json_t *block, const uint8_t *expected_hash, unsigned flags,
+                               vc_header *hdr_out, vc_block_check *chk,
+                               vc_err *err) VC_MUST_CHECK;
 
 /* Strict: VC_OK only if everything the JSON contains is proven (the header, and the
  * transactions and uncles lists whenever they are present and non-empty). */

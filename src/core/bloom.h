@@ -24,7 +24,8 @@
 #define VC_FILTER_MAX_TOPIC_OR 1000
 
 void vc_bloom_add(uint8_t bloom[VC_BLOOM_BYTES], const uint8_t *data, size_t len);
-bool vc_bloom_contains(const uint8_t bloom[VC_BLOOM_BYTES], const uint8_t *data, size_t len);
+bool vc_bloom_contains(const uint8_t bloom[VC_BLOOM_BYTES], const uint8_t *data,
+                       size_t len) VC_MUST_CHECK;
 
 /* OR into bloom the address and topics of every log in a JSON log array. */
 vc_status vc_bloom_add_logs(uint8_t bloom[VC_BLOOM_BYTES], const json_t *logs,
@@ -52,9 +53,10 @@ void vc_log_filter_free(vc_log_filter *f);
 
 /* Does one log match? topics has n_topics entries. */
 bool vc_log_filter_match(const vc_log_filter *f, const uint8_t address[20],
-                         const uint8_t (*topics)[32], size_t n_topics);
+                         const uint8_t (*topics)[32], size_t n_topics) VC_MUST_CHECK;
 
 /* false only when the bloom proves that no log in its block matches the filter. */
-bool vc_bloom_may_match(const uint8_t bloom[VC_BLOOM_BYTES], const vc_log_filter *f);
+bool vc_bloom_may_match(const uint8_t bloom[VC_BLOOM_BYTES],
+                        const vc_log_filter *f) VC_MUST_CHECK;
 
 #endif

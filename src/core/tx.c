@@ -453,7 +453,8 @@ out:
 /* ---------------------------------------------------------------- verify */
 
 /* Encode tx into b (reset first), check the JSON hash and, when present, "from". */
-static vc_status verify_one(const json_t *tx, vc_rlp_buf *b, uint8_t hash[32], vc_err *err) {
+static vc_status verify_one(const json_t *tx, vc_rlp_buf *b, uint8_t hash[32], bool senders,
+                            vc_err *err) {
   vc_status st;
   b->len = 0;
   if ((st = vc_tx_encode(tx, b, err)) != VC_OK) return st;
@@ -462,7 +463,7 @@ static vc_status verify_one(const json_t *tx, vc_rlp_buf *b, uint8_t hash[32], v
   if ((st = vc_jf_fixed(tx, "hash", claimed, 32, "tx", err)) != VC_OK) return st;
   if (memcmp(claimed, hash, 32) != 0)
     return vc_fail(err, VC_ERR_MISMATCH, "tx: hash is not keccak of its encoding");
-  if (!vc_jf_present(tx, "from")) return VC_OK;
+  if (!senders || !vc_jf_present(tx, "from")) return VC_OK;
   uint8_t from[20], got[20];
   vc_tx_raw raw;
   if ((st = vc_jf_fixed(tx, "from", from, 20, "tx", err)) != VC_OK ||
@@ -478,7 +479,7 @@ vc_status vc_verify_tx(const json_t *tx, uint8_t hash_out[32], vc_err *err) {
   vc_rlp_buf b;
   uint8_t h[32];
   vc_rlp_buf_init(&b, VC_TX_MAX_BYTES);
-  vc_status st = verify_one(tx, &b, h, err);
+  vc_status st = verify_one(tx, &b, h, true, err);
   if (st == VC_OK && hash_out) memcpy(hash_out, h, 32);
   vc_rlp_buf_free(&b);
   return st;
@@ -492,10 +493,10 @@ size_t vc_tx_prefix_len(size_t len) {
 }
 
 vc_status vc_verify_transactions(const json_t *txs, const uint8_t root[32], vc_err *err) {
-  return vc_verify_transactions_len(txs, root, NULL, err);
+  return vc_verify_transactions_len(txs, root, 0, NULL, err);
 }
 
-vc_status vc_verify_transactions_len(const json_t *txs, const uint8_t root[32],
+vc_status vc_verify_transactions_len(const json_t *txs, const uint8_t root[32], unsigned flags,
                                      size_t *body_list_len, vc_err *err) {
   vc_status st = VC_OK;
   size_t body = 0;
@@ -518,7 +519,7 @@ vc_status vc_verify_transactions_len(const json_t *txs, const uint8_t root[32],
     const json_t *tx = json_array_get(txs, i);
     uint8_t h[32];
     uint64_t idx;
-    if ((st = verify_one(tx, &one, h, err)) != VC_OK) {
+    if ((st = verify_one(tx, &one, h, !(flags & VC_TX_SKIP_SENDERS), err)) != VC_OK) {
       char why[sizeof err->msg];
       snprintf(why, sizeof why, "%s", err ? err->msg : "");
       st = vc_fail(err, st, "transaction %zu: %s", i, why);

@@ -46,9 +46,13 @@ vc_status vc_verify_tx(const json_t *tx, uint8_t hash_out[32], vc_err *err) VC_M
 vc_status vc_verify_transactions(const json_t *txs, const uint8_t root[32],
                                  vc_err *err) VC_MUST_CHECK;
 
-/* The same, also giving the length of the RLP list these transactions form in a block
- * body (legacy txs as lists, typed ones wrapped in a string), for the block "size". */
-vc_status vc_verify_transactions_len(const json_t *txs, const uint8_t root[32],
+/* Flags for vc_verify_transactions_len. Sender recovery (secp256k1) dominates the cost
+ * of a big block (~40 us a tx); a caller that will not hand out "from" may skip it. */
+#define VC_TX_SKIP_SENDERS 1u
+
+/* The same, with flags, also giving the length of the RLP list these transactions form
+ * in a block body (legacy txs as lists, typed ones wrapped in a string), for "size". */
+vc_status vc_verify_transactions_len(const json_t *txs, const uint8_t root[32], unsigned flags,
                                      size_t *body_list_len, vc_err *err) VC_MUST_CHECK;
 
 /* Bytes of an RLP string or list header for a payload of len bytes. */

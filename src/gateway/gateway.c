@@ -345,6 +345,10 @@ static void dispatch(rpc_ctx *x, size_t i) {
   if (vt_verify_applies(gw, rc->method, &plan)) {
     x->pending++;
     int vrc = vt_verify_start(gw, rc->method, params, &plan, on_answer, &x->slots[i]);
+    if (vrc == 1) {
+      x->pending--;
+      goto plain;
+    }
     vt_plan_free(&plan);
     if (vrc != 0) {
       x->pending--;
@@ -354,6 +358,7 @@ static void dispatch(rpc_ctx *x, size_t i) {
     vt_buf_free(&b);
     return;
   }
+plain:
   /* the upstream request: our own id, the (maybe pinned) params */
   vt_buf up;
   vt_buf_init(&up, gw->cfg->max_body + 256);

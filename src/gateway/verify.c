@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/account.h"
+#include "core/block.h"
 #include "core/hex.h"
 #include "core/receipt.h"
 #include "core/tx.h"
@@ -68,6 +69,7 @@ typedef struct vreq {
   bool full;
   vt_anchored anch;
   vc_account acct;
+  json_t *block;          /* the verified full block (receipts and transactions are bound to it) */
   vt_answer_cb cb;
   void *ud;
   uint64_t t0;
@@ -80,7 +82,11 @@ static const struct verifier *find(const char *method) {
   return NULL;
 }
 
+int vt_verify_logs(vt_gateway *gw, vt_span params, vt_answer_cb cb, void *ud);
+
 bool vt_verify_applies(const vt_gateway *gw, const char *method, const vt_plan *plan) {
+  if (!strcmp(method, "eth_getLogs"))
+    return gw->verify && gw->head_known && (plan->kind == VT_PIN_HASH || plan->kind == VT_PIN_NUMBER);
   const struct verifier *v = find(method);
   if (!gw->verify || !v || !gw->head_known) return false;
   if (v->block == B_LOCATE) return true;
@@ -96,6 +102,7 @@ bool vt_verify_applies(const vt_gateway *gw, const char *method, const vt_plan *
 
 static void vreq_free(vreq *r) {
   json_decref(r->params);
+  json_decref(r->block);
   free(r);
 }
 
@@ -300,37 +307,52 @@ static int check_block(vt_call *c, struct vt_upstream *u, const char *res, size_
   json_t *j = json_loadb(res, n, 0, &je);
   vc_err err = {{0}};
   vc_header h;
+  vc_block_check chk;
   int rc = -1;
   if (!j || !json_is_object(j)) { snprintf(why, wl, "no block, where the anchor has one"); goto out; }
-  if (vc_header_from_json(j, &h, &err) != VC_OK) { snprintf(why, wl, "header: %s", err.msg); goto out; }
-  if (memcmp(h.hash, r->anch.hdr.hash, 32) != 0) { snprintf(why, wl, "block hash differs from the anchored one"); goto out; }
+  if (vc_verify_block_ex(j, r->anch.hdr.hash, &h, &chk, &err) != VC_OK) { snprintf(why, wl, "block: %s", err.msg); goto out; }
+  if (!chk.txs_full && chk.n_txs) { snprintf(why, wl, "block without full transactions"); goto out; }
   json_t *txs = json_object_get(j, "transactions");
-  bool full = json_is_array(txs) && json_array_size(txs) && json_is_object(json_array_get(txs, 0));
-  if (full && vc_verify_transactions(txs, h.transactions_root, &err) != VC_OK) {
-    snprintf(why, wl, "transactions: %s", err.msg);
-    goto out;
-  }
-  if (r->v->kind == K_TX_BY_INDEX || r->v->kind == K_TX_BY_HASH) {
-    if (!json_is_array(txs) || (json_array_size(txs) && !full)) { snprintf(why, wl, "block without full transactions"); goto out; }
-    if (!json_array_size(txs) && vc_verify_transactions(txs, h.transactions_root, &err) != VC_OK) {
-      snprintf(why, wl, "transactions: %s", err.msg);
-      goto out;
-    }
-    json_t *found = NULL;
-    if (r->v->kind == K_TX_BY_INDEX) {
-      found = r->index < json_array_size(txs) ? json_array_get(txs, (size_t)r->index) : NULL;
-    } else {
-      size_t i;
-      json_t *t;
-      json_array_foreach(txs, i, t) {
-        uint8_t th[32];
-        if (json_hex_fixed(json_object_get(t, "hash"), th, 32) && !memcmp(th, r->txhash, 32)) { found = t; break; }
+  switch (r->v->kind) {
+    case K_BLOCK:
+      if (!r->full) {
+        /* the client asked for hashes: give the proven transactions' hashes */
+        json_t *hashes = json_array();
+        size_t i;
+        json_t *t;
+        json_array_foreach(txs, i, t) json_array_append(hashes, json_object_get(t, "hash"));
+        json_t *copy = json_copy(j);
+        json_object_set_new(copy, "transactions", hashes);
+        char *txt = json_dumps(copy, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(copy);
+        if (!txt) { snprintf(why, wl, "out of memory"); goto out; }
+        vt_buf_puts(out, txt);
+        free(txt);
       }
-      if (!found) { snprintf(why, wl, "the block does not hold the transaction the upstream placed in it"); goto out; }
+      break;
+    case K_TX_BY_INDEX:
+    case K_TX_BY_HASH: {
+      json_t *found = NULL;
+      if (r->v->kind == K_TX_BY_INDEX) {
+        found = r->index < json_array_size(txs) ? json_array_get(txs, (size_t)r->index) : NULL;
+      } else {
+        size_t i;
+        json_t *t;
+        json_array_foreach(txs, i, t) {
+          uint8_t th[32];
+          if (json_hex_fixed(json_object_get(t, "hash"), th, 32) && !memcmp(th, r->txhash, 32)) { found = t; break; }
+        }
+        if (!found) { snprintf(why, wl, "the block does not hold the transaction the upstream placed in it"); goto out; }
+      }
+      char *txt = found ? json_dumps(found, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+      vt_buf_puts(out, txt ? txt : "null");
+      free(txt);
+      break;
     }
-    char *txt = found ? json_dumps(found, JSON_COMPACT) : NULL;
-    vt_buf_puts(out, txt ? txt : "null");
-    free(txt);
+    default: /* receipts: the block is the next step's evidence */
+      json_decref(r->block);
+      r->block = json_incref(j);
+      break;
   }
   rc = 0;
 out:
@@ -347,7 +369,7 @@ static int check_receipts(vt_call *c, struct vt_upstream *u, const char *res, si
   vc_err err = {{0}};
   int rc = -1;
   if (!j || !json_is_array(j)) { snprintf(why, wl, "no receipts, where the anchored block has a receipts root"); goto out; }
-  if (vc_verify_receipts(j, r->anch.hdr.receipts_root, &err) != VC_OK) { snprintf(why, wl, "receipts: %s", err.msg); goto out; }
+  if (vc_verify_block_receipts(j, &r->anch.hdr, r->block, &err) != VC_OK) { snprintf(why, wl, "receipts: %s", err.msg); goto out; }
   size_t i;
   json_t *rc_;
   json_array_foreach(j, i, rc_) {
@@ -364,7 +386,7 @@ static int check_receipts(vt_call *c, struct vt_upstream *u, const char *res, si
       if (json_hex_fixed(json_object_get(rc_, "transactionHash"), th, 32) && !memcmp(th, r->txhash, 32)) { found = rc_; break; }
     }
     if (!found) { snprintf(why, wl, "the block's receipts do not include the transaction"); goto out; }
-    char *txt = json_dumps(found, JSON_COMPACT);
+    char *txt = json_dumps(found, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!txt) { snprintf(why, wl, "out of memory"); goto out; }
     vt_buf_puts(out, txt);
     free(txt);
@@ -377,14 +399,27 @@ out:
 
 static void on_evidence(vt_call *c, void *ud) { relay(ud, c, "no upstream could prove the answer against the anchored header"); }
 
+static void ev_receipts(vreq *r);
+
+static void on_block_for_receipts(vt_call *c, void *ud) {
+  vreq *r = ud;
+  if (c->outcome != VT_CALL_OK || !r->block) {
+    relay(r, c, "no upstream could serve the anchored block the receipts are proven against");
+    return;
+  }
+  vt_call_free(c);
+  ev_receipts(r);
+}
+
 static void ev_block(vreq *r) {
   vt_buf b;
   vt_buf_init(&b, 4096);
-  bool want_full = r->full || r->v->kind == K_TX_BY_INDEX || r->v->kind == K_TX_BY_HASH;
   vt_buf_puts(&b, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getBlockByHash\",\"params\":[");
   put_blockref(&b, r, false);
-  vt_buf_puts(&b, want_full ? ",true]}" : ",false]}");
-  if (!start(r, "eth_getBlockByHash", &b, check_block, r->by_hash, on_evidence)) unavailable(r, "out of memory", NULL);
+  vt_buf_puts(&b, ",true]}");
+  bool receipts = r->v->kind == K_RECEIPT || r->v->kind == K_BLOCK_RECEIPTS;
+  if (!start(r, "eth_getBlockByHash", &b, check_block, r->by_hash, receipts ? on_block_for_receipts : on_evidence))
+    unavailable(r, "out of memory", NULL);
 }
 
 static void ev_receipts(vreq *r) {
@@ -399,8 +434,8 @@ static void ev_receipts(vreq *r) {
 static void evidence(vreq *r) {
   switch (r->v->kind) {
     case K_BALANCE: case K_NONCE: case K_STORAGE: case K_PROOF: case K_CODE: ev_account(r); break;
-    case K_BLOCK: case K_TX_BY_INDEX: case K_TX_BY_HASH: ev_block(r); break;
-    case K_BLOCK_RECEIPTS: case K_RECEIPT: ev_receipts(r); break;
+    case K_BLOCK: case K_TX_BY_INDEX: case K_TX_BY_HASH:
+    case K_BLOCK_RECEIPTS: case K_RECEIPT: ev_block(r); break;
   }
 }
 
@@ -532,6 +567,13 @@ static bool read_params(vreq *r) {
 int vt_verify_start(vt_gateway *gw, const char *method, vt_span params, const vt_plan *plan, vt_answer_cb cb,
                     void *ud) {
   (void)plan;
+  if (!strcmp(method, "eth_getLogs")) {
+    int lr = vt_verify_logs(gw, params, cb, ud);
+    if (lr != 0) return 0;
+    /* not provable this way (reversed or future range): the upstreams' own answer,
+     * with "nothing" confirmed by the quorum */
+    return 1;
+  }
   const struct verifier *v = find(method);
   if (!v) return -1;
   vreq *r = calloc(1, sizeof *r);

@@ -16,7 +16,9 @@
  *       the block's receipts against its receiptsRoot (the receipt is taken from
  *       the proven list);
  *   eth_getTransactionByHash, eth_getTransactionByBlock{Hash,Number}AndIndex
- *       the full block's transactions against its transactionsRoot.
+ *       the full block's transactions against its transactionsRoot;
+ *   eth_getLogs      built from the proven receipts of every block whose anchored
+ *       logsBloom can match the filter (verify_logs.c).
  *
  * An upstream whose evidence does not check is charged with a wrong answer and the
  * next one is asked; when nobody can prove it the client gets -32002 naming what
@@ -38,8 +40,9 @@
 bool vt_verify_applies(const vt_gateway *gw, const char *method, const vt_plan *plan);
 
 /* Start proving. params: the call's params as they go upstream (after pinning).
- * cb runs exactly once (possibly before this returns). Returns 0, or -1 when nothing
- * was started (out of memory; cb not called). */
+ * cb runs exactly once (possibly before this returns). Returns 0; -1 when nothing
+ * was started (out of memory; cb not called); 1 when this call cannot be proven
+ * after all (e.g. an eth_getLogs range past the head): carry it the plain way. */
 int vt_verify_start(vt_gateway *gw, const char *method, vt_span params, const vt_plan *plan, vt_answer_cb cb,
                     void *ud);
 

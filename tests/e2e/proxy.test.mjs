@@ -72,6 +72,18 @@ test('pass: forwards, keeps huge/string/null ids byte-exact, batches, counts', a
   assert.equal(proxy.stats.served.eth_blockNumber, 1);
 });
 
+test('pass: bodies that are not requests get -32600, not a crash', async () => {
+  proxy.setMode('pass');
+  let r = await post('5');
+  assert.equal(r.status, 200);
+  assert.equal(JSON.parse(r.text).error.code, -32600);
+  r = await post('[1,{"jsonrpc":"2.0","id":4,"method":"eth_chainId"}]');
+  const arr = JSON.parse(r.text);
+  assert.equal(arr[0].error.code, -32600);
+  assert.equal(arr[1].result, '0x7a69');
+  assert.deepEqual(proxy.stats.internalErrors, []);
+});
+
 test('refuse: connections die immediately; pass revives', async () => {
   proxy.setMode('refuse');
   await assert.rejects(post({ jsonrpc: '2.0', id: 1, method: 'eth_chainId' }));

@@ -45,7 +45,7 @@ static void test_full_blocks(void **state) {
     vc_block_check chk;
     vc_err err;
     if (vc_verify_block_ex(b, want, &h, &chk, &err) != VC_OK) fail_msg("%s: %s", full_blocks[i], err.msg);
-    assert_true(chk.txs_full && chk.txs_proven);
+    assert_true(chk.txs_full && chk.txs_proven && chk.senders_proven);
     assert_true(chk.size_proven);
     assert_true(chk.uncles_proven);
     assert_int_equal(chk.withdrawals_proven, vc_header_has(&h, VC_HF_WITHDRAWALS_ROOT));
@@ -93,9 +93,35 @@ static void test_tamper_block(void **state) {
       {"tx index", bt_tx_index, VC_ERR_MISMATCH},     {"tx gasPrice", bt_tx_gasprice, VC_ERR_MISMATCH},
       {"tx from", bt_tx_from, VC_ERR_MISMATCH},       {"tx dropped", bt_tx_drop, VC_ERR_MISMATCH},
       {"txs swapped", bt_tx_swap, VC_ERR_MISMATCH},   {"withdrawal amount", bt_wd_amount, VC_ERR_MISMATCH},
-      {"withdrawal dropped", bt_wd_drop, VC_ERR_MISMATCH}, {"size", bt_size, VC_ERR_MISMATCH},
+      {"withdrawal dropped", bt_wd_drop, VC_ERR_MISMATCH}, {"size (not committed: left unproven, see below)", bt_size, VC_OK},
       {"uncle invented", bt_uncle, VC_ERR_MISSING},
   };
+  /* skipping sender recovery is reported, and then a forged "from" is not caught */
+  {
+    json_t *b = cf_load_result(NIMBUS "Prague.json");
+    bt_tx_from(b);
+    vc_header h;
+    vc_block_check chk;
+    vc_err err;
+    assert_int_equal(vc_verify_block_opts(b, NULL, VC_BLOCK_SKIP_SENDERS, &h, &chk, &err), VC_OK);
+    assert_false(chk.senders_proven);
+    assert_true(chk.txs_proven);
+    assert_int_equal(vc_verify_block_ex(b, NULL, &h, &chk, &err), VC_ERR_MISMATCH);
+    json_decref(b);
+  }
+  /* a wrong "size" is not committed to by any root: the block checks, size_proven is false */
+  {
+    json_t *b = cf_load_result(NIMBUS "Prague.json");
+    vc_header h;
+    vc_block_check chk;
+    vc_err err;
+    assert_int_equal(vc_verify_block_ex(b, NULL, &h, &chk, &err), VC_OK);
+    assert_true(chk.size_proven);
+    bt_size(b);
+    assert_int_equal(vc_verify_block_ex(b, NULL, &h, &chk, &err), VC_OK);
+    assert_false(chk.size_proven);
+    json_decref(b);
+  }
   json_t *orig = cf_load_result(NIMBUS "Prague.json");
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     json_t *b = json_deep_copy(orig);
@@ -138,6 +164,41 @@ static void test_hash_only_blocks(void **state) {
     assert_non_null(strstr(err.msg, "full"));
     json_decref(b);
   }
+  /* execution-apis (hive chain, London..Prague): empty blocks are fully proven, size too */
+  static const char *const ios[] = {
+      "execution-apis/tests/eth_getBlockByNumber/get-genesis.io",
+      "execution-apis/tests/eth_getBlockByNumber/get-block-london-fork.io",
+      "execution-apis/tests/eth_getBlockByNumber/get-block-merge-fork.io",
+      "execution-apis/tests/eth_getBlockByNumber/get-block-shanghai-fork.io",
+      "execution-apis/tests/eth_getBlockByNumber/get-block-cancun-fork.io",
+      "execution-apis/tests/eth_getBlockByNumber/get-block-prague-fork.io",
+      "execution-apis/tests/eth_getBlockByNumber/get-latest.io",
+      "execution-apis/tests/eth_getBlockByHash/get-block-by-hash.io",
+  };
+  size_t empty_blocks = 0, full_blocks_seen = 0;
+  for (size_t i = 0; i < sizeof ios / sizeof ios[0]; i++) {
+    json_t *b = cf_io_result(ios[i]);
+    vc_header h;
+    vc_block_check chk;
+    vc_err err;
+    if (vc_verify_block_ex(b, NULL, &h, &chk, &err) != VC_OK) fail_msg("%s: %s", ios[i], err.msg);
+    if (chk.n_txs == 0) {
+      assert_int_equal(vc_verify_block(b, NULL, &h, &err), VC_OK);
+      assert_true(chk.txs_proven && chk.uncles_proven);
+      assert_int_equal(chk.size_proven, vc_jf_present(b, "size"));
+      empty_blocks++;
+    } else if (chk.txs_full) { /* get-latest asks for full transactions */
+      assert_true(chk.txs_proven && chk.senders_proven);
+      assert_int_equal(vc_verify_block(b, NULL, &h, &err), VC_OK);
+      full_blocks_seen++;
+    } else {
+      assert_int_equal(vc_verify_block(b, NULL, &h, &err), VC_ERR_MISSING);
+    }
+    if (chk.withdrawals_present) assert_true(chk.withdrawals_proven);
+    json_decref(b);
+  }
+  assert_true(empty_blocks > 0);
+  assert_true(full_blocks_seen > 0);
   /* the hash list proven from a verified full block */
   json_t *full = cf_load_result(NIMBUS "Prague.json");
   json_t *hb = hashes_only(full);
@@ -214,6 +275,31 @@ static void test_block_receipts(void **state) {
     if (st != VC_ERR_MISMATCH) fail_msg("receipt %s tamper: %d (%s)", keys[k], st, err.msg);
     json_decref(t);
   }
+  json_decref(rs);
+  json_decref(b);
+  /* hive block 0x36: full block + its receipts: every tx-derived member proven */
+  b = cf_io_result("execution-apis/tests/eth_getBlockByNumber/get-latest.io");
+  rs = cf_io_result("execution-apis/tests/eth_getBlockReceipts/get-block-receipts-latest.io");
+  assert_int_equal(vc_verify_block(b, NULL, &h, &err), VC_OK);
+  if (vc_verify_block_receipts(rs, &h, b, &err) != VC_OK) fail_msg("hive 0x36 receipts: %s", err.msg);
+  static const char *const txkeys[] = {"from", "to", "effectiveGasPrice", "contractAddress",
+                                       "transactionHash", "type"};
+  size_t tampered = 0;
+  for (size_t k = 0; k < sizeof txkeys / sizeof txkeys[0]; k++) {
+    size_t i;
+    json_t *r;
+    json_array_foreach(rs, i, r) {
+      if (!json_is_string(json_object_get(r, txkeys[k]))) continue;
+      json_t *t = json_deep_copy(rs);
+      cf_flip_hex(json_array_get(t, i), txkeys[k]);
+      vc_status st = vc_verify_block_receipts(t, &h, b, &err);
+      if (st != VC_ERR_MISMATCH) fail_msg("hive receipt %zu %s tamper: %d (%s)", i, txkeys[k], st, err.msg);
+      json_decref(t);
+      tampered++;
+      break;
+    }
+  }
+  assert_true(tampered >= 5);
   json_decref(rs);
   json_decref(b);
   /* helios: receipts against a hash-only block */

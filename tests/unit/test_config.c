@@ -199,6 +199,7 @@ static void test_bad_values(void **st) {
       {"upstreams:\n  - name: a\n    url: https://x.org\n    timeout_ms: 1h1\n", "upstreams[0].timeout_ms", "1h1"},
       {"upstreams:\n  - name: a\n    url: https://x.org\n    max_rps: nan\n", "upstreams[0].max_rps", "nan"},
       {"upstreams:\n  - name: a\n    url: https://x.org\n    max_rps: -3\n", "upstreams[0].max_rps", "-3"},
+      {"upstreams:\n  - name: a\n    url: https://x.org\n    max_rps: 0x10\n", "upstreams[0].max_rps", "0x10"},
       {"methods:\n  eth_call: maybe\n", "methods.eth_call", "maybe"},
       {"methods:\n  eth_call:\n    timeout_ms: never\n", "methods.eth_call.timeout_ms", "never"},
   };
@@ -490,6 +491,13 @@ static void test_caps(void **st) {
   yaml[off + 3001] = 0;
   assert_int_equal(load(&c, yaml, err, sizeof err), -1);
   assert_non_null(strstr(err, "upstreams[0].url"));
+  /* deep nesting is refused before libyaml's O(depth) per token scanner runs long */
+  off = (size_t)snprintf(yaml, big, "a: ");
+  for (int i = 0; i < 300000; i++) yaml[off++] = '[';
+  yaml[off] = 0;
+  assert_int_equal(load(&c, yaml, err, sizeof err), -1);
+  assert_non_null(strstr(err, "config:1:"));
+  assert_non_null(strstr(err, "nested deeper than 16 levels"));
   free(yaml);
   /* errors with a tiny buffer stay terminated */
   char tiny[8];

@@ -12,6 +12,7 @@
 
 #include "core/bloom.h"
 #include "core/receipt.h"
+#include "core/trie.h"
 
 #define HELIOS "helios/tests/testdata/rpc/"
 #define ELECTRA "colibri-stateless/test/data/eth_getLogs_electra/"
@@ -109,6 +110,42 @@ static void test_execution_apis(void **state) {
   assert_int_equal(vc_receipts_root(empty, root, &err), VC_OK);
   assert_int_equal(vc_verify_receipts(empty, hs[0].receipts_root, &err), VC_ERR_MISMATCH);
   json_decref(empty);
+  free(hs);
+}
+
+/* debug_getRawReceipts for block 3 (pre-Byzantium: post-state roots) against the
+ * chain.rlp header 3 receiptsRoot. */
+static void test_raw_receipts(void **state) {
+  (void)state;
+  FIXTURE_OR_SKIP(p, "execution-apis/tests/debug_getRawReceipts/get-block-n.io");
+  (void)p;
+  vc_header *hs;
+  size_t nh = cf_chain_headers(&hs);
+  assert_true(nh >= 3);
+  json_t *raw = cf_io_result("execution-apis/tests/debug_getRawReceipts/get-block-n.io");
+  size_t n = json_array_size(raw);
+  assert_true(n > 0);
+  vc_bytes *vals = calloc(n, sizeof *vals);
+  uint8_t **bufs = calloc(n, sizeof *bufs);
+  for (size_t i = 0; i < n; i++) {
+    size_t len;
+    bufs[i] = cf_unhex(json_string_value(json_array_get(raw, i)), &len);
+    vals[i] = vc_bytes_of(bufs[i], len);
+  }
+  /* the first field of a legacy pre-Byzantium receipt is a 32-byte root */
+  assert_int_equal(bufs[0][3], 0xa0);
+  uint8_t root[32];
+  vc_err err;
+  assert_int_equal(vc_trie_ordered_root(vals, n, root, &err), VC_OK);
+  assert_int_equal(hs[2].number, 3);
+  assert_memory_equal(root, hs[2].receipts_root, 32);
+  bufs[0][10] ^= 1;
+  assert_int_equal(vc_trie_ordered_root(vals, n, root, &err), VC_OK);
+  assert_memory_not_equal(root, hs[2].receipts_root, 32);
+  for (size_t i = 0; i < n; i++) free(bufs[i]);
+  free(bufs);
+  free(vals);
+  json_decref(raw);
   free(hs);
 }
 
@@ -317,6 +354,7 @@ int main(void) {
       cmocka_unit_test(test_colibri_electra), cmocka_unit_test(test_execution_apis),
       cmocka_unit_test(test_tamper),          cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_pre_byzantium_root), cmocka_unit_test(test_blooms),
+      cmocka_unit_test(test_raw_receipts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

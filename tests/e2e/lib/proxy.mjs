@@ -297,7 +297,7 @@ export class FaultProxy {
     const batch = Array.isArray(parsed);
     const elements = batch ? parsed : [parsed];
     let ids;
-    try { ids = rawIds(text); } catch { ids = elements.map((e) => (e && 'id' in e ? JSON.stringify(e.id) : undefined)); }
+    try { ids = rawIds(text); } catch { ids = elements.map((e) => (e && typeof e === 'object' && 'id' in e ? JSON.stringify(e.id) : undefined)); }
     const methods = elements.map((e) => (e && typeof e.method === 'string' ? e.method : '<invalid>'));
     for (const m of methods) this.stats.methods[m] = (this.stats.methods[m] || 0) + 1;
 

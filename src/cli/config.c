@@ -1,0 +1,614 @@
+/*
+ * config.c: the key table and the YAML loader (libyaml document API).
+ *
+ * One row per key (like redis config.c): its dotted path, the setter that parses the
+ * text, the field offset, the range and the default written in file syntax. Defaults
+ * are applied by running each row's default text through its own setter, so a default
+ * can never disagree with what the file accepts. Keys whose value is a list or a map
+ * (upstreams, methods, anchor.beacon, upstream headers) have a node handler instead.
+ *
+ * Loading: parse the whole document, look at chain.name / chain.id first to pick the
+ * preset the file builds on, then walk every mapping against the table (unknown keys,
+ * duplicate keys, aliases and wrong shapes are errors), then apply the derived
+ * defaults and the cross-field rules. The result is built in a scratch vt_config and
+ * moved into the caller's only on success. Errors carry "source:line:column: key: ".
+ *
+ * ${VAR} is interpolated in upstream urls and header values only ("$${" is a literal
+ * "${"); messages name the variable, never its value, and url values are echoed in
+ * their redacted form, header values not at all.
+ */
+#include "cli/config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+#include "cli/config_int.h"
+#include "cli/presets.h"
+
+/* ---- the YAML walk ---- */
+
+static int visit(loader *L, yaml_node_t *n) {
+  size_t idx = (size_t)(n - L->doc->nodes.start);
+  L->mark = n->start_mark;
+  if (idx >= L->nnodes) return vt_config__fail(L, "internal: node out of range");
+  if (L->seen[idx]) return vt_config__fail(L, "YAML aliases (*name) are not supported");
+  L->seen[idx] = 1;
+  return 0;
+}
+
+static yaml_node_t *node_of(loader *L, int id) { return yaml_document_get_node(L->doc, id); }
+
+static bool is_null(const yaml_node_t *n) {
+  static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+  if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return false;
+  for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
+    if (strcmp((const char *)n->data.scalar.value, nulls[i]) == 0) return true;
+  return false;
+}
+
+/* The text of a scalar value ("" for null). */
+static int scalar_text(loader *L, yaml_node_t *n, const char **out) {
+  if (n->type != YAML_SCALAR_NODE) return vt_config__fail(L, "expected a single value, found a %s",
+                                               n->type == YAML_MAPPING_NODE ? "mapping" : "list");
+  const char *t = (const char *)n->data.scalar.value;
+  if (strlen(t) != n->data.scalar.length) return vt_config__fail(L, "the value contains a NUL byte");
+  *out = is_null(n) ? "" : t;
+  return 0;
+}
+
+/* Key of a mapping pair: a scalar, not repeated earlier in the same mapping. */
+static int pair_key(loader *L, yaml_node_t *map, yaml_node_pair_t *pair, const char **key) {
+  yaml_node_t *k = node_of(L, pair->key);
+  if (!k || visit(L, k)) return -1;
+  if (k->type != YAML_SCALAR_NODE) return vt_config__fail(L, "a key must be a plain name, not a list or mapping");
+  *key = (const char *)k->data.scalar.value;
+  for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < pair; p++) {
+    yaml_node_t *pk = node_of(L, p->key);
+    if (pk && pk->type == YAML_SCALAR_NODE && strcmp((const char *)pk->data.scalar.value, *key) == 0) {
+      char v[80];
+      return vt_config__fail(L, "duplicate key \"%s\"", vt_config__shown(*key, v, sizeof v));
+    }
+  }
+  return 0;
+}
+
+static void set_key(loader *L, const char *shown_prefix, const char *path) {
+  snprintf(L->key, sizeof L->key, "%s%s%s", shown_prefix, *shown_prefix && *path ? "." : "", path);
+}
+
+/* Remember where the current key is (bounded by the number of nodes in the file). */
+static void note_pos(loader *L, yaml_mark_t mark) {
+  if (L->npos == L->cappos) {
+    size_t n = L->cappos ? L->cappos * 2 : 64;
+    struct vt_config_pos *p = realloc(L->pos, n * sizeof *p);
+    if (!p) return;  /* messages lose their line:column, nothing else */
+    L->pos = p;
+    L->cappos = n;
+  }
+  snprintf(L->pos[L->npos].key, sizeof L->pos[L->npos].key, "%s", L->key);
+  L->pos[L->npos++].mark = mark;
+}
+
+/* The position of key, or of its nearest parent that appeared in the file. */
+static bool find_pos(const loader *L, const char *key, yaml_mark_t *out) {
+  char k[96];
+  snprintf(k, sizeof k, "%s", key);
+  for (;;) {
+    for (size_t i = L->npos; i-- > 0;)
+      if (strcmp(L->pos[i].key, k) == 0) {
+        *out = L->pos[i].mark;
+        return true;
+      }
+    char *cut = strrchr(k, '.');
+    char *br = strrchr(k, '[');
+    if (br && (!cut || br > cut)) cut = br;
+    if (!cut) return false;
+    *cut = 0;
+  }
+}
+
+static int walk_map(loader *L, yaml_node_t *map, const char *prefix, const char *shown_prefix, const key_row *rows,
+                    size_t nrows, void *base) {
+  if (map->type != YAML_MAPPING_NODE) {
+    set_key(L, shown_prefix, prefix);
+    return vt_config__fail(L, "expected a mapping of keys");
+  }
+  for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+    const char *k;
+    set_key(L, shown_prefix, prefix);
+    if (pair_key(L, map, pair, &k)) return -1;
+    char full[128];
+    int fl = snprintf(full, sizeof full, "%s%s%s", prefix, *prefix ? "." : "", k);
+    yaml_node_t *v = node_of(L, pair->value);
+    set_key(L, shown_prefix, full);
+    if (fl < 0 || (size_t)fl >= sizeof full || !v) return vt_config__fail(L, "unknown key");
+    const key_row *row = NULL;
+    bool parent = false;
+    for (size_t i = 0; i < nrows; i++) {
+      size_t pl = strlen(full);
+      if (strcmp(rows[i].path, full) == 0) row = &rows[i];
+      else if (strncmp(rows[i].path, full, pl) == 0 && rows[i].path[pl] == '.') parent = true;
+    }
+    if (!row && !parent) return vt_config__fail(L, "unknown key (see docs/config.md for the keys)");
+    if (visit(L, v)) return -1;
+    note_pos(L, v->start_mark);
+    if (!row) {
+      if (walk_map(L, v, full, shown_prefix, rows, nrows, base)) return -1;
+      continue;
+    }
+    void *field = (char *)base + row->off;
+    if (row->node) {
+      if (row->node(L, row, v, field)) return -1;
+      continue;
+    }
+    const char *text;
+    if (scalar_text(L, v, &text) || row->set(L, row, text, field)) return -1;
+  }
+  return 0;
+}
+
+static int node_headers(loader *L, const key_row *r, yaml_node_t *n, void *field);
+static int node_beacon(loader *L, const key_row *r, yaml_node_t *n, void *field);
+static int node_upstreams(loader *L, const key_row *r, yaml_node_t *n, void *field);
+static int node_methods(loader *L, const key_row *r, yaml_node_t *n, void *field);
+
+#define OFF(f) offsetof(vt_config, f)
+#define UOFF(f) offsetof(vt_upstream_cfg, f)
+#define MOFF(f) offsetof(vt_method_cfg, f)
+#define KIB(x) ((unsigned long long)(x) << 10)
+#define MIB(x) ((unsigned long long)(x) << 20)
+#define GIB(x) ((unsigned long long)(x) << 30)
+
+/* The keys of the file: path, setter or node handler, field, min, max, default. */
+static const key_row g_rows[] = {
+    {"listen", vt_config__set_listen, NULL, 0, 0, 0, "127.0.0.1:8545"},
+    {"log.level", vt_config__set_level, NULL, OFF(log_level), 0, 0, "info"},
+    {"log.format", vt_config__set_format, NULL, OFF(log_json), 0, 0, "text"},
+    {"chain.id", vt_config__set_chain_id, NULL, OFF(chain_id), 1, (1ull << 53) - 1, NULL},
+    {"chain.name", vt_config__set_chain_name, NULL, 0, 0, 0, NULL},
+    {"anchor.mode", vt_config__set_anchor, NULL, OFF(anchor_mode), 0, 0, NULL},
+    {"anchor.quorum", vt_config__set_quorum, NULL, OFF(quorum), 1, VT_CONFIG_MAX_UPSTREAMS, NULL},
+    {"anchor.checkpoint", vt_config__set_string, NULL, OFF(checkpoint), 0, 0, NULL},
+    {"anchor.beacon", NULL, node_beacon, 0, 0, 0, NULL},
+    {"anchor.max_staleness", vt_config__set_secs, NULL, OFF(max_staleness_s), 0, 365ull * 86400, "0"},
+    {"upstreams", NULL, node_upstreams, 0, 0, 0, NULL},
+    {"methods", NULL, node_methods, 0, 0, 0, NULL},
+    {"pool.timeout_ms", vt_config__set_ms, NULL, OFF(timeout_ms), 100, 600000, "10000"},
+    {"pool.connect_timeout_ms", vt_config__set_ms, NULL, OFF(connect_timeout_ms), 100, 600000, "3000"},
+    {"pool.hedge_after_ms", vt_config__set_ms, NULL, OFF(hedge_after_ms), 0, 600000, "0"},
+    {"pool.max_retries", vt_config__set_uint, NULL, OFF(max_retries), 0, 10, "2"},
+    {"pool.breaker.failures", vt_config__set_uint, NULL, OFF(breaker_failures), 1, 1000, "5"},
+    {"pool.breaker.open_ms", vt_config__set_ms, NULL, OFF(breaker_open_ms), 100, 3600000, "5000"},
+    {"pool.head_poll_ms", vt_config__set_ms, NULL, OFF(head_poll_ms), 100, 600000, "2000"},
+    {"pool.head_lag_blocks", vt_config__set_uint, NULL, OFF(head_lag_blocks), 1, 100000, "3"},
+    {"pool.max_inflight", vt_config__set_uint, NULL, OFF(max_inflight_per_upstream), 0, 100000, "64"},
+    {"limits.max_body", vt_config__set_size, NULL, OFF(max_body), KIB(1), MIB(256), "5MiB"},
+    {"limits.max_batch", vt_config__set_count, NULL, OFF(max_batch), 1, 10000, "100"},
+    {"limits.max_header_bytes", vt_config__set_size, NULL, OFF(max_header_bytes), KIB(1), MIB(1), "16KiB"},
+    {"limits.max_response", vt_config__set_size, NULL, OFF(max_response), KIB(64), GIB(1), "32MiB"},
+    {"limits.max_ws_message", vt_config__set_size, NULL, OFF(max_ws_message), KIB(1), MIB(256), "5MiB"},
+    {"limits.max_connections", vt_config__set_uint, NULL, OFF(max_connections), 1, 1000000, "1024"},
+    {"limits.max_json_depth", vt_config__set_uint, NULL, OFF(max_json_depth), 4, 1024, "64"},
+    {"cors_origin", vt_config__set_string, NULL, OFF(cors_origin), 0, 0, NULL},
+    {"cache.memory", vt_config__set_size, NULL, OFF(cache_memory), 0, GIB(1024), "256MiB"},
+    {"cache.path", vt_config__set_string, NULL, OFF(cache_path), 0, 0, NULL},
+    {"cache.redis", vt_config__set_redis, NULL, OFF(redis_url), 0, 0, NULL},
+    {"degraded.stale", vt_config__set_bool, NULL, OFF(degraded_stale), 0, 0, "false"},
+};
+
+static const key_row g_upstream_rows[] = {
+    {"name", vt_config__set_upstream_name, NULL, UOFF(name), 0, 0, NULL},
+    {"url", vt_config__set_url, NULL, UOFF(url), 0, 0, NULL},
+    {"weight", vt_config__set_uint, NULL, UOFF(weight), 1, 1000, "1"},
+    {"trusted", vt_config__set_bool, NULL, UOFF(trusted), 0, 0, "false"},
+    {"timeout_ms", vt_config__set_ms, NULL, UOFF(timeout_ms), 0, 600000, "0"},
+    {"max_rps", vt_config__set_rps, NULL, UOFF(max_rps), 0, 1000000, "0"},
+    {"headers", NULL, node_headers, 0, 0, 0, NULL},
+};
+
+
+static const key_row g_method_rows[] = {
+    {"policy", vt_config__set_policy, NULL, MOFF(policy), 0, 0, "default"},
+    {"timeout_ms", vt_config__set_ms, NULL, MOFF(timeout_ms), 0, 600000, "0"},
+};
+
+/* Run every row's default through its setter (the table is static: a failure is a bug). */
+static void apply_defaults(vt_config *c, const key_row *rows, size_t n, void *base) {
+  char err[256];
+  loader L = {.src = "defaults", .err = err, .errlen = sizeof err, .c = c};
+  for (size_t i = 0; i < n; i++) {
+    if (!rows[i].def || !rows[i].set) continue;
+    snprintf(L.key, sizeof L.key, "%s", rows[i].path);
+    if (rows[i].set(&L, &rows[i], rows[i].def, (char *)base + rows[i].off)) {
+      fprintf(stderr, "verity: bad built-in default: %s\n", err);
+      abort();
+    }
+  }
+}
+
+/* ---- list and map keys ---- */
+
+/* Header names that verity itself controls (framing, routing): refused. */
+static const char *const g_forbidden_headers[] = {"host", "content-length", "transfer-encoding", "connection",
+                                                  "content-type", "upgrade", "te", "trailer", "keep-alive"};
+
+static int node_headers(loader *L, const key_row *r, yaml_node_t *n, void *field) {
+  vt_upstream_cfg *u = (vt_upstream_cfg *)field;  /* row offset 0: the upstream itself */
+  char base[160];
+  (void)r;
+  snprintf(base, sizeof base, "%s", L->key);
+  if (is_null(n)) return 0;
+  if (n->type != YAML_MAPPING_NODE) return vt_config__fail(L, "expected a mapping of header names to values");
+  size_t count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+  if (count > VT_CONFIG_MAX_HEADERS) return vt_config__fail(L, "%zu headers: at most %d are allowed", count, VT_CONFIG_MAX_HEADERS);
+  for (yaml_node_pair_t *pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top; pair++) {
+    const char *name, *text;
+    if (pair_key(L, n, pair, &name)) return -1;
+    snprintf(L->key, sizeof L->key, "%s.%.64s", base, name);
+    size_t nl = strlen(name);
+    bool ok = nl >= 1 && nl <= 64;
+    for (size_t i = 0; ok && i < nl; i++) ok = name[i] > 0x20 && name[i] < 0x7f && !strchr("()<>@,;:\\\"/[]?={}", name[i]);
+    if (!ok) return vt_config__fail(L, "not a valid header name: expected 1 to 64 token characters (RFC 9110)");
+    for (size_t i = 0; i < sizeof g_forbidden_headers / sizeof g_forbidden_headers[0]; i++)
+      if (strcasecmp(name, g_forbidden_headers[i]) == 0) return vt_config__fail(L, "this header is set by verity and cannot be configured");
+    yaml_node_t *v = node_of(L, pair->value);
+    if (!v || visit(L, v) || scalar_text(L, v, &text)) return -1;
+    char *value = NULL;
+    bool env = false;
+    if (vt_config__interpolate(L, text, VT_CONFIG_MAX_HEADER + 1, &value, &env)) return -1;
+    if (strpbrk(value, "\r\n")) {
+      free(value);
+      return vt_config__fail(L, "the value (not shown: it may be secret) contains a line break");
+    }
+    char *nm = strdup(name);
+    vt_kv *grown = realloc(u->headers, (u->nheaders + 1) * sizeof *grown);
+    if (!nm || !grown) {
+      free(nm);
+      free(value);
+      if (grown) u->headers = grown;
+      return vt_config__fail(L, "out of memory");
+    }
+    u->headers = grown;
+    u->headers[u->nheaders].name = nm;
+    u->headers[u->nheaders].value = value;
+    u->nheaders++;
+  }
+  return 0;
+}
+
+static int node_beacon(loader *L, const key_row *r, yaml_node_t *n, void *field) {
+  vt_config *c = L->c;
+  const char *text;
+  (void)r;
+  (void)field;
+  vt_config__free_strv(c->beacon, c->nbeacon);
+  c->beacon = NULL;
+  c->nbeacon = 0;
+  if (is_null(n)) return 0;
+  yaml_node_item_t single = 0, *start = &single, *top = &single + 1;
+  if (n->type == YAML_SEQUENCE_NODE) {
+    start = n->data.sequence.items.start;
+    top = n->data.sequence.items.top;
+  } else if (n->type == YAML_SCALAR_NODE) {
+    single = (yaml_node_item_t)(n - L->doc->nodes.start) + 1;
+    L->seen[n - L->doc->nodes.start] = 0;  /* visited again below */
+  } else {
+    return vt_config__fail(L, "expected a list of beacon API urls");
+  }
+  if (top - start > VT_CONFIG_MAX_BEACON) return vt_config__fail(L, "%td urls: at most %d are allowed", top - start, VT_CONFIG_MAX_BEACON);
+  c->beacon = calloc((size_t)(top - start) + 1, sizeof *c->beacon);
+  if (!c->beacon) return vt_config__fail(L, "out of memory");
+  char base[160];
+  snprintf(base, sizeof base, "%s", L->key);
+  for (yaml_node_item_t *it = start; it < top; it++) {
+    yaml_node_t *v = node_of(L, *it);
+    snprintf(L->key, sizeof L->key, "%s[%td]", base, it - start);
+    if (!v || visit(L, v) || scalar_text(L, v, &text)) return -1;
+    if (!vt_config__url_ok(text, vt_config__http_schemes)) {
+      char raw[160];
+      vt_redact_url(text, raw, sizeof raw);
+      return vt_config__fail(L, "\"%s\" is not valid: expected an http:// or https:// url", raw);
+    }
+    c->beacon[c->nbeacon] = strdup(text);
+    if (!c->beacon[c->nbeacon]) return vt_config__fail(L, "out of memory");
+    c->nbeacon++;
+  }
+  return 0;
+}
+
+static int node_upstreams(loader *L, const key_row *r, yaml_node_t *n, void *field) {
+  vt_config *c = L->c;
+  (void)r;
+  (void)field;
+  for (size_t i = 0; i < c->nupstreams; i++) vt_config__upstream_free(&c->upstreams[i]);
+  free(c->upstreams);
+  c->upstreams = NULL;
+  c->nupstreams = 0;
+  if (is_null(n)) return 0;
+  if (n->type != YAML_SEQUENCE_NODE) return vt_config__fail(L, "expected a list of upstreams (- name: ..., url: ...)");
+  size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+  if (count > VT_CONFIG_MAX_UPSTREAMS) return vt_config__fail(L, "%zu upstreams: at most %d are allowed", count, VT_CONFIG_MAX_UPSTREAMS);
+  c->upstreams = calloc(count + 1, sizeof *c->upstreams);
+  if (!c->upstreams) return vt_config__fail(L, "out of memory");
+  for (size_t i = 0; i < count; i++) {
+    vt_upstream_cfg *u = &c->upstreams[i];
+    char shown_prefix[32];
+    snprintf(shown_prefix, sizeof shown_prefix, "upstreams[%zu]", i);
+    c->nupstreams = i + 1;  /* owned by the config from here on, freed on any error */
+    apply_defaults(c, g_upstream_rows, sizeof g_upstream_rows / sizeof g_upstream_rows[0], u);
+    yaml_node_t *item = node_of(L, n->data.sequence.items.start[i]);
+    snprintf(L->key, sizeof L->key, "%s", shown_prefix);
+    if (!item || visit(L, item)) return -1;
+    note_pos(L, item->start_mark);
+    yaml_mark_t at = item->start_mark;
+    if (walk_map(L, item, "", shown_prefix, g_upstream_rows, sizeof g_upstream_rows / sizeof g_upstream_rows[0], u))
+      return -1;
+    L->mark = at;
+    snprintf(L->key, sizeof L->key, "%s", shown_prefix);
+    if (!u->name) return vt_config__fail(L, "missing key \"name\"");
+    if (!u->url) return vt_config__fail(L, "missing key \"url\"");
+  }
+  return 0;
+}
+
+static int method_pattern_ok(const char *m) {
+  size_t n = strlen(m);
+  if (n == 0 || n > 64) return 0;
+  for (size_t i = 0; i < n; i++) {
+    char ch = m[i];
+    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+              (ch == '*' && i == n - 1);
+    if (!ok) return 0;
+  }
+  return 1;
+}
+
+static int node_methods(loader *L, const key_row *r, yaml_node_t *n, void *field) {
+  vt_config *c = L->c;
+  (void)r;
+  (void)field;
+  if (is_null(n)) return 0;
+  if (n->type != YAML_MAPPING_NODE) return vt_config__fail(L, "expected a mapping of method names to allow, deny or {policy, timeout_ms}");
+  size_t count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+  if (count > VT_CONFIG_MAX_METHODS) return vt_config__fail(L, "%zu methods: at most %d are allowed", count, VT_CONFIG_MAX_METHODS);
+  for (size_t i = 0; i < c->nmethods; i++) free(c->methods[i].method);
+  free(c->methods);
+  c->nmethods = 0;
+  c->methods = calloc(count + 1, sizeof *c->methods);
+  if (!c->methods) return vt_config__fail(L, "out of memory");
+  for (yaml_node_pair_t *pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top; pair++) {
+    const char *name, *text;
+    snprintf(L->key, sizeof L->key, "methods");
+    if (pair_key(L, n, pair, &name)) return -1;
+    char shown_prefix[96], v[80];
+    snprintf(shown_prefix, sizeof shown_prefix, "methods.%s", vt_config__shown(name, v, sizeof v));
+    snprintf(L->key, sizeof L->key, "%s", shown_prefix);
+    if (!method_pattern_ok(name)) return vt_config__fail(L, "not a method name: expected 1 to 64 of A-Z a-z 0-9 _, optionally ending in *");
+    vt_method_cfg *m = &c->methods[c->nmethods];
+    m->method = strdup(name);
+    if (!m->method) return vt_config__fail(L, "out of memory");
+    c->nmethods++;
+    apply_defaults(c, g_method_rows, sizeof g_method_rows / sizeof g_method_rows[0], m);
+    yaml_node_t *val = node_of(L, pair->value);
+    if (!val || visit(L, val)) return -1;
+    if (val->type == YAML_MAPPING_NODE) {
+      if (walk_map(L, val, "", shown_prefix, g_method_rows, sizeof g_method_rows / sizeof g_method_rows[0], m)) return -1;
+      continue;
+    }
+    if (scalar_text(L, val, &text) || vt_config__set_policy(L, NULL, text, &m->policy)) return -1;
+  }
+  return 0;
+}
+
+/* ---- defaults and loading ---- */
+
+void vt_config_defaults(vt_config *c) {
+  char err[256];
+  memset(c, 0, sizeof *c);
+  apply_defaults(c, g_rows, sizeof g_rows / sizeof g_rows[0], c);
+  if (vt_config_apply_preset(c, "mainnet", err, sizeof err)) abort();
+}
+
+/* Read chain.name / chain.id before the walk: they choose the preset the file builds on. */
+static int choose_preset(loader *L, yaml_node_t *root) {
+  const char *name = NULL, *id = NULL;
+  char err[256];
+  if (!root || root->type != YAML_MAPPING_NODE) return 0;
+  for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+    yaml_node_t *k = node_of(L, p->key), *v = node_of(L, p->value);
+    if (!k || !v || k->type != YAML_SCALAR_NODE || strcmp((const char *)k->data.scalar.value, "chain") != 0 ||
+        v->type != YAML_MAPPING_NODE)
+      continue;
+    for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
+      yaml_node_t *kk = node_of(L, q->key), *vv = node_of(L, q->value);
+      if (!kk || !vv || kk->type != YAML_SCALAR_NODE || vv->type != YAML_SCALAR_NODE) continue;
+      if (strcmp((const char *)kk->data.scalar.value, "name") == 0) name = (const char *)vv->data.scalar.value;
+      if (strcmp((const char *)kk->data.scalar.value, "id") == 0) id = (const char *)vv->data.scalar.value;
+    }
+  }
+  const vt_preset *p = name ? vt_preset_find(name) : NULL;
+  if (!name && id) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(id, &end, 0);
+    if (errno == 0 && *end == 0) p = vt_preset_by_chain_id(v);
+  }
+  if (p) return vt_config_apply_preset(L->c, p->name, err, sizeof err) ? vt_config__fail(L, "%s", err) : 0;
+  if (!name && !id) return 0;  /* mainnet, from the defaults */
+  vt_config *c = L->c;  /* a chain without a preset: nothing is assumed */
+  for (size_t i = 0; i < c->nupstreams; i++) vt_config__upstream_free(&c->upstreams[i]);
+  free(c->upstreams);
+  vt_config__free_strv(c->beacon, c->nbeacon);
+  free(c->checkpoint);
+  free(c->chain_name);
+  c->upstreams = NULL;
+  c->beacon = NULL;
+  c->checkpoint = NULL;
+  c->nupstreams = c->nbeacon = 0;
+  c->chain_id = 0;
+  c->anchor_mode = VT_ANCHOR_QUORUM;
+  c->chain_name = strdup(name && *name ? name : "custom");
+  return c->chain_name ? 0 : vt_config__fail(L, "out of memory");
+}
+
+/* libyaml's scanner costs O(depth) per token, so a deeply nested file costs O(n^2):
+ * a first pass over the events refuses nesting deeper than VT_CONFIG_MAX_DEPTH before
+ * the document is built (and reports syntax errors with their position). */
+#define VT_CONFIG_MAX_DEPTH 16
+
+static int check_depth(loader *L, const char *yaml, size_t len) {
+  yaml_parser_t parser;
+  yaml_event_t ev;
+  int depth = 0, rc = -1;
+  if (!yaml_parser_initialize(&parser)) return vt_config__fail(L, "out of memory");
+  yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+  for (;;) {
+    if (!yaml_parser_parse(&parser, &ev)) {
+      L->mark = parser.problem_mark;
+      vt_config__fail(L, "YAML syntax error: %s%s%s", parser.problem ? parser.problem : "malformed",
+                      parser.context ? " " : "", parser.context ? parser.context : "");
+      goto out;
+    }
+    yaml_event_type_t t = ev.type;
+    yaml_mark_t at = ev.start_mark;
+    yaml_event_delete(&ev);
+    if (t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT) depth++;
+    if (t == YAML_MAPPING_END_EVENT || t == YAML_SEQUENCE_END_EVENT) depth--;
+    if (depth > VT_CONFIG_MAX_DEPTH) {
+      L->mark = at;
+      vt_config__fail(L, "nested deeper than %d levels", VT_CONFIG_MAX_DEPTH);
+      goto out;
+    }
+    if (t == YAML_STREAM_END_EVENT) break;
+  }
+  rc = 0;
+out:
+  yaml_parser_delete(&parser);
+  return rc;
+}
+
+static int load_buffer(vt_config *c, const char *src, const char *yaml, size_t len, char *err, size_t errlen) {
+  yaml_parser_t parser;
+  yaml_document_t doc;
+  vt_config tmp;
+  bool parser_ok = false, doc_ok = false;
+  int rc = -1;
+  loader L = {.doc = &doc, .src = src, .err = err, .errlen = errlen, .c = &tmp};
+  if (err && errlen) err[0] = 0;
+  vt_config_defaults(&tmp);
+  L.key[0] = 0;
+  if (len > VT_CONFIG_MAX_FILE) {
+    vt_config__fail(&L, "the configuration is %zu bytes: at most %u are allowed", len, VT_CONFIG_MAX_FILE);
+    goto out;
+  }
+  if (check_depth(&L, yaml, len)) goto out;
+  if (!yaml_parser_initialize(&parser)) {
+    vt_config__fail(&L, "out of memory");
+    goto out;
+  }
+  parser_ok = true;
+  yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+  if (!yaml_parser_load(&parser, &doc)) {
+    L.mark = parser.problem_mark;
+    vt_config__fail(&L, "YAML syntax error: %s%s%s", parser.problem ? parser.problem : "malformed",
+         parser.context ? " " : "", parser.context ? parser.context : "");
+    goto out;
+  }
+  doc_ok = true;
+  yaml_node_t *root = yaml_document_get_root_node(&doc);
+  L.nnodes = (size_t)(doc.nodes.top - doc.nodes.start);
+  L.seen = calloc(L.nnodes + 1, 1);
+  if (!L.seen) {
+    vt_config__fail(&L, "out of memory");
+    goto out;
+  }
+  if (root && !is_null(root)) {
+    yaml_document_t next;
+    if (!yaml_parser_load(&parser, &next)) {
+      L.mark = parser.problem_mark;
+      vt_config__fail(&L, "YAML syntax error: %s", parser.problem ? parser.problem : "malformed");
+      goto out;
+    }
+    bool more = yaml_document_get_root_node(&next) != NULL;
+    yaml_document_delete(&next);
+    if (more) {
+      vt_config__fail(&L, "more than one YAML document: expected one");
+      goto out;
+    }
+    if (choose_preset(&L, root)) goto out;
+    if (visit(&L, root) || walk_map(&L, root, "", "", g_rows, sizeof g_rows / sizeof g_rows[0], &tmp)) goto out;
+  }
+  const vt_preset *p = vt_preset_find(tmp.chain_name);
+  if (p && tmp.chain_id != p->chain_id) {
+    snprintf(L.key, sizeof L.key, "chain.id");
+    vt_config__fail(&L, "%llu does not match the preset %s (chain id %llu)", (unsigned long long)tmp.chain_id, p->name,
+         (unsigned long long)p->chain_id);
+    goto out;
+  }
+  if (!L.quorum_given && tmp.anchor_mode == VT_ANCHOR_QUORUM && tmp.quorum > tmp.nupstreams)
+    tmp.quorum = tmp.nupstreams ? (unsigned)tmp.nupstreams : 1;
+  char verr[384], vkey[96];
+  if (vt_config_validate(&tmp, verr, sizeof verr)) {
+    yaml_mark_t at;
+    snprintf(vkey, sizeof vkey, "%.*s", (int)strcspn(verr, ": "), verr);
+    if (!(err && errlen)) goto out;
+    if (find_pos(&L, vkey, &at)) snprintf(err, errlen, "%s:%zu:%zu: %s", L.src, at.line + 1, at.column + 1, verr);
+    else snprintf(err, errlen, "%s: %s", L.src, verr);
+    goto out;
+  }
+  vt_config_free(c);
+  *c = tmp;
+  memset(&tmp, 0, sizeof tmp);  /* the caller owns it now */
+  rc = 0;
+out:
+  vt_config_free(&tmp);
+  free(L.seen);
+  free(L.pos);
+  if (doc_ok) yaml_document_delete(&doc);
+  if (parser_ok) yaml_parser_delete(&parser);
+  return rc;
+}
+
+int vt_config_load_string(vt_config *c, const char *yaml, size_t len, char *err, size_t errlen) {
+  return load_buffer(c, "config", yaml, len, err, errlen);
+}
+
+int vt_config_load_file(vt_config *c, const char *path, char *err, size_t errlen) {
+  char *data = NULL;
+  int rc = -1;
+  FILE *f = fopen(path, "rb");
+  struct stat st;
+  if (!f) {
+    snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    goto out;
+  }
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    snprintf(err, errlen, "%s: not a regular file", path);
+    goto out;
+  }
+  if ((unsigned long long)st.st_size > VT_CONFIG_MAX_FILE) {
+    snprintf(err, errlen, "%s: %lld bytes: a configuration file may have at most %u", path, (long long)st.st_size,
+             VT_CONFIG_MAX_FILE);
+    goto out;
+  }
+  data = malloc((size_t)st.st_size + 1);
+  if (!data) {
+    snprintf(err, errlen, "%s: out of memory", path);
+    goto out;
+  }
+  size_t n = fread(data, 1, (size_t)st.st_size, f);
+  if (ferror(f)) {
+    snprintf(err, errlen, "%s: read error", path);
+    goto out;
+  }
+  rc = load_buffer(c, path, data, n, err, errlen);
+out:
+  free(data);
+  if (f) fclose(f);
+  return rc;
+}

@@ -1,0 +1,140 @@
+/*
+ * config.h: verity's configuration: the YAML file (libyaml), built-in chain presets,
+ * validation, and a redacted dump of the effective settings.
+ *
+ * main owns one vt_config for the life of the process:
+ *
+ *   vt_config cfg;
+ *   vt_config_defaults(&cfg);                          // the mainnet preset
+ *   if (path && vt_config_load_file(&cfg, path, err, sizeof err) != 0) { print err; exit }
+ *   ... vt_gateway_start(&gw, loop, &cfg, ...) ...
+ *   vt_config_free(&cfg);
+ *
+ * Every string and array in a vt_config is owned by it and freed by vt_config_free().
+ * A load builds a complete new config (defaults, then the preset named by chain.name,
+ * then the file's keys, then the cross-field rules) and only replaces *c when all of it
+ * succeeded; on failure *c is untouched and err holds one sentence naming the key, the
+ * offending value and what was expected, prefixed with "file:line:column: ".
+ *
+ * Secrets: vt_upstream_cfg.url and header values are the interpolated strings (with
+ * ${ENV} replaced) and must never be logged or printed; use display_url. Error
+ * messages and vt_config_dump never contain an interpolated value.
+ *
+ * docs/config.md is the user reference for every key; the key table is in config.c.
+ */
+#ifndef VT_CONFIG_H
+#define VT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "obs/log.h"
+
+#define VT_CONFIG_MUST_CHECK __attribute__((warn_unused_result))
+
+/* Input caps. */
+#define VT_CONFIG_MAX_FILE      (1u << 20)  /* bytes of YAML */
+#define VT_CONFIG_MAX_UPSTREAMS 64
+#define VT_CONFIG_MAX_HEADERS   32          /* per upstream */
+#define VT_CONFIG_MAX_METHODS   1024
+#define VT_CONFIG_MAX_BEACON    16
+#define VT_CONFIG_MAX_URL       2048        /* bytes, after interpolation */
+#define VT_CONFIG_MAX_HEADER    4096        /* bytes of one header value, after interpolation */
+#define VT_CONFIG_MAX_STRING    1024        /* any other string value */
+
+typedef enum { VT_ANCHOR_QUORUM, VT_ANCHOR_TRUSTED, VT_ANCHOR_LIGHTCLIENT } vt_anchor_mode;
+typedef enum { VT_POLICY_DEFAULT, VT_POLICY_ALLOW, VT_POLICY_DENY } vt_method_policy;
+
+typedef struct {
+  char *name;
+  char *value;
+} vt_kv;
+
+typedef struct {
+  char *name;            /* unique, [A-Za-z0-9_.-]{1,64} */
+  char *url;             /* after ${ENV} interpolation: SECRET, never log it */
+  char *display_url;     /* url with userinfo, path and query redacted when they came from
+                            ${ENV} or look like keys (see docs/config.md); safe to print */
+  vt_kv *headers;        /* values interpolated: SECRET */
+  size_t nheaders;
+  unsigned weight;       /* 1..1000, default 1 */
+  bool trusted;
+  unsigned timeout_ms;   /* 0 = pool default */
+  double max_rps;        /* per-upstream request budget, 0 = unlimited */
+} vt_upstream_cfg;
+
+typedef struct {
+  char *method;          /* an exact name, or a prefix ending in '*' ("debug_*") */
+  vt_method_policy policy;
+  unsigned timeout_ms;   /* 0 = pool default */
+} vt_method_cfg;
+
+typedef struct {
+  char *listen_host;     /* "127.0.0.1"; "::1" for "[::1]:8545" (no brackets here) */
+  int listen_port;
+  int log_level;         /* VT_LOG_* */
+  bool log_json;
+  uint64_t chain_id;
+  char *chain_name;
+  vt_anchor_mode anchor_mode;
+  unsigned quorum;
+  char *checkpoint;      /* "0x" + 64 hex, or NULL */
+  char **beacon;         /* beacon API base urls (keyless) */
+  size_t nbeacon;
+  unsigned max_staleness_s;
+  vt_upstream_cfg *upstreams;
+  size_t nupstreams;
+  vt_method_cfg *methods;
+  size_t nmethods;
+  /* pool */
+  unsigned timeout_ms, connect_timeout_ms;
+  unsigned hedge_after_ms;     /* 0 = adaptive from the p90 latency */
+  unsigned max_retries, breaker_failures, breaker_open_ms, head_poll_ms;
+  unsigned head_lag_blocks;    /* an upstream this many blocks behind the pinned head is lagging */
+  unsigned max_inflight_per_upstream;  /* 0 = unlimited */
+  /* limits */
+  size_t max_body, max_batch, max_header_bytes, max_response, max_ws_message;
+  unsigned max_connections, max_json_depth;
+  char *cors_origin;     /* NULL = no CORS headers */
+  /* cache */
+  size_t cache_memory;
+  char *cache_path;      /* LMDB directory, NULL = memory only */
+  char *redis_url;       /* NULL = no shared cache */
+  bool degraded_stale;
+} vt_config;
+
+/* Fill c with the mainnet preset and every default (c's previous content is ignored,
+ * not freed). Never fails except on memory exhaustion, which aborts. */
+void vt_config_defaults(vt_config *c);
+
+/* Load a YAML file / string over the defaults (see top of file). 0 ok; -1 with err. */
+int vt_config_load_file(vt_config *c, const char *path, char *err, size_t errlen) VT_CONFIG_MUST_CHECK;
+int vt_config_load_string(vt_config *c, const char *yaml, size_t len, char *err, size_t errlen)
+    VT_CONFIG_MUST_CHECK;
+
+/* Replace chain id, name, upstreams, beacon list and anchor defaults with a built-in
+ * preset: mainnet, sepolia, hoodi, base. 0 ok; -1 with err when the name is unknown. */
+int vt_config_apply_preset(vt_config *c, const char *name, char *err, size_t errlen) VT_CONFIG_MUST_CHECK;
+
+/* Check the cross-field rules (at least one upstream, quorum <= upstreams, unique names,
+ * trusted mode has a trusted upstream, ...). The loaders call it; call it again after
+ * changing fields by hand (e.g. command-line overrides). 0 ok; -1 with err. */
+int vt_config_validate(const vt_config *c, char *err, size_t errlen) VT_CONFIG_MUST_CHECK;
+
+void vt_config_free(vt_config *c);
+
+/* The entry for method: an exact match first, then the longest matching "prefix*"
+ * pattern; NULL when the config says nothing about it. */
+const vt_method_cfg *vt_config_method(const vt_config *c, const char *method);
+
+/* The effective config as YAML with secrets redacted (urls as display_url, header
+ * values as "<redacted>"), for `verity config`. Returns the length written (excluding
+ * the NUL), or -1 when buf is too small (buf then holds a NUL-terminated prefix). */
+int vt_config_dump(const vt_config *c, char *buf, size_t len);
+
+/* Names used in the file and the dump. */
+const char *vt_anchor_mode_name(vt_anchor_mode m);
+const char *vt_method_policy_name(vt_method_policy p);
+
+#endif

@@ -1,0 +1,442 @@
+/*
+ * config_check.c: the parts of the configuration that do not read YAML: presets
+ * applied to a vt_config, the cross-field rules, method lookup, the redacted dump, url
+ * checks and the display form of upstream urls, and freeing.
+ *
+ * Called by config.c (after a load) and by main (`verity config`, command-line
+ * overrides followed by vt_config_validate). Everything here works on a complete
+ * vt_config and owns nothing beyond what the config owns.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli/config.h"
+#include "cli/config_int.h"
+#include "cli/presets.h"
+#include "util/buf.h"
+
+#define VT_CONFIG_MAX_DUMP (1u << 20)
+
+const char *const vt_config__http_schemes[] = {"http", "https", NULL};
+const char *const vt_config__redis_schemes[] = {"redis", "rediss", "unix", NULL};
+
+static const char *const g_anchor_names[] = {"quorum", "trusted", "lightclient"};
+static const char *const g_policy_names[] = {"default", "allow", "deny"};
+
+const char *vt_anchor_mode_name(vt_anchor_mode m) {
+  return (unsigned)m < sizeof g_anchor_names / sizeof g_anchor_names[0] ? g_anchor_names[m] : "?";
+}
+
+const char *vt_method_policy_name(vt_method_policy p) {
+  return (unsigned)p < sizeof g_policy_names / sizeof g_policy_names[0] ? g_policy_names[p] : "?";
+}
+
+char *vt_config__xstrdup(const char *s) {
+  if (!s) return NULL;
+  char *d = strdup(s);
+  if (!d) {
+    fputs("verity: out of memory building the configuration\n", stderr);
+    abort();
+  }
+  return d;
+}
+
+void vt_config__free_strv(char **v, size_t n) {
+  if (!v) return;
+  for (size_t i = 0; i < n; i++) free(v[i]);
+  free(v);
+}
+
+void vt_config__upstream_free(vt_upstream_cfg *u) {
+  if (!u) return;
+  free(u->name);
+  free(u->url);
+  free(u->display_url);
+  for (size_t i = 0; i < u->nheaders; i++) {
+    free(u->headers[i].name);
+    free(u->headers[i].value);
+  }
+  free(u->headers);
+  memset(u, 0, sizeof *u);
+}
+
+void vt_config_free(vt_config *c) {
+  if (!c) return;
+  free(c->listen_host);
+  free(c->chain_name);
+  free(c->checkpoint);
+  vt_config__free_strv(c->beacon, c->nbeacon);
+  for (size_t i = 0; i < c->nupstreams; i++) vt_config__upstream_free(&c->upstreams[i]);
+  free(c->upstreams);
+  for (size_t i = 0; i < c->nmethods; i++) free(c->methods[i].method);
+  free(c->methods);
+  free(c->cors_origin);
+  free(c->cache_path);
+  free(c->redis_url);
+  memset(c, 0, sizeof *c);
+}
+
+/* ---- urls ---- */
+
+bool vt_config__url_ok(const char *url, const char *const *schemes) {
+  if (!url || strlen(url) > VT_CONFIG_MAX_URL) return false;
+  const char *sep = strstr(url, "://");
+  if (!sep) return false;
+  bool known = false;
+  for (size_t i = 0; schemes[i]; i++)
+    if ((size_t)(sep - url) == strlen(schemes[i]) && strncasecmp(url, schemes[i], (size_t)(sep - url)) == 0)
+      known = true;
+  if (!known) return false;
+  for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+    if (*p <= 0x20 || *p == 0x7f) return false;
+  if (strncasecmp(url, "unix", 4) == 0) return sep[3] == '/';  /* unix:///path/to/socket */
+  const char *host = sep + 3;
+  size_t alen = strcspn(host, "/?#");
+  const char *at = memchr(host, '@', alen);
+  while (at) {  /* the last '@' ends the userinfo */
+    alen -= (size_t)(at + 1 - host);
+    host = at + 1;
+    at = memchr(host, '@', alen);
+  }
+  return alen > 0 && host[0] != ':';
+}
+
+/* A path segment that looks like an API key: long, [A-Za-z0-9_-], letters and digits. */
+static bool looks_like_key(const char *s, size_t n) {
+  size_t digits = 0, letters = 0;
+  if (n < 16) return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (c >= '0' && c <= '9') digits++;
+    else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) letters++;
+    else if (c != '-' && c != '_') return false;
+  }
+  return digits > 0 && letters > 0;
+}
+
+char *vt_config__display_url(const char *url, const char *env_raw) {
+  if (env_raw) {
+    /* ${VAR} was used: show the file's own text (variable names, never their values)
+     * cut to scheme://host[:port], so a secret in the host or port stays hidden too. */
+    size_t need = vt_redact_url(env_raw, NULL, 0) + 1;
+    char *out = malloc(need);
+    if (out) vt_redact_url(env_raw, out, need);
+    if (out && strcmp(out, "<invalid url>") == 0) {
+      free(out);
+      out = strdup("<url from environment>");
+    }
+    return out;
+  }
+  const char *auth = strstr(url, "://");
+  bool redact = !auth;
+  if (auth) {
+    auth += 3;
+    size_t alen = strcspn(auth, "/?#");
+    if (memchr(auth, '@', alen) || auth[alen] == '?' || auth[alen] == '#') redact = true;
+    const char *p = auth + alen;
+    while (!redact && *p == '/') {
+      p++;
+      size_t n = strcspn(p, "/?#");
+      if (looks_like_key(p, n)) redact = true;
+      p += n;
+      if (*p == '?' || *p == '#') redact = true;
+    }
+  }
+  if (!redact) return strdup(url);
+  size_t need = vt_redact_url(url, NULL, 0) + 1;
+  char *out = malloc(need);
+  if (out) vt_redact_url(url, out, need);
+  return out;
+}
+
+/* ---- presets ---- */
+
+int vt_config_apply_preset(vt_config *c, const char *name, char *err, size_t errlen) {
+  const vt_preset *p = vt_preset_find(name);
+  if (!p) {
+    snprintf(err, errlen, "chain.name: \"%.64s\" is not a built-in preset: expected mainnet, sepolia, hoodi or base",
+             name ? name : "");
+    return -1;
+  }
+  for (size_t i = 0; i < c->nupstreams; i++) vt_config__upstream_free(&c->upstreams[i]);
+  free(c->upstreams);
+  vt_config__free_strv(c->beacon, c->nbeacon);
+  free(c->chain_name);
+  free(c->checkpoint);
+  c->upstreams = NULL;
+  c->nupstreams = c->nbeacon = 0;
+  c->beacon = NULL;
+  c->chain_name = vt_config__xstrdup(p->name);
+  c->chain_id = p->chain_id;
+  c->anchor_mode = p->anchor_mode;
+  c->quorum = p->quorum;
+  c->head_poll_ms = p->head_poll_ms;
+  c->checkpoint = vt_config__xstrdup(p->checkpoint);
+  size_t nu = 0, nb = 0;
+  while (nu < VT_PRESET_MAX_UPSTREAMS && p->upstreams[nu].name) nu++;
+  while (nb < VT_PRESET_MAX_BEACON && p->beacon[nb]) nb++;
+  c->upstreams = calloc(nu ? nu : 1, sizeof *c->upstreams);
+  c->beacon = calloc(nb ? nb : 1, sizeof *c->beacon);
+  if (!c->upstreams || !c->beacon) {
+    fputs("verity: out of memory building the configuration\n", stderr);
+    abort();
+  }
+  for (size_t i = 0; i < nu; i++) {
+    vt_upstream_cfg *u = &c->upstreams[i];
+    u->name = vt_config__xstrdup(p->upstreams[i].name);
+    u->url = vt_config__xstrdup(p->upstreams[i].url);
+    u->display_url = vt_config__display_url(u->url, NULL);
+    if (!u->display_url) abort();
+    u->weight = 1;
+    c->nupstreams = i + 1;
+  }
+  for (size_t i = 0; i < nb; i++) c->beacon[c->nbeacon++] = vt_config__xstrdup(p->beacon[i]);
+  return 0;
+}
+
+/* ---- cross-field rules ---- */
+
+static bool valid_upstream_name(const char *s) {
+  size_t n = s ? strlen(s) : 0;
+  if (n == 0 || n > 64) return false;
+  for (size_t i = 0; i < n; i++) {
+    char ch = s[i];
+    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+              ch == '.' || ch == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+static bool valid_checkpoint(const char *s) {
+  if (strlen(s) != 66 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return false;
+  for (size_t i = 2; i < 66; i++)
+    if (!strchr("0123456789abcdefABCDEF", s[i])) return false;
+  return true;
+}
+
+int vt_config_validate(const vt_config *c, char *err, size_t errlen) {
+  size_t ntrusted = 0;
+  if (c->chain_id == 0) {
+    snprintf(err, errlen, "chain.id: missing: a chain that is not a preset (%s) needs its chain id",
+             c->chain_name ? c->chain_name : "?");
+    return -1;
+  }
+  if (c->nupstreams == 0) {
+    snprintf(err, errlen, "upstreams: empty: at least one upstream is needed");
+    return -1;
+  }
+  if (c->nupstreams > VT_CONFIG_MAX_UPSTREAMS) {
+    snprintf(err, errlen, "upstreams: %zu given: at most %d are allowed", c->nupstreams, VT_CONFIG_MAX_UPSTREAMS);
+    return -1;
+  }
+  for (size_t i = 0; i < c->nupstreams; i++) {
+    const vt_upstream_cfg *u = &c->upstreams[i];
+    if (!valid_upstream_name(u->name)) {
+      snprintf(err, errlen, "upstreams[%zu].name: \"%.64s\": expected 1 to 64 of A-Z a-z 0-9 _ . -", i,
+               u->name ? u->name : "");
+      return -1;
+    }
+    if (!vt_config__url_ok(u->url, vt_config__http_schemes)) {
+      snprintf(err, errlen, "upstreams[%zu].url (%s): expected an http:// or https:// url", i,
+               u->display_url ? u->display_url : "?");
+      return -1;
+    }
+    for (size_t j = 0; j < i; j++) {
+      if (strcmp(c->upstreams[j].name, u->name) == 0) {
+        snprintf(err, errlen, "upstreams[%zu].name: \"%s\" is already used by upstreams[%zu]: names must be unique",
+                 i, u->name, j);
+        return -1;
+      }
+    }
+    if (u->weight < 1 || u->weight > 1000) {
+      snprintf(err, errlen, "upstreams[%zu].weight: %u: expected an integer from 1 to 1000", i, u->weight);
+      return -1;
+    }
+    ntrusted += u->trusted;
+  }
+  switch (c->anchor_mode) {
+    case VT_ANCHOR_QUORUM:
+      if (c->quorum < 1 || c->quorum > c->nupstreams) {
+        snprintf(err, errlen, "anchor.quorum: %u: expected 1 to the number of upstreams (%zu) in mode quorum",
+                 c->quorum, c->nupstreams);
+        return -1;
+      }
+      break;
+    case VT_ANCHOR_TRUSTED:
+      if (ntrusted == 0) {
+        snprintf(err, errlen, "anchor.mode: trusted: needs at least one upstream with trusted: true");
+        return -1;
+      }
+      break;
+    case VT_ANCHOR_LIGHTCLIENT:
+      if (c->nbeacon == 0) {
+        snprintf(err, errlen, "anchor.beacon: empty: mode lightclient needs at least one beacon API url");
+        return -1;
+      }
+      if (!c->checkpoint) {
+        snprintf(err, errlen, "anchor.checkpoint: missing: mode lightclient needs a recent finalized beacon block root");
+        return -1;
+      }
+      break;
+  }
+  if (c->checkpoint && !valid_checkpoint(c->checkpoint)) {
+    snprintf(err, errlen, "anchor.checkpoint: \"%.80s\": expected 0x followed by 64 hex digits", c->checkpoint);
+    return -1;
+  }
+  for (size_t i = 0; i < c->nbeacon; i++) {
+    if (!vt_config__url_ok(c->beacon[i], vt_config__http_schemes)) {
+      snprintf(err, errlen, "anchor.beacon[%zu]: expected an http:// or https:// url", i);
+      return -1;
+    }
+  }
+  if (c->redis_url && !vt_config__url_ok(c->redis_url, vt_config__redis_schemes)) {
+    snprintf(err, errlen, "cache.redis: expected a redis://, rediss:// or unix:// url");
+    return -1;
+  }
+  if (c->connect_timeout_ms > c->timeout_ms) {
+    snprintf(err, errlen, "pool.connect_timeout_ms: %u: expected at most pool.timeout_ms (%u)", c->connect_timeout_ms,
+             c->timeout_ms);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- method lookup ---- */
+
+const vt_method_cfg *vt_config_method(const vt_config *c, const char *method) {
+  const vt_method_cfg *best = NULL;
+  size_t best_len = 0;
+  if (!c || !method) return NULL;
+  for (size_t i = 0; i < c->nmethods; i++) {
+    const char *m = c->methods[i].method;
+    size_t n = strlen(m);
+    if (n && m[n - 1] == '*') {
+      if (strncmp(method, m, n - 1) == 0 && (!best || n - 1 > best_len)) {
+        best = &c->methods[i];
+        best_len = n - 1;
+      }
+    } else if (strcmp(method, m) == 0) {
+      return &c->methods[i];
+    }
+  }
+  return best;
+}
+
+/* ---- dump ---- */
+
+/* A YAML double-quoted scalar. */
+static void dump_str(vt_buf *b, const char *s) {
+  if (!s) {
+    vt_buf_puts(b, "null");
+    return;
+  }
+  vt_buf_json_str(b, s, strlen(s));
+}
+
+static void dump_size(vt_buf *b, size_t v) {
+  static const struct { const char *unit; size_t mul; } units[] = {
+      {"GiB", (size_t)1 << 30}, {"MiB", (size_t)1 << 20}, {"KiB", (size_t)1 << 10}};
+  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+    if (v && v % units[i].mul == 0) {
+      vt_buf_printf(b, "%zu%s", v / units[i].mul, units[i].unit);
+      return;
+    }
+  }
+  vt_buf_printf(b, "%zu", v);
+}
+
+static void dump_upstreams(vt_buf *b, const vt_config *c) {
+  vt_buf_puts(b, "upstreams:\n");
+  for (size_t i = 0; i < c->nupstreams; i++) {
+    const vt_upstream_cfg *u = &c->upstreams[i];
+    vt_buf_puts(b, "  - name: ");
+    dump_str(b, u->name);
+    vt_buf_puts(b, "\n    url: ");
+    dump_str(b, u->display_url);  /* never the interpolated url */
+    vt_buf_printf(b, "\n    weight: %u\n    trusted: %s\n    timeout_ms: %u\n    max_rps: %g\n", u->weight,
+                  u->trusted ? "true" : "false", u->timeout_ms, u->max_rps);
+    if (u->nheaders) {
+      vt_buf_puts(b, "    headers:\n");
+      for (size_t h = 0; h < u->nheaders; h++) {
+        vt_buf_puts(b, "      ");
+        dump_str(b, u->headers[h].name);
+        vt_buf_puts(b, ": \"<redacted>\"\n");
+      }
+    }
+  }
+}
+
+int vt_config_dump(const vt_config *c, char *buf, size_t len) {
+  vt_buf b;
+  int rc = -1;
+  vt_buf_init(&b, VT_CONFIG_MAX_DUMP);
+  bool v6 = c->listen_host && strchr(c->listen_host, ':');
+  vt_buf_printf(&b, "listen: \"%s%s%s:%d\"\n", v6 ? "[" : "", c->listen_host ? c->listen_host : "", v6 ? "]" : "",
+                c->listen_port);
+  vt_buf_printf(&b, "log:\n  level: %s\n  format: %s\n", vt_log_level_name(c->log_level),
+                c->log_json ? "json" : "text");
+  vt_buf_printf(&b, "chain:\n  id: %llu\n  name: ", (unsigned long long)c->chain_id);
+  dump_str(&b, c->chain_name);
+  vt_buf_printf(&b, "\nanchor:\n  mode: %s\n  quorum: %u\n  checkpoint: ", vt_anchor_mode_name(c->anchor_mode),
+                c->quorum);
+  dump_str(&b, c->checkpoint);
+  vt_buf_puts(&b, "\n  beacon: [");
+  for (size_t i = 0; i < c->nbeacon; i++) {
+    if (i) vt_buf_puts(&b, ", ");
+    dump_str(&b, c->beacon[i]);
+  }
+  vt_buf_printf(&b, "]\n  max_staleness: %u\n", c->max_staleness_s);
+  dump_upstreams(&b, c);
+  vt_buf_puts(&b, c->nmethods ? "methods:\n" : "methods: {}\n");
+  for (size_t i = 0; i < c->nmethods; i++) {
+    vt_buf_puts(&b, "  ");
+    dump_str(&b, c->methods[i].method);
+    vt_buf_printf(&b, ": {policy: %s, timeout_ms: %u}\n", vt_method_policy_name(c->methods[i].policy),
+                  c->methods[i].timeout_ms);
+  }
+  vt_buf_printf(&b,
+                "pool:\n  timeout_ms: %u\n  connect_timeout_ms: %u\n  hedge_after_ms: %u\n  max_retries: %u\n"
+                "  breaker:\n    failures: %u\n    open_ms: %u\n  head_poll_ms: %u\n  head_lag_blocks: %u\n"
+                "  max_inflight: %u\n",
+                c->timeout_ms, c->connect_timeout_ms, c->hedge_after_ms, c->max_retries, c->breaker_failures,
+                c->breaker_open_ms, c->head_poll_ms, c->head_lag_blocks, c->max_inflight_per_upstream);
+  vt_buf_puts(&b, "limits:\n  max_body: ");
+  dump_size(&b, c->max_body);
+  vt_buf_printf(&b, "\n  max_batch: %zu\n  max_header_bytes: ", c->max_batch);
+  dump_size(&b, c->max_header_bytes);
+  vt_buf_puts(&b, "\n  max_response: ");
+  dump_size(&b, c->max_response);
+  vt_buf_puts(&b, "\n  max_ws_message: ");
+  dump_size(&b, c->max_ws_message);
+  vt_buf_printf(&b, "\n  max_connections: %u\n  max_json_depth: %u\ncors_origin: ", c->max_connections,
+                c->max_json_depth);
+  dump_str(&b, c->cors_origin);
+  vt_buf_puts(&b, "\ncache:\n  memory: ");
+  dump_size(&b, c->cache_memory);
+  vt_buf_puts(&b, "\n  path: ");
+  dump_str(&b, c->cache_path);
+  vt_buf_puts(&b, "\n  redis: ");
+  if (c->redis_url && strncasecmp(c->redis_url, "unix://", 7) == 0) {
+    dump_str(&b, c->redis_url);  /* a socket path, no secret */
+  } else if (c->redis_url) {
+    char *shown = vt_config__display_url(NULL, c->redis_url);  /* may hold a password */
+    dump_str(&b, shown ? shown : "<redacted>");
+    free(shown);
+  } else {
+    dump_str(&b, NULL);
+  }
+  vt_buf_printf(&b, "\ndegraded:\n  stale: %s\n", c->degraded_stale ? "true" : "false");
+  if (!vt_buf_ok(&b)) goto out;
+  if (len > 0) {
+    size_t n = b.len < len - 1 ? b.len : len - 1;
+    memcpy(buf, b.data, n);
+    buf[n] = 0;
+  }
+  if (b.len < len && b.len <= (size_t)__INT_MAX__) rc = (int)b.len;
+out:
+  vt_buf_free(&b);
+  return rc;
+}

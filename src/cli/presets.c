@@ -1,0 +1,114 @@
+/*
+ * presets.c: the built-in chain presets, one table row per chain.
+ *
+ * Each row lists public, keyless JSON-RPC endpoints run by different operators (so one
+ * company or cloud going down costs a fraction of the pool), chosen from the endpoints
+ * chainlist.org (DefiLlama/chainlist constants/extraRpcs.js) and ethereum-lists/chains
+ * mark as public with no API key, preferring those that state they do not track users.
+ * Beacon API endpoints (for the light client) are the public keyless ones run by
+ * PublicNode (Allnodes) and ChainSafe (Lodestar). All of them are third-party services
+ * with rate limits and no guarantees; docs/config.md says so and shows how to add your
+ * own. The anchor default is quorum 2 until the light client is wired in.
+ *
+ * No checkpoint is built in: a weak-subjectivity checkpoint must be recent, so the
+ * operator gives one (anchor.checkpoint) when choosing mode lightclient.
+ */
+#include "cli/presets.h"
+
+#include <string.h>
+
+static const vt_preset g_presets[] = {
+    {
+        .name = "mainnet",
+        .chain_id = 1,
+        .anchor_mode = VT_ANCHOR_QUORUM,
+        .quorum = 2,
+        .head_poll_ms = 2000,
+        .checkpoint = NULL,
+        .upstreams =
+            {
+                {"publicnode", "https://ethereum-rpc.publicnode.com"},
+                {"drpc", "https://eth.drpc.org"},
+                {"1rpc", "https://public.1rpc.io/eth"},
+                {"merkle", "https://eth.merkle.io"},
+                {"mevblocker", "https://rpc.mevblocker.io"},
+                {"flashbots", "https://rpc.flashbots.net"},
+                {"blockpi", "https://ethereum.public.blockpi.network/v1/rpc/public"},
+                {"pocket", "https://eth.api.pocket.network"},
+            },
+        .beacon = {"https://ethereum-beacon-api.publicnode.com", "https://lodestar-mainnet.chainsafe.io"},
+    },
+    {
+        .name = "sepolia",
+        .chain_id = 11155111,
+        .anchor_mode = VT_ANCHOR_QUORUM,
+        .quorum = 2,
+        .head_poll_ms = 2000,
+        .checkpoint = NULL,
+        .upstreams =
+            {
+                {"publicnode", "https://ethereum-sepolia-rpc.publicnode.com"},
+                {"drpc", "https://sepolia.drpc.org"},
+                {"1rpc", "https://public.1rpc.io/sepolia"},
+                {"ethpandaops", "https://rpc.sepolia.ethpandaops.io"},
+                {"0xrpc", "https://0xrpc.io/sep"},
+                {"pocket", "https://eth-sepolia-testnet.api.pocket.network"},
+            },
+        .beacon = {"https://ethereum-sepolia-beacon-api.publicnode.com", "https://lodestar-sepolia.chainsafe.io"},
+    },
+    {
+        .name = "hoodi",
+        .chain_id = 560048,
+        .anchor_mode = VT_ANCHOR_QUORUM,
+        .quorum = 2,
+        .head_poll_ms = 2000,
+        .checkpoint = NULL,
+        .upstreams =
+            {
+                {"publicnode", "https://ethereum-hoodi-rpc.publicnode.com"},
+                {"ethpandaops", "https://rpc.hoodi.ethpandaops.io"},
+                {"drpc", "https://hoodi.drpc.org"},
+                {"0xrpc", "https://0xrpc.io/hoodi"},
+                {"sentio", "https://hoodi.rpc.sentio.xyz"},
+            },
+        .beacon = {"https://ethereum-hoodi-beacon-api.publicnode.com", "https://lodestar-hoodi.chainsafe.io"},
+    },
+    {
+        .name = "base",
+        .chain_id = 8453,
+        .anchor_mode = VT_ANCHOR_QUORUM,
+        .quorum = 2,
+        .head_poll_ms = 1000,
+        .checkpoint = NULL,
+        .upstreams =
+            {
+                {"base-org", "https://mainnet.base.org"},
+                {"publicnode", "https://base-rpc.publicnode.com"},
+                {"drpc", "https://base.drpc.org"},
+                {"1rpc", "https://public.1rpc.io/base"},
+                {"blockpi", "https://base.public.blockpi.network/v1/rpc/public"},
+                {"pocket", "https://base.api.pocket.network"},
+                {"meowrpc", "https://base.meowrpc.com"},
+            },
+        .beacon = {NULL},  /* an L2: no beacon light client */
+    },
+};
+
+#define NPRESETS (sizeof g_presets / sizeof g_presets[0])
+
+const vt_preset *vt_preset_find(const char *name) {
+  if (!name) return NULL;
+  for (size_t i = 0; i < NPRESETS; i++)
+    if (strcmp(g_presets[i].name, name) == 0) return &g_presets[i];
+  return NULL;
+}
+
+const vt_preset *vt_preset_by_chain_id(uint64_t chain_id) {
+  for (size_t i = 0; i < NPRESETS; i++)
+    if (g_presets[i].chain_id == chain_id) return &g_presets[i];
+  return NULL;
+}
+
+size_t vt_preset_count(void) { return NPRESETS; }
+
+const vt_preset *vt_preset_at(size_t i) { return i < NPRESETS ? &g_presets[i] : NULL; }

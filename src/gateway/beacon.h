@@ -1,0 +1,115 @@
+/*
+ * beacon.h: the host side of the light-client anchor. A vt_beacon owns one lc_client
+ * (src/core/lightclient/lc.h, sans-I/O) and runs it against several beacon API
+ * endpoints on the gateway's libuv loop.
+ *
+ * What it does: asks lc_next_request() what the store needs at the current slot (the
+ * slot comes from the chain's genesis time and the loop clock), GETs it as JSON from
+ * /eth/v1/beacon/light_client/{bootstrap/{root}, updates?start_period=&count=,
+ * finality_update, optimistic_update}, decodes it (lc_json.h) and hands it to the light
+ * client, which checks every branch and every sync-committee signature. Nothing an
+ * endpoint says is applied unless that check passes.
+ *
+ * Failover: one endpoint is preferred at a time. An endpoint that cannot be reached,
+ * times out, answers a non-200 status, sends something that does not decode, or sends
+ * data that fails verification is penalised (a back-off that grows with consecutive
+ * failures, far longer for data that fails verification: a forged update is evidence,
+ * not bad luck) and the same request goes to the next endpoint at once. When every
+ * endpoint has failed the request, the driver waits poll_ms and starts again.
+ *
+ * Period updates are verified one per loop turn, so a long catch-up does not stall the
+ * gateway's other work. When caught up it polls every poll_ms (a slot by default).
+ *
+ * Persistence: with a state_path, the verified store is written with lc_save (temp file,
+ * fsync, rename: a crash leaves the old file or the new one) whenever the finalized
+ * header or a sync committee changes, and on close; vt_beacon_start() restores it with
+ * lc_load, so a restart resumes without a new bootstrap. A state file made from another
+ * checkpoint or another network, or one that fails its checksum, is ignored (logged).
+ *
+ * Who calls it: the gateway's anchor (mode lightclient). Ownership: the caller owns the
+ * loop and the fetcher, which must outlive the vt_beacon until close's done callback;
+ * vt_beacon_new() copies the options (URLs, path, chain config). Loop thread only.
+ */
+#ifndef VT_GATEWAY_BEACON_H
+#define VT_GATEWAY_BEACON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "core/lightclient/lc.h"
+#include "net/fetch.h"
+
+#define VT_BEACON_MAX_ENDPOINTS 16u
+#define VT_BEACON_MAX_URL 2048u                       /* bytes of one base URL */
+#define VT_BEACON_MAX_RESPONSE (16u * 1024 * 1024)    /* bytes of one beacon API body */
+#define VT_BEACON_MAX_UPDATES 16u                     /* period updates asked per request */
+#define VT_BEACON_DEFAULT_TIMEOUT_MS 10000u
+#define VT_BEACON_ERR_LEN 160u
+
+typedef struct vt_beacon vt_beacon;
+
+typedef struct {
+  const char *chain;               /* "mainnet" | "sepolia" | "hoodi"; used when cfg is NULL */
+  const lc_chain_config *cfg;      /* a custom chain (devnets, tests); copied */
+  uint8_t checkpoint[32];          /* trusted beacon block root */
+  const char *const *urls;         /* beacon API base URLs, tried in this order */
+  size_t n;                        /* 1..VT_BEACON_MAX_ENDPOINTS */
+  const char *state_path;          /* NULL: no persistence */
+  unsigned poll_ms;                /* 0: one slot (cfg seconds_per_slot) */
+  unsigned timeout_ms;             /* per request; 0: VT_BEACON_DEFAULT_TIMEOUT_MS */
+  uint64_t genesis_time;           /* 0: the chain's; tests move the clock with this */
+  void (*on_update)(void *ud);     /* the finalized or optimistic head changed */
+  void *ud;
+} vt_beacon_opts;
+
+/* A verified execution head (from lc_exec_anchor). */
+typedef struct {
+  uint64_t beacon_slot;
+  uint8_t beacon_root[32];
+  uint64_t block_number;
+  uint8_t block_hash[32];
+  uint8_t state_root[32];
+  uint64_t timestamp;              /* execution block time (unix seconds) */
+} vt_beacon_exec;
+
+typedef struct {
+  char url[96];                    /* redacted (scheme://host:port/…) */
+  uint64_t requests, failures, rejected; /* rejected: data that failed verification */
+  bool penalised;                  /* in back-off now */
+  char last_error[VT_BEACON_ERR_LEN]; /* "" when the last request succeeded */
+} vt_beacon_endpoint_status;
+
+typedef struct {
+  bool bootstrapped;               /* the store holds a verified header */
+  bool synced;                     /* bootstrapped and caught up with the current period */
+  bool restored;                   /* started from the state file */
+  uint64_t current_slot;           /* from the clock */
+  uint64_t finalized_slot, optimistic_slot;
+  uint64_t finalized_block, optimistic_block; /* 0 when the header has no execution */
+  uint64_t applied, rejected;      /* objects verified and applied / rejected */
+  char last_error[VT_BEACON_ERR_LEN];
+  size_t n;
+  vt_beacon_endpoint_status endpoints[VT_BEACON_MAX_ENDPOINTS];
+} vt_beacon_status;
+
+/* NULL on a bad option (unknown chain, n out of range, URL too long or not http(s)),
+ * with the reason in err (may be NULL). Nothing runs until vt_beacon_start(). */
+vt_beacon *vt_beacon_new(uv_loop_t *loop, vt_fetcher *f, const vt_beacon_opts *o, char *err,
+                         size_t errlen) __attribute__((warn_unused_result));
+/* Restore the state file (if any), then start fetching (from the loop). */
+void vt_beacon_start(vt_beacon *b);
+/* The verified head (finalized or optimistic); false before the first bootstrap or when
+ * the header carries no execution payload. The head may be old after a restore from a
+ * stale file: compare out->timestamp with the clock (anchor max_staleness). */
+bool vt_beacon_head(const vt_beacon *b, bool finalized, vt_beacon_exec *out);
+void vt_beacon_get_status(const vt_beacon *b, vt_beacon_status *out);
+/* The status as a JSON object for /status (caller decrefs); NULL on allocation failure. */
+json_t *vt_beacon_status_json(const vt_beacon *b);
+/* Cancel the request in flight, save the store if it changed, close the timer; done(arg)
+ * (may be NULL) runs from the loop when all memory is freed. NULL b is a no-op. */
+void vt_beacon_close(vt_beacon *b, void (*done)(void *arg), void *arg);
+
+#endif

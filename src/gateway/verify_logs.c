@@ -1,0 +1,250 @@
+/*
+ * verify_logs.c: eth_getLogs answered from proven receipts only.
+ *
+ * For each block of the (pinned) range, its anchored header's logsBloom says whether
+ * the block can hold a matching log. Blocks it rules out contribute nothing; for the
+ * others, the block's receipts are proven (anchored header -> full block ->
+ * receipts, see verify.c) and the matching logs are taken from them, in order. So an
+ * upstream can neither omit a log (the receipts root commits to every log) nor invent
+ * one. Blocks are processed LOGS_WINDOW at a time; ranges above LOGS_MAX_BLOCKS are
+ * refused with -32005 and a message saying to split them (chunked ranges are the
+ * cache issue's work).
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/bloom.h"
+#include "core/hex.h"
+#include "gateway/anchor.h"
+#include "gateway/call.h"
+#include "gateway/verify.h"
+#include "util/buf.h"
+
+#define LOGS_MAX_BLOCKS 1000
+#define LOGS_WINDOW 8
+
+typedef struct lreq lreq;
+
+typedef struct {
+  lreq *l;
+  uint64_t number;
+  json_t *logs;         /* matching logs of this block (owned), NULL until done */
+  bool done;
+} lblock;
+
+struct lreq {
+  vt_gateway *gw;
+  vc_log_filter f;
+  bool by_hash;
+  uint8_t hash[32];
+  uint64_t from, to;
+  lblock *blocks;
+  size_t nblocks, next, inflight, ndone;
+  bool failed;
+  char why[200];
+  char *fail_data;
+  char trust[48];
+  vt_answer_cb cb;
+  void *ud;
+  uint64_t t0;
+};
+
+static void pump(lreq *l);
+
+static void lreq_free(lreq *l) {
+  for (size_t i = 0; i < l->nblocks; i++) json_decref(l->blocks[i].logs);
+  free(l->blocks);
+  vc_log_filter_free(&l->f);
+  free(l->fail_data);
+  free(l);
+}
+
+static void finish(lreq *l) {
+  vt_answer a = {.method = "eth_getLogs", .t_start_ms = l->t0};
+  if (l->failed) {
+    vt_buf d;
+    vt_buf_init(&d, 64 * 1024);
+    vt_buf_puts(&d, "{\"reason\":");
+    vt_buf_json_str(&d, l->why, strlen(l->why));
+    vt_buf_puts(&d, ",\"method\":\"eth_getLogs\"");
+    if (l->fail_data) {
+      vt_buf_puts(&d, ",\"detail\":");
+      vt_buf_puts(&d, l->fail_data);
+    }
+    vt_buf_puts(&d, "}");
+    a.outcome = VT_CALL_UNAVAILABLE;
+    a.result = vt_buf_ok(&d) ? d.data : "{\"reason\":\"logs could not be proven\"}";
+    a.len = strlen(a.result);
+    a.trust = "none";
+    l->cb(&a, l->ud);
+    vt_buf_free(&d);
+    lreq_free(l);
+    return;
+  }
+  json_t *all = json_array();
+  for (size_t i = 0; all && i < l->nblocks; i++) json_array_extend(all, l->blocks[i].logs);
+  char *txt = all ? json_dumps(all, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  json_decref(all);
+  if (!txt) {
+    a.outcome = VT_CALL_UNAVAILABLE;
+    a.result = "{\"reason\":\"out of memory\"}";
+  } else {
+    a.outcome = VT_CALL_OK;
+    a.result = txt;
+  }
+  a.len = strlen(a.result);
+  a.trust = l->trust[0] ? l->trust : "verified";
+  l->cb(&a, l->ud);
+  free(txt);
+  lreq_free(l);
+}
+
+static void block_done(lblock *b, json_t *logs) {
+  lreq *l = b->l;
+  b->logs = logs ? logs : json_array();
+  b->done = true;
+  l->inflight--;
+  l->ndone++;
+  if (l->ndone == l->nblocks || (l->failed && l->inflight == 0)) {
+    finish(l);
+    return;
+  }
+  pump(l);
+}
+
+static void fail(lreq *l, const char *why, const char *data) {
+  if (l->failed) return;
+  l->failed = true;
+  snprintf(l->why, sizeof l->why, "%s", why);
+  if (data) l->fail_data = strdup(data);
+}
+
+static bool log_matches(const vc_log_filter *f, const json_t *log) {
+  uint8_t addr[20], topics[4][32];
+  const json_t *a = json_object_get(log, "address"), *ts = json_object_get(log, "topics");
+  if (!json_is_string(a) || vc_hex_decode_fixed(json_string_value(a), json_string_length(a), addr, 20) != VC_OK)
+    return false;
+  size_t n = json_array_size(ts), i;
+  if (n > 4) return false;
+  for (i = 0; i < n; i++) {
+    const json_t *t = json_array_get(ts, i);
+    if (!json_is_string(t) || vc_hex_decode_fixed(json_string_value(t), json_string_length(t), topics[i], 32) != VC_OK)
+      return false;
+  }
+  return vc_log_filter_match(f, addr, (const uint8_t(*)[32])topics, n);
+}
+
+static void on_receipts(const vt_answer *a, void *ud) {
+  lblock *b = ud;
+  lreq *l = b->l;
+  if (a->outcome != VT_CALL_OK) {
+    fail(l, "the receipts of a block in the range could not be proven", a->outcome == VT_CALL_UNAVAILABLE ? a->result : NULL);
+    block_done(b, NULL);
+    return;
+  }
+  snprintf(l->trust, sizeof l->trust, "%s", a->trust);
+  json_error_t je;
+  json_t *rs = json_loadb(a->result, a->len, 0, &je);
+  json_t *out = json_array();
+  size_t i, j;
+  json_t *r, *log;
+  json_array_foreach(rs, i, r) {
+    json_array_foreach(json_object_get(r, "logs"), j, log) {
+      if (log_matches(&l->f, log)) json_array_append(out, log);
+    }
+  }
+  json_decref(rs);
+  block_done(b, out);
+}
+
+static void on_anchor(const vt_anchored *h, const char *why, const char *data, void *ud) {
+  lblock *b = ud;
+  lreq *l = b->l;
+  if (!h) {
+    fail(l, why ? why : "a block in the range could not be anchored", data);
+    block_done(b, NULL);
+    return;
+  }
+  if (!l->trust[0]) snprintf(l->trust, sizeof l->trust, "%s", h->trust);
+  if (l->failed || !vc_bloom_may_match(h->hdr.logs_bloom, &l->f)) {
+    block_done(b, NULL); /* the header's bloom proves no log here matches */
+    return;
+  }
+  char params[80], hx[70];
+  vc_hex_encode(h->hdr.hash, 32, hx);
+  snprintf(params, sizeof params, "[\"%s\"]", hx);
+  vt_plan plan = {.kind = VT_PIN_HASH, .number = h->hdr.number};
+  if (vt_verify_start(l->gw, "eth_getBlockReceipts", vt_span_of(params, strlen(params)), &plan, on_receipts, b) != 0) {
+    fail(l, "out of memory", NULL);
+    block_done(b, NULL);
+  }
+}
+
+static void pump(lreq *l) {
+  while (!l->failed && l->next < l->nblocks && l->inflight < LOGS_WINDOW) {
+    lblock *b = &l->blocks[l->next++];
+    l->inflight++;
+    if (l->by_hash) vt_anchor_by_hash(l->gw->anchor, l->hash, on_anchor, b);
+    else vt_anchor_by_number(l->gw->anchor, b->number, on_anchor, b);
+  }
+  if (l->failed && l->inflight == 0 && l->ndone < l->nblocks) finish(l);
+}
+
+static bool qty(const json_t *v, uint64_t *out) {
+  return json_is_string(v) && vc_hex_quantity_u64(json_string_value(v), json_string_length(v), out) == VC_OK;
+}
+
+/* 1: started; 0: not provable this way (caller uses the plain path); -1: answered with an error. */
+int vt_verify_logs(vt_gateway *gw, vt_span params, vt_answer_cb cb, void *ud);
+int vt_verify_logs(vt_gateway *gw, vt_span params, vt_answer_cb cb, void *ud) {
+  json_error_t je;
+  json_t *p = json_loadb(params.p, params.n, 0, &je);
+  json_t *f = json_array_get(p, 0);
+  int rc = 0;
+  lreq *l = NULL;
+  if (!json_is_object(f)) goto out;
+  l = calloc(1, sizeof *l);
+  if (!l) goto out;
+  vc_err err;
+  if (vc_log_filter_from_json(f, &l->f, &err) != VC_OK) goto out;
+  json_t *bh = json_object_get(f, "blockHash");
+  if (bh) {
+    if (!json_is_string(bh) || vc_hex_decode_fixed(json_string_value(bh), json_string_length(bh), l->hash, 32) != VC_OK) goto out;
+    l->by_hash = true;
+    l->nblocks = 1;
+  } else {
+    if (!qty(json_object_get(f, "fromBlock"), &l->from) || !qty(json_object_get(f, "toBlock"), &l->to)) goto out;
+    if (l->from > l->to || l->to > gw->head) goto out; /* the upstreams' own answer (an error) */
+    if (l->to - l->from >= LOGS_MAX_BLOCKS) {
+      char msg[200];
+      snprintf(msg, sizeof msg,
+               "{\"code\":-32005,\"message\":\"limit exceeded: verified eth_getLogs takes at most %d blocks per call; "
+               "this range has %llu: split it\"}", LOGS_MAX_BLOCKS, (unsigned long long)(l->to - l->from + 1));
+      vt_answer a = {.outcome = VT_CALL_RPC_ERROR, .result = msg, .len = strlen(msg), .trust = "none",
+                     .method = "eth_getLogs", .t_start_ms = vt_now_ms(gw)};
+      cb(&a, ud);
+      rc = -1;
+      goto out;
+    }
+    l->nblocks = (size_t)(l->to - l->from + 1);
+  }
+  l->blocks = calloc(l->nblocks, sizeof *l->blocks);
+  if (!l->blocks) goto out;
+  for (size_t i = 0; i < l->nblocks; i++) {
+    l->blocks[i].l = l;
+    l->blocks[i].number = l->from + i;
+  }
+  l->gw = gw;
+  l->cb = cb;
+  l->ud = ud;
+  l->t0 = vt_now_ms(gw);
+  json_decref(p);
+  pump(l);
+  return 1;
+out:
+  if (l) lreq_free(l);
+  json_decref(p);
+  return rc;
+}

@@ -1,0 +1,690 @@
+/*
+ * http_conn.c: the HTTP/1.1 half of the sans-I/O connection core (see http_conn.h).
+ *
+ * Request lifecycle: http_parser callbacks fill c->cur (request line, headers, body,
+ * all under the caps); on_message_complete pauses the parser so that every request
+ * is dispatched outside the parser, one at a time. Dispatch appends the request to
+ * the connection's queue and either answers it here (preflight, upgrade, refused
+ * upgrade) or hands it to on_request. vt_http_respond() renders the response into
+ * the request and flush() writes responses from the head of the queue, in order, so
+ * a request still waiting holds later ones back. Errors found while parsing become a
+ * queued, already-answered entry with Connection: close, after which nothing more is
+ * parsed.
+ *
+ * Memory: one allocation per request (struct + header index), one capped buffer for
+ * request line and headers, one for the body, one for the rendered response, freed
+ * together when the response is handed to the host or at teardown.
+ */
+#include "net/http_conn.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct { uint32_t name, value; } hdr_ref;
+
+enum { HS_URL, HS_FIELD, HS_VALUE }; /* which part of the head was last appended */
+
+struct vt_http_req {
+  vt_hconn *conn;      /* NULL once orphaned: the client left, no abort callback */
+  vt_http_req *next;
+  const char *method;
+  vt_buf head;         /* url \0 name \0 value \0 ... path \0 */
+  size_t hbytes;       /* bytes of request line and headers seen, for the cap */
+  uint32_t path_off;
+  unsigned hstate, nhdr, max_hdr;
+  hdr_ref *hdr;
+  vt_buf body;
+  bool headers_done, keep_alive, close_after, responded, upgrade, http10;
+  char *resp;
+  size_t resp_len;
+  void (*abort_cb)(vt_http_req *, void *);
+  void *data;
+  char peer[VT_HTTP_PEER_MAX];
+};
+
+/* Status line reasons and the short text bodies of the server's own errors. */
+static const struct { int status; const char *reason, *text; } status_table[] = {
+    {100, "Continue", NULL},
+    {101, "Switching Protocols", NULL},
+    {200, "OK", NULL},
+    {204, "No Content", NULL},
+    {400, "Bad Request", "bad request\n"},
+    {403, "Forbidden", NULL},
+    {404, "Not Found", NULL},
+    {405, "Method Not Allowed", "method not allowed\n"},
+    {408, "Request Timeout", "request timeout\n"},
+    {413, "Payload Too Large", "request body too large\n"},
+    {415, "Unsupported Media Type", NULL},
+    {417, "Expectation Failed", "expectation failed\n"},
+    {426, "Upgrade Required", "websocket version 13 required\n"},
+    {429, "Too Many Requests", NULL},
+    {431, "Request Header Fields Too Large", "request header fields too large\n"},
+    {500, "Internal Server Error", "internal server error\n"},
+    {501, "Not Implemented", "not implemented\n"},
+    {502, "Bad Gateway", NULL},
+    {503, "Service Unavailable", NULL},
+    {504, "Gateway Timeout", NULL},
+};
+
+static int status_row(int status) {
+  for (size_t i = 0; i < sizeof status_table / sizeof status_table[0]; i++)
+    if (status_table[i].status == status) return (int)i;
+  return -1;
+}
+
+/* http_parser errors that deserve something more precise than 400. */
+static const struct { enum http_errno err; int status; } parse_error_table[] = {
+    {HPE_HEADER_OVERFLOW, 431},
+};
+
+static int parse_error_status(enum http_errno e) {
+  for (size_t i = 0; i < sizeof parse_error_table / sizeof parse_error_table[0]; i++)
+    if (parse_error_table[i].err == e) return parse_error_table[i].status;
+  return 400;
+}
+
+static bool no_body_status(int status) { return (status >= 100 && status < 200) || status == 204 || status == 304; }
+
+/* ---- requests ---- */
+
+static vt_http_req *req_new(vt_hconn *c) {
+  const vt_http_limits *l = &c->ctx->lim;
+  vt_http_req *r = calloc(1, sizeof *r + (size_t)l->max_headers * sizeof(hdr_ref));
+  if (!r) return NULL;
+  r->conn = c;
+  r->hdr = (hdr_ref *)(r + 1);
+  r->max_hdr = l->max_headers;
+  vt_buf_init(&r->head, 2 * l->max_header_bytes + 2 * (size_t)l->max_headers + 16);
+  vt_buf_init(&r->body, l->max_body);
+  snprintf(r->peer, sizeof r->peer, "%s", c->peer);
+  r->method = "GET";
+  return r;
+}
+
+static void req_free(vt_http_req *r) {
+  if (!r) return;
+  vt_buf_free(&r->head);
+  vt_buf_free(&r->body);
+  free(r->resp);
+  free(r);
+}
+
+static void enqueue(vt_hconn *c, vt_http_req *r) {
+  r->next = NULL;
+  if (c->tail) c->tail->next = r;
+  else c->head = r;
+  c->tail = r;
+  c->nqueued++;
+}
+
+static vt_http_req *dequeue(vt_hconn *c) {
+  vt_http_req *r = c->head;
+  if (!r) return NULL;
+  c->head = r->next;
+  if (!c->head) c->tail = NULL;
+  c->nqueued--;
+  r->next = NULL;
+  return r;
+}
+
+/* ---- core helpers shared with websocket.c ---- */
+
+void vt_hconn_emit(vt_hconn *c, char *buf, size_t len) {
+  if (c->closing || !buf) {
+    free(buf);
+    return;
+  }
+  c->out_pending += len;
+  c->io->write(c->io_ud, buf, len);
+}
+
+void vt_hconn_close(vt_hconn *c, bool graceful) {
+  if (c->closing) return;
+  c->closing = true;
+  c->io->close(c->io_ud, graceful);
+}
+
+static void kick(vt_hconn *c) {
+  if (!c->closing && c->io->kick) c->io->kick(c->io_ud);
+}
+
+static bool header_ok(const char *s, bool name) {
+  if (!s || (name && !*s)) return false;
+  for (; *s; s++)
+    if (*s == '\r' || *s == '\n' || (name && (*s == ':' || *s == ' '))) return false;
+  return true;
+}
+
+/* Render a response into r->resp. Returns false when it cannot be rendered. */
+static bool render(vt_hconn *c, vt_http_req *r, int status, const char *ctype, const vt_http_header *extra,
+                   size_t nextra, const char *body, size_t len) {
+  const vt_http_limits *l = &c->ctx->lim;
+  vt_buf b;
+  bool ok = false;
+  int row = status_row(status);
+  vt_buf_init(&b, VT_HTTP_MAX_RESPONSE + 65536);
+  if (no_body_status(status)) len = 0;
+  vt_buf_printf(&b, "HTTP/1.1 %d %s\r\n", status, row >= 0 ? status_table[row].reason : "Status");
+  if (!no_body_status(status)) vt_buf_printf(&b, "Content-Length: %zu\r\n", len);
+  if (ctype && header_ok(ctype, false)) vt_buf_printf(&b, "Content-Type: %s\r\n", ctype);
+  if (l->cors_origin) {
+    vt_buf_printf(&b, "Access-Control-Allow-Origin: %s\r\n", l->cors_origin);
+    vt_buf_puts(&b, "Access-Control-Expose-Headers: X-Verity-Upstream, X-Verity-Trust\r\n");
+    if (strcmp(l->cors_origin, "*") != 0) vt_buf_puts(&b, "Vary: Origin\r\n");
+  }
+  if (r->close_after) vt_buf_puts(&b, "Connection: close\r\n");
+  else if (r->http10) vt_buf_puts(&b, "Connection: keep-alive\r\n");
+  for (size_t i = 0; i < nextra; i++)
+    if (header_ok(extra[i].name, true) && header_ok(extra[i].value, false))
+      vt_buf_printf(&b, "%s: %s\r\n", extra[i].name, extra[i].value);
+  vt_buf_append(&b, "\r\n", 2);
+  if (len && strcmp(r->method, "HEAD") != 0) vt_buf_append(&b, body, len);
+  if (!vt_buf_ok(&b)) goto out;
+  free(r->resp);
+  r->resp = vt_buf_steal(&b, &r->resp_len);
+  ok = true;
+out:
+  vt_buf_free(&b);
+  return ok;
+}
+
+/* Write answered responses from the head of the queue, in order. */
+static void flush(vt_hconn *c) {
+  while (!c->closing && c->head && c->head->responded) {
+    vt_http_req *r = dequeue(c);
+    bool close_after = r->close_after, upgrade = r->upgrade;
+    vt_hconn_emit(c, r->resp, r->resp_len);
+    r->resp = NULL;
+    req_free(r);
+    if (close_after) {
+      vt_hconn_close(c, true);
+      return;
+    }
+    if (upgrade) {
+      c->mode = VT_HC_WS_OPENING; /* on_ws_open runs from vt_hconn_resume() */
+      break;
+    }
+  }
+  if (!c->closing && c->continue_pending && !c->head && c->cur) {
+    static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    char *p = malloc(sizeof cont - 1);
+    if (p) memcpy(p, cont, sizeof cont - 1);
+    c->continue_pending = false;
+    vt_hconn_emit(c, p, sizeof cont - 1);
+  }
+  kick(c);
+}
+
+/* Queue the server's own error response, then stop parsing and close after it. */
+static void fail_request(vt_hconn *c, int status) {
+  vt_http_req *r = c->cur ? c->cur : c->done;
+  if (c->cur && c->done) req_free(c->done);
+  c->cur = c->done = NULL;
+  c->stop_parsing = true;
+  c->continue_pending = false;
+  c->ctx->stats.bad_requests++;
+  if (!r) r = req_new(c);
+  if (!r) {
+    vt_hconn_close(c, false);
+    return;
+  }
+  int row = status_row(status);
+  const char *text = row >= 0 && status_table[row].text ? status_table[row].text : "error\n";
+  r->close_after = true;
+  r->upgrade = false;
+  r->method = "GET"; /* so the error text is always sent */
+  r->http10 = false;
+  enqueue(c, r);
+  r->responded = true;
+  if (!render(c, r, status, "text/plain", NULL, 0, text, strlen(text))) r->resp = NULL;
+  flush(c);
+}
+
+/* ---- http_parser callbacks ---- */
+
+static vt_http_req *cur_req(http_parser *p) { return ((vt_hconn *)p->data)->cur; }
+
+static int fail_cb(http_parser *p, int status) {
+  vt_hconn *c = p->data;
+  if (!c->err_status) c->err_status = status;
+  return -1;
+}
+
+static int count_head(http_parser *p, vt_http_req *r, size_t len) {
+  vt_hconn *c = p->data;
+  r->hbytes += len;
+  if (r->hbytes > c->ctx->lim.max_header_bytes) return fail_cb(p, 431);
+  return 0;
+}
+
+static int on_message_begin(http_parser *p) {
+  vt_hconn *c = p->data;
+  req_free(c->cur);
+  c->begun++;
+  c->cur = req_new(c);
+  return c->cur ? 0 : fail_cb(p, 500);
+}
+
+static int on_url(http_parser *p, const char *at, size_t len) {
+  vt_http_req *r = cur_req(p);
+  if (!r || count_head(p, r, len)) return -1;
+  return vt_buf_append(&r->head, at, len) ? 0 : fail_cb(p, 431);
+}
+
+/* Close the part of the head in progress, so a new one can start. */
+static bool head_switch(vt_http_req *r, unsigned next) {
+  bool ok = true;
+  if (r->hstate == HS_URL) ok = vt_buf_append(&r->head, "", 1);
+  if (r->hstate == HS_FIELD) { /* a name with no value callback: empty value */
+    ok = vt_buf_append(&r->head, "", 1);
+    r->hdr[r->nhdr - 1].value = (uint32_t)r->head.len;
+    ok = ok && vt_buf_append(&r->head, "", 1);
+  }
+  if (r->hstate == HS_VALUE) ok = vt_buf_append(&r->head, "", 1);
+  r->hstate = next;
+  return ok;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len) {
+  vt_http_req *r = cur_req(p);
+  if (!r || count_head(p, r, len)) return -1;
+  if (r->headers_done) return 0; /* trailers: counted, not kept */
+  if (r->hstate != HS_FIELD) {
+    if (!head_switch(r, HS_FIELD)) return fail_cb(p, 431);
+    if (r->nhdr >= r->max_hdr) return fail_cb(p, 431);
+    r->hdr[r->nhdr].name = (uint32_t)r->head.len;
+    r->hdr[r->nhdr].value = 0;
+    r->nhdr++;
+  }
+  return vt_buf_append(&r->head, at, len) ? 0 : fail_cb(p, 431);
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len) {
+  vt_http_req *r = cur_req(p);
+  if (!r || count_head(p, r, len)) return -1;
+  if (r->headers_done) return 0;
+  if (r->hstate != HS_VALUE) {
+    if (r->hstate != HS_FIELD || !vt_buf_append(&r->head, "", 1)) return fail_cb(p, 400);
+    r->hdr[r->nhdr - 1].value = (uint32_t)r->head.len;
+    r->hstate = HS_VALUE;
+  }
+  return vt_buf_append(&r->head, at, len) ? 0 : fail_cb(p, 431);
+}
+
+/* Append the path (url without query or fragment) to the head. */
+static bool set_path(vt_http_req *r) {
+  const char *url = r->head.data ? r->head.data : "";
+  size_t ulen = strlen(url), start = 0, plen = ulen;
+  struct http_parser_url u;
+  if (url[0] != '/' && url[0] != '*') {
+    http_parser_url_init(&u);
+    if (http_parser_parse_url(url, ulen, 0, &u) == 0 && (u.field_set & (1u << UF_PATH))) {
+      start = u.field_data[UF_PATH].off;
+      plen = u.field_data[UF_PATH].len;
+    } else {
+      plen = 0;
+    }
+  }
+  for (size_t i = start; i < start + plen; i++)
+    if (url[i] == '?' || url[i] == '#') {
+      plen = i - start;
+      break;
+    }
+  r->path_off = (uint32_t)r->head.len;
+  if (plen == 0) return vt_buf_append(&r->head, "/", 2);
+  /* head.data may move while it grows: copy the path out in small steps */
+  size_t off = start;
+  for (size_t done = 0; done < plen;) {
+    char tmp[256];
+    size_t n = plen - done < sizeof tmp ? plen - done : sizeof tmp;
+    memcpy(tmp, r->head.data + off + done, n);
+    if (!vt_buf_append(&r->head, tmp, n)) return false;
+    done += n;
+  }
+  return vt_buf_append(&r->head, "", 1);
+}
+
+static int on_headers_complete(http_parser *p) {
+  vt_hconn *c = p->data;
+  vt_http_req *r = c->cur;
+  if (!r) return -1;
+  if (!head_switch(r, HS_URL) || !set_path(r)) return fail_cb(p, 431);
+  r->headers_done = true;
+  r->method = http_method_str((enum http_method)p->method);
+  r->http10 = p->http_major == 1 && p->http_minor == 0;
+  if (p->content_length != ULLONG_MAX && p->content_length > c->ctx->lim.max_body) return fail_cb(p, 413);
+  const char *expect = vt_http_req_header(r, "expect");
+  bool has_body = (p->flags & F_CHUNKED) || (p->content_length > 0 && p->content_length != ULLONG_MAX);
+  if (expect && !r->http10) {
+    if (strcasecmp(expect, "100-continue") != 0) return fail_cb(p, 417);
+    if (!has_body) {
+      /* nothing to wait for */
+    } else if (c->head) {
+      c->continue_pending = true;
+    } else {
+      static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+      char *b = malloc(sizeof cont - 1);
+      if (b) memcpy(b, cont, sizeof cont - 1);
+      vt_hconn_emit(c, b, sizeof cont - 1);
+    }
+  }
+  return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t len) {
+  vt_http_req *r = cur_req(p);
+  if (!r) return -1;
+  return vt_buf_append(&r->body, at, len) ? 0 : fail_cb(p, 413);
+}
+
+static int on_message_complete(http_parser *p) {
+  vt_hconn *c = p->data;
+  vt_http_req *r = c->cur;
+  if (!r) return -1;
+  r->keep_alive = http_should_keep_alive(p) != 0;
+  r->upgrade = p->upgrade != 0;
+  c->done = r;
+  c->cur = NULL;
+  /* One request per execute: pause, unless http_parser is about to return anyway
+   * (upgrade), where pausing would leave the last header byte unconsumed. */
+  if (!p->upgrade) http_parser_pause(p, 1);
+  return 0;
+}
+
+static const http_parser_settings parser_settings = {
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
+
+/* ---- dispatch ---- */
+
+static bool token_in(const char *list, const char *token) {
+  size_t tl = strlen(token);
+  for (const char *s = list; s && *s;) {
+    while (*s == ' ' || *s == '\t' || *s == ',') s++;
+    const char *e = s;
+    while (*e && *e != ',') e++;
+    const char *t = e;
+    while (t > s && (t[-1] == ' ' || t[-1] == '\t')) t--;
+    if ((size_t)(t - s) == tl && strncasecmp(s, token, tl) == 0) return true;
+    s = e;
+  }
+  return false;
+}
+
+static void answer(vt_hconn *c, vt_http_req *r, int status, const vt_http_header *extra, size_t nextra) {
+  int row = status_row(status);
+  const char *text = status >= 400 && row >= 0 && status_table[row].text ? status_table[row].text : "";
+  vt_http_respond(r, status, text[0] ? "text/plain" : NULL, extra, nextra, text, strlen(text));
+  (void)c;
+}
+
+static void preflight(vt_hconn *c, vt_http_req *r) {
+  const char *want = vt_http_req_header(r, "access-control-request-headers");
+  bool echo = want && *want && strlen(want) <= 1024;
+  for (const char *s = want; echo && *s; s++)
+    if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e) echo = false;
+  vt_http_header cors[] = {
+      {"Allow", "POST, GET, OPTIONS"},
+      {"Access-Control-Allow-Methods", "POST, GET, OPTIONS"},
+      {"Access-Control-Allow-Headers", echo ? want : "content-type"},
+      {"Access-Control-Max-Age", "86400"},
+  };
+  answer(c, r, 204, cors, c->ctx->lim.cors_origin ? 4 : 1);
+}
+
+/* An Upgrade request. WebSocket is accepted; anything else is served as plain HTTP. */
+static void upgrade(vt_hconn *c, vt_http_req *r) {
+  const char *up = vt_http_req_header(r, "upgrade");
+  const char *key = vt_http_req_header(r, "sec-websocket-key");
+  const char *ver = vt_http_req_header(r, "sec-websocket-version");
+  char accept[29];
+  if (strcmp(r->method, "CONNECT") == 0) {
+    r->close_after = true;
+    c->stop_parsing = true;
+    answer(c, r, 405, NULL, 0);
+    return;
+  }
+  if (!up || !token_in(up, "websocket")) { /* e.g. h2c: ignore the offer */
+    r->upgrade = false;
+    http_parser_init(&c->parser, HTTP_REQUEST);
+    if (strcmp(r->method, "OPTIONS") == 0) preflight(c, r);
+    else c->ctx->h.on_request(r, c->ctx->h.ud);
+    return;
+  }
+  r->upgrade = false;
+  r->close_after = true;
+  c->stop_parsing = true;
+  if (!c->ctx->h.on_ws_message) {
+    answer(c, r, 501, NULL, 0);
+  } else if (strcmp(r->method, "GET") != 0 || r->http10 || !key || vt_ws_accept_key(key, accept) != 0) {
+    c->ctx->stats.bad_requests++;
+    answer(c, r, 400, NULL, 0);
+  } else if (!ver || strcmp(ver, "13") != 0) {
+    vt_http_header v[] = {{"Sec-WebSocket-Version", "13"}};
+    c->ctx->stats.bad_requests++;
+    answer(c, r, 426, v, 1);
+  } else {
+    char resp[160];
+    int n = snprintf(resp, sizeof resp,
+                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
+    r->close_after = false;
+    r->upgrade = true;
+    r->resp = malloc((size_t)n);
+    if (r->resp) memcpy(r->resp, resp, (size_t)n);
+    r->resp_len = r->resp ? (size_t)n : 0;
+    r->responded = true;
+    flush(c);
+  }
+}
+
+static void dispatch(vt_hconn *c, vt_http_req *r) {
+  c->ctx->stats.requests++;
+  c->continue_pending = false;
+  if (!r->keep_alive) {
+    r->close_after = true;
+    c->stop_parsing = true;
+  }
+  enqueue(c, r);
+  if (r->upgrade) upgrade(c, r);
+  else if (strcmp(r->method, "OPTIONS") == 0) preflight(c, r);
+  else c->ctx->h.on_request(r, c->ctx->h.ud);
+}
+
+static bool upgrade_pending(const vt_hconn *c) { return c->tail && c->tail->upgrade; }
+
+static bool can_parse(const vt_hconn *c) {
+  return !c->closing && c->mode == VT_HC_HTTP && !c->stop_parsing && !upgrade_pending(c) &&
+         c->nqueued < VT_HTTP_MAX_PIPELINE && c->out_pending < VT_HTTP_OUT_HIGH;
+}
+
+/* One http_parser_execute over d[0..n) and the dispatch of what it completed. */
+static size_t http_step(vt_hconn *c, const char *d, size_t n) {
+  size_t got = http_parser_execute(&c->parser, &parser_settings, d, n);
+  enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+  if (c->err_status || (e != HPE_OK && e != HPE_PAUSED)) {
+    fail_request(c, c->err_status ? c->err_status : parse_error_status(e));
+    return n;
+  }
+  if (e == HPE_PAUSED) http_parser_pause(&c->parser, 0);
+  if (!c->done) {
+    if (got < n) fail_request(c, 400); /* stopped without a request: never expected */
+    return n;
+  }
+  vt_http_req *r = c->done;
+  c->done = NULL;
+  dispatch(c, r);
+  return got;
+}
+
+/* Process d[0..n) in the current mode; returns the bytes used. */
+static size_t process(vt_hconn *c, const char *d, size_t n) {
+  size_t off = 0;
+  while (off < n && !c->closing) {
+    if (c->mode == VT_HC_WS) {
+      off += vt_hconn_ws_feed(c, d + off, n - off);
+      continue;
+    }
+    if (c->mode == VT_HC_HTTP && c->stop_parsing && !upgrade_pending(c)) return n; /* discarded */
+    if (!can_parse(c)) break;
+    off += http_step(c, d + off, n - off);
+  }
+  return c->closing ? n : off;
+}
+
+static bool processable(const vt_hconn *c) {
+  if (c->closing) return false;
+  if (c->mode == VT_HC_WS) return true;
+  return c->mode == VT_HC_HTTP && (can_parse(c) || (c->stop_parsing && !upgrade_pending(c)));
+}
+
+static void process_held(vt_hconn *c) {
+  if (c->in.len == 0 || !processable(c)) return;
+  size_t used = process(c, c->in.data, c->in.len);
+  if (c->closing) used = c->in.len;
+  memmove(c->in.data, c->in.data + used, c->in.len - used);
+  c->in.len -= used;
+}
+
+/* ---- host interface ---- */
+
+void vt_hconn_init(vt_hconn *c, vt_hctx *ctx, const vt_hconn_io *io, void *io_ud, const char *peer) {
+  memset(c, 0, sizeof *c);
+  c->ctx = ctx;
+  c->io = io;
+  c->io_ud = io_ud;
+  snprintf(c->peer, sizeof c->peer, "%s", peer ? peer : "");
+  http_parser_init(&c->parser, HTTP_REQUEST);
+  c->parser.data = c;
+  vt_buf_init(&c->in, VT_HTTP_MAX_HELD_INPUT);
+  c->mode = VT_HC_HTTP;
+  c->ws.hc = c;
+}
+
+void vt_hconn_feed(vt_hconn *c, const char *data, size_t len) {
+  if (c->closing || len == 0) return;
+  if (c->mode == VT_HC_WS) c->ws_ping_out = false; /* the peer is alive */
+  if (c->in.len == 0 && processable(c)) {
+    size_t used = process(c, data, len);
+    data += used;
+    len -= used;
+    if (len == 0 || c->closing) return;
+  }
+  if (!vt_buf_append(&c->in, data, len)) { /* more than a paused connection may hold */
+    vt_hconn_close(c, false);
+    return;
+  }
+  process_held(c);
+}
+
+void vt_hconn_resume(vt_hconn *c) {
+  if (c->closing) return;
+  if (c->mode == VT_HC_WS_OPENING) vt_hconn_ws_open(c);
+  process_held(c);
+  kick(c);
+}
+
+bool vt_hconn_wants_read(const vt_hconn *c) {
+  if (c->closing || c->in.len > 0) return false;
+  if (c->mode == VT_HC_WS) return c->out_pending < VT_HTTP_OUT_HIGH;
+  return processable(c);
+}
+
+bool vt_hconn_has_work(const vt_hconn *c) {
+  if (c->closing) return false;
+  return c->mode == VT_HC_WS_OPENING || (c->in.len > 0 && processable(c));
+}
+
+void vt_hconn_written(vt_hconn *c, size_t n) { c->out_pending -= n < c->out_pending ? n : c->out_pending; }
+
+vt_hphase vt_hconn_phase(const vt_hconn *c) {
+  if (c->closing) return VT_HC_CLOSING;
+  if (c->mode != VT_HC_HTTP) return VT_HC_WEBSOCKET;
+  if (c->head) return VT_HC_WAITING;
+  if (c->cur || c->in.len > 0) return VT_HC_RECEIVING;
+  return VT_HC_IDLE;
+}
+
+void vt_hconn_timeout(vt_hconn *c) {
+  switch (vt_hconn_phase(c)) {
+  case VT_HC_WEBSOCKET: vt_hconn_ws_timeout(c); break;
+  case VT_HC_RECEIVING: fail_request(c, 408); break;
+  default: vt_hconn_close(c, false); break;
+  }
+}
+
+void vt_hconn_abort(vt_hconn *c) { vt_hconn_close(c, false); }
+
+void vt_hconn_teardown(vt_hconn *c) {
+  if (c->torn_down) return;
+  c->torn_down = true;
+  c->closing = true;
+  req_free(c->cur);
+  req_free(c->done);
+  c->cur = c->done = NULL;
+  vt_http_req *r;
+  while ((r = dequeue(c))) {
+    if (r->responded) {
+      req_free(r);
+    } else if (r->abort_cb) {
+      r->responded = true; /* a respond from inside the callback is ignored */
+      r->abort_cb(r, r->data);
+      req_free(r);
+    } else {
+      r->conn = NULL; /* orphan: freed by its late vt_http_respond() */
+    }
+  }
+  vt_hconn_ws_teardown(c);
+  vt_buf_free(&c->in);
+}
+
+/* ---- request API ---- */
+
+const char *vt_http_req_method(const vt_http_req *r) { return r->method; }
+const char *vt_http_req_path(const vt_http_req *r) { return r->head.data ? r->head.data + r->path_off : "/"; }
+const char *vt_http_req_peer(const vt_http_req *r) { return r->peer; }
+void vt_http_req_set_data(vt_http_req *r, void *data) { r->data = data; }
+void *vt_http_req_get_data(const vt_http_req *r) { return r->data; }
+void vt_http_req_on_abort(vt_http_req *r, void (*cb)(vt_http_req *, void *)) { r->abort_cb = cb; }
+
+const char *vt_http_req_header(const vt_http_req *r, const char *name) {
+  if (!r->head.data) return NULL;
+  for (unsigned i = 0; i < r->nhdr; i++)
+    if (strcasecmp(r->head.data + r->hdr[i].name, name) == 0) return r->head.data + r->hdr[i].value;
+  return NULL;
+}
+
+const char *vt_http_req_body(const vt_http_req *r, size_t *len) {
+  if (len) *len = r->body.len;
+  return r->body.data ? r->body.data : "";
+}
+
+void vt_http_respond(vt_http_req *r, int status, const char *content_type, const vt_http_header *extra,
+                     size_t nextra, const char *body, size_t len) {
+  if (!r || r->responded) return;
+  vt_hconn *c = r->conn;
+  r->responded = true;
+  if (!c) { /* orphaned: the client is gone */
+    req_free(r);
+    return;
+  }
+  if (c->closing) return; /* teardown frees it */
+  if (status < 100 || status > 599 || status == 101) status = 500;
+  if (len > VT_HTTP_MAX_RESPONSE || !render(c, r, status, content_type, extra, nextra, body, len)) {
+    static const char text[] = "internal server error: response too large\n";
+    if (!render(c, r, 500, "text/plain", NULL, 0, text, sizeof text - 1)) {
+      r->close_after = true;
+      r->resp = NULL;
+    }
+  }
+  flush(c);
+}
