@@ -96,7 +96,7 @@ static void note_pos(loader *L, yaml_mark_t mark) {
 
 /* The position of key, or of its nearest parent that appeared in the file. */
 static bool find_pos(const loader *L, const char *key, yaml_mark_t *out) {
-  char k[96];
+  char k[160];
   snprintf(k, sizeof k, "%s", key);
   for (;;) {
     for (size_t i = L->npos; i-- > 0;)
@@ -199,6 +199,7 @@ static const key_row g_rows[] = {
     {"cache.path", vt_config__set_string, NULL, OFF(cache_path), 0, 0, NULL},
     {"cache.redis", vt_config__set_redis, NULL, OFF(redis_url), 0, 0, NULL},
     {"degraded.stale", vt_config__set_bool, NULL, OFF(degraded_stale), 0, 0, "false"},
+    {"verify", vt_config__set_bool, NULL, OFF(verify), 0, 0, "true"},
 };
 
 static const key_row g_upstream_rows[] = {
@@ -229,6 +230,31 @@ static void apply_defaults(vt_config *c, const key_row *rows, size_t n, void *ba
       abort();
     }
   }
+}
+
+/* Re-check every numeric field against its row's range (for configs changed by hand
+ * after loading, e.g. command-line overrides). */
+int vt_config__check_ranges(const vt_config *c, char *err, size_t errlen) {
+  for (size_t i = 0; i < sizeof g_rows / sizeof g_rows[0]; i++) {
+    const key_row *r = &g_rows[i];
+    unsigned long long v;
+    const char *field = (const char *)c + r->off;
+    if (r->set == vt_config__set_uint || r->set == vt_config__set_ms || r->set == vt_config__set_secs)
+      v = *(const unsigned *)(const void *)field;
+    else if (r->set == vt_config__set_size || r->set == vt_config__set_count)
+      v = *(const size_t *)(const void *)field;
+    else
+      continue;
+    if (v < r->min || v > r->max) {
+      snprintf(err, errlen, "%s: %llu: expected %llu to %llu", r->path, v, r->min, r->max);
+      return -1;
+    }
+  }
+  if (!c->listen_host || c->listen_port < 0 || c->listen_port > 65535) {
+    snprintf(err, errlen, "listen: expected an address and a port from 0 to 65535");
+    return -1;
+  }
+  return 0;
 }
 
 /* ---- list and map keys ---- */
@@ -552,7 +578,7 @@ static int load_buffer(vt_config *c, const char *src, const char *yaml, size_t l
   }
   if (!L.quorum_given && tmp.anchor_mode == VT_ANCHOR_QUORUM && tmp.quorum > tmp.nupstreams)
     tmp.quorum = tmp.nupstreams ? (unsigned)tmp.nupstreams : 1;
-  char verr[384], vkey[96];
+  char verr[384], vkey[160];
   if (vt_config_validate(&tmp, verr, sizeof verr)) {
     yaml_mark_t at;
     snprintf(vkey, sizeof vkey, "%.*s", (int)strcspn(verr, ": "), verr);

@@ -102,6 +102,7 @@ typedef struct {
   char *cache_path;      /* LMDB directory, NULL = memory only */
   char *redis_url;       /* NULL = no shared cache */
   bool degraded_stale;
+  bool verify;           /* prove provable methods against anchored headers (default true) */
 } vt_config;
 
 /* Fill c with the mainnet preset and every default (c's previous content is ignored,
@@ -113,13 +114,15 @@ int vt_config_load_file(vt_config *c, const char *path, char *err, size_t errlen
 int vt_config_load_string(vt_config *c, const char *yaml, size_t len, char *err, size_t errlen)
     VT_CONFIG_MUST_CHECK;
 
-/* Replace chain id, name, upstreams, beacon list and anchor defaults with a built-in
- * preset: mainnet, sepolia, hoodi, base. 0 ok; -1 with err when the name is unknown. */
+/* Replace chain id, name, upstreams, beacon list, checkpoint, anchor mode and quorum,
+ * and pool.head_poll_ms with a built-in preset: mainnet, sepolia, hoodi, base.
+ * 0 ok; -1 with err when the name is unknown (c is then unchanged). */
 int vt_config_apply_preset(vt_config *c, const char *name, char *err, size_t errlen) VT_CONFIG_MUST_CHECK;
 
-/* Check the cross-field rules (at least one upstream, quorum <= upstreams, unique names,
- * trusted mode has a trusted upstream, ...). The loaders call it; call it again after
- * changing fields by hand (e.g. command-line overrides). 0 ok; -1 with err. */
+/* Check every numeric key's range and the cross-field rules (at least one upstream,
+ * quorum <= upstreams, unique names, trusted mode has a trusted upstream, ...). The
+ * loaders call it; call it again after changing fields by hand (e.g. command-line
+ * overrides). 0 ok; -1 with err ("key: value: expected ..."). */
 int vt_config_validate(const vt_config *c, char *err, size_t errlen) VT_CONFIG_MUST_CHECK;
 
 void vt_config_free(vt_config *c);

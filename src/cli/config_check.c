@@ -219,6 +219,7 @@ static bool valid_checkpoint(const char *s) {
 
 int vt_config_validate(const vt_config *c, char *err, size_t errlen) {
   size_t ntrusted = 0;
+  if (vt_config__check_ranges(c, err, errlen)) return -1;
   if (c->chain_id == 0) {
     snprintf(err, errlen, "chain.id: missing: a chain that is not a preset (%s) needs its chain id",
              c->chain_name ? c->chain_name : "?");
@@ -296,11 +297,8 @@ int vt_config_validate(const vt_config *c, char *err, size_t errlen) {
     snprintf(err, errlen, "cache.redis: expected a redis://, rediss:// or unix:// url");
     return -1;
   }
-  if (c->connect_timeout_ms > c->timeout_ms) {
-    snprintf(err, errlen, "pool.connect_timeout_ms: %u: expected at most pool.timeout_ms (%u)", c->connect_timeout_ms,
-             c->timeout_ms);
-    return -1;
-  }
+  /* connect_timeout_ms above timeout_ms is not an error: the whole-request timeout
+   * bounds the connect too (so `timeout_ms: 1000` alone needs no second key). */
   return 0;
 }
 
@@ -429,6 +427,7 @@ int vt_config_dump(const vt_config *c, char *buf, size_t len) {
     dump_str(&b, NULL);
   }
   vt_buf_printf(&b, "\ndegraded:\n  stale: %s\n", c->degraded_stale ? "true" : "false");
+  vt_buf_printf(&b, "verify: %s\n", c->verify ? "true" : "false");
   if (!vt_buf_ok(&b)) goto out;
   if (len > 0) {
     size_t n = b.len < len - 1 ? b.len : len - 1;

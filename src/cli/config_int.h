@@ -24,6 +24,8 @@ bool vt_config__url_ok(const char *url, const char *const *schemes);
 char *vt_config__display_url(const char *url, const char *env_raw);
 
 void vt_config__upstream_free(vt_upstream_cfg *u);
+/* Every numeric key of the table within its range, and a listen address (config.c). */
+int vt_config__check_ranges(const vt_config *c, char *err, size_t errlen);
 void vt_config__free_strv(char **v, size_t n);
 
 extern const char *const vt_config__http_schemes[];   /* "http", "https", NULL */
@@ -66,7 +68,7 @@ struct vt_config_loader {
 
 /* A key as shown in messages and the position of its value in the file. */
 struct vt_config_pos {
-  char key[96];
+  char key[160];
   yaml_mark_t mark;
 };
 

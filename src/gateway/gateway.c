@@ -606,7 +606,7 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
   if (!gw->subs) goto oom;
   gw->anchor = vt_anchor_new(gw);
   if (!gw->anchor) goto oom;
-  gw->verify = true;
+  gw->verify = cfg->verify;
   vt_http_limits hl;
   vt_http_limits_default(&hl);
   if (cfg->max_body) hl.max_body = cfg->max_body;

@@ -1,0 +1,724 @@
+/*
+ * beacon.c: the light-client driver (see beacon.h).
+ *
+ * One activity at a time: either one beacon API request is in flight, or a batch of
+ * period updates is being verified (one item per turn of the loop), or the driver
+ * waits on its one timer. Every turn starts in step(): it reads the current slot, asks
+ * the light client what it needs, and sends that to the preferred endpoint. The
+ * outcome of a request is one of: applied (the store changed: go on at once), no news
+ * (wait poll_ms), or failed (penalise the endpoint, mark it tried for this round, go
+ * on with the next one; when all are tried, wait poll_ms).
+ *
+ * What counts against an endpoint is one table (penalties[]): a failure class, the
+ * first back-off and its ceiling; the back-off doubles with each consecutive failure.
+ * The state file is written here too (save_state / load_state).
+ */
+#include "gateway/beacon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/hex.h"
+#include "core/lightclient/lc_json.h"
+#include "obs/log.h"
+
+#define MAX_PATH 4096u
+#define MAX_SHIFT 16u
+
+typedef enum { F_TRANSPORT, F_HTTP, F_EMPTY, F_DECODE, F_VERIFY, F_COUNT } fail_class;
+
+/* First back-off and its ceiling, per class (ms). */
+static const struct {
+  const char *name;
+  uint64_t base_ms, max_ms;
+} penalties[F_COUNT] = {
+    [F_TRANSPORT] = {"transport", 1000, 60000},
+    [F_HTTP] = {"http", 2000, 120000},
+    [F_EMPTY] = {"empty", 1000, 30000},
+    [F_DECODE] = {"decode", 30000, 600000},
+    [F_VERIFY] = {"verify", 300000, 3600000},
+};
+
+/* The beacon API requests, one row per lc_request_kind. */
+static const struct {
+  const char *name;
+  const char *path;
+  lc_update_kind kind; /* for the update decoders */
+} requests[] = {
+    [LC_REQ_NONE] = {"none", "", LC_KIND_UPDATE},
+    [LC_REQ_BOOTSTRAP] = {"bootstrap", "/eth/v1/beacon/light_client/bootstrap/", LC_KIND_UPDATE},
+    [LC_REQ_UPDATES] = {"updates", "/eth/v1/beacon/light_client/updates", LC_KIND_UPDATE},
+    [LC_REQ_FINALITY] = {"finality", "/eth/v1/beacon/light_client/finality_update", LC_KIND_FINALITY},
+    [LC_REQ_OPTIMISTIC] = {"optimistic", "/eth/v1/beacon/light_client/optimistic_update",
+                           LC_KIND_OPTIMISTIC},
+};
+
+typedef struct {
+  char *url; /* base, no trailing slash */
+  char shown[96];
+  uint64_t requests, failures, rejected;
+  unsigned consecutive;
+  uint64_t until_ms; /* penalised until (loop clock) */
+  char last_error[VT_BEACON_ERR_LEN];
+} endpoint;
+
+/* What step() compares before and after processing to see what changed. */
+typedef struct {
+  bool bootstrapped, next_known;
+  uint64_t fin_slot, opt_slot;
+  uint8_t committee[32];
+} snapshot;
+
+struct vt_beacon {
+  uv_loop_t *loop;
+  vt_fetcher *fetcher;
+  uv_timer_t tick;
+  lc_chain_config cfg;
+  uint8_t checkpoint[32];
+  lc_client *lc;
+  lc_bootstrap *boot; /* decode scratch */
+  lc_update *upd;     /* decode scratch */
+  endpoint ep[VT_BEACON_MAX_ENDPOINTS];
+  size_t n, cur;
+  uint32_t tried; /* endpoints that failed the current round */
+  char *state_path;
+  unsigned poll_ms, timeout_ms;
+  uint64_t wall0_ms, mono0_ms;
+  void (*on_update)(void *ud);
+  void *ud;
+  vt_fetch *inflight;
+  size_t inflight_ep;
+  lc_request req;
+  json_t *batch; /* period updates being verified, one per tick */
+  size_t batch_i, batch_ep;
+  bool batch_news;
+  bool restored, dirty, closing, fetcher_gone;
+  uint64_t applied, rejected;
+  char last_error[VT_BEACON_ERR_LEN];
+  void (*done)(void *arg);
+  void *done_arg;
+};
+
+static void on_tick(uv_timer_t *t);
+
+/* ------------------------------------------------------------------ clock ---- */
+
+static uint64_t now_ms(const vt_beacon *b) { return uv_now(b->loop); }
+
+static uint64_t current_slot(const vt_beacon *b) {
+  uint64_t unix_ms = b->wall0_ms + (now_ms(b) - b->mono0_ms);
+  return lc_slot_at_time(&b->cfg, unix_ms / 1000);
+}
+
+static void arm(vt_beacon *b, uint64_t ms) {
+  if (b->closing || b->fetcher_gone) return;
+  uv_timer_start(&b->tick, on_tick, ms, 0);
+}
+
+/* ------------------------------------------------------------------ state ---- */
+
+static snapshot snap(const lc_client *c) {
+  snapshot s;
+  s.bootstrapped = c->bootstrapped;
+  s.next_known = c->next_known;
+  s.fin_slot = c->finalized_header.beacon.slot;
+  s.opt_slot = c->optimistic_header.beacon.slot;
+  memcpy(s.committee, c->current_committee_root, 32);
+  return s;
+}
+
+static bool write_all(int fd, const uint8_t *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= (size_t)w;
+  }
+  return true;
+}
+
+/* lc_save into a temp file next to state_path, fsync, rename over it. */
+static void save_state(vt_beacon *b) {
+  if (!b->state_path || !b->lc->bootstrapped) return;
+  char tmp[MAX_PATH + 32];
+  uint8_t *blob = malloc(LC_SAVE_MAX);
+  size_t len = 0;
+  vc_err err = {{0}};
+  int fd = -1;
+  const char *why = NULL;
+  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", b->state_path, (long)getpid());
+  if (!blob) {
+    why = "out of memory";
+    goto out;
+  }
+  if (lc_save(b->lc, blob, LC_SAVE_MAX, &len, &err) != VC_OK) {
+    why = err.msg;
+    goto out;
+  }
+  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0 || !write_all(fd, blob, len) || fsync(fd) != 0) {
+    why = strerror(errno);
+    goto out;
+  }
+  if (close(fd) != 0) {
+    fd = -1;
+    why = strerror(errno);
+    goto out;
+  }
+  fd = -1;
+  if (rename(tmp, b->state_path) != 0) {
+    why = strerror(errno);
+    goto out;
+  }
+  b->dirty = false;
+  VT_LOG(VT_LOG_DEBUG, "beacon_state_saved", "bytes=%zu finalized_slot=%llu", len,
+         (unsigned long long)b->lc->finalized_header.beacon.slot);
+out:
+  if (fd >= 0) close(fd);
+  if (why) {
+    unlink(tmp);
+    snprintf(b->last_error, sizeof b->last_error, "state file not saved: %s", why);
+    VT_LOG(VT_LOG_WARN, "beacon_state_save_failed", "error=%s", why);
+  }
+  free(blob);
+}
+
+/* Restore the store from state_path; any problem leaves a fresh store (logged). */
+static void load_state(vt_beacon *b) {
+  if (!b->state_path) return;
+  uint8_t *blob = NULL;
+  size_t len = 0;
+  vc_err err = {{0}};
+  const char *why = NULL;
+  struct stat st;
+  int fd = open(b->state_path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) why = strerror(errno);
+    goto out;
+  }
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+      (uint64_t)st.st_size > LC_SAVE_MAX) {
+    why = "not a regular file of 1.." "131072 bytes";
+    goto out;
+  }
+  blob = malloc((size_t)st.st_size);
+  if (!blob) {
+    why = "out of memory";
+    goto out;
+  }
+  while (len < (size_t)st.st_size) {
+    ssize_t r = read(fd, blob + len, (size_t)st.st_size - len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    len += (size_t)r;
+  }
+  if (len != (size_t)st.st_size) {
+    why = "short read";
+    goto out;
+  }
+  if (lc_load(b->lc, vc_bytes_of(blob, len), &err) != VC_OK) {
+    why = err.msg;
+    goto out;
+  }
+  if (memcmp(b->lc->checkpoint, b->checkpoint, 32) != 0) {
+    /* The operator chose another checkpoint: honour it, resync from there. */
+    lc_free(b->lc);
+    lc_init(b->lc, &b->cfg, b->checkpoint);
+    why = "made from another checkpoint";
+    goto out;
+  }
+  b->restored = true;
+  VT_LOG(VT_LOG_INFO, "beacon_state_restored", "finalized_slot=%llu optimistic_slot=%llu",
+         (unsigned long long)b->lc->finalized_header.beacon.slot,
+         (unsigned long long)b->lc->optimistic_header.beacon.slot);
+out:
+  if (fd >= 0) close(fd);
+  if (why) {
+    snprintf(b->last_error, sizeof b->last_error, "state file ignored: %s", why);
+    VT_LOG(VT_LOG_WARN, "beacon_state_ignored", "error=%s", why);
+  }
+  free(blob);
+}
+
+/* After the store may have changed: persist, notify, log. True when it changed. */
+static bool after_change(vt_beacon *b, const snapshot *before) {
+  snapshot now = snap(b->lc);
+  bool heads = now.bootstrapped != before->bootstrapped || now.fin_slot != before->fin_slot ||
+               now.opt_slot != before->opt_slot;
+  bool durable = heads && (now.bootstrapped != before->bootstrapped || now.fin_slot != before->fin_slot);
+  durable = durable || now.next_known != before->next_known ||
+            memcmp(now.committee, before->committee, 32) != 0;
+  if (!heads && !durable) return false;
+  b->dirty = true;
+  if (durable) save_state(b);
+  if (now.fin_slot != before->fin_slot)
+    VT_LOG(VT_LOG_INFO, "beacon_finalized", "slot=%llu block=%llu",
+           (unsigned long long)now.fin_slot,
+           (unsigned long long)b->lc->finalized_header.execution.block_number);
+  if (heads && b->on_update) b->on_update(b->ud);
+  return true;
+}
+
+/* -------------------------------------------------------------- endpoints ---- */
+
+static void succeed(vt_beacon *b, size_t i) {
+  endpoint *e = &b->ep[i];
+  e->consecutive = 0;
+  e->until_ms = 0;
+  e->last_error[0] = '\0';
+  b->cur = i;
+  b->tried = 0;
+}
+
+static void fail(vt_beacon *b, size_t i, fail_class k, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void fail(vt_beacon *b, size_t i, fail_class k, const char *fmt, ...) {
+  endpoint *e = &b->ep[i];
+  char msg[VT_BEACON_ERR_LEN];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  e->failures++;
+  if (k == F_VERIFY) {
+    e->rejected++;
+    b->rejected++;
+  }
+  e->consecutive++;
+  unsigned shift = e->consecutive - 1 < MAX_SHIFT ? e->consecutive - 1 : MAX_SHIFT;
+  uint64_t delay = penalties[k].base_ms << shift;
+  if (delay > penalties[k].max_ms) delay = penalties[k].max_ms;
+  e->until_ms = now_ms(b) + delay;
+  snprintf(e->last_error, sizeof e->last_error, "%s %s: %s", requests[b->req.kind].name,
+           penalties[k].name, msg);
+  memcpy(b->last_error, e->last_error, sizeof b->last_error);
+  b->tried |= 1u << i;
+  VT_LOG(VT_LOG_WARN, "beacon_endpoint_failed", "endpoint=%s request=%s class=%s penalty_ms=%llu error=%s",
+         e->shown, requests[b->req.kind].name, penalties[k].name, (unsigned long long)delay, msg);
+}
+
+/* The next endpoint to ask: the preferred one first, then in order; one not tried in
+ * this round and not in back-off, else the untried one whose back-off ends first. */
+static bool pick(const vt_beacon *b, size_t *out) {
+  uint64_t now = now_ms(b), best_until = UINT64_MAX;
+  bool found = false;
+  for (size_t k = 0; k < b->n; k++) {
+    size_t i = (b->cur + k) % b->n;
+    if (b->tried & (1u << i)) continue;
+    if (b->ep[i].until_ms <= now) {
+      *out = i;
+      return true;
+    }
+    if (b->ep[i].until_ms < best_until) {
+      best_until = b->ep[i].until_ms;
+      *out = i;
+      found = true;
+    }
+  }
+  return found;
+}
+
+/* ---------------------------------------------------------------- updates ---- */
+
+/* Whether an update could change the store. Stale answers (an endpoint behind the
+ * others, a repeated poll) are skipped without verification and without blame. */
+static bool is_news(const vt_beacon *b, const lc_update *u, uint64_t slot) {
+  const lc_client *c = b->lc;
+  uint64_t fin = c->finalized_header.beacon.slot, att = u->attested_header.beacon.slot;
+  if (u->signature_slot > slot) return false; /* ahead of our clock: try again later */
+  if (u->kind == LC_KIND_UPDATE)
+    return att > fin || (!c->next_known &&
+                         lc_period_at_slot(&c->cfg, att) == lc_period_at_slot(&c->cfg, fin));
+  return att > c->optimistic_header.beacon.slot || u->finalized_header.beacon.slot > fin;
+}
+
+/* Decode and apply one update object; false after fail() was called. */
+static bool apply_update(vt_beacon *b, size_t i, const json_t *obj, lc_update_kind kind,
+                         bool *news) {
+  vc_err err = {{0}};
+  uint64_t slot = current_slot(b);
+  *news = false;
+  if (lc_update_from_response(b->upd, kind, obj, b->cfg.sync_committee_size, &err) != VC_OK) {
+    fail(b, i, F_DECODE, "%s", err.msg);
+    return false;
+  }
+  if (!is_news(b, b->upd, slot)) return true;
+  snapshot before = snap(b->lc);
+  if (lc_process_update(b->lc, b->upd, slot, &err) != VC_OK) {
+    fail(b, i, F_VERIFY, "update at slot %llu rejected: %s",
+         (unsigned long long)b->upd->attested_header.beacon.slot, err.msg);
+    return false;
+  }
+  b->applied++;
+  *news = after_change(b, &before);
+  return true;
+}
+
+static void drop_batch(vt_beacon *b) {
+  json_decref(b->batch);
+  b->batch = NULL;
+}
+
+/* One period update of the batch per turn of the loop. */
+static void batch_step(vt_beacon *b) {
+  size_t i = b->batch_ep;
+  bool news = false;
+  if (b->batch_i < json_array_size(b->batch)) {
+    if (!apply_update(b, i, json_array_get(b->batch, b->batch_i), LC_KIND_UPDATE, &news)) {
+      drop_batch(b);
+      arm(b, 0);
+      return;
+    }
+    b->batch_news = b->batch_news || news;
+    b->batch_i++;
+    arm(b, 0);
+    return;
+  }
+  drop_batch(b);
+  if (!b->batch_news) {
+    fail(b, i, F_EMPTY, "no usable update for periods %llu..%llu",
+         (unsigned long long)b->req.start_period,
+         (unsigned long long)(b->req.start_period + b->req.count - 1));
+    arm(b, 0);
+    return;
+  }
+  succeed(b, i);
+  arm(b, 0);
+}
+
+/* --------------------------------------------------------------- requests ---- */
+
+/* Handle a 200 body for b->req from endpoint i. Returns whether the store changed;
+ * fail() has been called when the answer was bad. */
+static bool handle_body(vt_beacon *b, size_t i, json_t *j, bool *ok) {
+  vc_err err = {{0}};
+  bool news = false;
+  *ok = false;
+  switch (b->req.kind) {
+  case LC_REQ_BOOTSTRAP: {
+    if (lc_bootstrap_from_response(b->boot, j, b->cfg.sync_committee_size, &err) != VC_OK) {
+      fail(b, i, F_DECODE, "%s", err.msg);
+      return false;
+    }
+    snapshot before = snap(b->lc);
+    if (lc_process_bootstrap(b->lc, b->boot, &err) != VC_OK) {
+      fail(b, i, F_VERIFY, "bootstrap rejected: %s", err.msg);
+      return false;
+    }
+    b->applied++;
+    *ok = true;
+    return after_change(b, &before);
+  }
+  case LC_REQ_FINALITY:
+  case LC_REQ_OPTIMISTIC:
+    *ok = apply_update(b, i, j, requests[b->req.kind].kind, &news);
+    return news;
+  case LC_REQ_UPDATES:
+  case LC_REQ_NONE:
+    break;
+  }
+  return false;
+}
+
+static void on_fetch(const vt_fetch_result *r, void *ud) {
+  vt_beacon *b = ud;
+  size_t i = b->inflight_ep;
+  json_t *j = NULL;
+  json_error_t jerr;
+  bool ok = false, news = false;
+  uint64_t delay = 0; /* after a failure: the next endpoint at once */
+  b->inflight = NULL;
+  if (r->error == VT_FETCH_E_SHUTDOWN) {
+    b->fetcher_gone = true; /* the fetcher is closing: nothing more can be sent */
+    return;
+  }
+  if (r->error != VT_FETCH_OK) {
+    fail(b, i, F_TRANSPORT, "%s: %s", vt_fetch_error_name(r->error), r->error_msg);
+    goto out;
+  }
+  if (r->http_status != 200) {
+    fail(b, i, F_HTTP, "HTTP status %ld", r->http_status);
+    goto out;
+  }
+  j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+  if (!j) {
+    fail(b, i, F_DECODE, "invalid JSON at line %d: %s", jerr.line, jerr.text);
+    goto out;
+  }
+  if (b->req.kind == LC_REQ_UPDATES) {
+    if (!json_is_array(j) || json_array_size(j) > b->req.count) {
+      fail(b, i, F_DECODE, "updates: expected an array of at most %llu items",
+           (unsigned long long)b->req.count);
+      goto out;
+    }
+    b->batch = j; /* the batch owns it now; on_tick verifies it item by item */
+    j = NULL;
+    b->batch_i = 0;
+    b->batch_ep = i;
+    b->batch_news = false;
+    goto out;
+  }
+  news = handle_body(b, i, j, &ok);
+  if (!ok) goto out;
+  succeed(b, i);
+  /* Applied: go on at once. No news: the endpoint is fine, the chain has not moved. */
+  delay = news ? 0 : b->poll_ms;
+out:
+  json_decref(j);
+  arm(b, delay);
+}
+
+static bool build_url(const vt_beacon *b, size_t i, char *out, size_t cap) {
+  const lc_request *q = &b->req;
+  char tail[128] = "";
+  if (q->kind == LC_REQ_BOOTSTRAP) {
+    vc_hex_encode(q->root, 32, tail);
+  } else if (q->kind == LC_REQ_UPDATES) {
+    snprintf(tail, sizeof tail, "?start_period=%llu&count=%llu",
+             (unsigned long long)q->start_period, (unsigned long long)q->count);
+  }
+  int n = snprintf(out, cap, "%s%s%s", b->ep[i].url, requests[q->kind].path, tail);
+  return n > 0 && (size_t)n < cap;
+}
+
+/* One turn: what does the store need now, and who do we ask. */
+static void step(vt_beacon *b) {
+  static const char *const accept[] = {"Accept: application/json"};
+  char url[VT_BEACON_MAX_URL + 256];
+  size_t i = 0;
+  uint64_t slot = current_slot(b);
+  snapshot before = snap(b->lc);
+  if (lc_process_force_update(b->lc, slot)) (void)after_change(b, &before);
+  lc_next_request(b->lc, slot, &b->req);
+  if (b->req.kind == LC_REQ_NONE) {
+    arm(b, b->poll_ms);
+    return;
+  }
+  if (b->req.kind == LC_REQ_UPDATES && b->req.count > VT_BEACON_MAX_UPDATES)
+    b->req.count = VT_BEACON_MAX_UPDATES;
+  if (!pick(b, &i)) { /* every endpoint failed this round: wait a poll */
+    b->tried = 0;
+    arm(b, b->poll_ms);
+    return;
+  }
+  vt_fetch_opts o = {.url = url, .headers = accept, .nheaders = 1, .timeout_ms = b->timeout_ms,
+                     .connect_timeout_ms = b->timeout_ms, .max_response = VT_BEACON_MAX_RESPONSE};
+  if (!build_url(b, i, url, sizeof url)) {
+    fail(b, i, F_TRANSPORT, "request URL too long");
+    arm(b, 0);
+    return;
+  }
+  b->ep[i].requests++;
+  b->inflight_ep = i;
+  b->inflight = vt_fetch_start(b->fetcher, &o, on_fetch, b);
+  if (!b->inflight) {
+    fail(b, i, F_TRANSPORT, "request could not start");
+    arm(b, b->poll_ms);
+  }
+}
+
+static void on_tick(uv_timer_t *t) {
+  vt_beacon *b = t->data;
+  if (b->batch)
+    batch_step(b);
+  else
+    step(b);
+}
+
+/* ------------------------------------------------------------------ public ---- */
+
+static bool set_err(char *err, size_t errlen, const char *msg) {
+  if (err && errlen) snprintf(err, errlen, "%s", msg);
+  return false;
+}
+
+static bool copy_urls(vt_beacon *b, const vt_beacon_opts *o, char *err, size_t errlen) {
+  if (!o->urls || o->n == 0 || o->n > VT_BEACON_MAX_ENDPOINTS)
+    return set_err(err, errlen, "anchor.beacon: 1 to 16 beacon API URLs are needed");
+  for (size_t i = 0; i < o->n; i++) {
+    const char *u = o->urls[i];
+    size_t len = u ? strnlen(u, VT_BEACON_MAX_URL + 1) : 0;
+    if (len == 0 || len > VT_BEACON_MAX_URL)
+      return set_err(err, errlen, "anchor.beacon: a URL is empty or over 2048 bytes");
+    if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)
+      return set_err(err, errlen, "anchor.beacon: URLs must start with http:// or https://");
+    while (len > 0 && u[len - 1] == '/') len--;
+    b->ep[i].url = strndup(u, len);
+    if (!b->ep[i].url) return set_err(err, errlen, "out of memory");
+    vt_redact_url(b->ep[i].url, b->ep[i].shown, sizeof b->ep[i].shown);
+  }
+  b->n = o->n;
+  return true;
+}
+
+static void free_beacon(vt_beacon *b) {
+  if (b->lc) lc_free(b->lc);
+  free(b->lc);
+  free(b->boot);
+  free(b->upd);
+  json_decref(b->batch);
+  for (size_t i = 0; i < b->n; i++) free(b->ep[i].url);
+  free(b->state_path);
+  free(b);
+}
+
+vt_beacon *vt_beacon_new(uv_loop_t *loop, vt_fetcher *f, const vt_beacon_opts *o, char *err,
+                         size_t errlen) {
+  vt_beacon *b = NULL;
+  const lc_chain_config *cfg = o ? (o->cfg ? o->cfg : lc_chain_config_get(o->chain ? o->chain : ""))
+                                 : NULL;
+  if (!loop || !f || !o) {
+    set_err(err, errlen, "beacon: loop, fetcher and options are required");
+    goto fail;
+  }
+  if (!cfg || cfg->seconds_per_slot == 0 || cfg->sync_committee_size == 0 ||
+      cfg->sync_committee_size > LC_MAX_COMMITTEE) {
+    set_err(err, errlen, "chain: no light-client configuration for this chain");
+    goto fail;
+  }
+  if (o->state_path && (!*o->state_path || strlen(o->state_path) >= MAX_PATH)) {
+    set_err(err, errlen, "anchor state path: empty or over 4095 bytes");
+    goto fail;
+  }
+  b = calloc(1, sizeof *b);
+  if (!b || !(b->lc = calloc(1, sizeof *b->lc)) || !(b->boot = malloc(sizeof *b->boot)) ||
+      !(b->upd = malloc(sizeof *b->upd)) ||
+      (o->state_path && !(b->state_path = strdup(o->state_path)))) {
+    set_err(err, errlen, "out of memory");
+    goto fail;
+  }
+  if (!copy_urls(b, o, err, errlen)) goto fail;
+  b->cfg = *cfg;
+  if (o->genesis_time) b->cfg.genesis_time = o->genesis_time;
+  memcpy(b->checkpoint, o->checkpoint, 32);
+  lc_init(b->lc, &b->cfg, b->checkpoint);
+  b->loop = loop;
+  b->fetcher = f;
+  b->poll_ms = o->poll_ms ? o->poll_ms : b->cfg.seconds_per_slot * 1000u;
+  b->timeout_ms = o->timeout_ms ? o->timeout_ms : VT_BEACON_DEFAULT_TIMEOUT_MS;
+  b->on_update = o->on_update;
+  b->ud = o->ud;
+  uv_update_time(loop);
+  uv_timeval64_t tv;
+  if (uv_gettimeofday(&tv) != 0) {
+    set_err(err, errlen, "beacon: cannot read the clock");
+    goto fail;
+  }
+  b->wall0_ms = (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
+  b->mono0_ms = uv_now(loop);
+  uv_timer_init(loop, &b->tick);
+  b->tick.data = b;
+  return b;
+fail:
+  if (b) free_beacon(b);
+  return NULL;
+}
+
+void vt_beacon_start(vt_beacon *b) {
+  load_state(b);
+  arm(b, 0);
+}
+
+bool vt_beacon_head(const vt_beacon *b, bool finalized, vt_beacon_exec *out) {
+  lc_exec_anchor a;
+  vc_err err = {{0}};
+  vc_status st = finalized ? lc_finalized_execution(b->lc, &a, &err)
+                           : lc_optimistic_execution(b->lc, &a, &err);
+  memset(out, 0, sizeof *out);
+  if (st != VC_OK) return false;
+  out->beacon_slot = a.beacon_slot;
+  memcpy(out->beacon_root, a.beacon_root, 32);
+  out->block_number = a.block_number;
+  memcpy(out->block_hash, a.block_hash, 32);
+  memcpy(out->state_root, a.state_root, 32);
+  out->timestamp = a.timestamp;
+  return true;
+}
+
+void vt_beacon_get_status(const vt_beacon *b, vt_beacon_status *out) {
+  vt_beacon_exec h;
+  lc_request q;
+  memset(out, 0, sizeof *out);
+  out->bootstrapped = b->lc->bootstrapped;
+  out->restored = b->restored;
+  out->current_slot = current_slot(b);
+  lc_next_request(b->lc, out->current_slot, &q);
+  out->synced = out->bootstrapped && q.kind != LC_REQ_BOOTSTRAP && q.kind != LC_REQ_UPDATES;
+  if (out->bootstrapped) {
+    out->finalized_slot = b->lc->finalized_header.beacon.slot;
+    out->optimistic_slot = b->lc->optimistic_header.beacon.slot;
+  }
+  if (vt_beacon_head(b, true, &h)) out->finalized_block = h.block_number;
+  if (vt_beacon_head(b, false, &h)) out->optimistic_block = h.block_number;
+  out->applied = b->applied;
+  out->rejected = b->rejected;
+  memcpy(out->last_error, b->last_error, sizeof out->last_error);
+  out->n = b->n;
+  for (size_t i = 0; i < b->n; i++) {
+    const endpoint *e = &b->ep[i];
+    vt_beacon_endpoint_status *s = &out->endpoints[i];
+    memcpy(s->url, e->shown, sizeof s->url);
+    s->requests = e->requests;
+    s->failures = e->failures;
+    s->rejected = e->rejected;
+    s->penalised = e->until_ms > now_ms(b);
+    memcpy(s->last_error, e->last_error, sizeof s->last_error);
+  }
+}
+
+json_t *vt_beacon_status_json(const vt_beacon *b) {
+  vt_beacon_status *s = malloc(sizeof *s);
+  json_t *o = NULL, *eps = NULL;
+  if (!s) return NULL;
+  vt_beacon_get_status(b, s);
+  eps = json_array();
+  for (size_t i = 0; eps && i < s->n; i++) {
+    const vt_beacon_endpoint_status *e = &s->endpoints[i];
+    if (json_array_append_new(eps, json_pack("{s:s, s:I, s:I, s:I, s:b, s:s}", "url", e->url,
+                                             "requests", (json_int_t)e->requests, "failures",
+                                             (json_int_t)e->failures, "rejected",
+                                             (json_int_t)e->rejected, "penalised", e->penalised,
+                                             "last_error", e->last_error)) != 0) {
+      json_decref(eps);
+      eps = NULL;
+    }
+  }
+  if (eps)
+    o = json_pack("{s:b, s:b, s:b, s:I, s:{s:I, s:I}, s:{s:I, s:I}, s:I, s:I, s:s, s:o}",
+                  "bootstrapped", s->bootstrapped, "synced", s->synced, "restored", s->restored,
+                  "current_slot", (json_int_t)s->current_slot, "finalized", "slot",
+                  (json_int_t)s->finalized_slot, "block", (json_int_t)s->finalized_block,
+                  "optimistic", "slot", (json_int_t)s->optimistic_slot, "block",
+                  (json_int_t)s->optimistic_block, "applied", (json_int_t)s->applied, "rejected",
+                  (json_int_t)s->rejected, "last_error", s->last_error, "endpoints", eps);
+  free(s);
+  return o;
+}
+
+static void on_closed(uv_handle_t *h) {
+  vt_beacon *b = h->data;
+  void (*done)(void *) = b->done;
+  void *arg = b->done_arg;
+  free_beacon(b);
+  if (done) done(arg);
+}
+
+void vt_beacon_close(vt_beacon *b, void (*done)(void *arg), void *arg) {
+  if (!b || b->closing) return;
+  b->closing = true;
+  b->done = done;
+  b->done_arg = arg;
+  if (b->inflight) vt_fetch_cancel(b->inflight);
+  b->inflight = NULL;
+  if (b->dirty) save_state(b);
+  uv_timer_stop(&b->tick);
+  uv_close((uv_handle_t *)&b->tick, on_closed);
+}
