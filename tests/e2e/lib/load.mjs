@@ -58,7 +58,10 @@ export async function runWorkload(opts) {
         stats.readMs.push(Date.now() - start);
         stats.reads++; stats.pinnedReads++;
         const want = await truth.balanceAt(addr, n);
-        if (v !== want) record(stats.wrong, { addr, block: n, got: v.toString(), want: want.toString() });
+        if (v !== want) {
+          const trueAt = await truth.blockWithBalance(addr, v, devnet.head);
+          record(stats.wrong, { addr, block: n, got: v.toString(), want: want.toString(), trueAtBlock: trueAt });
+        }
         onEvent({ type: 'read', addr, value: v, block: n, ms: Date.now() - start, ok: v === want });
       } else {
         // judge a 'latest' read against verity's own reported head (brief: "the node's
@@ -69,7 +72,10 @@ export async function runWorkload(opts) {
         stats.readMs.push(Date.now() - start);
         stats.reads++;
         const ok = await truth.isBalanceInWindow(addr, v, Math.min(vh, h0), devnet.head);
-        if (!ok) record(stats.wrong, { addr, block: `latest, verity head ${vh}, chain ${h0}..${devnet.head}`, got: v.toString() });
+        if (!ok) {
+          const trueAt = await truth.blockWithBalance(addr, v, devnet.head);
+          record(stats.wrong, { addr, block: `latest, verity head ${vh}, chain ${h0}..${devnet.head}`, got: v.toString(), trueAtBlock: trueAt });
+        }
         onEvent({ type: 'read', addr, value: v, block: 'latest', ms: Date.now() - start, ok });
       }
     } catch (e) {

@@ -58,6 +58,12 @@ export class Truth {
    * Used for reads at 'latest': fromBlock/toBlock are the devnet heads just before
    * and just after the read; slack allows verity's pinned head to trail the chain.
    */
+  /** For a diagnosis: the newest block <= from (searching depth blocks back) where addr had value. */
+  async blockWithBalance(addr, value, from, depth = 120) {
+    for (let k = from; k >= Math.max(0, from - depth); k--) if ((await this.balanceAt(addr, k)) === BigInt(value)) return k;
+    return null;
+  }
+
   async isBalanceInWindow(addr, value, fromBlock, toBlock, slack = 4) {
     const lo = Math.max(0, fromBlock - slack);
     const hi = Math.min(toBlock + 1, this.devnet.head);

@@ -1,0 +1,616 @@
+/*
+ * test_beacon.c: the light-client driver (src/gateway/beacon.c) against in-test beacon
+ * API servers on loopback that serve REAL mainnet data: the helios Capella JSON
+ * fixtures (bootstrap at slot 7069376, six period updates 862..867, a finality update
+ * finalizing slot 7109344 / block 17923026, an optimistic update at slot 7109431). The
+ * driver's clock is moved with genesis_time so the current slot is 7109432.
+ *
+ * Each server has a mode: honest, one period update with a flipped signature byte, a
+ * finality update whose finalized execution state root is forged, or one that never
+ * answers. Tests: failover around a dead port and a forged signature; around a hanging
+ * endpoint (timeout) and a forged finality header (the forged root must never be
+ * served); persistence (a restart resumes from the state file without a bootstrap, a
+ * corrupted file is ignored); option checks; the /status JSON. Every test tears its
+ * loop down and asserts uv_loop_close() == 0, so a leaked handle fails it.
+ */
+#include "testutil.h"
+
+#include <jansson.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "core/lightclient/lc.h"
+#include "gateway/beacon.h"
+#include "net/fetch.h"
+#include "obs/log.h"
+
+#define HELIOS "helios/ethereum/testdata/"
+#define CHECKPOINT "0x5afc212a7924789b2bc86acad3ab3a6ffb1f6e97253ea50bee7f4f51422c9275"
+#define NOW_SLOT 7109432ull
+#define FIN_SLOT 7109344ull
+#define FIN_BLOCK 17923026ull
+#define OPT_SLOT 7109431ull
+#define REQ_MAX (64u * 1024)
+#define RUN_MS 15000u
+
+/* ------------------------------------------------------------- fixtures ---- */
+
+typedef struct {
+  char *bootstrap, *finality, *optimistic;
+  json_t *updates;                 /* the six period updates */
+  uint8_t fin_state_root[32];      /* the honest finalized execution state root */
+} fixtures;
+
+static fixtures fx;
+
+static char *load_text(const char *rel) {
+  const char *p = fixture_path(rel);
+  assert_non_null(p);
+  char *s = read_file(p, NULL);
+  assert_non_null(s);
+  return s;
+}
+
+static json_t *jpath(json_t *j, const char *const *keys, size_t n) {
+  for (size_t i = 0; i < n && j; i++) j = json_object_get(j, keys[i]);
+  return j;
+}
+
+static const char *const FIN_ROOT_PATH[] = {"data", "finalized_header", "execution", "state_root"};
+static const char *const SIG_PATH[] = {"data", "sync_aggregate", "sync_committee_signature"};
+
+static void fixtures_load(void) {
+  json_error_t jerr;
+  fx.bootstrap = load_text(HELIOS "bootstrap.json");
+  fx.finality = load_text(HELIOS "finality.json");
+  fx.optimistic = load_text(HELIOS "optimistic.json");
+  fx.updates = json_load_file(fixture_path(HELIOS "updates.json"), 0, &jerr);
+  assert_non_null(fx.updates);
+  json_t *f = json_loads(fx.finality, 0, &jerr);
+  assert_non_null(f);
+  const char *root = json_string_value(jpath(f, FIN_ROOT_PATH, 4));
+  assert_non_null(root);
+  assert_int_equal(test_unhex(root, fx.fin_state_root, 32), 32);
+  json_decref(f);
+}
+
+static void fixtures_free(void) {
+  free(fx.bootstrap);
+  free(fx.finality);
+  free(fx.optimistic);
+  json_decref(fx.updates);
+  memset(&fx, 0, sizeof fx);
+}
+
+/* Change one hex digit of the string at path (last digit of a signature, first byte of
+ * a root): the object stays well-formed, only its meaning changes. */
+static void flip_hex(json_t *obj, const char *const *path, size_t n, size_t digit) {
+  json_t *v = jpath(obj, path, n);
+  assert_true(json_is_string(v));
+  char *s = strdup(json_string_value(v));
+  size_t len = strlen(s);
+  size_t at = digit < len ? digit : len - 1;
+  s[at] = s[at] == '1' ? '2' : '1';
+  json_string_set(v, s);
+  free(s);
+}
+
+/* --------------------------------------------------------------- server ---- */
+
+typedef enum { S_HONEST, S_TAMPER_SIG, S_FORGE_FINALITY, S_HANG } srv_mode;
+enum { R_BOOTSTRAP, R_UPDATES, R_FINALITY, R_OPTIMISTIC, R_OTHER, R_COUNT };
+
+typedef struct sconn sconn;
+typedef struct {
+  uv_tcp_t lis;
+  int port;
+  srv_mode mode;
+  unsigned hits[R_COUNT];
+  sconn *conns;
+  bool open;
+} bsrv;
+
+struct sconn {
+  uv_tcp_t tcp;
+  bsrv *s;
+  sconn *next, **pprev;
+  size_t len;
+  char buf[REQ_MAX];
+};
+
+typedef struct {
+  uv_write_t req;
+  char data[];
+} swrite;
+
+static void conn_freed(uv_handle_t *h) { free(h->data); }
+
+static void conn_close(sconn *c) {
+  if (c->pprev) {
+    *c->pprev = c->next;
+    if (c->next) c->next->pprev = c->pprev;
+    c->pprev = NULL;
+    uv_close((uv_handle_t *)&c->tcp, conn_freed);
+  }
+}
+
+static void on_written(uv_write_t *w, int status) {
+  (void)status;
+  free(w);
+}
+
+static void reply(sconn *c, int status, const char *body) {
+  size_t blen = strlen(body);
+  char head[160];
+  int hlen = snprintf(head, sizeof head,
+                      "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+                      status, blen);
+  swrite *w = malloc(sizeof *w + (size_t)hlen + blen);
+  assert_non_null(w);
+  memcpy(w->data, head, (size_t)hlen);
+  memcpy(w->data + hlen, body, blen);
+  uv_buf_t b = uv_buf_init(w->data, (unsigned)((size_t)hlen + blen));
+  if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) free(w);
+}
+
+static void reply_json(sconn *c, json_t *j) {
+  char *s = json_dumps(j, JSON_COMPACT);
+  assert_non_null(s);
+  reply(c, 200, s);
+  free(s);
+}
+
+static unsigned long long query_u64(const char *target, const char *key) {
+  const char *p = strstr(target, key);
+  if (!p) return 0;
+  return strtoull(p + strlen(key), NULL, 10);
+}
+
+static void serve_updates(sconn *c, const char *target) {
+  const lc_chain_config *cfg = lc_chain_config_get("mainnet");
+  unsigned long long start = query_u64(target, "start_period="), count = query_u64(target, "count=");
+  json_t *out = json_array();
+  for (size_t i = 0; i < json_array_size(fx.updates); i++) {
+    json_t *u = json_array_get(fx.updates, i);
+    const char *const slot_path[] = {"data", "attested_header", "beacon", "slot"};
+    uint64_t period = lc_period_at_slot(cfg, strtoull(json_string_value(jpath(u, slot_path, 4)), NULL, 10));
+    if (period < start || period >= start + count) continue;
+    json_t *copy = json_deep_copy(u);
+    if (c->s->mode == S_TAMPER_SIG && period == 864) flip_hex(copy, SIG_PATH, 3, 1000);
+    json_array_append_new(out, copy);
+  }
+  reply_json(c, out);
+  json_decref(out);
+}
+
+static void serve_finality(sconn *c) {
+  if (c->s->mode != S_FORGE_FINALITY) {
+    reply(c, 200, fx.finality);
+    return;
+  }
+  json_t *j = json_loads(fx.finality, 0, NULL);
+  assert_non_null(j);
+  flip_hex(j, FIN_ROOT_PATH, 4, 2);
+  reply_json(c, j);
+  json_decref(j);
+}
+
+static void serve(sconn *c, const char *target) {
+  static const struct { const char *prefix; int route; } table[] = {
+      {"/eth/v1/beacon/light_client/bootstrap/", R_BOOTSTRAP},
+      {"/eth/v1/beacon/light_client/updates?", R_UPDATES},
+      {"/eth/v1/beacon/light_client/finality_update", R_FINALITY},
+      {"/eth/v1/beacon/light_client/optimistic_update", R_OPTIMISTIC},
+  };
+  int route = R_OTHER;
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+    if (strncmp(target, table[i].prefix, strlen(table[i].prefix)) == 0) route = table[i].route;
+  c->s->hits[route]++;
+  if (c->s->mode == S_HANG) return;
+  switch (route) {
+  case R_BOOTSTRAP:
+    if (strcmp(target + strlen(table[0].prefix), CHECKPOINT) == 0) reply(c, 200, fx.bootstrap);
+    else reply(c, 404, "{\"code\":404,\"message\":\"unknown block\"}");
+    break;
+  case R_UPDATES: serve_updates(c, target); break;
+  case R_FINALITY: serve_finality(c); break;
+  case R_OPTIMISTIC: reply(c, 200, fx.optimistic); break;
+  default: reply(c, 404, "{\"code\":404}"); break;
+  }
+}
+
+static void on_alloc(uv_handle_t *h, size_t sz, uv_buf_t *buf) {
+  (void)sz;
+  sconn *c = h->data;
+  *buf = uv_buf_init(c->buf + c->len, (unsigned)(REQ_MAX - 1 - c->len));
+}
+
+/* GET requests only (no bodies): each one ends at the blank line. */
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
+  (void)buf;
+  sconn *c = st->data;
+  if (n < 0 || c->len + (size_t)n >= REQ_MAX - 1) {
+    conn_close(c);
+    return;
+  }
+  c->len += (size_t)n;
+  c->buf[c->len] = '\0';
+  char *end;
+  while ((end = strstr(c->buf, "\r\n\r\n")) != NULL) {
+    char target[1024] = "";
+    if (sscanf(c->buf, "GET %1023s HTTP/1.1", target) == 1) serve(c, target);
+    size_t used = (size_t)(end + 4 - c->buf);
+    memmove(c->buf, end + 4, c->len - used + 1);
+    c->len -= used;
+  }
+}
+
+static void on_conn(uv_stream_t *lis, int status) {
+  bsrv *s = lis->data;
+  assert_int_equal(status, 0);
+  sconn *c = calloc(1, sizeof *c);
+  assert_non_null(c);
+  c->s = s;
+  uv_tcp_init(lis->loop, &c->tcp);
+  c->tcp.data = c;
+  assert_int_equal(uv_accept(lis, (uv_stream_t *)&c->tcp), 0);
+  c->next = s->conns;
+  if (c->next) c->next->pprev = &c->next;
+  s->conns = c;
+  c->pprev = &s->conns;
+  uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+static void srv_start(uv_loop_t *loop, bsrv *s, srv_mode mode) {
+  struct sockaddr_in a;
+  struct sockaddr_storage got;
+  int len = sizeof got;
+  memset(s, 0, sizeof *s);
+  s->mode = mode;
+  uv_ip4_addr("127.0.0.1", 0, &a);
+  uv_tcp_init(loop, &s->lis);
+  s->lis.data = s;
+  assert_int_equal(uv_tcp_bind(&s->lis, (const struct sockaddr *)&a, 0), 0);
+  assert_int_equal(uv_listen((uv_stream_t *)&s->lis, 16, on_conn), 0);
+  uv_tcp_getsockname(&s->lis, (struct sockaddr *)&got, &len);
+  s->port = ntohs(((struct sockaddr_in *)&got)->sin_port);
+  s->open = true;
+}
+
+static void srv_close(bsrv *s) {
+  if (!s->open) return;
+  s->open = false;
+  while (s->conns) conn_close(s->conns);
+  uv_close((uv_handle_t *)&s->lis, NULL);
+}
+
+/* ------------------------------------------------------------------ env ---- */
+
+typedef struct env env;
+struct env {
+  uv_loop_t loop;
+  vt_fetcher *f;
+  vt_beacon *b;
+  bsrv srv[3];
+  size_t nsrv, nurls;
+  char urls[4][64];
+  const char *url_ptrs[4];
+  uv_timer_t check;
+  bool (*pred)(env *);
+  bool met;
+  uint64_t deadline;
+  unsigned updates_seen;
+};
+
+static void on_update(void *ud) { ((env *)ud)->updates_seen++; }
+
+static void env_init(env *e) {
+  memset(e, 0, sizeof *e);
+  assert_int_equal(uv_loop_init(&e->loop), 0);
+  e->f = vt_fetcher_new(&e->loop, NULL);
+  assert_non_null(e->f);
+  uv_timer_init(&e->loop, &e->check);
+  e->check.data = e;
+}
+
+static void env_add(env *e, srv_mode mode) {
+  srv_start(&e->loop, &e->srv[e->nsrv], mode);
+  snprintf(e->urls[e->nurls], sizeof e->urls[0], "http://127.0.0.1:%d/", e->srv[e->nsrv].port);
+  e->url_ptrs[e->nurls] = e->urls[e->nurls];
+  e->nsrv++;
+  e->nurls++;
+}
+
+/* A URL nobody listens on: bind an ephemeral port, then close it. */
+static void env_add_dead(env *e) {
+  size_t at = e->nurls++;
+  uv_tcp_t t;
+  struct sockaddr_in a;
+  struct sockaddr_storage got;
+  int len = sizeof got;
+  uv_ip4_addr("127.0.0.1", 0, &a);
+  uv_tcp_init(&e->loop, &t);
+  assert_int_equal(uv_tcp_bind(&t, (const struct sockaddr *)&a, 0), 0);
+  uv_tcp_getsockname(&t, (struct sockaddr *)&got, &len);
+  snprintf(e->urls[at], sizeof e->urls[0], "http://127.0.0.1:%d", ntohs(((struct sockaddr_in *)&got)->sin_port));
+  e->url_ptrs[at] = e->urls[at];
+  uv_close((uv_handle_t *)&t, NULL);
+  uv_run(&e->loop, UV_RUN_NOWAIT);
+}
+
+static vt_beacon *env_beacon(env *e, size_t nurls, const char *state_path, unsigned timeout_ms) {
+  vt_beacon_opts o = {.chain = "mainnet", .urls = e->url_ptrs, .n = nurls, .state_path = state_path,
+                      .poll_ms = 50, .timeout_ms = timeout_ms,
+                      .genesis_time = (uint64_t)time(NULL) - NOW_SLOT * 12 - 6,
+                      .on_update = on_update, .ud = e};
+  char err[160] = "";
+  assert_int_equal(test_unhex(CHECKPOINT, o.checkpoint, 32), 32);
+  e->b = vt_beacon_new(&e->loop, e->f, &o, err, sizeof err);
+  if (!e->b) fail_msg("vt_beacon_new: %s", err);
+  return e->b;
+}
+
+static void on_check(uv_timer_t *t) {
+  env *e = t->data;
+  if (e->pred(e)) e->met = true;
+  if (e->met || uv_now(&e->loop) >= e->deadline) uv_stop(&e->loop);
+}
+
+static bool run_until(env *e, bool (*pred)(env *)) {
+  e->pred = pred;
+  e->met = false;
+  uv_update_time(&e->loop);
+  e->deadline = uv_now(&e->loop) + RUN_MS;
+  uv_timer_start(&e->check, on_check, 5, 5);
+  uv_run(&e->loop, UV_RUN_DEFAULT);
+  uv_timer_stop(&e->check);
+  return e->met;
+}
+
+static void env_free(env *e) {
+  vt_beacon_close(e->b, NULL, NULL);
+  vt_fetcher_close(e->f, NULL, NULL);
+  for (size_t i = 0; i < e->nsrv; i++) srv_close(&e->srv[i]);
+  uv_close((uv_handle_t *)&e->check, NULL);
+  uv_run(&e->loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&e->loop), 0);
+}
+
+static bool synced_to_optimistic(env *e) {
+  vt_beacon_exec h;
+  return vt_beacon_head(e->b, false, &h) && h.beacon_slot == OPT_SLOT;
+}
+
+static void expect_final_heads(env *e) {
+  vt_beacon_exec fin, opt;
+  assert_true(vt_beacon_head(e->b, true, &fin));
+  assert_int_equal(fin.beacon_slot, FIN_SLOT);
+  assert_int_equal(fin.block_number, FIN_BLOCK);
+  assert_memory_equal(fin.state_root, fx.fin_state_root, 32);
+  assert_true(vt_beacon_head(e->b, false, &opt));
+  assert_int_equal(opt.beacon_slot, OPT_SLOT);
+  assert_int_equal(opt.block_number, 17923113);
+}
+
+/* ---------------------------------------------------------------- tests ---- */
+
+static void test_failover_forged_signature(void **state) {
+  (void)state;
+  FIXTURE_OR_SKIP(dir, HELIOS "bootstrap.json");
+  (void)dir;
+  env e;
+  vt_beacon_status *st = malloc(sizeof *st);
+  fixtures_load();
+  env_init(&e);
+  env_add_dead(&e);
+  env_add(&e, S_TAMPER_SIG);
+  env_add(&e, S_HONEST);
+  env_beacon(&e, 3, NULL, 2000);
+  vt_beacon_get_status(e.b, st);
+  assert_false(st->bootstrapped);
+  assert_false(st->synced);
+  vt_beacon_start(e.b);
+  assert_true(run_until(&e, synced_to_optimistic));
+  expect_final_heads(&e);
+  assert_true(e.updates_seen >= 3);
+  vt_beacon_get_status(e.b, st);
+  assert_true(st->synced);
+  assert_int_equal(st->current_slot, NOW_SLOT);
+  assert_int_equal(st->finalized_block, FIN_BLOCK);
+  /* the dead port: one transport failure, then never preferred again */
+  assert_int_equal(st->endpoints[0].failures, 1);
+  assert_int_equal(st->endpoints[0].rejected, 0);
+  assert_non_null(strstr(st->endpoints[0].last_error, "transport"));
+  /* the forger: bootstrap and two honest updates applied, the third rejected */
+  assert_int_equal(st->endpoints[1].rejected, 1);
+  assert_non_null(strstr(st->endpoints[1].last_error, "verify"));
+  assert_true(st->endpoints[1].penalised);
+  assert_int_equal(e.srv[0].hits[R_BOOTSTRAP], 1);
+  assert_int_equal(e.srv[0].hits[R_FINALITY], 0);
+  /* the honest one finished the sync: updates from 864 on, finality, optimistic */
+  assert_int_equal(e.srv[1].hits[R_BOOTSTRAP], 0);
+  assert_int_equal(e.srv[1].hits[R_UPDATES], 1);
+  assert_true(e.srv[1].hits[R_FINALITY] >= 1);
+  assert_true(e.srv[1].hits[R_OPTIMISTIC] >= 1);
+  assert_int_equal(st->rejected, 1);
+  assert_int_equal(st->applied, 1 + 6 + 2);
+  env_free(&e);
+  fixtures_free();
+  free(st);
+}
+
+static void test_timeout_and_forged_finality(void **state) {
+  (void)state;
+  FIXTURE_OR_SKIP(dir, HELIOS "bootstrap.json");
+  (void)dir;
+  env e;
+  vt_beacon_status *st = malloc(sizeof *st);
+  fixtures_load();
+  env_init(&e);
+  env_add(&e, S_HANG);
+  env_add(&e, S_FORGE_FINALITY);
+  env_add(&e, S_HONEST);
+  env_beacon(&e, 3, NULL, 300);
+  vt_beacon_start(e.b);
+  assert_true(run_until(&e, synced_to_optimistic));
+  /* The forged root never became the anchor: the honest one did. */
+  expect_final_heads(&e);
+  vt_beacon_get_status(e.b, st);
+  assert_int_equal(e.srv[0].hits[R_BOOTSTRAP], 1);
+  assert_non_null(strstr(st->endpoints[0].last_error, "timeout"));
+  assert_int_equal(st->endpoints[0].rejected, 0);
+  assert_int_equal(st->endpoints[1].rejected, 1);
+  assert_non_null(strstr(st->endpoints[1].last_error, "finality verify"));
+  assert_int_equal(e.srv[1].hits[R_FINALITY], 1);
+  assert_int_equal(e.srv[1].hits[R_UPDATES], 1);
+  assert_int_equal(e.srv[2].hits[R_BOOTSTRAP] + e.srv[2].hits[R_UPDATES], 0);
+  assert_true(e.srv[2].hits[R_FINALITY] >= 1);
+  env_free(&e);
+  fixtures_free();
+  free(st);
+}
+
+static bool optimistic_polled(env *e) { return e->srv[0].hits[R_OPTIMISTIC] >= 1; }
+
+static void test_persistence(void **state) {
+  (void)state;
+  FIXTURE_OR_SKIP(dir, HELIOS "bootstrap.json");
+  (void)dir;
+  char tmpdir[] = "/tmp/verity-beacon-XXXXXX";
+  char path[128];
+  env e;
+  vt_beacon_status *st = malloc(sizeof *st);
+  vt_beacon_exec h;
+  fixtures_load();
+  assert_non_null(mkdtemp(tmpdir));
+  snprintf(path, sizeof path, "%s/lightclient.state", tmpdir);
+
+  /* 1. a full sync writes the state file */
+  env_init(&e);
+  env_add(&e, S_HONEST);
+  env_beacon(&e, 1, path, 2000);
+  vt_beacon_start(e.b);
+  assert_true(run_until(&e, synced_to_optimistic));
+  env_free(&e);
+  assert_int_equal(access(path, R_OK), 0);
+
+  /* 2. a restart is synced before any request, and never asks for the bootstrap */
+  env_init(&e);
+  env_add(&e, S_HONEST);
+  env_beacon(&e, 1, path, 2000);
+  vt_beacon_start(e.b);
+  expect_final_heads(&e);
+  vt_beacon_get_status(e.b, st);
+  assert_true(st->restored);
+  assert_true(st->synced);
+  assert_true(run_until(&e, optimistic_polled));
+  assert_int_equal(e.srv[0].hits[R_BOOTSTRAP], 0);
+  assert_int_equal(e.srv[0].hits[R_UPDATES], 0);
+  assert_int_equal(e.updates_seen, 0);
+  env_free(&e);
+
+  /* 3. a corrupted file is ignored: a fresh sync from the checkpoint */
+  size_t len = 0;
+  char *blob = read_file(path, &len);
+  assert_non_null(blob);
+  blob[len / 2] ^= 1;
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(blob, 1, len, f), len);
+  fclose(f);
+  free(blob);
+  env_init(&e);
+  env_add(&e, S_HONEST);
+  env_beacon(&e, 1, path, 2000);
+  vt_beacon_start(e.b);
+  assert_false(vt_beacon_head(e.b, true, &h));
+  vt_beacon_get_status(e.b, st);
+  assert_false(st->restored);
+  assert_non_null(strstr(st->last_error, "state file ignored"));
+  assert_true(run_until(&e, synced_to_optimistic));
+  assert_int_equal(e.srv[0].hits[R_BOOTSTRAP], 1);
+  env_free(&e);
+
+  assert_int_equal(unlink(path), 0);
+  assert_int_equal(rmdir(tmpdir), 0);
+  fixtures_free();
+  free(st);
+}
+
+static void test_status_json(void **state) {
+  (void)state;
+  FIXTURE_OR_SKIP(dir, HELIOS "bootstrap.json");
+  (void)dir;
+  env e;
+  fixtures_load();
+  env_init(&e);
+  env_add(&e, S_HONEST);
+  env_beacon(&e, 1, NULL, 2000);
+  vt_beacon_start(e.b);
+  assert_true(run_until(&e, synced_to_optimistic));
+  json_t *j = vt_beacon_status_json(e.b);
+  assert_non_null(j);
+  assert_true(json_is_true(json_object_get(j, "synced")));
+  assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "finalized"), "block")), FIN_BLOCK);
+  assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "optimistic"), "slot")), OPT_SLOT);
+  json_t *ep = json_array_get(json_object_get(j, "endpoints"), 0);
+  assert_non_null(ep);
+  /* URLs are shown redacted: scheme://host:port and no path */
+  assert_non_null(strstr(json_string_value(json_object_get(ep, "url")), "127.0.0.1"));
+  assert_string_equal(json_string_value(json_object_get(ep, "last_error")), "");
+  json_decref(j);
+  env_free(&e);
+  fixtures_free();
+}
+
+static void test_bad_options(void **state) {
+  (void)state;
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  vt_fetcher *f = vt_fetcher_new(&loop, NULL);
+  assert_non_null(f);
+  const char *good[] = {"http://127.0.0.1:1"};
+  const char *ftp[] = {"ftp://127.0.0.1:1"};
+  const char *empty[] = {""};
+  const struct {
+    const char *chain;
+    const char *const *urls;
+    size_t n;
+    const char *want;
+  } cases[] = {
+      {"nochain", good, 1, "chain"},
+      {"mainnet", good, 0, "1 to 16"},
+      {"mainnet", good, VT_BEACON_MAX_ENDPOINTS + 1, "1 to 16"},
+      {"mainnet", ftp, 1, "http://"},
+      {"mainnet", empty, 1, "empty"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    vt_beacon_opts o = {.chain = cases[i].chain, .urls = cases[i].urls, .n = cases[i].n};
+    char err[160] = "";
+    assert_null(vt_beacon_new(&loop, f, &o, err, sizeof err));
+    if (!strstr(err, cases[i].want)) fail_msg("case %zu: error '%s' lacks '%s'", i, err, cases[i].want);
+  }
+  /* A good one is freed by close even when it never started. */
+  vt_beacon_opts o = {.chain = "sepolia", .urls = good, .n = 1};
+  vt_beacon *b = vt_beacon_new(&loop, f, &o, NULL, 0);
+  assert_non_null(b);
+  vt_beacon_exec h;
+  assert_false(vt_beacon_head(b, true, &h));
+  vt_beacon_close(b, NULL, NULL);
+  vt_fetcher_close(f, NULL, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+int main(void) {
+  vt_log_init(VT_LOG_WARN, false, NULL); /* failovers show; the sync's progress does not */
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_failover_forged_signature),
+      cmocka_unit_test(test_timeout_and_forged_finality),
+      cmocka_unit_test(test_persistence),
+      cmocka_unit_test(test_status_json),
+      cmocka_unit_test(test_bad_options),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
