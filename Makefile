@@ -17,7 +17,7 @@ V          ?= release
 CC         ?= cc
 BUILD      := build/$(V)
 FIXTURES   ?= $(abspath ../shared/fixtures)
-FUZZ_SECS  ?= 20
+FUZZ_SECS  ?= 10
 PKGS       := libuv libcurl jansson nettle libsecp256k1 lmdb hiredis yaml-0.1
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

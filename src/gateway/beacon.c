@@ -33,16 +33,17 @@
 
 typedef enum { F_TRANSPORT, F_HTTP, F_EMPTY, F_DECODE, F_VERIFY, F_COUNT } fail_class;
 
-/* First back-off and its ceiling, per class (ms). */
+/* First back-off and its ceiling, per class (ms), and how loudly it is logged. */
 static const struct {
   const char *name;
   uint64_t base_ms, max_ms;
+  int log_level;
 } penalties[F_COUNT] = {
-    [F_TRANSPORT] = {"transport", 1000, 60000},
-    [F_HTTP] = {"http", 2000, 120000},
-    [F_EMPTY] = {"empty", 1000, 30000},
-    [F_DECODE] = {"decode", 30000, 600000},
-    [F_VERIFY] = {"verify", 300000, 3600000},
+    [F_TRANSPORT] = {"transport", 1000, 60000, VT_LOG_WARN},
+    [F_HTTP] = {"http", 2000, 120000, VT_LOG_WARN},
+    [F_EMPTY] = {"empty", 1000, 30000, VT_LOG_INFO},
+    [F_DECODE] = {"decode", 30000, 600000, VT_LOG_WARN},
+    [F_VERIFY] = {"verify", 300000, 3600000, VT_LOG_ERROR},
 };
 
 /* The beacon API requests, one row per lc_request_kind. */
@@ -252,9 +253,9 @@ static bool after_change(vt_beacon *b, const snapshot *before) {
   snapshot now = snap(b->lc);
   bool heads = now.bootstrapped != before->bootstrapped || now.fin_slot != before->fin_slot ||
                now.opt_slot != before->opt_slot;
-  bool durable = heads && (now.bootstrapped != before->bootstrapped || now.fin_slot != before->fin_slot);
-  durable = durable || now.next_known != before->next_known ||
-            memcmp(now.committee, before->committee, 32) != 0;
+  bool durable = now.bootstrapped != before->bootstrapped || now.fin_slot != before->fin_slot ||
+                 now.next_known != before->next_known ||
+                 memcmp(now.committee, before->committee, 32) != 0;
   if (!heads && !durable) return false;
   b->dirty = true;
   if (durable) save_state(b);
@@ -301,7 +302,7 @@ static void fail(vt_beacon *b, size_t i, fail_class k, const char *fmt, ...) {
            penalties[k].name, msg);
   memcpy(b->last_error, e->last_error, sizeof b->last_error);
   b->tried |= 1u << i;
-  VT_LOG(VT_LOG_WARN, "beacon_endpoint_failed", "endpoint=%s request=%s class=%s penalty_ms=%llu error=%s",
+  VT_LOG(penalties[k].log_level, "beacon_endpoint_failed", "endpoint=%s request=%s class=%s penalty_ms=%llu error=%s",
          e->shown, requests[b->req.kind].name, penalties[k].name, (unsigned long long)delay, msg);
 }
 
@@ -428,6 +429,11 @@ static bool handle_body(vt_beacon *b, size_t i, json_t *j, bool *ok) {
   return false;
 }
 
+/* The optimistic head lags the clock by more than VT_BEACON_LAG_SLOTS. */
+static bool behind(const vt_beacon *b) {
+  return current_slot(b) > b->lc->optimistic_header.beacon.slot + VT_BEACON_LAG_SLOTS;
+}
+
 static void on_fetch(const vt_fetch_result *r, void *ud) {
   vt_beacon *b = ud;
   size_t i = b->inflight_ep;
@@ -468,6 +474,13 @@ static void on_fetch(const vt_fetch_result *r, void *ud) {
   }
   news = handle_body(b, i, j, &ok);
   if (!ok) goto out;
+  if (!news && behind(b)) {
+    /* An endpoint that keeps answering old news must not pin us to the past. */
+    fail(b, i, F_EMPTY, "nothing newer than slot %llu at clock slot %llu",
+         (unsigned long long)b->lc->optimistic_header.beacon.slot,
+         (unsigned long long)current_slot(b));
+    goto out;
+  }
   succeed(b, i);
   /* Applied: go on at once. No news: the endpoint is fine, the chain has not moved. */
   delay = news ? 0 : b->poll_ms;

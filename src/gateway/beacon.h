@@ -14,7 +14,8 @@
  * times out, answers a non-200 status, sends something that does not decode, or sends
  * data that fails verification is penalised (a back-off that grows with consecutive
  * failures, far longer for data that fails verification: a forged update is evidence,
- * not bad luck) and the same request goes to the next endpoint at once. When every
+ * not bad luck) and the same request goes to the next endpoint at once; so is one that
+ * answers only old news while the head lags the clock. When every
  * endpoint has failed the request, the driver waits poll_ms and starts again.
  *
  * Period updates are verified one per loop turn, so a long catch-up does not stall the
@@ -48,6 +49,10 @@
 #define VT_BEACON_MAX_UPDATES 16u                     /* period updates asked per request */
 #define VT_BEACON_DEFAULT_TIMEOUT_MS 10000u
 #define VT_BEACON_ERR_LEN 160u
+/* An answer with nothing new while the optimistic head is more than this many slots
+ * behind the clock counts against the endpoint (so a lagging or withholding endpoint
+ * cannot pin the anchor to the past: the next one is asked). */
+#define VT_BEACON_LAG_SLOTS 4u
 
 typedef struct vt_beacon vt_beacon;
 

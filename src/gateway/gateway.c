@@ -358,7 +358,7 @@ static void dispatch(rpc_ctx *x, size_t i) {
     vt_buf_free(&b);
     return;
   }
-plain:
+plain:;
   /* the upstream request: our own id, the (maybe pinned) params */
   vt_buf up;
   vt_buf_init(&up, gw->cfg->max_body + 256);
