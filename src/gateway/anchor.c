@@ -17,6 +17,7 @@
 
 #include "core/hex.h"
 #include "gateway/call.h"
+#include "gateway/flight.h"
 #include "gateway/gateway.h"
 #include "obs/log.h"
 
@@ -94,6 +95,13 @@ static const vt_anchored *store(vt_anchor *a, const vc_header *h, const char *tr
   if (a->used[s] && strncmp(trust, "verified:hash", 13) == 0 && a->cache[s].hdr.number == h->number &&
       strncmp(a->cache[s].trust, "verified:hash", 13) != 0)
     return NULL;
+  if (a->used[s] && a->cache[s].hdr.number == h->number && memcmp(a->cache[s].hdr.hash, h->hash, 32) != 0 &&
+      strncmp(trust, "verified:hash", 13) != 0) {
+    /* the block at this height changed: a reorg. Answers cached about it are stale. */
+    VT_LOG(VT_LOG_WARN, "reorg", "block=%llu", (unsigned long long)h->number);
+    vt_anchor_forget_above(a, h->number);
+    vt_flight_reorg(a->gw->flights, h->number);
+  }
   a->cache[s].hdr = *h;
   a->cache[s].at_ms = vt_now_ms(a->gw);
   snprintf(a->cache[s].trust, sizeof a->cache[s].trust, "%s", trust);

@@ -3,7 +3,7 @@
  *
  * One activity at a time: either one beacon API request is in flight, or a batch of
  * period updates is being verified (one item per turn of the loop), or the driver
- * waits on its one timer. Every turn starts in step(): it reads the current slot, asks
+ * waits for its timer. Every turn starts in step(): it reads the current slot, asks
  * the light client what it needs, and sends that to the preferred endpoint. The
  * outcome of a request is one of: applied (the store changed: go on at once), no news
  * (wait poll_ms), or failed (penalise the endpoint, mark it tried for this round, go
@@ -79,7 +79,9 @@ typedef struct {
 struct vt_beacon {
   uv_loop_t *loop;
   vt_fetcher *fetcher;
-  uv_timer_t tick;
+  uv_timer_t tick; /* the next turn after a delay */
+  uv_idle_t soon;  /* the next turn at the next loop iteration, after I/O */
+  int open_handles;
   lc_chain_config cfg;
   uint8_t checkpoint[32];
   lc_client *lc;
@@ -90,7 +92,6 @@ struct vt_beacon {
   uint32_t tried; /* endpoints that failed the current round */
   char *state_path;
   unsigned poll_ms, timeout_ms;
-  uint64_t wall0_ms, mono0_ms;
   void (*on_update)(void *ud);
   void *ud;
   vt_fetch *inflight;
@@ -99,7 +100,7 @@ struct vt_beacon {
   json_t *batch; /* period updates being verified, one per tick */
   size_t batch_i, batch_ep;
   bool batch_news;
-  bool restored, dirty, closing, fetcher_gone;
+  bool started, restored, dirty, closing, fetcher_gone;
   uint64_t applied, rejected;
   char last_error[VT_BEACON_ERR_LEN];
   void (*done)(void *arg);
@@ -107,19 +108,32 @@ struct vt_beacon {
 };
 
 static void on_tick(uv_timer_t *t);
+static void on_soon(uv_idle_t *h);
 
 /* ------------------------------------------------------------------ clock ---- */
 
 static uint64_t now_ms(const vt_beacon *b) { return uv_now(b->loop); }
 
+/* The wall clock, read each time: a slot is a wall-clock notion, and a host that steps
+ * its clock after boot (NTP's first sync, a resumed VM) must not leave us slots off. */
 static uint64_t current_slot(const vt_beacon *b) {
-  uint64_t unix_ms = b->wall0_ms + (now_ms(b) - b->mono0_ms);
-  return lc_slot_at_time(&b->cfg, unix_ms / 1000);
+  uv_timeval64_t tv;
+  if (uv_gettimeofday(&tv) != 0 || tv.tv_sec < 0) return 0;
+  return lc_slot_at_time(&b->cfg, (uint64_t)tv.tv_sec);
 }
 
+/* Schedule the next turn. "At once" is an idle handle, not a 0 ms timer: libuv 1.44
+ * runs a timer re-armed from its own callback again in the same pass, before any I/O,
+ * so a chain of 0 ms timers would starve the loop. */
 static void arm(vt_beacon *b, uint64_t ms) {
   if (b->closing || b->fetcher_gone) return;
-  uv_timer_start(&b->tick, on_tick, ms, 0);
+  if (ms == 0) {
+    uv_timer_stop(&b->tick);
+    uv_idle_start(&b->soon, on_soon);
+  } else {
+    uv_idle_stop(&b->soon);
+    uv_timer_start(&b->tick, on_tick, ms, 0);
+  }
 }
 
 /* ------------------------------------------------------------------ state ---- */
@@ -206,7 +220,7 @@ static void load_state(vt_beacon *b) {
   }
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
       (uint64_t)st.st_size > LC_SAVE_MAX) {
-    why = "not a regular file of 1.." "131072 bytes";
+    why = "empty, not a regular file, or over the LC_SAVE_MAX cap";
     goto out;
   }
   blob = malloc((size_t)st.st_size);
@@ -444,6 +458,7 @@ static void on_fetch(const vt_fetch_result *r, void *ud) {
   b->inflight = NULL;
   if (r->error == VT_FETCH_E_SHUTDOWN) {
     b->fetcher_gone = true; /* the fetcher is closing: nothing more can be sent */
+    snprintf(b->last_error, sizeof b->last_error, "stopped: the HTTP client was closed");
     return;
   }
   if (r->error != VT_FETCH_OK) {
@@ -531,6 +546,7 @@ static void step(vt_beacon *b) {
   }
   b->ep[i].requests++;
   b->inflight_ep = i;
+  uv_update_time(b->loop); /* request timers count from the loop clock: make it current */
   b->inflight = vt_fetch_start(b->fetcher, &o, on_fetch, b);
   if (!b->inflight) {
     fail(b, i, F_TRANSPORT, "request could not start");
@@ -538,12 +554,18 @@ static void step(vt_beacon *b) {
   }
 }
 
-static void on_tick(uv_timer_t *t) {
-  vt_beacon *b = t->data;
+static void turn(vt_beacon *b) {
   if (b->batch)
     batch_step(b);
   else
     step(b);
+}
+
+static void on_tick(uv_timer_t *t) { turn(t->data); }
+
+static void on_soon(uv_idle_t *h) {
+  uv_idle_stop(h);
+  turn(h->data);
 }
 
 /* ------------------------------------------------------------------ public ---- */
@@ -619,16 +641,10 @@ vt_beacon *vt_beacon_new(uv_loop_t *loop, vt_fetcher *f, const vt_beacon_opts *o
   b->timeout_ms = o->timeout_ms ? o->timeout_ms : VT_BEACON_DEFAULT_TIMEOUT_MS;
   b->on_update = o->on_update;
   b->ud = o->ud;
-  uv_update_time(loop);
-  uv_timeval64_t tv;
-  if (uv_gettimeofday(&tv) != 0) {
-    set_err(err, errlen, "beacon: cannot read the clock");
-    goto fail;
-  }
-  b->wall0_ms = (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
-  b->mono0_ms = uv_now(loop);
   uv_timer_init(loop, &b->tick);
-  b->tick.data = b;
+  uv_idle_init(loop, &b->soon);
+  b->tick.data = b->soon.data = b;
+  b->open_handles = 2;
   return b;
 fail:
   if (b) free_beacon(b);
@@ -636,6 +652,8 @@ fail:
 }
 
 void vt_beacon_start(vt_beacon *b) {
+  if (b->started || b->closing) return;
+  b->started = true;
   load_state(b);
   arm(b, 0);
 }
@@ -718,6 +736,7 @@ json_t *vt_beacon_status_json(const vt_beacon *b) {
 
 static void on_closed(uv_handle_t *h) {
   vt_beacon *b = h->data;
+  if (--b->open_handles > 0) return;
   void (*done)(void *) = b->done;
   void *arg = b->done_arg;
   free_beacon(b);
@@ -732,6 +751,6 @@ void vt_beacon_close(vt_beacon *b, void (*done)(void *arg), void *arg) {
   if (b->inflight) vt_fetch_cancel(b->inflight);
   b->inflight = NULL;
   if (b->dirty) save_state(b);
-  uv_timer_stop(&b->tick);
   uv_close((uv_handle_t *)&b->tick, on_closed);
+  uv_close((uv_handle_t *)&b->soon, on_closed);
 }

@@ -4,26 +4,29 @@
  * endpoints on the gateway's libuv loop.
  *
  * What it does: asks lc_next_request() what the store needs at the current slot (the
- * slot comes from the chain's genesis time and the loop clock), GETs it as JSON from
+ * slot comes from the chain's genesis time and the wall clock; back-offs and polls run
+ * on the loop clock), GETs it as JSON from
  * /eth/v1/beacon/light_client/{bootstrap/{root}, updates?start_period=&count=,
  * finality_update, optimistic_update}, decodes it (lc_json.h) and hands it to the light
  * client, which checks every branch and every sync-committee signature. Nothing an
- * endpoint says is applied unless that check passes.
+ * endpoint says is applied unless that check passes. JSON only: SSZ would need the
+ * response's Content-Type, which vt_fetch_result does not carry.
  *
  * Failover: one endpoint is preferred at a time. An endpoint that cannot be reached,
  * times out, answers a non-200 status, sends something that does not decode, or sends
  * data that fails verification is penalised (a back-off that grows with consecutive
  * failures, far longer for data that fails verification: a forged update is evidence,
  * not bad luck) and the same request goes to the next endpoint at once; so is one that
- * answers only old news while the head lags the clock. When every
- * endpoint has failed the request, the driver waits poll_ms and starts again.
+ * answers only old news while the head lags the clock. When every endpoint has failed
+ * the request, the driver waits poll_ms and starts again.
  *
  * Period updates are verified one per loop turn, so a long catch-up does not stall the
  * gateway's other work. When caught up it polls every poll_ms (a slot by default).
  *
  * Persistence: with a state_path, the verified store is written with lc_save (temp file,
  * fsync, rename: a crash leaves the old file or the new one) whenever the finalized
- * header or a sync committee changes, and on close; vt_beacon_start() restores it with
+ * header or a sync committee changes (about once an epoch; at most LC_SAVE_MAX bytes,
+ * written synchronously on the loop), and on close; vt_beacon_start() restores it with
  * lc_load, so a restart resumes without a new bootstrap. A state file made from another
  * checkpoint or another network, or one that fails its checksum, is ignored (logged).
  *
@@ -104,7 +107,7 @@ typedef struct {
  * with the reason in err (may be NULL). Nothing runs until vt_beacon_start(). */
 vt_beacon *vt_beacon_new(uv_loop_t *loop, vt_fetcher *f, const vt_beacon_opts *o, char *err,
                          size_t errlen) __attribute__((warn_unused_result));
-/* Restore the state file (if any), then start fetching (from the loop). */
+/* Restore the state file (if any), then start fetching (from the loop). Once only. */
 void vt_beacon_start(vt_beacon *b);
 /* The verified head (finalized or optimistic); false before the first bootstrap or when
  * the header carries no execution payload. The head may be old after a restore from a
@@ -113,7 +116,7 @@ bool vt_beacon_head(const vt_beacon *b, bool finalized, vt_beacon_exec *out);
 void vt_beacon_get_status(const vt_beacon *b, vt_beacon_status *out);
 /* The status as a JSON object for /status (caller decrefs); NULL on allocation failure. */
 json_t *vt_beacon_status_json(const vt_beacon *b);
-/* Cancel the request in flight, save the store if it changed, close the timer; done(arg)
+/* Cancel the request in flight, save the store if it changed, close the handles; done(arg)
  * (may be NULL) runs from the loop when all memory is freed. NULL b is a no-op. */
 void vt_beacon_close(vt_beacon *b, void (*done)(void *arg), void *arg);
 

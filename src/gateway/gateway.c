@@ -19,6 +19,7 @@
 #include "core/keccak.h"
 #include "gateway/anchor.h"
 #include "gateway/call.h"
+#include "gateway/flight.h"
 #include "gateway/params.h"
 #include "gateway/subs.h"
 #include "gateway/verify.h"
@@ -202,15 +203,6 @@ static void on_answer(const vt_answer *a, void *ud) {
   call_finished(x);
 }
 
-static void on_call_done(vt_call *c, void *ud) {
-  vt_answer a = {
-      .outcome = (int)c->outcome, .result = c->result, .len = c->result ? c->result_len : 0,
-      .served_by = c->served_by, .trust = c->trust, .method = c->method, .t_start_ms = c->t_start_ms,
-  };
-  on_answer(&a, ud);
-  vt_call_free(c);
-}
-
 /* --- local answers -------------------------------------------------------------- */
 
 static int local_answer(rpc_ctx *x, vt_rpc_call *rc, vt_buf *b) {
@@ -273,6 +265,55 @@ static int local_answer(rpc_ctx *x, vt_rpc_call *rc, vt_buf *b) {
 }
 
 /* --- dispatch ------------------------------------------------------------------- */
+
+/* Carrying one call to the upstreams: proven when it can be, plainly otherwise. */
+typedef struct {
+  const vt_method *m;
+  const char *method;
+  vt_span params;
+  const vt_plan *plan;
+} carry_arg;
+
+typedef struct {
+  vt_answer_cb cb;
+  void *ud;
+} call_relay;
+
+static void on_plain_done(vt_call *c, void *ud) {
+  call_relay *r = ud;
+  vt_answer a = {
+      .outcome = (int)c->outcome, .result = c->result, .len = c->result ? c->result_len : 0,
+      .served_by = c->served_by, .trust = c->trust, .method = c->method, .t_start_ms = c->t_start_ms,
+  };
+  r->cb(&a, r->ud);
+  free(r);
+  vt_call_free(c);
+}
+
+static int carry(vt_gateway *gw, void *arg, vt_answer_cb cb, void *ud) {
+  carry_arg *ca = arg;
+  if (vt_verify_applies(gw, ca->method, ca->plan)) {
+    int vrc = vt_verify_start(gw, ca->method, ca->params, ca->plan, cb, ud);
+    if (vrc != 1) return vrc;
+  }
+  call_relay *r = malloc(sizeof *r);
+  if (!r) return -1;
+  r->cb = cb;
+  r->ud = ud;
+  /* the upstream request: our own id, the (maybe pinned) params */
+  vt_buf up;
+  vt_buf_init(&up, gw->cfg->max_body + 256);
+  vt_buf_puts(&up, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":");
+  vt_buf_json_str(&up, ca->method, strlen(ca->method));
+  vt_buf_puts(&up, ",\"params\":");
+  if (ca->params.n) vt_buf_append(&up, ca->params.p, ca->params.n);
+  else vt_buf_puts(&up, "[]");
+  vt_buf_puts(&up, "}");
+  vt_call *c = vt_buf_ok(&up) ? vt_call_start(gw, ca->m, ca->method, up.data, up.len, ca->plan, on_plain_done, r) : NULL;
+  vt_buf_free(&up);
+  if (!c) { free(r); return -1; }
+  return 0;
+}
 
 static const vt_method *resolve(const vt_gateway *gw, const char *name, bool *denied) {
   const vt_method *m = vt_method_find(name);
@@ -342,38 +383,12 @@ static void dispatch(rpc_ctx *x, size_t i) {
     goto done;
   }
   vt_span params = plan.params ? vt_span_of(plan.params, plan.params_len) : rc->params;
-  if (vt_verify_applies(gw, rc->method, &plan)) {
-    x->pending++;
-    int vrc = vt_verify_start(gw, rc->method, params, &plan, on_answer, &x->slots[i]);
-    if (vrc == 1) {
-      x->pending--;
-      goto plain;
-    }
-    vt_plan_free(&plan);
-    if (vrc != 0) {
-      x->pending--;
-      vt_rpc_write_error(&b, rc->id, VT_RPC_INTERNAL, "internal error: out of memory", NULL);
-      goto done;
-    }
-    vt_buf_free(&b);
-    return;
-  }
-plain:;
-  /* the upstream request: our own id, the (maybe pinned) params */
-  vt_buf up;
-  vt_buf_init(&up, gw->cfg->max_body + 256);
-  vt_buf_puts(&up, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":");
-  vt_buf_json_str(&up, rc->method, strlen(rc->method));
-  vt_buf_puts(&up, ",\"params\":");
-  if (plan.params) vt_buf_append(&up, plan.params, plan.params_len);
-  else if (rc->params.n) vt_buf_append(&up, rc->params.p, rc->params.n);
-  else vt_buf_puts(&up, "[]");
-  vt_buf_puts(&up, "}");
+  carry_arg ca = {.m = m, .method = rc->method, .params = params, .plan = &plan};
   x->pending++;
-  vt_call *c = vt_buf_ok(&up) ? vt_call_start(gw, m, rc->method, up.data, up.len, &plan, on_call_done, &x->slots[i]) : NULL;
-  vt_buf_free(&up);
+  int frc = m->kind == VT_M_WRITE ? carry(gw, &ca, on_answer, &x->slots[i])
+                                  : vt_flight_run(gw->flights, rc->method, params, &plan, carry, &ca, on_answer, &x->slots[i]);
   vt_plan_free(&plan);
-  if (!c) {
+  if (frc != 0) {
     x->pending--;
     vt_rpc_write_error(&b, rc->id, VT_RPC_INTERNAL, "internal error: out of memory", NULL);
     goto done;
@@ -606,6 +621,8 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
   if (!gw->subs) goto oom;
   gw->anchor = vt_anchor_new(gw);
   if (!gw->anchor) goto oom;
+  gw->flights = vt_flights_new(gw, cfg->cache_memory, err, errlen);
+  if (!gw->flights) return -1;
   gw->verify = cfg->verify;
   vt_http_limits hl;
   vt_http_limits_default(&hl);
@@ -636,6 +653,8 @@ static void closed_one(vt_gateway *gw) {
   gw->subs = NULL;
   vt_anchor_free(gw->anchor);
   gw->anchor = NULL;
+  vt_flights_free(gw->flights);
+  gw->flights = NULL;
   vt_gateway_metrics_free(gw);
   if (gw->on_closed) gw->on_closed(gw->on_closed_arg);
 }

@@ -6,7 +6,8 @@
  * has answered once, and then every CHAIN_RECHECK_MS, eth_chainId: an upstream on
  * another chain is never used. verity's head (what `latest` is pinned to) is the
  * highest block that k usable upstreams have reached, k being the quorum in force,
- * so one upstream running ahead or lagging cannot move it; in anchor mode `trusted`
+ * so one upstream running ahead or lagging cannot move it (a head not confirmed by a
+ * poll within 4 poll intervals does not count); in anchor mode `trusted`
  * only trusted upstreams set it. The head may go back when the upstreams that had
  * reached it are gone (pinning must name a block someone can serve), but
  * head_reported, which eth_blockNumber returns, never goes backwards.
@@ -92,6 +93,7 @@ static void on_poll(const vt_fetch_result *r, void *ud) {
     if (!u->head_known || v > u->head) u->head_seen_ms = now;
     u->head = v;
     u->head_known = true;
+    u->head_ok_ms = now;
   }
   vt_head_recompute(gw);
 }
@@ -128,6 +130,12 @@ static void on_tick(uv_timer_t *t) {
   vt_head_recompute(gw);
 }
 
+static uint64_t head_stale_ms(const vt_gateway *gw) {
+  uint64_t every = gw->cfg->head_poll_ms ? gw->cfg->head_poll_ms : 1000;
+  uint64_t stale = 4 * every;
+  return stale < 1000 ? 1000 : stale;
+}
+
 static int cmp_desc(const void *a, const void *b) {
   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return (x < y) - (x > y);
@@ -142,6 +150,9 @@ void vt_head_recompute(vt_gateway *gw) {
     vt_upstream *u = &gw->ups[i];
     if (!u->head_known || !u->chain_ok) continue;
     if (trusted_only && !gw->net[i].trusted) continue;
+    /* a head nobody has confirmed lately (polls failing or hanging) is stale: it must
+     * not hold verity's head back, or `latest` would be pinned to an old block */
+    if (now - u->head_ok_ms > head_stale_ms(gw)) continue;
     if (!vt_upstream_available(u, now, NULL, 0) && u->breaker == VT_BREAKER_OPEN) continue;
     heads[n++] = u->head;
   }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gateway/call.h"
+#include "gateway/flight.h"
 #include "gateway/gateway.h"
 #include "gateway/subs.h"
 #include "rpc/methods.h"
@@ -111,6 +112,15 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
   vt_buf_printf(&b, ",\"head\":%s%llu,\"head_reported\":%llu,\"quorum\":%u,\"usable_upstreams\":%u,",
                 gw->head_known ? "" : "null,\"_head\":", (unsigned long long)gw->head,
                 (unsigned long long)gw->head_reported, vt_gateway_quorum(gw), vt_gateway_usable(gw));
+  if (gw->flights) {
+    vt_flight_stats fs;
+    vt_flight_stats_get(gw->flights, &fs);
+    vt_buf_printf(&b, "\"cache\":{\"hits\":%llu,\"misses\":%llu,\"coalesced\":%llu,\"stored\":%llu,\"entries\":%zu,"
+                      "\"bytes\":%zu,\"budget\":%zu},",
+                  (unsigned long long)fs.hits, (unsigned long long)fs.misses, (unsigned long long)fs.joined,
+                  (unsigned long long)fs.stored, fs.entries, fs.bytes, fs.budget);
+  }
+  vt_buf_printf(&b, "\"verify\":%s,", gw->verify ? "true" : "false");
   vt_buf_printf(&b, "\"anchor\":{\"mode\":\"%s\",\"quorum\":%u},\"subscriptions\":%zu,\"upstreams\":[",
                 vt_anchor_mode_name(gw->cfg->anchor_mode), gw->cfg->quorum, vt_subs_count(gw->subs));
   for (size_t i = 0; i < gw->nups; i++) {

@@ -71,6 +71,7 @@ typedef struct vt_upstream {
   uint64_t head;
   bool head_known;
   uint64_t head_seen_ms;      /* when head last advanced */
+  uint64_t head_ok_ms;        /* when a head poll last succeeded */
   bool chain_ok;              /* eth_chainId matched the configured chain */
   bool chain_checked;
   uint64_t chain_id_seen;

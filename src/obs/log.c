@@ -29,6 +29,9 @@
 int vt_log_level_current = VT_LOG_INFO;
 static bool g_json;
 static FILE *g_out;
+/* Scratch buffers reused by every line (one loop thread, no re-entry): after the first
+ * lines a log call allocates nothing. They keep at most VT_LOG_MAX_LINE bytes each. */
+static vt_buf g_line = {.max = VT_LOG_MAX_LINE}, g_msg = {.max = VT_LOG_MAX_LINE}, g_val = {.max = VT_LOG_MAX_LINE};
 
 static const char *const g_level_names[] = {"error", "warn", "info", "debug"};
 static const char *const g_level_upper[] = {"ERROR", "WARN", "INFO", "DEBUG"};
@@ -267,16 +270,22 @@ typedef struct {
   bool json;
   bool in_value;     /* JSON: a string value is open */
   bool bare;         /* current token had no '=' (goes to msg in JSON) */
-  vt_buf msg;        /* JSON: bare words */
+  vt_buf *msg;       /* JSON: bare words */
 } line_ctx;
 
 static void timestamp(char *out, size_t n) {
+  static time_t last_sec = -1;
+  static char last[24];  /* "2026-11-24T08:00:00" of last_sec */
   struct timespec ts;
-  struct tm tm;
   clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-           tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L);
+  if (ts.tv_sec != last_sec) {
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    snprintf(last, sizeof last, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
+    last_sec = ts.tv_sec;
+  }
+  snprintf(out, n, "%s.%03ldZ", last, ts.tv_nsec / 1000000L);
 }
 
 /* Split fmt into space-separated tokens; a token "key=..." is a field, any other token
@@ -304,8 +313,8 @@ static void render_fields(line_ctx *lc, const char *fmt, va_list *ap) {
       }
       p += k + 1;
     } else if (lc->json) {
-      dst = &lc->msg;
-      if (lc->msg.len) vt_buf_append(dst, " ", 1);
+      dst = lc->msg;
+      if (lc->msg->len) vt_buf_append(dst, " ", 1);
     } else {
       vt_buf_append(b, " ", 1);
     }
@@ -313,40 +322,39 @@ static void render_fields(line_ctx *lc, const char *fmt, va_list *ap) {
     const char *vstart = p;
     size_t nconv = 0;
     bool single_numeric = false;
-    vt_buf tmp;
-    vt_buf_init(&tmp, VT_LOG_MAX_LINE);
+    vt_buf *tmp = &g_val;
+    vt_buf_reset(tmp);
     while (*p && *p != ' ') {
-      if (p[0] == '%' && p[1] == '%') { vt_buf_append(&tmp, "%", 1); p += 2; continue; }
+      if (p[0] == '%' && p[1] == '%') { vt_buf_append(tmp, "%", 1); p += 2; continue; }
       if (p[0] == '%') {
         conv cv;
-        if (!parse_conv(p, &cv)) { vt_buf_append(&tmp, p, 1); p++; continue; }
+        if (!parse_conv(p, &cv)) { vt_buf_append(tmp, p, 1); p++; continue; }
         size_t n = format_arg(&cv, ap, val, sizeof val);
-        vt_buf_append(&tmp, val, n);
+        vt_buf_append(tmp, val, n);
         nconv++;
         single_numeric = cv.numeric && p == vstart && (p[cv.used] == 0 || p[cv.used] == ' ');
         p += cv.used;
         continue;
       }
-      vt_buf_append(&tmp, p, 1);
+      vt_buf_append(tmp, p, 1);
       p++;
     }
     if (lc->json && keyed) {
-      if (nconv == 1 && single_numeric && is_json_number(tmp.data ? tmp.data : "", tmp.len)) {
-        vt_buf_append(b, tmp.data, tmp.len);
+      if (nconv == 1 && single_numeric && is_json_number(tmp->data ? tmp->data : "", tmp->len)) {
+        vt_buf_append(b, tmp->data, tmp->len);
       } else {
         vt_buf_append(b, "\"", 1);
-        put_json_chars(b, tmp.data ? tmp.data : "", tmp.len);
+        put_json_chars(b, tmp->data ? tmp->data : "", tmp->len);
         vt_buf_append(b, "\"", 1);
       }
     } else if (lc->json) {
-      vt_buf_append(dst, tmp.data ? tmp.data : "", tmp.len);
+      vt_buf_append(dst, tmp->data ? tmp->data : "", tmp->len);
     } else if (nconv == 0) {
-      vt_buf_append(b, tmp.data ? tmp.data : "", tmp.len);  /* literal from the source */
+      vt_buf_append(b, tmp->data ? tmp->data : "", tmp->len);  /* literal from the source */
     } else {
-      put_text_value(b, tmp.data ? tmp.data : "", tmp.len);
+      put_text_value(b, tmp->data ? tmp->data : "", tmp->len);
     }
-    if (!vt_buf_ok(&tmp)) b->failed = true;
-    vt_buf_free(&tmp);
+    if (!vt_buf_ok(tmp)) b->failed = true;
   }
 }
 
@@ -357,91 +365,96 @@ void vt_log_write(int level, const char *event, const char *fmt, ...) {
   char ts[40];
   timestamp(ts, sizeof ts);
   if (!event) event = "log";
-  vt_buf b;
-  vt_buf_init(&b, VT_LOG_MAX_LINE);
-  line_ctx lc = {.b = &b, .json = g_json};
-  vt_buf_init(&lc.msg, VT_LOG_MAX_LINE);
+  vt_buf *b = &g_line;
+  vt_buf_reset(b);
+  vt_buf_reset(&g_msg);
+  line_ctx lc = {.b = b, .json = g_json, .msg = &g_msg};
   if (g_json) {
-    vt_buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"event\":\"", ts, g_level_names[level]);
-    put_json_chars(&b, event, strlen(event));
-    vt_buf_append(&b, "\"", 1);
+    vt_buf_printf(b, "{\"ts\":\"%s\",\"level\":\"%s\",\"event\":\"", ts, g_level_names[level]);
+    put_json_chars(b, event, strlen(event));
+    vt_buf_append(b, "\"", 1);
   } else {
-    vt_buf_printf(&b, "%s %s ", ts, g_level_upper[level]);
-    put_text_value(&b, event, strlen(event));
+    vt_buf_printf(b, "%s %s ", ts, g_level_upper[level]);
+    put_text_value(b, event, strlen(event));
   }
   va_list ap;
   va_start(ap, fmt);
   render_fields(&lc, fmt ? fmt : "", &ap);
   va_end(ap);
-  if (g_json && lc.msg.len) {
-    vt_buf_puts(&b, ",\"msg\":\"");
-    put_json_chars(&b, lc.msg.data, lc.msg.len);
-    vt_buf_append(&b, "\"", 1);
+  if (g_json && lc.msg->len) {
+    vt_buf_puts(b, ",\"msg\":\"");
+    put_json_chars(b, lc.msg->data, lc.msg->len);
+    vt_buf_append(b, "\"", 1);
   }
-  if (!vt_buf_ok(&lc.msg)) b.failed = true;
-  vt_buf_puts(&b, g_json ? "}\n" : "\n");
-  if (!vt_buf_ok(&b)) {
-    vt_buf_reset(&b);
+  if (!vt_buf_ok(lc.msg)) b->failed = true;
+  vt_buf_puts(b, g_json ? "}\n" : "\n");
+  if (!vt_buf_ok(b)) {
+    vt_buf_reset(b);
     if (g_json) {
-      vt_buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"event\":\"log_line_too_long\",\"for\":\"", ts,
+      vt_buf_printf(b, "{\"ts\":\"%s\",\"level\":\"%s\",\"event\":\"log_line_too_long\",\"for\":\"", ts,
                     g_level_names[level]);
-      put_json_chars(&b, event, strlen(event) > 64 ? 64 : strlen(event));
-      vt_buf_puts(&b, "\"}\n");
+      put_json_chars(b, event, strlen(event) > 64 ? 64 : strlen(event));
+      vt_buf_puts(b, "\"}\n");
     } else {
-      vt_buf_printf(&b, "%s %s log_line_too_long for=", ts, g_level_upper[level]);
-      put_text_value(&b, event, strlen(event) > 64 ? 64 : strlen(event));
-      vt_buf_puts(&b, "\n");
+      vt_buf_printf(b, "%s %s log_line_too_long for=", ts, g_level_upper[level]);
+      put_text_value(b, event, strlen(event) > 64 ? 64 : strlen(event));
+      vt_buf_puts(b, "\n");
     }
   }
-  if (b.data) {
-    fwrite(b.data, 1, b.len, out);
+  if (b->data) {
+    fwrite(b->data, 1, b->len, out);
     fflush(out);
   }
-  vt_buf_free(&lc.msg);
-  vt_buf_free(&b);
 }
 
 /* ---- url redaction ---- */
 
-size_t vt_redact_url(const char *url, char *out, size_t n) {
-  const char *invalid = "<invalid url>";
+/* Find the parts of scheme://[userinfo@]host[:port][rest]; false when it is not a url. */
+static bool split_url(const char *url, size_t *scheme_len, const char **host, size_t *host_len, bool *rest) {
   const char *sep = url ? strstr(url, "://") : NULL;
-  size_t need;
-  if (!sep || sep == url) goto bad;
+  if (!sep || sep == url) return false;
   for (const char *s = url; s < sep; s++) {
     char c = *s;
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (s > url && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
-    if (!ok) goto bad;
+    bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!alpha && !(s > url && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'))) return false;
   }
   const char *auth = sep + 3;
   size_t alen = strcspn(auth, "/?#");
-  /* userinfo ends at the last '@' of the authority */
-  const char *host = auth;
-  for (size_t i = 0; i < alen; i++)
-    if (auth[i] == '@') host = auth + i + 1;
-  size_t hlen = alen - (size_t)(host - auth);
-  if (hlen == 0) goto bad;
+  const char *h = auth;
+  for (size_t i = 0; i < alen; i++)  /* userinfo ends at the last '@' of the authority */
+    if (auth[i] == '@') h = auth + i + 1;
+  size_t hlen = alen - (size_t)(h - auth);
+  if (hlen == 0) return false;
   for (size_t i = 0; i < hlen; i++) {
-    unsigned char c = (unsigned char)host[i];
-    if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\') goto bad;
+    unsigned char c = (unsigned char)h[i];
+    if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
   }
-  bool rest = host != auth || auth[alen] != 0;
-  size_t slen = (size_t)(auth - url);
-  need = slen + hlen + (rest ? strlen("/…") : 0);
-  if (n > 0) {
-    vt_buf b;
-    vt_buf_init(&b, need + 1);
-    vt_buf_append(&b, url, slen);
-    vt_buf_append(&b, host, hlen);
-    if (rest) vt_buf_puts(&b, "/…");
-    size_t c = b.len < n - 1 ? b.len : n - 1;
-    if (b.data) memcpy(out, b.data, c);
-    else c = 0;
-    out[c] = 0;
-    vt_buf_free(&b);
+  *scheme_len = (size_t)(auth - url);
+  *host = h;
+  *host_len = hlen;
+  *rest = h != auth || auth[alen] != 0;
+  return true;
+}
+
+size_t vt_redact_url(const char *url, char *out, size_t n) {
+  static const char invalid[] = "<invalid url>", tail[] = "/…";
+  size_t slen = 0, hlen = 0;
+  const char *host = NULL;
+  bool rest = false;
+  if (!split_url(url, &slen, &host, &hlen, &rest)) {
+    if (n > 0) snprintf(out, n, "%s", invalid);
+    return sizeof invalid - 1;
   }
+  size_t need = slen + hlen + (rest ? sizeof tail - 1 : 0);
+  if (n == 0) return need;
+  /* copy the three parts, each cut to what still fits */
+  const char *parts[3] = {url, host, rest ? tail : ""};
+  size_t lens[3] = {slen, hlen, rest ? sizeof tail - 1 : 0}, w = 0;
+  for (size_t i = 0; i < 3; i++) {
+    size_t k = lens[i] < n - 1 - w ? lens[i] : n - 1 - w;
+    memcpy(out + w, parts[i], k);
+    w += k;
+  }
+  out[w] = 0;
   return need;
-bad:
-  if (n > 0) snprintf(out, n, "%s", invalid);
-  return strlen(invalid);
 }

@@ -24,6 +24,11 @@
  *
  * Supported conversions: %s %d %i %u %x %X %o %c %f %g %e %p with flags, width,
  * precision (including '*'), and the length modifiers hh h l ll z j t. %.*s works.
+ * A token without '=' is a bare word: written as is in text, gathered into "msg" in
+ * JSON. Keys must be literal (not conversions). An event with no fields still needs a
+ * non-empty format (e.g. "state=started"): gcc warns on an empty one. Each value is cut
+ * to 4 KiB and a line to 64 KiB. A written line costs about 1 us of CPU; a line below
+ * the level costs one compare.
  * Never log a vt_upstream_cfg url or header value: use its display_url.
  */
 #ifndef VT_LOG_H

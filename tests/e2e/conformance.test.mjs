@@ -260,3 +260,42 @@ test('WebSocket: eth_subscribe newHeads in order; calls over WS; ethers WebSocke
     }
   });
 });
+
+test('WebSocket newHeads keep coming, in order, while upstreams fail and recover', async (t) => {
+  await withWorld(t, {}, async (w) => {
+    const [a, b] = w.proxies;
+    const ws = new WebSocket(w.verity.wsUrl);
+    const heads = [];
+    let subId = null;
+    try {
+      await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+      ws.on('message', (data) => {
+        const msg = JSON.parse(data.toString());
+        if (msg.id === 1) subId = msg.result;
+        else if (msg.method === 'eth_subscription') heads.push({ at: Date.now(), ...msg.params.result });
+      });
+      ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['newHeads'] }));
+      await waitFor(() => subId, { timeoutMs: 5000, what: 'subscription id' });
+      const t0 = Date.now();
+      await waitFor(() => Date.now() - t0 > 1500, { timeoutMs: 3000 });
+      a.setMode('refuse');
+      await waitFor(() => Date.now() - t0 > 3500, { timeoutMs: 3000 });
+      b.setMode('hang');
+      await waitFor(() => Date.now() - t0 > 5000, { timeoutMs: 3000 });
+      a.setMode('pass');
+      b.setMode('pass');
+      await waitFor(() => Date.now() - t0 > 7000, { timeoutMs: 3000 });
+    } finally {
+      ws.terminate();
+    }
+    const nums = heads.map((h) => Number(h.number));
+    t.diagnostic(`heads: ${nums.join(',')}`);
+    assert.ok(heads.length >= 6, `only ${heads.length} heads in 7 s`);
+    for (let k = 1; k < nums.length; k++) assert.ok(nums[k] > nums[k - 1], `heads out of order or repeated: ${nums}`);
+    for (const h of heads) {
+      const truth = await rpc(w.devnet.truthUrl, 'eth_getBlockByNumber', [h.number, false]);
+      assert.equal(h.hash, truth.hash, `head ${Number(h.number)} is not the chain's block`);
+    }
+    assert.ok(nums[nums.length - 1] >= w.devnet.head - 4, `heads stopped at ${nums[nums.length - 1]}, chain at ${w.devnet.head}`);
+  });
+});

@@ -48,6 +48,8 @@ test('mode parser rejects unknown modes and bad arguments', () => {
   assert.throws(() => parseMode('explode'), /unknown mode/);
   assert.throws(() => parseMode('delay'), /needs an argument/);
   assert.throws(() => parseMode('hang(3)'), /takes no argument/);
+  assert.throws(() => parseMode('status(200)'), /out of range 400..599/);
+  assert.throws(() => parseMode('lag(0)'), /out of range/);
 });
 
 test('rawIds reads ids byte-exact', () => {

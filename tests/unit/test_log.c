@@ -121,8 +121,8 @@ static void test_json_format(void **st) {
   (void)st;
   capture(VT_LOG_DEBUG, true);
   VT_LOG(VT_LOG_ERROR, "upstream_down", "upstream=%s status=%d ms=%.1f hex=%x padded=%05d lit=quorum both=%d/%d "
-         "evil=%s bad=%s inf=%f neg=%d some words here",
-         "infura", 503, 12.5, 255u, 42, 1, 2, "\"},\n{\"level\":\"debug", "\xff\xc3", 1.0 / 0.0, -7);
+         "evil=%s bad=%s inf=%f neg=%d strnum=%s hexnum=%x some words here",
+         "infura", 503, 12.5, 255u, 42, 1, 2, "\"},\n{\"level\":\"debug", "\xff\xc3", 1.0 / 0.0, -7, "42", 16u);
   const char *out = captured();
   assert_int_equal(count_char(out, '\n'), 1);
   json_error_t jerr;
@@ -144,6 +144,8 @@ static void test_json_format(void **st) {
   assert_string_equal(json_string_value(json_object_get(j, "inf")), "inf");
   assert_int_equal(json_integer_value(json_object_get(j, "neg")), -7);
   assert_string_equal(json_string_value(json_object_get(j, "msg")), "some words here");
+  assert_string_equal(json_string_value(json_object_get(j, "strnum")), "42");  /* %s stays a string */
+  assert_string_equal(json_string_value(json_object_get(j, "hexnum")), "10");  /* %x is not decimal */
   assert_non_null(json_string_value(json_object_get(j, "bad")));  /* invalid UTF-8 escaped, still valid JSON */
   json_decref(j);
 }

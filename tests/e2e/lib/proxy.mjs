@@ -20,6 +20,7 @@ import { rawIds, stringifyWithRawId } from './jsonids.mjs';
 import { LOOPBACK, rpc, sleep, hex } from './util.mjs';
 
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+export const MAX_NODE_RESPONSE_BYTES = 64 * 1024 * 1024;
 export const MAX_LOG_ENTRIES = 50000;
 export const UPSTREAM_TIMEOUT_MS = 30000;
 
@@ -30,12 +31,12 @@ export const MODES = {
   pass: { layer: 'none', arg: false },
   refuse: { layer: 'transport', arg: false },
   hang: { layer: 'transport', arg: false },
-  delay: { layer: 'transport', arg: true },
-  status: { layer: 'transport', arg: true },
-  ratelimit: { layer: 'transport', arg: true },
+  delay: { layer: 'transport', arg: true, min: 0, max: 600000 },
+  status: { layer: 'transport', arg: true, min: 400, max: 599 },
+  ratelimit: { layer: 'transport', arg: true, min: 0, max: 86400 },
   truncate: { layer: 'transport', arg: false },
   garbage: { layer: 'transport', arg: false },
-  lag: { layer: 'lag', arg: true },
+  lag: { layer: 'lag', arg: true, min: 1, max: 1000000 },
   zeroBalance: { layer: 'lie', arg: false },
   wrongBalance: { layer: 'lie', arg: false },
   wrongNonce: { layer: 'lie', arg: false },
@@ -53,7 +54,11 @@ export function parseMode(spec) {
   const def = MODES[m[1]];
   if (def.arg && m[2] === undefined) throw new Error(`proxy: mode '${m[1]}' needs an argument, e.g. ${m[1]}(5)`);
   if (!def.arg && m[2] !== undefined) throw new Error(`proxy: mode '${m[1]}' takes no argument`);
-  return { kind: m[1], arg: m[2] === undefined ? undefined : Number(m[2]), layer: def.layer };
+  const arg = m[2] === undefined ? undefined : Number(m[2]);
+  if (arg !== undefined && (arg < def.min || arg > def.max)) {
+    throw new Error(`proxy: mode '${m[1]}' argument ${arg} is out of range ${def.min}..${def.max}`);
+  }
+  return { kind: m[1], arg, layer: def.layer };
 }
 
 // ---- lies --------------------------------------------------------------------
@@ -272,7 +277,12 @@ export class FaultProxy {
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(bodyText) },
       }, (res) => {
         const chunks = [];
-        res.on('data', (c) => chunks.push(c));
+        let size = 0;
+        res.on('data', (c) => {
+          size += c.length;
+          if (size > MAX_NODE_RESPONSE_BYTES) { res.destroy(new Error(`node response over ${MAX_NODE_RESPONSE_BYTES} bytes`)); return; }
+          chunks.push(c);
+        });
         res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });

@@ -85,6 +85,7 @@ export async function withWorld(t, opts, fn) {
     if (w.verity) {
       if (w.verity.exitStatus) e.message += `\n--- verity ${w.verity.exitStatus} during the test ---`;
       e.message += `\n--- verity stderr (tail) ---\n${w.verity.tail(30)}`;
+      if (process.env.VERITY_KEEP_LOGS) e.message += `\n(full log kept: ${w.verity.stderrPath})`;
     }
     throw e;
   } finally {

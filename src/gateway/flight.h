@@ -1,0 +1,49 @@
+/*
+ * flight.h: one upstream round for identical calls, and the answer cache in front.
+ *
+ * Every read goes through vt_flight_run(): its key is the method and its params as
+ * they go upstream (after pinning, so `latest` reads of the same head share a key).
+ *   1. A cacheable call (about a concrete block number at or below the head, or a
+ *      block hash) is looked up in the memory cache; a hit answers at once with the
+ *      trust it was stored with.
+ *   2. An identical call already in flight is joined: one upstream round, every
+ *      waiter gets the same answer.
+ *   3. Otherwise the call is carried (by `start`) and its answer, if it is verified
+ *      or quorum-agreed and about a block, is cached. Errors and single-upstream
+ *      answers are never cached.
+ * Entries about blocks near the head are "unfinalized" and are dropped when a reorg
+ * is seen (vt_flight_reorg); blocks FINALITY_DEPTH below the head are final.
+ */
+#ifndef VT_FLIGHT_H
+#define VT_FLIGHT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gateway/gateway.h"
+#include "gateway/params.h"
+
+typedef struct vt_flights vt_flights;
+
+/* Starts the work for a leader; must call cb(answer, ud) exactly once. Returns 0, or
+ * -1 when nothing was started (cb not called). */
+typedef int (*vt_flight_start)(vt_gateway *gw, void *start_arg, vt_answer_cb cb, void *ud);
+
+vt_flights *vt_flights_new(vt_gateway *gw, size_t cache_budget, char *err, size_t errlen);
+void vt_flights_free(vt_flights *f);
+
+/* Run (or join, or answer from cache) a call; cb(ud) gets the answer exactly once.
+ * Returns 0, or -1 when nothing could be started (cb not called). */
+int vt_flight_run(vt_flights *f, const char *method, vt_span params, const vt_plan *plan, vt_flight_start start,
+                  void *start_arg, vt_answer_cb cb, void *ud);
+
+/* A reorg was seen at or above block `number`: drop unfinalized entries above number-1. */
+void vt_flight_reorg(vt_flights *f, uint64_t number);
+
+typedef struct {
+  uint64_t hits, misses, joined, stored;
+  size_t bytes, entries, budget;
+} vt_flight_stats;
+void vt_flight_stats_get(const vt_flights *f, vt_flight_stats *out);
+
+#endif
