@@ -79,7 +79,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ARCHIVES)
 # --- fuzz harnesses (clang only) ---
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all deps build run check unit unit-asan unit-one fuzz fuzz-short e2e demo bench soak clean core-lib
+.PHONY: bench-build all deps build run check unit unit-asan unit-one fuzz fuzz-short e2e demo bench soak clean core-lib
 
 all: build
 build: $(BUILD)/verity $(BUILD)/libverity-core.a
@@ -130,9 +130,19 @@ soak: deps
 	@$(MAKE) --no-print-directory build V=release
 	VERITY_BIN=$(abspath build/release/verity) SOAK=1 node --test --test-timeout=3600000 tests/e2e/
 
+BENCH_BINS = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+$(BUILD)/bench/%: bench/%.c $(ARCHIVES)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LINK_ARCHIVES) $(LIBS) $(LDSAN)
+
+bench-build: $(BENCH_BINS)
+
+# Micro benchmarks (CPU of the hot checks), then the side-by-side load benchmarks.
 bench: deps
-	@$(MAKE) --no-print-directory build V=release
+	@$(MAKE) --no-print-directory build bench-build V=release
+	@for b in build/release/bench/micro_*; do echo "== $$b"; VERITY_FIXTURES=$(FIXTURES) $$b; done
 	bench/run.sh
+	bench/verified.sh
 
 check: deps
 	@$(MAKE) --no-print-directory build V=release

@@ -25,6 +25,8 @@
 #define MAX_WAITERS 4096
 #define MAX_PENDING 256
 #define SEEN_MAX 4
+
+const char vt_anchor_absent[] = "no such block: the upstreams agree it does not exist (yet)";
 /* Headers this close to the head may still be reorged away: re-anchor them after a while. */
 #define RECENT_BLOCKS 64
 #define RECENT_TTL_MS 12000
@@ -122,9 +124,20 @@ static int check_header(vt_call *c, struct vt_upstream *u, const char *res, size
   json_error_t je;
   json_t *blk = json_loadb(res, n, 0, &je);
   int rc = -1;
-  if (!blk || json_is_null(blk)) {
-    /* No block: for a number at or below the head that is an upstream not serving it. */
-    snprintf(why, wl, "no block %s", p->by_hash ? "with that hash" : "at that number");
+  if (!blk) {
+    snprintf(why, wl, "not JSON");
+    goto out;
+  }
+  if (json_is_null(blk)) {
+    /* No block. At or below verity's head, by number, the block exists: an upstream
+     * that has reached the head and says null is wrong. Past the head, or by hash,
+     * "no such block" is an answer that must be agreed on like any other. */
+    if (!p->by_hash && p->number <= p->a->gw->head) {
+      snprintf(why, wl, "no block at %llu, at or below the head", (unsigned long long)p->number);
+      goto out;
+    }
+    vt_buf_puts(out, "null");
+    rc = 0;
     goto out;
   }
   vc_header h;
@@ -179,6 +192,13 @@ static void on_call(vt_call *c, void *ud) {
     const char *data = c->outcome == VT_CALL_UNAVAILABLE ? c->result : NULL;
     finish_pending(p, NULL, "no header for that block could be anchored", data);
     vt_call_free(c);
+    return;
+  }
+  if (c->result_len == 4 && memcmp(c->result, "null", 4) == 0) {
+    char trust[32];
+    snprintf(trust, sizeof trust, "%s", c->trust);
+    vt_call_free(c);
+    finish_pending(p, NULL, vt_anchor_absent, trust);
     return;
   }
   uint8_t want[32];
@@ -255,7 +275,7 @@ static void lookup(vt_anchor *a, bool by_hash, uint64_t number, const uint8_t *h
   vt_call_opts o = {
       .check = check_header,
       .check_ud = p,
-      .agree = by_hash || trusted ? 1 : vt_gateway_quorum(gw),
+      .agree = trusted && !by_hash ? 1 : vt_gateway_quorum(gw),
       .only_trusted = trusted && !by_hash,
       .verified = true,
   };

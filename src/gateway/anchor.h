@@ -28,7 +28,11 @@ typedef struct {
   uint64_t at_ms;           /* when it was anchored */
 } vt_anchored;
 
-/* h is NULL on failure, with why (and the -32002 data JSON in data_json, or NULL). */
+/* h is NULL on failure, with why (and the -32002 data JSON in data_json, or NULL).
+ * When k upstreams agreed that there is no such block (a hash nobody knows, or a
+ * number past every head), why is vt_anchor_absent and data_json is the trust of that
+ * agreement ("quorum:2/3"). */
+extern const char vt_anchor_absent[];
 typedef void (*vt_anchor_cb)(const vt_anchored *h, const char *why, const char *data_json, void *ud);
 
 typedef struct vt_anchor vt_anchor;

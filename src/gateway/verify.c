@@ -94,8 +94,9 @@ bool vt_verify_applies(const vt_gateway *gw, const char *method, const vt_plan *
   /* a block by number must be at or below the head (a future block cannot be anchored:
    * its `null` is confirmed by the quorum instead); safe/finalized/pending tags are
    * not pinned and so not anchored here */
-  if (plan->kind == VT_PIN_HASH) return true;
-  return plan->kind == VT_PIN_NUMBER && plan->number <= gw->head;
+  /* a number past verity's head is anchored too: if the upstreams agree it does not
+   * exist yet the answer is null (blocks) or -32002 (state), never an unproven value */
+  return plan->kind == VT_PIN_HASH || plan->kind == VT_PIN_NUMBER;
 }
 
 /* --- ending ----------------------------------------------------------------------- */
@@ -441,6 +442,17 @@ static void evidence(vreq *r) {
 
 static void on_anchor(const vt_anchored *h, const char *why, const char *data, void *ud) {
   vreq *r = ud;
+  if (!h && why == vt_anchor_absent) {
+    switch (r->v->kind) {
+      case K_BLOCK: case K_TX_BY_INDEX: case K_BLOCK_RECEIPTS: case K_RECEIPT: case K_TX_BY_HASH:
+        /* the upstreams agree the block does not exist (yet, for verity's view): as a node would, null */
+        answer(r, VT_CALL_OK, "null", 4, data && data[0] ? data : "single");
+        return;
+      default:
+        unavailable(r, "the block is past every usable upstream's head: its state cannot be proven yet", NULL);
+        return;
+    }
+  }
   if (!h) { unavailable(r, why ? why : "the block could not be anchored", data); return; }
   if (r->v->block == B_LOCATE && memcmp(h->hdr.hash, r->bhash, 32) != 0) {
     unavailable(r, "the upstream placed the transaction in a block that is not the anchored block at that height", NULL);

@@ -163,7 +163,8 @@ static void on_anchor(const vt_anchored *h, const char *why, const char *data, v
   lblock *b = ud;
   lreq *l = b->l;
   if (!h) {
-    fail(l, why ? why : "a block in the range could not be anchored", data);
+    fail(l, why == vt_anchor_absent ? "the range reaches past every usable upstream's head" :
+            why ? why : "a block in the range could not be anchored", why == vt_anchor_absent ? NULL : data);
     block_done(b, NULL);
     return;
   }
@@ -216,7 +217,7 @@ int vt_verify_logs(vt_gateway *gw, vt_span params, vt_answer_cb cb, void *ud) {
     l->nblocks = 1;
   } else {
     if (!qty(json_object_get(f, "fromBlock"), &l->from) || !qty(json_object_get(f, "toBlock"), &l->to)) goto out;
-    if (l->from > l->to || l->to > gw->head) goto out; /* the upstreams' own answer (an error) */
+    if (l->from > l->to) goto out; /* the upstreams' own answer (an error) */
     if (l->to - l->from >= LOGS_MAX_BLOCKS) {
       char msg[200];
       snprintf(msg, sizeof msg,

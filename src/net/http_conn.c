@@ -388,8 +388,8 @@ static int on_message_complete(http_parser *p) {
   r->upgrade = p->upgrade != 0;
   c->done = r;
   c->cur = NULL;
-  /* One request per execute: pause, unless http_parser is about to return anyway
-   * (upgrade), where pausing would leave the last header byte unconsumed. */
+  /* One request per execute: pause, so dispatch happens outside the parser. After an
+   * upgrade http_parser returns by itself, with the rest of the input unparsed. */
   if (!p->upgrade) http_parser_pause(p, 1);
   return 0;
 }
@@ -610,7 +610,8 @@ vt_hphase vt_hconn_phase(const vt_hconn *c) {
   if (c->closing) return VT_HC_CLOSING;
   if (c->mode != VT_HC_HTTP) return VT_HC_WEBSOCKET;
   if (c->head) return VT_HC_WAITING;
-  if (c->cur || c->in.len > 0) return VT_HC_RECEIVING;
+  if (c->cur) return VT_HC_RECEIVING;
+  if (c->out_pending > 0 || c->in.len > 0) return VT_HC_WAITING; /* output still draining */
   return VT_HC_IDLE;
 }
 

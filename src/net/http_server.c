@@ -101,7 +101,7 @@ void vt_http_limits_default(vt_http_limits *l) {
 #define LIM_ROW(f, lo, hi) {offsetof(vt_http_limits, f), sizeof(((vt_http_limits *)0)->f), lo, hi}
 static const struct { size_t off, size; uint64_t lo, hi; } limit_table[] = {
     LIM_ROW(max_body, 1, 1u << 30),
-    LIM_ROW(max_header_bytes, 256, 1u << 20),
+    LIM_ROW(max_header_bytes, 256, HTTP_MAX_HEADER_SIZE), /* http_parser's own ceiling */
     LIM_ROW(max_headers, 1, 1024),
     LIM_ROW(max_connections, 1, 1000000),
     LIM_ROW(idle_timeout_ms, 10, 86400000),
@@ -182,6 +182,13 @@ static void close_now(conn *c) {
   uv_close((uv_handle_t *)&c->idle, on_conn_handle_closed);
 }
 
+/* The socket failed or the peer is gone: tell the core (if it does not know yet) and
+ * close at once, even when a graceful close was under way. */
+static void conn_fail(conn *c) {
+  vt_hconn_abort(&c->core);
+  close_now(c);
+}
+
 static void on_write(uv_write_t *req, int status) {
   wreq *w = (wreq *)req;
   conn *c = w->c;
@@ -191,7 +198,7 @@ static void on_write(uv_write_t *req, int status) {
   free(w);
   if (c->closing) return;
   if (status < 0) {
-    vt_hconn_abort(&c->core);
+    conn_fail(c);
     return;
   }
   if (timer_table[c->phase].on_write) c->timer_on = false; /* progress: re-arm in sync */
@@ -212,7 +219,7 @@ static void io_write(void *ud, char *buf, size_t len) {
     if (n < 0 && n != UV_EAGAIN) {
       free(buf);
       vt_hconn_written(&c->core, len);
-      vt_hconn_abort(&c->core);
+      conn_fail(c);
       return;
     }
     if (n > 0) off = (size_t)n;
@@ -221,7 +228,7 @@ static void io_write(void *ud, char *buf, size_t len) {
   if (!w) {
     free(buf);
     vt_hconn_written(&c->core, len);
-    vt_hconn_abort(&c->core);
+    conn_fail(c);
     return;
   }
   w->c = c;
@@ -232,7 +239,7 @@ static void io_write(void *ud, char *buf, size_t len) {
     free(buf);
     free(w);
     vt_hconn_written(&c->core, len);
-    vt_hconn_abort(&c->core);
+    conn_fail(c);
     return;
   }
   c->writes++;
@@ -285,7 +292,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
     return;
   }
   if (nread < 0) { /* EOF or error: the client is gone, pending requests are aborted */
-    vt_hconn_abort(&c->core);
+    conn_fail(c);
     return;
   }
   if (nread == 0) return;
@@ -482,10 +489,7 @@ void vt_http_server_close(vt_http_server *s, void (*done)(void *arg), void *arg)
   s->done = done;
   s->done_arg = arg;
   uv_close((uv_handle_t *)&s->listener, on_listener_closed);
-  for (conn *c = s->conns; c; c = c->next) {
-    vt_hconn_abort(&c->core);
-    close_now(c); /* also when the core was already closing gracefully */
-  }
+  for (conn *c = s->conns; c; c = c->next) conn_fail(c); /* also when closing gracefully */
 }
 
 void vt_http_server_stats(const vt_http_server *s, vt_http_stats *out) { *out = s->ctx.stats; }

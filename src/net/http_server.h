@@ -33,6 +33,12 @@
  *    vt_http_server_close) never call a handler synchronously.
  *  - Memory of a connection is released only in libuv close callbacks;
  *    vt_http_server_close() calls done(arg) from the loop once everything is freed.
+ *  - Closing after an error or Connection: close is graceful: the response is
+ *    written, then FIN, then input is drained (at most 2 s) so no RST destroys it.
+ *  - EOF from the client while requests wait counts as the client vanishing: their
+ *    abort callbacks run (half-closed clients are not served).
+ *  - vt_http_server_start() sets SIGPIPE to SIG_IGN for the process: a client that
+ *    vanished mid-write must be an EPIPE, not a dead daemon.
  */
 #ifndef VT_NET_HTTP_SERVER_H
 #define VT_NET_HTTP_SERVER_H
@@ -55,7 +61,7 @@ typedef struct { const char *name; const char *value; } vt_http_header;
 
 typedef struct {
   size_t max_body;           /* default 4 MiB -> 413 */
-  size_t max_header_bytes;   /* default 16 KiB (request line + headers) -> 431 */
+  size_t max_header_bytes;   /* default 16 KiB (request line + headers) -> 431; at most 80 KiB */
   unsigned max_headers;      /* default 64 -> 431 */
   unsigned max_connections;  /* default 4096: beyond it, accept and close at once */
   unsigned idle_timeout_ms;  /* default 60000: keep-alive idle, slow request, stalled write */

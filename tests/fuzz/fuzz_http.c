@@ -8,7 +8,8 @@
  * upgrade, websocket frames. The fake host frees every write at once, reports it
  * written, runs vt_hconn_resume() while the core has work, and tears the connection
  * down at the end; held requests without an abort callback are then answered as
- * orphans. It must never crash, hang or leak.
+ * orphans. It must never crash, hang, leak, or leave the core claiming work it
+ * cannot make progress on (a host would spin on it).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -105,7 +106,11 @@ static void host_step(harness *h) {
   for (int guard = 0; guard < 64; guard++) {
     vt_hconn_written(&h->conn, h->conn.out_pending);
     if (h->closed || !vt_hconn_has_work(&h->conn)) break;
+    size_t held = h->conn.in.len;
+    vt_hconn_mode mode = h->conn.mode;
     vt_hconn_resume(&h->conn);
+    /* a host runs resume from the loop while has_work says so: no progress = busy loop */
+    if (vt_hconn_has_work(&h->conn) && h->conn.in.len == held && h->conn.mode == mode) abort();
   }
 }
 

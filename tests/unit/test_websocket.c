@@ -218,6 +218,7 @@ struct test {
   int status;
   frame f[8];
   int closed_after;
+  int keep_fd; /* left open by the client; closed by the test after the loop */
 };
 
 static void on_request(vt_http_req *req, void *ud) {
@@ -632,6 +633,31 @@ static void test_slow_reader_1008(void **state) {
   assert_int_equal(t.closes, 1);
 }
 
+static void c_left_open(test *t) {
+  int fd = dial(t->port);
+  CHECK(fd >= 0);
+  CHECK(ws_open(t, fd, NULL, 0));
+  CHECK(send_frame(fd, true, VT_WS_OP_TEXT, "still here", 10, true));
+  CHECK(read_frame(fd, &t->f[0]));
+  t->keep_fd = fd; /* the server closes while this websocket is open */
+  fd = -1;
+  t->ok = 1;
+out:
+  if (fd >= 0) close(fd);
+}
+
+static void test_server_close_with_open_websocket(void **state) {
+  (void)state;
+  test t = {0};
+  t.keep_fd = -1;
+  run(&t, NULL, c_left_open);
+  assert_true(t.ok);
+  assert_string_equal((char *)t.f[0].data, "still here");
+  assert_int_equal(t.closes, 1); /* on_ws_close ran during vt_http_server_close */
+  assert_true(sees_eof(t.keep_fd));
+  close(t.keep_fd);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_accept_key_rfc_vector),
@@ -646,6 +672,7 @@ int main(void) {
       cmocka_unit_test(test_bad_handshakes),
       cmocka_unit_test(test_idle_ping_then_close),
       cmocka_unit_test(test_slow_reader_1008),
+      cmocka_unit_test(test_server_close_with_open_websocket),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
