@@ -79,6 +79,9 @@ static bool make_key(char *out, size_t *n, const char *method, vt_span params) {
 
 /* Only answers about a block that can no longer change under the same key. */
 static bool cacheable(const vt_gateway *gw, const vt_plan *plan, uint64_t *block) {
+  /* `latest` pinned to a head no upstream has confirmed lately is not today's latest:
+   * do not answer it from memory (degraded.stale may, saying how old it is) */
+  if (plan->pinned_latest && !vt_gateway_head_fresh(gw)) return false;
   if (plan->kind == VT_PIN_NUMBER && gw->head_known && plan->number <= gw->head) {
     *block = plan->number;
     return true;
@@ -88,6 +91,32 @@ static bool cacheable(const vt_gateway *gw, const vt_plan *plan, uint64_t *block
     return true;
   }
   return false;
+}
+
+/* Degraded mode (degraded.stale): the last proven value of these, per address, may
+ * answer when nothing can be proven now, marked stale:<seconds> with its block. */
+static const char *const stale_methods[] = {"eth_getBalance", "eth_getTransactionCount", "eth_getCode"};
+
+/* "stale\0<method>\0<address>" from a key "<method>\0[\"0x<40 hex>\",…]", or false. */
+static bool stale_key(const char *key, size_t klen, char *out, size_t *olen) {
+  size_t ml = strnlen(key, klen);
+  bool known = false;
+  for (size_t i = 0; i < sizeof stale_methods / sizeof stale_methods[0]; i++)
+    if (strlen(stale_methods[i]) == ml && memcmp(stale_methods[i], key, ml) == 0) known = true;
+  if (!known || klen < ml + 1 + 2 + 42) return false;
+  const char *p = key + ml + 1;
+  if (p[0] != '[' || p[1] != '"' || p[2] != '0' || (p[3] != 'x' && p[3] != 'X')) return false;
+  size_t n = 0;
+  memcpy(out, "stale", 6);
+  n = 6;
+  memcpy(out + n, key, ml + 1);
+  n += ml + 1;
+  for (size_t i = 0; i < 42; i++) {
+    char c = p[2 + i];
+    out[n++] = (char)(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+  }
+  *olen = n;
+  return true;
 }
 
 static bool storable(const vt_answer *a) {
@@ -107,6 +136,33 @@ static void on_leader(const vt_answer *a, void *ud) {
                        .finalized = fl->block + FINALITY_DEPTH <= f->gw->head};
     snprintf(m.trust, sizeof m.trust, "%s", a->trust);
     if (vt_cache_put(f->cache, fl->key, fl->klen, a->result, a->len, &m) == VT_CACHE_OK) f->st.stored++;
+  }
+  char sk[96];
+  size_t sklen;
+  vt_answer stale;
+  char trust[64];
+  if (f->gw->cfg->degraded_stale && stale_key(fl->key, fl->klen, sk, &sklen)) {
+    const uint8_t *val;
+    size_t vlen;
+    vt_cache_meta sm;
+    if (a->outcome == VT_CALL_OK && a->trust && strncmp(a->trust, "verified", 8) == 0) {
+      vt_cache_meta m = {.block_number = fl->block};
+      snprintf(m.trust, sizeof m.trust, "%s", a->trust);
+      (void)vt_cache_put(f->cache, sk, sklen, a->result, a->len, &m);
+    } else if (a->outcome == VT_CALL_UNAVAILABLE && vt_cache_get(f->cache, sk, sklen, &val, &vlen, &sm)) {
+      /* nothing can be proven now: the last proven value, saying how old it is */
+      uint64_t now = vt_cache_now_ms();
+      unsigned age = now > sm.inserted_ms ? (unsigned)((now - sm.inserted_ms) / 1000) : 0;
+      snprintf(trust, sizeof trust, "stale:%u block=0x%llx", age, (unsigned long long)sm.block_number);
+      stale = *a;
+      stale.outcome = VT_CALL_OK;
+      stale.result = (const char *)val;
+      stale.len = vlen;
+      stale.trust = trust;
+      stale.served_by = "cache";
+      a = &stale;
+      f->st.stale++;
+    }
   }
   waiter *w = fl->waiters;
   while (w) {

@@ -11,6 +11,10 @@
  *   3. Otherwise the call is carried (by `start`) and its answer, if it is verified
  *      or quorum-agreed and about a block, is cached. Errors and single-upstream
  *      answers are never cached.
+ * With degraded.stale on, the last proven eth_getBalance / eth_getTransactionCount /
+ * eth_getCode per address is kept too, and answers (as `stale:<seconds> block=0x…`)
+ * only when the call could not be answered at all; never for writes, never a value
+ * that was not proven.
  * Entries about blocks near the head are "unfinalized" and are dropped when a reorg
  * is seen (vt_flight_reorg); blocks FINALITY_DEPTH below the head are final.
  */
@@ -41,7 +45,7 @@ int vt_flight_run(vt_flights *f, const char *method, vt_span params, const vt_pl
 void vt_flight_reorg(vt_flights *f, uint64_t number);
 
 typedef struct {
-  uint64_t hits, misses, joined, stored;
+  uint64_t hits, misses, joined, stored, stale;
   size_t bytes, entries, budget;
 } vt_flight_stats;
 void vt_flight_stats_get(const vt_flights *f, vt_flight_stats *out);

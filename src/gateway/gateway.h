@@ -112,6 +112,8 @@ unsigned vt_gateway_usable(const vt_gateway *gw);
 /* Head tracker (head.c). */
 void vt_head_start(vt_gateway *gw);
 void vt_head_recompute(vt_gateway *gw);
+/* Has any upstream confirmed a head recently? If not, `latest` is only a memory. */
+bool vt_gateway_head_fresh(const vt_gateway *gw);
 /* Subscriptions hook: called when the pinned head advances (subs.c). */
 void vt_subs_on_head(vt_gateway *gw, uint64_t old_head, uint64_t new_head);
 

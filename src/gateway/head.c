@@ -141,6 +141,13 @@ static int cmp_desc(const void *a, const void *b) {
   return (x < y) - (x > y);
 }
 
+bool vt_gateway_head_fresh(const vt_gateway *gw) {
+  uint64_t now = vt_now_ms(gw), stale = head_stale_ms(gw);
+  for (size_t i = 0; i < gw->nups; i++)
+    if (gw->ups[i].head_known && now - gw->ups[i].head_ok_ms <= stale) return true;
+  return false;
+}
+
 void vt_head_recompute(vt_gateway *gw) {
   uint64_t heads[VT_MAX_UPSTREAMS];
   size_t n = 0;

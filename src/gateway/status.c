@@ -115,10 +115,10 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
   if (gw->flights) {
     vt_flight_stats fs;
     vt_flight_stats_get(gw->flights, &fs);
-    vt_buf_printf(&b, "\"cache\":{\"hits\":%llu,\"misses\":%llu,\"coalesced\":%llu,\"stored\":%llu,\"entries\":%zu,"
+    vt_buf_printf(&b, "\"cache\":{\"hits\":%llu,\"misses\":%llu,\"coalesced\":%llu,\"stored\":%llu,\"stale_answers\":%llu,\"entries\":%zu,"
                       "\"bytes\":%zu,\"budget\":%zu},",
                   (unsigned long long)fs.hits, (unsigned long long)fs.misses, (unsigned long long)fs.joined,
-                  (unsigned long long)fs.stored, fs.entries, fs.bytes, fs.budget);
+                  (unsigned long long)fs.stored, (unsigned long long)fs.stale, fs.entries, fs.bytes, fs.budget);
   }
   vt_buf_printf(&b, "\"verify\":%s,", gw->verify ? "true" : "false");
   vt_buf_printf(&b, "\"anchor\":{\"mode\":\"%s\",\"quorum\":%u},\"subscriptions\":%zu,\"upstreams\":[",

@@ -124,3 +124,25 @@ test('every upstream forges its proofs: -32002 naming the wrong answers, never a
     assert.match(JSON.stringify(r.body.error.data), /wrong answer|proof/);
   });
 });
+
+test('degraded.stale: every upstream down, the last proven balance answers, marked stale; never for writes', async (t) => {
+  await withWorld(t, { overrides: { degraded: { stale: true } } }, async (w) => {
+    await sleep(600);
+    const addr = devAddress(3);
+    const fresh = await post(w.verity.url, 'eth_getBalance', [addr, 'latest']);
+    assert.match(fresh.trust, /^verified:/);
+    for (const p of w.proxies) p.setMode('refuse');
+    await sleep(1500);
+    const stale = await post(w.verity.url, 'eth_getBalance', [addr, 'latest']);
+    assert.equal(stale.body.result, fresh.body.result, JSON.stringify(stale.body));
+    assert.match(stale.trust, /^stale:\d+ block=0x[0-9a-f]+$/);
+    // a value never proven is not invented
+    const never = await post(w.verity.url, 'eth_getBalance', [devAddress(4), 'latest']);
+    assert.equal(never.body.error?.code, -32002, JSON.stringify(never.body));
+    // writes are never answered from the past
+    const raw = await devWallet(3).signTransaction({ to: addr, value: 1n, nonce: 0, gasLimit: 21000n,
+      maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 1n, chainId: 31337n, type: 2 });
+    const sent = await post(w.verity.url, 'eth_sendRawTransaction', [raw]);
+    assert.equal(sent.body.result, undefined);
+  });
+});
