@@ -21,9 +21,26 @@ typedef struct {
 } probe;
 
 typedef struct {
+  vt_fetcher *f;
+  unsigned pending;       /* requests not answered yet; at 0 the fetcher is closed */
+  bool closing;
+} check_run;
+
+typedef struct {
   probe *p;
   bool is_chain;
+  check_run *run;
 } probe_req;
+
+static void closed(void *arg) { (void)arg; }
+
+/* Close the fetcher once every probe has answered, so the loop ends even when
+ * keep-alive connections would otherwise keep it running. */
+static void maybe_close(check_run *r) {
+  if (r->pending || r->closing) return;
+  r->closing = true;
+  vt_fetcher_close(r->f, closed, NULL);
+}
 
 static int qty(const vt_fetch_result *r, unsigned long long *v, char *err, size_t n) {
   if (r->error != VT_FETCH_OK) { snprintf(err, n, "%s", r->error_msg); return -1; }
@@ -45,6 +62,7 @@ static int qty(const vt_fetch_result *r, unsigned long long *v, char *err, size_
 static void on_reply(const vt_fetch_result *r, void *ud) {
   probe_req *q = ud;
   probe *p = q->p;
+  check_run *run = q->run;
   unsigned long long v;
   char err[160];
   p->done++;
@@ -59,9 +77,9 @@ static void on_reply(const vt_fetch_result *r, void *ud) {
     p->latency_ms = r->elapsed_ms;
   }
   free(q);
+  run->pending--;
+  maybe_close(run);
 }
-
-static void closed(void *arg) { (void)arg; }
 
 int vt_check_run(const vt_config *cfg, FILE *out) {
   static const char chain_body[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_chainId\",\"params\":[]}";
@@ -71,6 +89,7 @@ int vt_check_run(const vt_config *cfg, FILE *out) {
   if (uv_loop_init(&loop) != 0) return 1;
   vt_fetcher *f = vt_fetcher_new(&loop, NULL);
   probe *ps = calloc(cfg->nupstreams ? cfg->nupstreams : 1, sizeof *ps);
+  check_run run = {.f = f};
   if (!f || !ps) goto out;
   for (size_t i = 0; i < cfg->nupstreams; i++) {
     probe *p = &ps[i];
@@ -87,6 +106,7 @@ int vt_check_run(const vt_config *cfg, FILE *out) {
       if (!q) { p->done++; continue; }
       q->p = p;
       q->is_chain = k == 0;
+      q->run = &run;
       vt_fetch_opts o = {.url = uc->url, .headers = (const char *const *)p->hdrs, .nheaders = p->hdrs ? uc->nheaders : 0,
                          .body = k == 0 ? chain_body : head_body, .body_len = k == 0 ? sizeof chain_body - 1 : sizeof head_body - 1,
                          .timeout_ms = uc->timeout_ms ? uc->timeout_ms : cfg->timeout_ms,
@@ -95,9 +115,12 @@ int vt_check_run(const vt_config *cfg, FILE *out) {
         free(q);
         p->done++;
         snprintf(p->error, sizeof p->error, "could not start a request (bad URL?)");
+      } else {
+        run.pending++;
       }
     }
   }
+  maybe_close(&run);
   uv_run(&loop, UV_RUN_DEFAULT);
   unsigned long long best = 0;
   for (size_t i = 0; i < cfg->nupstreams; i++)
@@ -127,7 +150,7 @@ int vt_check_run(const vt_config *cfg, FILE *out) {
           (unsigned long long)cfg->chain_id, need, good >= need && good ? "HEALTHY" : "UNHEALTHY");
   rc = good >= need && good ? 0 : 1;
 out:
-  if (f) {
+  if (f && !run.closing) {
     vt_fetcher_close(f, closed, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
   }

@@ -83,6 +83,15 @@ typedef struct {
   char **beacon;         /* beacon API base urls (keyless) */
   size_t nbeacon;
   unsigned max_staleness_s;
+  /* anchor.lightclient: a light-client network that is not built in (devnets); with
+   * lc_preset NULL the network is the one chain.name names (mainnet, sepolia, hoodi) */
+  char *lc_preset;         /* "minimal" */
+  char *lc_fork;           /* every fork up to this one active from genesis: "deneb", "electra" */
+  char *lc_gvr;            /* genesis_validators_root: 0x + 64 hex */
+  uint64_t lc_genesis_time;
+  unsigned lc_seconds_per_slot;
+  unsigned lc_poll_ms;     /* 0 = one slot */
+  char *lc_state;          /* light-client state file; NULL = none */
   vt_upstream_cfg *upstreams;
   size_t nupstreams;
   vt_method_cfg *methods;

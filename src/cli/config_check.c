@@ -64,6 +64,10 @@ void vt_config__upstream_free(vt_upstream_cfg *u) {
 
 void vt_config_free(vt_config *c) {
   if (!c) return;
+  free(c->lc_preset);
+  free(c->lc_fork);
+  free(c->lc_gvr);
+  free(c->lc_state);
   free(c->listen_host);
   free(c->chain_name);
   free(c->checkpoint);

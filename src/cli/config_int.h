@@ -82,6 +82,7 @@ const char *vt_config__shown(const char *text, char *out, size_t n);
 int vt_config__interpolate(loader *L, const char *raw, size_t cap, char **out, bool *used_env);
 
 int vt_config__set_uint(loader *L, const key_row *r, const char *t, void *field);    /* unsigned, min..max */
+int vt_config__set_u64(loader *L, const key_row *r, const char *t, void *field);     /* uint64_t, min..max */
 int vt_config__set_count(loader *L, const key_row *r, const char *t, void *field);   /* size_t, min..max */
 int vt_config__set_ms(loader *L, const key_row *r, const char *t, void *field);      /* duration -> ms */
 int vt_config__set_secs(loader *L, const key_row *r, const char *t, void *field);    /* duration -> s */

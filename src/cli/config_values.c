@@ -115,6 +115,15 @@ int vt_config__set_uint(loader *L, const key_row *r, const char *t, void *field)
   return 0;
 }
 
+int vt_config__set_u64(loader *L, const key_row *r, const char *t, void *field) {
+  unsigned long long v;
+  const char *end;
+  if (!parse_ull(t, &end, &v) || *end || v < r->min || v > r->max)
+    return BAD(L, t, "a whole number from %llu to %llu", r->min, r->max);
+  FIELD(uint64_t) = (uint64_t)v;
+  return 0;
+}
+
 int vt_config__set_count(loader *L, const key_row *r, const char *t, void *field) {
   unsigned long long v;
   const char *end;

@@ -10,6 +10,7 @@
  */
 #include "gateway/anchor.h"
 
+#include "gateway/beacon.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,7 +284,70 @@ static void lookup(vt_anchor *a, bool by_hash, uint64_t number, const uint8_t *h
   if (!c) finish_pending(p, NULL, "out of memory", NULL);
 }
 
+/* Light client: the verified head's block hash, then parent hashes down to the block
+ * asked for (each header fetched by hash is self-authenticating). */
+#define LC_WALK_MAX 256
+typedef struct {
+  vt_anchor *a;
+  uint64_t want;
+  unsigned steps;
+  char trust[40];
+  vt_anchor_cb cb;
+  void *ud;
+} lc_walk;
+
+static void lc_step(const vt_anchored *h, const char *why, const char *data, void *ud) {
+  lc_walk *w = ud;
+  if (!h) {
+    w->cb(NULL, why, data, w->ud);
+    free(w);
+    return;
+  }
+  if (h->hdr.number == w->want) {
+    vc_header copy = h->hdr;
+    const vt_anchored *stored = store(w->a, &copy, w->trust);
+    vt_anchored tmp = {.hdr = copy};
+    snprintf(tmp.trust, sizeof tmp.trust, "%s", w->trust);
+    w->cb(stored ? stored : &tmp, NULL, NULL, w->ud);
+    free(w);
+    return;
+  }
+  if (h->hdr.number < w->want || ++w->steps > LC_WALK_MAX) {
+    w->cb(NULL, "block is too far below the light client's verified head", NULL, w->ud);
+    free(w);
+    return;
+  }
+  lookup(w->a, true, 0, h->hdr.parent_hash, lc_step, w);
+}
+
+static void lc_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *ud) {
+  vt_beacon_exec opt, fin;
+  const vt_anchored *hit = cached_number(a, number);
+  if (hit && strncmp(hit->trust, "verified:lightclient", 20) == 0) { cb(hit, NULL, NULL, ud); return; }
+  if (!a->gw->beacon || !vt_beacon_head(a->gw->beacon, false, &opt)) {
+    cb(NULL, "the light client has no verified head yet", NULL, ud);
+    return;
+  }
+  if (number > opt.block_number) {
+    cb(NULL, "block is newer than the light client's verified head", NULL, ud);
+    return;
+  }
+  bool use_fin = vt_beacon_head(a->gw->beacon, true, &fin) && number <= fin.block_number;
+  lc_walk *w = calloc(1, sizeof *w);
+  if (!w) { cb(NULL, "out of memory", NULL, ud); return; }
+  w->a = a;
+  w->want = number;
+  w->cb = cb;
+  w->ud = ud;
+  snprintf(w->trust, sizeof w->trust, "verified:lightclient:%s", use_fin ? "finalized" : "optimistic");
+  lookup(a, true, 0, use_fin ? fin.block_hash : opt.block_hash, lc_step, w);
+}
+
 void vt_anchor_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *ud) {
+  if (a->gw->cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT) {
+    lc_by_number(a, number, cb, ud);
+    return;
+  }
   lookup(a, false, number, NULL, cb, ud);
 }
 

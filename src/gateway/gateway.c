@@ -18,6 +18,7 @@
 #include "core/hex.h"
 #include "core/keccak.h"
 #include "gateway/anchor.h"
+#include "gateway/beacon.h"
 #include "gateway/call.h"
 #include "gateway/flight.h"
 #include "gateway/params.h"
@@ -560,10 +561,55 @@ static void on_ws_close(vt_ws_conn *c, void *ud) {
 
 bool vt_gateway_healthy(const vt_gateway *gw, char *why, size_t n) {
   unsigned usable = vt_gateway_usable(gw);
+  vt_beacon_exec lc;
+  if (gw->cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT && (!gw->beacon || !vt_beacon_head(gw->beacon, false, &lc))) {
+    snprintf(why, n, "the light client has no verified head yet");
+    return false;
+  }
   if (!gw->head_known) { snprintf(why, n, "no upstream has reported a head yet"); return false; }
   if (!usable) { snprintf(why, n, "no upstream is usable"); return false; }
   snprintf(why, n, "%u of %zu upstreams usable", usable, gw->nups);
   return true;
+}
+
+static void on_beacon_update(void *ud) { vt_head_recompute(ud); }
+
+/* The light-client network: a built-in one by chain name, or anchor.lightclient.* */
+static int beacon_start(vt_gateway *gw, const vt_config *cfg, char *err, size_t errlen) {
+  lc_chain_config custom;
+  const lc_chain_config *net = NULL;
+  vc_err verr = {{0}};
+  if (cfg->lc_preset) {
+    uint8_t gvr[32];
+    lc_fork fork;
+    if (strcmp(cfg->lc_preset, "minimal") != 0) {
+      snprintf(err, errlen, "anchor.lightclient.preset: \"%.40s\": expected minimal", cfg->lc_preset);
+      return -1;
+    }
+    if (!cfg->lc_gvr || vc_hex_decode_fixed(cfg->lc_gvr, strlen(cfg->lc_gvr), gvr, 32) != VC_OK) {
+      snprintf(err, errlen, "anchor.lightclient.genesis_validators_root: expected 0x and 64 hex digits");
+      return -1;
+    }
+    if (lc_fork_from_name(cfg->lc_fork ? cfg->lc_fork : "electra", &fork, &verr) != VC_OK) {
+      snprintf(err, errlen, "anchor.lightclient.fork: %s", verr.msg);
+      return -1;
+    }
+    lc_chain_config_minimal(&custom, gvr, fork);
+    custom.genesis_time = cfg->lc_genesis_time;
+    custom.seconds_per_slot = cfg->lc_seconds_per_slot ? cfg->lc_seconds_per_slot : 12;
+    net = &custom;
+  }
+  vt_beacon_opts o = {.chain = cfg->chain_name, .cfg = net, .urls = (const char *const *)cfg->beacon,
+                      .n = cfg->nbeacon, .state_path = cfg->lc_state, .poll_ms = cfg->lc_poll_ms,
+                      .timeout_ms = cfg->timeout_ms, .on_update = on_beacon_update, .ud = gw};
+  if (!cfg->checkpoint || vc_hex_decode_fixed(cfg->checkpoint, strlen(cfg->checkpoint), o.checkpoint, 32) != VC_OK) {
+    snprintf(err, errlen, "anchor.checkpoint: expected 0x and 64 hex digits");
+    return -1;
+  }
+  gw->beacon = vt_beacon_new(gw->loop, gw->fetcher, &o, err, errlen);
+  if (!gw->beacon) return -1;
+  vt_beacon_start(gw->beacon);
+  return 0;
 }
 
 static void free_net(vt_gateway *gw) {
@@ -621,6 +667,7 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
   if (!gw->subs) goto oom;
   gw->anchor = vt_anchor_new(gw);
   if (!gw->anchor) goto oom;
+  if (cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT && beacon_start(gw, cfg, err, errlen) != 0) return -1;
   gw->flights = vt_flights_new(gw, cfg->cache_memory, err, errlen);
   if (!gw->flights) return -1;
   gw->verify = cfg->verify;
@@ -660,6 +707,7 @@ static void closed_one(vt_gateway *gw) {
 }
 
 static void on_http_closed(void *arg) { closed_one(arg); }
+static void on_beacon_closed(void *arg) { closed_one(arg); }
 static void on_fetcher_closed(void *arg) { closed_one(arg); }
 static void on_timer_closed(uv_handle_t *h) { closed_one(h->data); }
 
@@ -669,6 +717,11 @@ void vt_gateway_stop(vt_gateway *gw, void (*done)(void *arg), void *arg) {
   gw->on_closed = done;
   gw->on_closed_arg = arg;
   gw->close_pending = 3;
+  if (gw->beacon) {
+    gw->close_pending++;
+    vt_beacon_close(gw->beacon, on_beacon_closed, gw); /* before the fetcher it uses */
+    gw->beacon = NULL;
+  }
   uv_timer_stop(&gw->head_timer);
   uv_close((uv_handle_t *)&gw->head_timer, on_timer_closed);
   vt_subs_shutdown(gw->subs);

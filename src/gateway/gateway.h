@@ -26,6 +26,7 @@
 typedef struct vt_subs vt_subs;
 typedef struct vt_anchor vt_anchor;
 typedef struct vt_flights vt_flights;
+typedef struct vt_beacon vt_beacon;
 
 /* How one client call ended, whoever carried it (the call engine or the verifier). */
 typedef struct {
@@ -89,6 +90,7 @@ typedef struct vt_gateway {
   uint64_t started_ms;
   vt_subs *subs;
   vt_anchor *anchor;
+  vt_beacon *beacon;        /* anchor mode lightclient: the light-client driver (beacon.h) */
   vt_flights *flights;      /* coalescing + answer cache */
   bool verify;              /* prove what can be proven (default on) */
   vt_gw_metrics m;

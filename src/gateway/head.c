@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "gateway/gateway.h"
+#include "gateway/beacon.h"
 #include "obs/log.h"
 
 #define CHAIN_RECHECK_MS (5 * 60 * 1000)
@@ -168,6 +169,11 @@ void vt_head_recompute(vt_gateway *gw) {
   unsigned k = trusted_only ? 1 : vt_gateway_quorum(gw);
   if (k > n) k = (unsigned)n;
   uint64_t h = heads[k - 1];
+  if (gw->cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT) {
+    vt_beacon_exec lc;
+    if (!gw->beacon || !vt_beacon_head(gw->beacon, false, &lc)) return;
+    if (lc.block_number < h) h = lc.block_number; /* latest = the light client's verified head */
+  }
   uint64_t old = gw->head;
   bool was_known = gw->head_known;
   gw->head = h;

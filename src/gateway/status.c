@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/beacon.h"
 #include "gateway/call.h"
 #include "gateway/flight.h"
 #include "gateway/gateway.h"
@@ -121,8 +122,16 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
                   (unsigned long long)fs.stored, (unsigned long long)fs.stale, fs.entries, fs.bytes, fs.budget);
   }
   vt_buf_printf(&b, "\"verify\":%s,", gw->verify ? "true" : "false");
-  vt_buf_printf(&b, "\"anchor\":{\"mode\":\"%s\",\"quorum\":%u},\"subscriptions\":%zu,\"upstreams\":[",
-                vt_anchor_mode_name(gw->cfg->anchor_mode), gw->cfg->quorum, vt_subs_count(gw->subs));
+  vt_buf_printf(&b, "\"anchor\":{\"mode\":\"%s\",\"quorum\":%u", vt_anchor_mode_name(gw->cfg->anchor_mode),
+                gw->cfg->quorum);
+  if (gw->beacon) {
+    json_t *lc = vt_beacon_status_json(gw->beacon);
+    char *s = lc ? json_dumps(lc, JSON_COMPACT) : NULL;
+    if (s) vt_buf_printf(&b, ",\"lightclient\":%s", s);
+    free(s);
+    json_decref(lc);
+  }
+  vt_buf_printf(&b, "},\"subscriptions\":%zu,\"upstreams\":[", vt_subs_count(gw->subs));
   for (size_t i = 0; i < gw->nups; i++) {
     const vt_upstream *u = &gw->ups[i];
     const vt_upstream_cfg *uc = &gw->cfg->upstreams[i];

@@ -9,8 +9,11 @@
  * finality update whose finalized execution state root is forged, or one that never
  * answers. Tests: failover around a dead port and a forged signature; around a hanging
  * endpoint (timeout) and a forged finality header (the forged root must never be
- * served); persistence (a restart resumes from the state file without a bootstrap, a
- * corrupted file is ignored); option checks; the /status JSON. Every test tears its
+ * served); around HTTP 500 and nonsense answers; an endpoint with only old news while
+ * the clock is ahead (rotation);
+ * persistence (a restart resumes from the state file without a bootstrap; another
+ * checkpoint or a corrupted file is ignored); close with a request in flight; option
+ * checks; the /status JSON. Every test tears its
  * loop down and asserts uv_loop_close() == 0, so a leaked handle fails it.
  */
 #include "testutil.h"
@@ -98,7 +101,7 @@ static void flip_hex(json_t *obj, const char *const *path, size_t n, size_t digi
 
 /* --------------------------------------------------------------- server ---- */
 
-typedef enum { S_HONEST, S_TAMPER_SIG, S_FORGE_FINALITY, S_HANG } srv_mode;
+typedef enum { S_HONEST, S_TAMPER_SIG, S_FORGE_FINALITY, S_HANG, S_HTTP500, S_GARBAGE } srv_mode;
 enum { R_BOOTSTRAP, R_UPDATES, R_FINALITY, R_OPTIMISTIC, R_OTHER, R_COUNT };
 
 typedef struct sconn sconn;
@@ -196,6 +199,12 @@ static void serve_finality(sconn *c) {
   json_decref(j);
 }
 
+/* Modes that answer every route alike (S_GARBAGE: well-formed JSON of the wrong shape). */
+static const struct { int status; const char *body; } canned[] = {
+    [S_HTTP500] = {500, "{\"code\":500,\"message\":\"internal error\"}"},
+    [S_GARBAGE] = {200, "{\"version\":\"capella\",\"data\":{\"header\":1}}"},
+};
+
 static void serve(sconn *c, const char *target) {
   static const struct { const char *prefix; int route; } table[] = {
       {"/eth/v1/beacon/light_client/bootstrap/", R_BOOTSTRAP},
@@ -208,6 +217,10 @@ static void serve(sconn *c, const char *target) {
     if (strncmp(target, table[i].prefix, strlen(table[i].prefix)) == 0) route = table[i].route;
   c->s->hits[route]++;
   if (c->s->mode == S_HANG) return;
+  if (c->s->mode >= S_HTTP500) {
+    reply(c, canned[c->s->mode].status, canned[c->s->mode].body);
+    return;
+  }
   switch (route) {
   case R_BOOTSTRAP:
     if (strcmp(target + strlen(table[0].prefix), CHECKPOINT) == 0) reply(c, 200, fx.bootstrap);
@@ -339,16 +352,21 @@ static void env_add_dead(env *e) {
   uv_run(&e->loop, UV_RUN_NOWAIT);
 }
 
-static vt_beacon *env_beacon(env *e, size_t nurls, const char *state_path, unsigned timeout_ms) {
+static vt_beacon *env_beacon_at(env *e, size_t nurls, const char *state_path, unsigned timeout_ms,
+                                uint64_t now_slot) {
   vt_beacon_opts o = {.chain = "mainnet", .urls = e->url_ptrs, .n = nurls, .state_path = state_path,
                       .poll_ms = 50, .timeout_ms = timeout_ms,
-                      .genesis_time = (uint64_t)time(NULL) - NOW_SLOT * 12 - 6,
+                      .genesis_time = (uint64_t)time(NULL) - now_slot * 12 - 1, /* 11 s of margin */
                       .on_update = on_update, .ud = e};
   char err[160] = "";
   assert_int_equal(test_unhex(CHECKPOINT, o.checkpoint, 32), 32);
   e->b = vt_beacon_new(&e->loop, e->f, &o, err, sizeof err);
   if (!e->b) fail_msg("vt_beacon_new: %s", err);
   return e->b;
+}
+
+static vt_beacon *env_beacon(env *e, size_t nurls, const char *state_path, unsigned timeout_ms) {
+  return env_beacon_at(e, nurls, state_path, timeout_ms, NOW_SLOT);
 }
 
 static void on_check(uv_timer_t *t) {
@@ -471,6 +489,53 @@ static void test_timeout_and_forged_finality(void **state) {
   free(st);
 }
 
+static size_t count_entries(const char *dir) {
+  size_t n = 0;
+  uv_fs_t req;
+  uv_dirent_t ent;
+  assert_true(uv_fs_scandir(NULL, &req, dir, 0, NULL) >= 0);
+  while (uv_fs_scandir_next(&req, &ent) != UV_EOF) n++;
+  uv_fs_req_cleanup(&req);
+  return n;
+}
+
+static vt_beacon *other_checkpoint_beacon(env *e, const char *path) {
+  vt_beacon_opts o = {.chain = "mainnet", .urls = e->url_ptrs, .n = 1, .state_path = path,
+                      .poll_ms = 50, .genesis_time = (uint64_t)time(NULL) - NOW_SLOT * 12 - 1};
+  memset(o.checkpoint, 0x11, 32);
+  vt_beacon *b = vt_beacon_new(&e->loop, e->f, &o, NULL, 0);
+  assert_non_null(b);
+  return b;
+}
+
+/* An endpoint answering 500 and one answering nonsense: both blamed (not as forgers),
+ * the sync finishes from the third. */
+static void test_bad_answers(void **state) {
+  (void)state;
+  FIXTURE_OR_SKIP(dir, HELIOS "bootstrap.json");
+  (void)dir;
+  env e;
+  vt_beacon_status *st = malloc(sizeof *st);
+  fixtures_load();
+  env_init(&e);
+  env_add(&e, S_HTTP500);
+  env_add(&e, S_GARBAGE);
+  env_add(&e, S_HONEST);
+  env_beacon(&e, 3, NULL, 2000);
+  vt_beacon_start(e.b);
+  assert_true(run_until(&e, synced_to_optimistic));
+  expect_final_heads(&e);
+  vt_beacon_get_status(e.b, st);
+  assert_non_null(strstr(st->endpoints[0].last_error, "bootstrap http: HTTP status 500"));
+  assert_non_null(strstr(st->endpoints[1].last_error, "bootstrap decode"));
+  assert_true(st->endpoints[0].penalised && st->endpoints[1].penalised);
+  assert_int_equal(st->rejected, 0);
+  assert_int_equal(e.srv[0].hits[R_UPDATES] + e.srv[1].hits[R_UPDATES], 0);
+  env_free(&e);
+  fixtures_free();
+  free(st);
+}
+
 static bool optimistic_polled(env *e) { return e->srv[0].hits[R_OPTIMISTIC] >= 1; }
 
 static void test_persistence(void **state) {
@@ -494,6 +559,7 @@ static void test_persistence(void **state) {
   assert_true(run_until(&e, synced_to_optimistic));
   env_free(&e);
   assert_int_equal(access(path, R_OK), 0);
+  assert_int_equal(count_entries(tmpdir), 1); /* the temp file was renamed, not left */
 
   /* 2. a restart is synced before any request, and never asks for the bootstrap */
   env_init(&e);
@@ -510,7 +576,20 @@ static void test_persistence(void **state) {
   assert_int_equal(e.updates_seen, 0);
   env_free(&e);
 
-  /* 3. a corrupted file is ignored: a fresh sync from the checkpoint */
+  /* 3. another checkpoint in the config wins over the file: not restored */
+  env_init(&e);
+  env_add(&e, S_HONEST);
+  env_beacon(&e, 1, path, 2000);
+  vt_beacon_close(e.b, NULL, NULL);
+  e.b = other_checkpoint_beacon(&e, path);
+  vt_beacon_start(e.b);
+  assert_false(vt_beacon_head(e.b, true, &h));
+  vt_beacon_get_status(e.b, st);
+  assert_false(st->restored);
+  assert_non_null(strstr(st->last_error, "another checkpoint"));
+  env_free(&e);
+
+  /* 4. a corrupted file is ignored: a fresh sync from the checkpoint */
   size_t len = 0;
   char *blob = read_file(path, &len);
   assert_non_null(blob);
@@ -538,6 +617,53 @@ static void test_persistence(void **state) {
   free(st);
 }
 
+static bool both_polled_twice(env *e) {
+  return e->srv[0].hits[R_OPTIMISTIC] >= 2 && e->srv[1].hits[R_OPTIMISTIC] >= 2;
+}
+
+/* The clock is 6 slots past the newest header anyone has: an endpoint answering only
+ * old news is blamed (mildly) and the other one is asked at once. */
+static void test_lagging_endpoint_rotates(void **state) {
+  (void)state;
+  FIXTURE_OR_SKIP(dir, HELIOS "bootstrap.json");
+  (void)dir;
+  env e;
+  vt_beacon_status *st = malloc(sizeof *st);
+  fixtures_load();
+  env_init(&e);
+  env_add(&e, S_HONEST);
+  env_add(&e, S_HONEST);
+  env_beacon_at(&e, 2, NULL, 2000, OPT_SLOT + VT_BEACON_LAG_SLOTS + 2);
+  vt_beacon_start(e.b);
+  assert_true(run_until(&e, both_polled_twice));
+  expect_final_heads(&e);
+  vt_beacon_get_status(e.b, st);
+  for (size_t i = 0; i < 2; i++) {
+    assert_non_null(strstr(st->endpoints[i].last_error, "optimistic empty: nothing newer"));
+    assert_int_equal(st->endpoints[i].rejected, 0);
+  }
+  assert_int_equal(st->rejected, 0);
+  env_free(&e);
+  fixtures_free();
+  free(st);
+}
+
+static bool bootstrap_asked(env *e) { return e->srv[0].hits[R_BOOTSTRAP] >= 1; }
+
+/* Closing with a request in flight: no callback after close, nothing leaked (ASan). */
+static void test_close_in_flight(void **state) {
+  (void)state;
+  env e;
+  env_init(&e);
+  env_add(&e, S_HANG);
+  env_beacon(&e, 1, NULL, 10000);
+  vt_beacon_start(e.b);
+  vt_beacon_start(e.b); /* a second start is a no-op */
+  assert_true(run_until(&e, bootstrap_asked));
+  env_free(&e);
+  assert_int_equal(e.srv[0].hits[R_BOOTSTRAP], 1);
+}
+
 static void test_status_json(void **state) {
   (void)state;
   FIXTURE_OR_SKIP(dir, HELIOS "bootstrap.json");
@@ -562,6 +688,65 @@ static void test_status_json(void **state) {
   json_decref(j);
   env_free(&e);
   fixtures_free();
+}
+
+/* Cross-check with tests/e2e/lightclient.test.mjs: BEACON_XCHECK_FILE names a JSON file
+ * {urls, checkpoint, gvr, genesis_time, seconds_per_slot, fork} describing a synthetic
+ * minimal-preset chain served by lib/beacon_server.mjs (keys made and signed with
+ * @noble/curves, SSZ roots in JS). The driver must sync from it, reject the forger
+ * (urls[0]) and follow the head for a few slots. Skipped when the variable is unset. */
+static bool xcheck_done(env *e) {
+  vt_beacon_status st;
+  vt_beacon_get_status(e->b, &st);
+  return st.synced && e->updates_seen >= 4 && st.finalized_slot > 0;
+}
+
+static void test_crosscheck_synthetic(void **state) {
+  (void)state;
+  const char *file = getenv("BEACON_XCHECK_FILE");
+  if (!file || !*file) {
+    fprintf(stderr, "skip: BEACON_XCHECK_FILE unset (tests/e2e/lightclient.test.mjs sets it)\n");
+    skip();
+  }
+  json_error_t jerr;
+  json_t *j = json_load_file(file, 0, &jerr);
+  if (!j) fail_msg("%s: %s", file, jerr.text);
+  json_t *urls = json_object_get(j, "urls");
+  uint8_t gvr[32];
+  lc_fork fork;
+  lc_chain_config cfg;
+  vc_err err = {{0}};
+  assert_int_equal(test_unhex(json_string_value(json_object_get(j, "gvr")), gvr, 32), 32);
+  assert_int_equal(lc_fork_from_name(json_string_value(json_object_get(j, "fork")), &fork, &err), VC_OK);
+  lc_chain_config_minimal(&cfg, gvr, fork);
+  cfg.genesis_time = (uint64_t)json_integer_value(json_object_get(j, "genesis_time"));
+  cfg.seconds_per_slot = (uint32_t)json_integer_value(json_object_get(j, "seconds_per_slot"));
+  env e;
+  env_init(&e);
+  assert_true(json_array_size(urls) == 2);
+  for (size_t i = 0; i < 2; i++) {
+    snprintf(e.urls[i], sizeof e.urls[0], "%s", json_string_value(json_array_get(urls, i)));
+    e.url_ptrs[i] = e.urls[i];
+  }
+  vt_beacon_opts o = {.cfg = &cfg, .urls = e.url_ptrs, .n = 2, .poll_ms = 250, .timeout_ms = 5000,
+                      .on_update = on_update, .ud = &e};
+  assert_int_equal(test_unhex(json_string_value(json_object_get(j, "checkpoint")), o.checkpoint, 32), 32);
+  json_decref(j);
+  e.b = vt_beacon_new(&e.loop, e.f, &o, NULL, 0);
+  assert_non_null(e.b);
+  vt_beacon_start(e.b);
+  bool ok = run_until(&e, xcheck_done);
+  vt_beacon_status *st = malloc(sizeof *st);
+  vt_beacon_get_status(e.b, st);
+  fprintf(stderr, "cross-check: synced=%d finalized=%llu/%llu optimistic=%llu/%llu rejected=%llu forger=\"%s\"\n",
+          st->synced, (unsigned long long)st->finalized_slot, (unsigned long long)st->finalized_block,
+          (unsigned long long)st->optimistic_slot, (unsigned long long)st->optimistic_block,
+          (unsigned long long)st->endpoints[0].rejected, st->endpoints[0].last_error);
+  assert_true(ok);
+  assert_true(st->endpoints[0].rejected >= 1);
+  assert_int_equal(st->endpoints[1].rejected, 0);
+  free(st);
+  env_free(&e);
 }
 
 static void test_bad_options(void **state) {
@@ -608,9 +793,13 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_failover_forged_signature),
       cmocka_unit_test(test_timeout_and_forged_finality),
+      cmocka_unit_test(test_bad_answers),
       cmocka_unit_test(test_persistence),
+      cmocka_unit_test(test_lagging_endpoint_rotates),
+      cmocka_unit_test(test_close_in_flight),
       cmocka_unit_test(test_status_json),
       cmocka_unit_test(test_bad_options),
+      cmocka_unit_test(test_crosscheck_synthetic),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
