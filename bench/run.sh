@@ -6,6 +6,8 @@
 # and through verity (JSON-RPC parsing, method table, block pinning, upstream pool).
 # Reports requests/s and p50/p99 latency at 32 connections, added p50/p99 latency at
 # one connection, and verity's idle RSS with 10 upstreams. Ratios are verity/HAProxy.
+# The canned upstream cannot serve proofs, so verity runs with `verify: false` here: this
+# measures the gateway path itself (bench/verified.sh measures what proving adds).
 #
 #   bench/run.sh [SECONDS]     (default 10; writes build/bench/result.md)
 set -euo pipefail
@@ -47,6 +49,7 @@ listen: 127.0.0.1:$P_VT
 log: { level: warn }
 chain: { id: 4660, name: bench }
 anchor: { mode: quorum, quorum: 1 }
+verify: false
 pool: { timeout_ms: 2000, connect_timeout_ms: 1000, hedge_after_ms: 1000, head_poll_ms: 1000 }
 upstreams:
   - { name: nginx, url: "http://127.0.0.1:$P_UP" }
@@ -58,6 +61,7 @@ CFG
   echo "log: { level: warn }"
   echo "chain: { id: 4660, name: bench }"
   echo "anchor: { mode: quorum, quorum: 2 }"
+  echo "verify: false"
   echo "pool: { head_poll_ms: 1000 }"
   echo "upstreams:"
   for i in $(seq 1 10); do echo "  - { name: up$i, url: \"http://127.0.0.1:$P_UP\" }"; done

@@ -21,6 +21,13 @@
  * connection to a known upstream resumes its session whichever easy handle opens it.
  * uv handles are freed only in their close callbacks; the fetcher itself is freed when
  * the last of them has closed (see vt_fetcher_close in fetch.h for the contract).
+ *
+ * Plain http:// URLs go to a native HTTP/1.1 keep-alive client (h1client.c) that the
+ * fetcher owns: about one write and one read per request on a reused connection,
+ * where curl adds liveness polls and epoll_ctl churn. A vt_fetch then wraps a
+ * vt_h1_req (x->h1) instead of a curl transfer; handles, cancel, close and stats are
+ * the same for callers. VERITY_FETCH_CURL_ONLY=1 in the environment (read by
+ * vt_fetcher_new) keeps every URL on curl, so both paths stay testable.
  */
 #include "net/fetch.h"
 
@@ -32,6 +39,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "net/h1client.h"
 #include "util/buf.h"
 
 #define FREE_LIST_MAX       64u            /* idle request objects kept for reuse */
@@ -45,7 +53,8 @@ typedef enum { FS_IDLE = 0, FS_ACTIVE, FS_DELIVERING } fetch_state;
 
 struct vt_fetch {
   vt_fetcher *f;
-  CURL *easy;
+  CURL *easy;                   /* NULL until a curl request needs it */
+  vt_h1_req *h1;                /* set while in flight on the native HTTP/1.1 client */
   vt_fetch *prev, *next;        /* in-flight list, or free list (next only) */
   fetch_state state;
   vt_fetch_cb cb;
@@ -74,6 +83,7 @@ struct vt_fetcher {
   uv_loop_t *loop;
   CURLM *multi;
   CURLSH *share;                /* TLS sessions shared by all our easy handles */
+  vt_h1 *h1;                    /* http:// URLs; NULL with VERITY_FETCH_CURL_ONLY=1 */
   uv_timer_t timer;
   vt_fetcher_limits lim;         /* lim.ca_file points at our own copy */
   struct curl_slist *post_hdrs; /* shared: Content-Type: application/json, Expect: */
@@ -335,7 +345,8 @@ static bool easy_setup(vt_fetcher *f, vt_fetch *x) {
   return rc == CURLE_OK;
 }
 
-static vt_fetch *fetch_acquire(vt_fetcher *f) {
+/* A request object; with need_easy, one that has its curl easy handle set up. */
+static vt_fetch *fetch_acquire(vt_fetcher *f, bool need_easy) {
   vt_fetch *x = f->free_list;
   if (x) {
     f->free_list = x->next;
@@ -348,7 +359,7 @@ static vt_fetch *fetch_acquire(vt_fetcher *f) {
     vt_buf_init(&x->resp, 0);
     vt_buf_init(&x->req, VT_FETCH_MAX_REQUEST_BODY);
   }
-  if (!x->easy) {
+  if (need_easy && !x->easy) {
     x->easy = curl_easy_init();
     if (!x->easy || !easy_setup(f, x)) {
       fetch_destroy(x);
@@ -473,7 +484,12 @@ static void deliver(vt_fetch *x, CURLcode rc, bool shutdown) {
   vt_fetcher *f = x->f;
   vt_fetch_result r;
   active_unlink(f, x);
-  curl_multi_remove_handle(f->multi, x->easy);
+  if (x->h1) { /* only at shutdown: h1 requests complete through on_h1_done */
+    vt_h1_cancel(x->h1);
+    x->h1 = NULL;
+  } else {
+    curl_multi_remove_handle(f->multi, x->easy);
+  }
   x->state = FS_DELIVERING;
   if (shutdown) {
     memset(&r, 0, sizeof r);
@@ -550,6 +566,20 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   drain_messages(f);
 }
 
+/* A request on the native HTTP/1.1 client finished: same bookkeeping as deliver(). */
+static void on_h1_done(const vt_fetch_result *r, void *ud) {
+  vt_fetch *x = ud;
+  vt_fetcher *f = x->f;
+  x->h1 = NULL;
+  active_unlink(f, x);
+  x->state = FS_DELIVERING;
+  f->stats.bytes_in += r->body_len;
+  if (r->error == VT_FETCH_OK) f->stats.completed++;
+  else f->stats.failed++;
+  x->cb(r, x->ud);
+  fetch_release(x);
+}
+
 static void maybe_finish_close(vt_fetcher *f) {
   if (!f->closing || f->open_handles) return;
   void (*done)(void *) = f->done;
@@ -559,6 +589,12 @@ static void maybe_finish_close(vt_fetcher *f) {
   free((char *)f->lim.ca_file);
   free(f);
   if (done) done(arg);
+}
+
+static void on_h1_closed(void *arg) {
+  vt_fetcher *f = arg;
+  f->open_handles--;
+  maybe_finish_close(f);
 }
 
 static void on_timer_closed(uv_handle_t *h) {
@@ -664,13 +700,16 @@ vt_fetcher *vt_fetcher_new(uv_loop_t *loop, const vt_fetcher_limits *l) {
   if (f->lim.max_total_connections)
     mc |= curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS, (long)f->lim.max_total_connections);
   if (mc != CURLM_OK) goto out;
+  const char *curl_only = getenv("VERITY_FETCH_CURL_ONLY");
+  if (!(curl_only && strcmp(curl_only, "1") == 0) && !(f->h1 = vt_h1_new(loop, &f->lim))) goto out;
   if (uv_timer_init(loop, &f->timer) != 0) goto out;
   f->timer.data = f;
-  f->open_handles = 1;
+  f->open_handles = f->h1 ? 2 : 1; /* the timer, and the h1 client until its done() */
   ret = f;
   f = NULL; /* the caller owns it now */
 out:
   if (f) {
+    if (f->h1) vt_h1_close(f->h1, NULL, NULL); /* frees itself from the loop */
     if (f->multi) curl_multi_cleanup(f->multi);
     if (f->share) curl_share_cleanup(f->share);
     curl_slist_free_all(f->post_hdrs);
@@ -720,7 +759,22 @@ static bool opts_valid(const vt_fetch_opts *o) {
 vt_fetch *vt_fetch_start(vt_fetcher *f, const vt_fetch_opts *o, vt_fetch_cb cb, void *ud) {
   vt_fetch *x = NULL, *ret = NULL;
   if (!f || !o || !cb || f->closing || !opts_valid(o)) goto out;
-  x = fetch_acquire(f);
+  if (f->h1 && vt_h1_handles(o->url)) {
+    x = fetch_acquire(f, false);
+    if (!x) goto out;
+    x->cb = cb;
+    x->ud = ud;
+    x->start_ns = uv_hrtime();
+    x->h1 = vt_h1_start(f->h1, o, on_h1_done, x); /* never calls back inside */
+    if (!x->h1) goto out;
+    x->state = FS_ACTIVE;
+    active_link(f, x);
+    f->stats.started++;
+    ret = x;
+    x = NULL; /* the in-flight list owns it now */
+    goto out;
+  }
+  x = fetch_acquire(f, true);
   if (!x) goto out;
   bool post = o->body != NULL;
   size_t cap = o->max_response ? o->max_response : VT_FETCH_DEFAULT_MAX_RESPONSE;
@@ -768,7 +822,12 @@ void vt_fetch_cancel(vt_fetch *x) {
   if (!x || x->state != FS_ACTIVE) return; /* delivering (own callback) or idle: no-op */
   vt_fetcher *f = x->f;
   active_unlink(f, x);
-  curl_multi_remove_handle(f->multi, x->easy); /* also drops a queued DONE message */
+  if (x->h1) {
+    vt_h1_cancel(x->h1);
+    x->h1 = NULL;
+  } else {
+    curl_multi_remove_handle(f->multi, x->easy); /* also drops a queued DONE message */
+  }
   f->stats.cancelled++;
   fetch_release(x);
 }
@@ -788,6 +847,8 @@ void vt_fetcher_close(vt_fetcher *f, void (*done)(void *arg), void *arg) {
   f->nfree = 0;
   curl_multi_cleanup(f->multi); /* closes cached connections: REMOVE for their sockets */
   f->multi = NULL;
+  if (f->h1) vt_h1_close(f->h1, on_h1_closed, f); /* nothing in flight there any more */
+  f->h1 = NULL;
   while (f->socks) sock_close(f->socks);
   uv_timer_stop(&f->timer);
   uv_close((uv_handle_t *)&f->timer, on_timer_closed);

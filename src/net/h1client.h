@@ -57,8 +57,10 @@ typedef struct {
 /* True when url is one this client serves: scheme "http://" (any case). */
 bool vt_h1_handles(const char *url);
 
-/* l: max_host_connections and keepalive_idle_s are used (NULL = fetch.h defaults).
- * NULL on allocation failure. */
+/* l: max_host_connections and keepalive_idle_s are used (NULL = fetch.h defaults);
+ * max_total_connections is not: connections are bounded per origin, and origins by
+ * VT_H1_MAX_ORIGINS (a URL for one more origin fails with VT_FETCH_E_CONNECT).
+ * http2 and ca_file concern TLS, which this client never speaks. NULL on OOM. */
 vt_h1 *vt_h1_new(uv_loop_t *loop, const vt_fetcher_limits *l) __attribute__((warn_unused_result));
 
 vt_h1_req *vt_h1_start(vt_h1 *c, const vt_fetch_opts *o, vt_fetch_cb cb, void *ud)
