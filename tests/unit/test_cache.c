@@ -258,7 +258,9 @@ static void test_model(void **state) {
   vt_cache_free(c);
 }
 
-/* A hot set read between the inserts of a long scan of one-off keys stays cached. */
+/* A hot set read between the inserts of a long scan of one-off keys stays cached. Each
+ * hot key is read once per 1000 inserts and the cache holds ~17k entries: plain FIFO
+ * would evict each hot key once per pass (hit rate ~94%); SIEVE keeps them (> 99%). */
 static void test_hot_survives_scan(void **state) {
   (void)state;
   vt_cache *c = mk(4 << 20);

@@ -98,6 +98,7 @@ static void test_roundtrip_persist(void **state) {
   }
   assert_int_equal(seq, 5);
   assert_int_equal(vt_lmdb_committed_seq(db), 0); /* batched, not acknowledged yet */
+  assert_false(vt_lmdb_acked(db, 5));
   uint8_t *v = NULL;
   size_t n = 0;
   assert_int_equal(vt_lmdb_get(db, "key3", 4, &v, &n, &got), VT_LMDB_OK); /* read-your-writes */
@@ -114,6 +115,7 @@ static void test_roundtrip_persist(void **state) {
     assert_int_equal(vt_lmdb_put(db, k, strlen(k), "x", 1, &m, &seq), VT_LMDB_OK);
   }
   assert_int_equal(vt_lmdb_committed_seq(db), 10); /* the 10th put committed the batch */
+  assert_true(vt_lmdb_acked(db, 5) && vt_lmdb_acked(db, 10) && !vt_lmdb_acked(db, 11));
   assert_int_equal(vt_lmdb_put(db, "late", 4, "y", 1, &m, &seq), VT_LMDB_OK);
   assert_int_equal(vt_lmdb_committed_seq(db), 10);
   assert_int_equal(vt_lmdb_delete(db, "key0", 4), VT_LMDB_OK);
@@ -207,6 +209,12 @@ static void test_map_full(void **state) {
   fprintf(stderr, "map full: evicted %llu, dropped %llu, used %zu of %zu\n",
           (unsigned long long)st.evicted, (unsigned long long)st.dropped, st.map_used, st.map_size);
   assert_true(st.evicted > 0);
+  assert_true(st.dropped > 0);
+  assert_false(vt_lmdb_acked(db, 1)); /* lost with a dropped batch, or conservatively so */
+  uint64_t last;
+  assert_int_equal(vt_lmdb_put(db, "after", 5, "x", 1, &m, &last), VT_LMDB_OK);
+  assert_int_equal(vt_lmdb_flush(db), VT_LMDB_OK);
+  assert_true(vt_lmdb_acked(db, last));
   assert_true(st.map_used <= (1u << 20) + (256u << 10)); /* map + eviction headroom */
   unsigned found = 0;
   for (int i = 0; i < 2000; i++) {

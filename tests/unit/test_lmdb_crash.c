@@ -79,7 +79,11 @@ static void child_writer(int round, int wfd) {
       make_blob(round, i, blob);
       if (vt_lmdb_put_blob(db, "lightclient", blob, sizeof blob) != VT_LMDB_OK) _exit(3);
     }
+    vt_lmdb_stats st;
+    vt_lmdb_stats_get(db, &st);
+    if (st.dropped) _exit(5); /* never expected here: a lost batch is a failure */
     uint64_t acked = vt_lmdb_committed_seq(db);
+    if (acked && !vt_lmdb_acked(db, acked)) _exit(5);
     if (acked != reported) { /* puts are numbered 1.. in this process: key index = seq-1 */
       int64_t idx = (int64_t)acked - 1;
       if (write(wfd, &idx, sizeof idx) != (ssize_t)sizeof idx) _exit(4);
