@@ -12,12 +12,17 @@
 #include <string.h>
 
 #include "gateway/call.h"
+#include "obs/log.h"
 #include "store/cache.h"
+#include "store/lmdb.h"
+#include "store/redis.h"
 
 #define FLIGHT_BUCKETS 1024
 #define FLIGHT_MAX_WAITERS 10000
 #define FINALITY_DEPTH 64
-#define KEY_MAX VT_CACHE_KEY_MAX
+#define KEY_MAX 511 /* LMDB's key limit (the memory cache allows 512) */
+#define LMDB_MAP_SIZE ((size_t)1 << 30)
+#define LMDB_TICK_MS 20
 
 typedef struct waiter {
   struct waiter *next;
@@ -35,14 +40,31 @@ typedef struct flight {
   uint64_t block;
   waiter *waiters, **tail;
   unsigned nwaiters;
+  /* to start later (after a Redis miss): copies, not pointers into a request */
+  const vt_method *m;
+  vt_plan plan;
+  vt_flight_start start;
 } flight;
 
 struct vt_flights {
   vt_gateway *gw;
   vt_cache *cache;
+  vt_lmdb *lmdb;
+  vt_redis *redis;
+  uv_timer_t tick;
+  bool tick_init;
+  unsigned closing;
+  void (*on_closed)(void *);
+  void *on_closed_arg;
   flight *buckets[FLIGHT_BUCKETS];
   vt_flight_stats st;
 };
+
+static void on_tick(uv_timer_t *t) {
+  vt_flights *f = t->data;
+  if (f->lmdb && vt_lmdb_tick(f->lmdb) != VT_LMDB_OK)
+    VT_LOG(VT_LOG_WARN, "lmdb", "commit failed: %s", vt_lmdb_errmsg(f->lmdb));
+}
 
 vt_flights *vt_flights_new(vt_gateway *gw, size_t budget, char *err, size_t errlen) {
   vt_flights *f = calloc(1, sizeof *f);
@@ -50,13 +72,65 @@ vt_flights *vt_flights_new(vt_gateway *gw, size_t budget, char *err, size_t errl
   f->gw = gw;
   if (budget < VT_CACHE_BUDGET_MIN) budget = VT_CACHE_BUDGET_MIN;
   f->cache = vt_cache_new(budget, err, errlen);
-  if (!f->cache) { free(f); return NULL; }
+  if (!f->cache) goto fail;
+  const vt_config *cfg = gw->cfg;
+  if (cfg->cache_path && cfg->cache_path[0]) {
+    char e[256];
+    if (vt_lmdb_open(cfg->cache_path, LMDB_MAP_SIZE, &f->lmdb, e, sizeof e) != 0) {
+      snprintf(err, errlen, "cache.path: %s: %s", cfg->cache_path, e);
+      goto fail;
+    }
+  }
+  if (cfg->redis_url && cfg->redis_url[0]) {
+    vt_redis_opts ro = {.chain_id = cfg->chain_id};
+    char e[256];
+    f->redis = vt_redis_new(gw->loop, cfg->redis_url, &ro, e, sizeof e);
+    if (!f->redis) {
+      snprintf(err, errlen, "cache.redis: %s", e);
+      goto fail;
+    }
+  }
+  if (uv_timer_init(gw->loop, &f->tick) == 0) {
+    f->tick_init = true;
+    f->tick.data = f;
+    if (f->lmdb) uv_timer_start(&f->tick, on_tick, LMDB_TICK_MS, LMDB_TICK_MS);
+  }
   return f;
+fail:
+  vt_flights_free(f);
+  return NULL;
+}
+
+static void closed_part(vt_flights *f) {
+  if (--f->closing == 0 && f->on_closed) f->on_closed(f->on_closed_arg);
+}
+static void on_tick_closed(uv_handle_t *h) { closed_part(h->data); }
+static void on_redis_closed(void *arg) { closed_part(arg); }
+
+void vt_flights_close(vt_flights *f, void (*done)(void *arg), void *arg) {
+  f->on_closed = done;
+  f->on_closed_arg = arg;
+  f->closing = 1 + (f->tick_init ? 1 : 0) + (f->redis ? 1 : 0);
+  if (f->tick_init) {
+    uv_timer_stop(&f->tick);
+    uv_close((uv_handle_t *)&f->tick, on_tick_closed);
+    f->tick_init = false;
+  }
+  if (f->redis) {
+    vt_redis *r = f->redis;
+    f->redis = NULL;
+    vt_redis_close(r, on_redis_closed, f);
+  }
+  closed_part(f);
 }
 
 void vt_flights_free(vt_flights *f) {
   if (!f) return;
   /* flights still in progress are owned by their calls, which the gateway's stop cancels */
+  if (f->lmdb) {
+    (void)vt_lmdb_flush(f->lmdb);
+    vt_lmdb_close(f->lmdb);
+  }
   vt_cache_free(f->cache);
   free(f);
 }
@@ -131,11 +205,16 @@ static void on_leader(const vt_answer *a, void *ud) {
   flight **pp = &f->buckets[fl->bucket];
   while (*pp && *pp != fl) pp = &(*pp)->next;
   if (*pp) *pp = fl->next;
-  if (fl->cacheable && storable(a)) {
+  const char *by = a->served_by ? a->served_by : "";
+  bool from_store = !strcmp(by, "cache") || !strcmp(by, "lmdb") || !strcmp(by, "redis");
+  if (fl->cacheable && storable(a) && !from_store) {
     vt_cache_meta m = {.block_number = fl->block,
                        .finalized = fl->block + FINALITY_DEPTH <= f->gw->head};
     snprintf(m.trust, sizeof m.trust, "%s", a->trust);
     if (vt_cache_put(f->cache, fl->key, fl->klen, a->result, a->len, &m) == VT_CACHE_OK) f->st.stored++;
+    if (m.finalized && f->lmdb && vt_lmdb_put(f->lmdb, fl->key, fl->klen, a->result, a->len, &m, NULL) == VT_LMDB_OK)
+      f->st.lmdb_stored++;
+    if (f->redis && vt_redis_put(f->redis, fl->key, fl->klen, a->result, a->len, &m)) f->st.redis_stored++;
   }
   char sk[96];
   size_t sklen;
@@ -174,14 +253,61 @@ static void on_leader(const vt_answer *a, void *ud) {
   free(fl);
 }
 
-int vt_flight_run(vt_flights *f, const char *method, vt_span params, const vt_plan *plan, vt_flight_start start,
-                  void *start_arg, vt_answer_cb cb, void *ud) {
+/* Copy a hit from a lower tier into memory and answer from there (the memory copy is
+ * what the answer borrows). */
+static void answer_hit(vt_flights *f, flight *fl, const uint8_t *val, size_t vlen, const vt_cache_meta *m,
+                       const char *from);
+
+static void start_leader(flight *fl) {
+  vt_flights *f = fl->owner;
+  vt_flight_call call = {
+      .m = fl->m,
+      .method = fl->key,
+      .params = vt_span_of(fl->key + strlen(fl->key) + 1, fl->klen - strlen(fl->key) - 1),
+      .plan = &fl->plan,
+  };
+  if (fl->start(f->gw, &call, on_leader, fl) != 0) {
+    vt_answer a = {.outcome = VT_CALL_UNAVAILABLE, .result = "{\"reason\":\"out of memory\"}", .trust = "none",
+                   .method = fl->key, .t_start_ms = vt_now_ms(f->gw)};
+    a.len = strlen(a.result);
+    on_leader(&a, fl);
+  }
+}
+
+static void on_redis(void *ud, vt_redis_result res, const uint8_t *val, size_t vlen, const vt_cache_meta *meta) {
+  flight *fl = ud;
+  vt_flights *f = fl->owner;
+  if (res == VT_REDIS_HIT && meta && (strncmp(meta->trust, "verified", 8) == 0 || strncmp(meta->trust, "quorum", 6) == 0)) {
+    f->st.redis_hits++;
+    answer_hit(f, fl, val, vlen, meta, "redis");
+    return;
+  }
+  if (res == VT_REDIS_MISS) f->st.redis_misses++;
+  else f->st.redis_unavailable++;
+  start_leader(fl);
+}
+
+static void answer_hit(vt_flights *f, flight *fl, const uint8_t *val, size_t vlen, const vt_cache_meta *m,
+                       const char *from) {
+  vt_cache_meta copy = *m;
+  const uint8_t *mv = val;
+  size_t ml = vlen;
+  vt_cache_meta mm;
+  if (vt_cache_put(f->cache, fl->key, fl->klen, val, vlen, &copy) == VT_CACHE_OK &&
+      vt_cache_get(f->cache, fl->key, fl->klen, &mv, &ml, &mm))
+    copy = mm;
+  vt_answer a = {.outcome = VT_CALL_OK, .result = (const char *)mv, .len = ml, .served_by = from,
+                 .trust = copy.trust, .method = fl->key, .t_start_ms = vt_now_ms(f->gw)};
+  on_leader(&a, fl);
+}
+
+int vt_flight_run(vt_flights *f, const vt_flight_call *call, vt_flight_start start, vt_answer_cb cb, void *ud) {
   vt_gateway *gw = f->gw;
   char key[KEY_MAX];
   size_t klen;
-  if (!make_key(key, &klen, method, params)) return start(gw, start_arg, cb, ud); /* too long to share */
+  if (!make_key(key, &klen, call->method, call->params)) return start(gw, call, cb, ud); /* too long to share */
   uint64_t block = 0;
-  bool can_cache = cacheable(gw, plan, &block);
+  bool can_cache = cacheable(gw, call->plan, &block);
   if (can_cache) {
     const uint8_t *val;
     size_t vlen;
@@ -189,7 +315,7 @@ int vt_flight_run(vt_flights *f, const char *method, vt_span params, const vt_pl
     if (vt_cache_get(f->cache, key, klen, &val, &vlen, &m)) {
       f->st.hits++;
       vt_answer a = {.outcome = VT_CALL_OK, .result = (const char *)val, .len = vlen, .served_by = "cache",
-                     .trust = m.trust, .method = method, .t_start_ms = vt_now_ms(gw)};
+                     .trust = m.trust, .method = call->method, .t_start_ms = vt_now_ms(gw)};
       cb(&a, ud);
       return 0;
     }
@@ -220,14 +346,27 @@ int vt_flight_run(vt_flights *f, const char *method, vt_span params, const vt_pl
   fl->waiters = w;
   fl->tail = &w->next;
   fl->nwaiters = 1;
+  fl->m = call->m;
+  fl->plan = *call->plan;
+  fl->plan.params = NULL;
+  fl->plan.params_len = 0;
+  fl->start = start;
   fl->next = f->buckets[b];
   f->buckets[b] = fl;
-  if (start(gw, start_arg, on_leader, fl) != 0) {
-    f->buckets[b] = fl->next;
-    free(w);
-    free(fl);
-    return -1;
+  if (can_cache && f->lmdb) {
+    uint8_t *val = NULL;
+    size_t vlen = 0;
+    vt_cache_meta m;
+    if (vt_lmdb_get(f->lmdb, key, klen, &val, &vlen, &m) == VT_LMDB_OK && val) {
+      f->st.lmdb_hits++;
+      answer_hit(f, fl, val, vlen, &m, "lmdb");
+      free(val);
+      return 0;
+    }
+    free(val);
   }
+  if (can_cache && f->redis && vt_redis_get(f->redis, key, klen, on_redis, fl) == 0) return 0;
+  start_leader(fl);
   return 0;
 }
 
@@ -237,6 +376,13 @@ void vt_flight_reorg(vt_flights *f, uint64_t number) {
 
 void vt_flight_stats_get(const vt_flights *f, vt_flight_stats *out) {
   *out = f->st;
+  out->lmdb = f->lmdb != NULL;
+  out->redis = f->redis != NULL;
+  if (f->redis) {
+    vt_redis_stats rs;
+    vt_redis_stats_get(f->redis, &rs);
+    out->redis_connected = rs.connected;
+  }
   vt_cache_stats cs;
   vt_cache_stats_get(f->cache, &cs);
   out->bytes = cs.bytes;

@@ -4,8 +4,10 @@
  * Every read goes through vt_flight_run(): its key is the method and its params as
  * they go upstream (after pinning, so `latest` reads of the same head share a key).
  *   1. A cacheable call (about a concrete block number at or below the head, or a
- *      block hash) is looked up in the memory cache; a hit answers at once with the
- *      trust it was stored with.
+ *      block hash) is looked up in the memory cache, then LMDB (answers about final
+ *      blocks, survives restarts), then Redis (shared by every instance; a Redis that
+ *      is down or slow is a miss within its timeout); a hit answers with the trust it
+ *      was stored with and is copied into memory.
  *   2. An identical call already in flight is joined: one upstream round, every
  *      waiter gets the same answer.
  *   3. Otherwise the call is carried (by `start`) and its answer, if it is verified
@@ -29,23 +31,37 @@
 
 typedef struct vt_flights vt_flights;
 
+/* What a flight carries: everything needed to start it later (after an asynchronous
+ * Redis lookup), so none of it may point into a client's request. */
+typedef struct {
+  const vt_method *m;
+  const char *method;
+  vt_span params;       /* as they go upstream (pinned) */
+  const vt_plan *plan;  /* kind, number, pinned_latest; plan->params is not used */
+} vt_flight_call;
+
 /* Starts the work for a leader; must call cb(answer, ud) exactly once. Returns 0, or
  * -1 when nothing was started (cb not called). */
-typedef int (*vt_flight_start)(vt_gateway *gw, void *start_arg, vt_answer_cb cb, void *ud);
+typedef int (*vt_flight_start)(vt_gateway *gw, const vt_flight_call *call, vt_answer_cb cb, void *ud);
 
+/* The memory cache of cache_budget bytes; with cache.path an LMDB store for answers
+ * about final blocks, with cache.redis a shared cache (both from gw->cfg). */
 vt_flights *vt_flights_new(vt_gateway *gw, size_t cache_budget, char *err, size_t errlen);
-void vt_flights_free(vt_flights *f);
+/* Stop the timers and Redis (asynchronous); done(arg) when closed. */
+void vt_flights_close(vt_flights *f, void (*done)(void *arg), void *arg);
+void vt_flights_free(vt_flights *f); /* after close: flushes LMDB, frees the cache */
 
 /* Run (or join, or answer from cache) a call; cb(ud) gets the answer exactly once.
  * Returns 0, or -1 when nothing could be started (cb not called). */
-int vt_flight_run(vt_flights *f, const char *method, vt_span params, const vt_plan *plan, vt_flight_start start,
-                  void *start_arg, vt_answer_cb cb, void *ud);
+int vt_flight_run(vt_flights *f, const vt_flight_call *call, vt_flight_start start, vt_answer_cb cb, void *ud);
 
 /* A reorg was seen at or above block `number`: drop unfinalized entries above number-1. */
 void vt_flight_reorg(vt_flights *f, uint64_t number);
 
 typedef struct {
   uint64_t hits, misses, joined, stored, stale;
+  uint64_t lmdb_hits, lmdb_stored, redis_hits, redis_misses, redis_unavailable, redis_stored;
+  bool lmdb, redis, redis_connected;
   size_t bytes, entries, budget;
 } vt_flight_stats;
 void vt_flight_stats_get(const vt_flights *f, vt_flight_stats *out);

@@ -269,13 +269,6 @@ static int local_answer(rpc_ctx *x, vt_rpc_call *rc, vt_buf *b) {
 
 /* Carrying one call to the upstreams: proven when it can be, plainly otherwise. */
 typedef struct {
-  const vt_method *m;
-  const char *method;
-  vt_span params;
-  const vt_plan *plan;
-} carry_arg;
-
-typedef struct {
   vt_answer_cb cb;
   void *ud;
 } call_relay;
@@ -291,8 +284,7 @@ static void on_plain_done(vt_call *c, void *ud) {
   vt_call_free(c);
 }
 
-static int carry(vt_gateway *gw, void *arg, vt_answer_cb cb, void *ud) {
-  carry_arg *ca = arg;
+static int carry(vt_gateway *gw, const vt_flight_call *ca, vt_answer_cb cb, void *ud) {
   if (vt_verify_applies(gw, ca->method, ca->plan)) {
     int vrc = vt_verify_start(gw, ca->method, ca->params, ca->plan, cb, ud);
     if (vrc != 1) return vrc;
@@ -384,10 +376,10 @@ static void dispatch(rpc_ctx *x, size_t i) {
     goto done;
   }
   vt_span params = plan.params ? vt_span_of(plan.params, plan.params_len) : rc->params;
-  carry_arg ca = {.m = m, .method = rc->method, .params = params, .plan = &plan};
+  vt_flight_call ca = {.m = m, .method = rc->method, .params = params, .plan = &plan};
   x->pending++;
   int frc = m->kind == VT_M_WRITE ? carry(gw, &ca, on_answer, &x->slots[i])
-                                  : vt_flight_run(gw->flights, rc->method, params, &plan, carry, &ca, on_answer, &x->slots[i]);
+                                  : vt_flight_run(gw->flights, &ca, carry, on_answer, &x->slots[i]);
   vt_plan_free(&plan);
   if (frc != 0) {
     x->pending--;
@@ -707,6 +699,7 @@ static void closed_one(vt_gateway *gw) {
 }
 
 static void on_http_closed(void *arg) { closed_one(arg); }
+static void on_flights_closed(void *arg) { closed_one(arg); }
 static void on_beacon_closed(void *arg) { closed_one(arg); }
 static void on_fetcher_closed(void *arg) { closed_one(arg); }
 static void on_timer_closed(uv_handle_t *h) { closed_one(h->data); }
@@ -716,7 +709,8 @@ void vt_gateway_stop(vt_gateway *gw, void (*done)(void *arg), void *arg) {
   gw->closing = true;
   gw->on_closed = done;
   gw->on_closed_arg = arg;
-  gw->close_pending = 3;
+  gw->close_pending = 4;
+  vt_flights_close(gw->flights, on_flights_closed, gw);
   if (gw->beacon) {
     gw->close_pending++;
     vt_beacon_close(gw->beacon, on_beacon_closed, gw); /* before the fetcher it uses */
