@@ -700,6 +700,7 @@ static void closed_one(vt_gateway *gw) {
 
 static void on_http_closed(void *arg) { closed_one(arg); }
 static void on_flights_closed(void *arg) { closed_one(arg); }
+static void on_subs_closed(void *arg) { closed_one(arg); }
 static void on_beacon_closed(void *arg) { closed_one(arg); }
 static void on_fetcher_closed(void *arg) { closed_one(arg); }
 static void on_timer_closed(uv_handle_t *h) { closed_one(h->data); }
@@ -718,7 +719,8 @@ void vt_gateway_stop(vt_gateway *gw, void (*done)(void *arg), void *arg) {
   }
   uv_timer_stop(&gw->head_timer);
   uv_close((uv_handle_t *)&gw->head_timer, on_timer_closed);
-  vt_subs_shutdown(gw->subs);
+  gw->close_pending++;
+  vt_subs_shutdown(gw->subs, on_subs_closed, gw);
   vt_http_server_close(gw->http, on_http_closed, gw);
   vt_fetcher_close(gw->fetcher, on_fetcher_closed, gw);
 }

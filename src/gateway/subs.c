@@ -47,7 +47,13 @@ struct vt_subs {
   uint64_t cur;
   sub *logs_next;       /* next subscriber to look at for cur */
   sub *logs_cur;        /* the logs subscriber whose eth_getLogs is in flight (NULL if it left) */
+  uv_timer_t retry;     /* a block that could not be fetched is tried again after RETRY_MS */
+  bool retry_init;
+  void (*on_closed)(void *);
+  void *on_closed_arg;
 };
+
+#define RETRY_MS 250
 
 /* --- sessions ------------------------------------------------------------------- */
 
@@ -106,14 +112,31 @@ void vt_ws_sess_closed(vt_ws_sess *s) {
 
 vt_subs *vt_subs_new(vt_gateway *gw) {
   vt_subs *subs = calloc(1, sizeof *subs);
-  if (subs) subs->gw = gw;
+  if (!subs) return NULL;
+  subs->gw = gw;
+  if (uv_timer_init(gw->loop, &subs->retry) != 0) {
+    free(subs);
+    return NULL;
+  }
+  subs->retry.data = subs;
+  subs->retry_init = true;
   return subs;
 }
 
 size_t vt_subs_count(const vt_subs *subs) { return subs ? subs->count : 0; }
 
-void vt_subs_shutdown(vt_subs *subs) {
-  if (subs) subs->shutdown = true;
+static void on_retry_closed(uv_handle_t *h) {
+  vt_subs *subs = h->data;
+  subs->retry_init = false;
+  if (subs->on_closed) subs->on_closed(subs->on_closed_arg);
+}
+
+void vt_subs_shutdown(vt_subs *subs, void (*done)(void *arg), void *arg) {
+  subs->shutdown = true;
+  subs->on_closed = done;
+  subs->on_closed_arg = arg;
+  uv_timer_stop(&subs->retry);
+  uv_close((uv_handle_t *)&subs->retry, on_retry_closed);
 }
 
 void vt_subs_free(vt_subs *subs) {
@@ -242,6 +265,8 @@ void vt_subs_handle(vt_gateway *gw, vt_ws_sess *s, const vt_rpc_call *rc, vt_buf
 
 static void pump(vt_subs *subs);
 
+static void on_retry(uv_timer_t *t) { pump(t->data); }
+
 static void push(sub *x, const char *result, size_t n) {
   vt_buf b;
   vt_buf_init(&b, n + 256);
@@ -327,7 +352,11 @@ static void on_header(vt_call *c, void *ud) {
       if (x->kind == SUB_HEADS) push(x, c->result, c->result_len);
   }
   vt_call_free(c);
-  if (!ok) return; /* retried on the next head change */
+  if (!ok) {
+    /* not fetched (the upstreams that have it are failing): try again shortly */
+    if (!subs->shutdown) uv_timer_start(&subs->retry, on_retry, RETRY_MS, 0);
+    return;
+  }
   subs->logs_next = subs->list;
   next_logs(subs);
 }

@@ -35,7 +35,8 @@ void vt_ws_sess_send(vt_ws_sess *s, const char *data, size_t len); /* dropped on
 void vt_ws_sess_closed(vt_ws_sess *s);          /* the connection is gone */
 
 vt_subs *vt_subs_new(struct vt_gateway *gw);
-void vt_subs_shutdown(vt_subs *subs);           /* stop fetching; no more pushes */
+/* Stop fetching, no more pushes; done(arg) once its timer is closed. */
+void vt_subs_shutdown(vt_subs *subs, void (*done)(void *arg), void *arg);
 void vt_subs_free(vt_subs *subs);
 /* eth_subscribe / eth_unsubscribe from a session; writes the response into b. */
 void vt_subs_handle(struct vt_gateway *gw, vt_ws_sess *s, const vt_rpc_call *rc, vt_buf *b);
