@@ -20,7 +20,7 @@
 #define VT_CONFIG_MAX_DUMP (1u << 20)
 
 const char *const vt_config__http_schemes[] = {"http", "https", NULL};
-const char *const vt_config__redis_schemes[] = {"redis", "rediss", "unix", NULL};
+const char *const vt_config__redis_schemes[] = {"redis", NULL}; /* what src/store/redis.c speaks */
 
 static const char *const g_anchor_names[] = {"quorum", "trusted", "lightclient"};
 static const char *const g_policy_names[] = {"default", "allow", "deny"};
@@ -298,7 +298,7 @@ int vt_config_validate(const vt_config *c, char *err, size_t errlen) {
     }
   }
   if (c->redis_url && !vt_config__url_ok(c->redis_url, vt_config__redis_schemes)) {
-    snprintf(err, errlen, "cache.redis: expected a redis://, rediss:// or unix:// url");
+    snprintf(err, errlen, "cache.redis: expected a redis://host:port[/db] url (TLS, unix sockets and passwords are not supported: keep Redis on a private network)");
     return -1;
   }
   /* connect_timeout_ms above timeout_ms is not an error: the whole-request timeout
