@@ -260,7 +260,7 @@ int vt_config__set_redis(loader *L, const key_row *r, const char *t, void *field
   if (*t && !vt_config__url_ok(t, vt_config__redis_schemes)) {
     char shown_url[160];
     vt_redact_url(t, shown_url, sizeof shown_url);
-    return vt_config__fail(L, "\"%s\" is not valid: expected a redis://, rediss:// or unix:// url", shown_url);
+    return vt_config__fail(L, "\"%s\" is not valid: expected a redis://host:port[/db] url", shown_url);
   }
   return vt_config__set_string(L, r, t, field);
 }
