@@ -78,6 +78,30 @@ static size_t utf8_len(const unsigned char *s, size_t n) {
   return len;
 }
 
+/* Copy s, escaping quotes, backslashes, control bytes and invalid UTF-8; ctl_fmt formats
+ * a byte that has no short escape ("\\x%02x" for text lines, "\\u%04x" for JSON). */
+static void put_escaped(vt_buf *b, const char *s, size_t n, const char *ctl_fmt) {
+  const unsigned char *u = (const unsigned char *)s;
+  for (size_t i = 0; i < n;) {
+    size_t l = utf8_len(u + i, n - i);
+    unsigned char c = u[i];
+    if (l > 1 || (l == 1 && c >= 0x20 && c != 0x7f && c != '"' && c != '\\')) {
+      vt_buf_append(b, s + i, l);
+      i += l;
+      continue;
+    }
+    switch (c) {
+      case '"': vt_buf_puts(b, "\\\""); break;
+      case '\\': vt_buf_puts(b, "\\\\"); break;
+      case '\n': vt_buf_puts(b, "\\n"); break;
+      case '\r': vt_buf_puts(b, "\\r"); break;
+      case '\t': vt_buf_puts(b, "\\t"); break;
+      default: vt_buf_printf(b, ctl_fmt, c); break;
+    }
+    i++;
+  }
+}
+
 /* Text format: bare when safe, else a quoted string with C-like escapes. */
 static void put_text_value(vt_buf *b, const char *s, size_t n) {
   const unsigned char *u = (const unsigned char *)s;
@@ -92,49 +116,12 @@ static void put_text_value(vt_buf *b, const char *s, size_t n) {
     return;
   }
   vt_buf_append(b, "\"", 1);
-  for (size_t i = 0; i < n;) {
-    size_t l = utf8_len(u + i, n - i);
-    unsigned char c = u[i];
-    if (l > 1 || (l == 1 && c >= 0x20 && c != 0x7f && c != '"' && c != '\\')) {
-      vt_buf_append(b, s + i, l);
-      i += l;
-      continue;
-    }
-    switch (c) {
-      case '"': vt_buf_puts(b, "\\\""); break;
-      case '\\': vt_buf_puts(b, "\\\\"); break;
-      case '\n': vt_buf_puts(b, "\\n"); break;
-      case '\r': vt_buf_puts(b, "\\r"); break;
-      case '\t': vt_buf_puts(b, "\\t"); break;
-      default: vt_buf_printf(b, "\\x%02x", c); break;
-    }
-    i++;
-  }
+  put_escaped(b, s, n, "\\x%02x");
   vt_buf_append(b, "\"", 1);
 }
 
 /* JSON string body (no quotes); invalid UTF-8 bytes become \u00NN. */
-static void put_json_chars(vt_buf *b, const char *s, size_t n) {
-  const unsigned char *u = (const unsigned char *)s;
-  for (size_t i = 0; i < n;) {
-    size_t l = utf8_len(u + i, n - i);
-    unsigned char c = u[i];
-    if (l > 1 || (l == 1 && c >= 0x20 && c != 0x7f && c != '"' && c != '\\')) {
-      vt_buf_append(b, s + i, l);
-      i += l;
-      continue;
-    }
-    switch (c) {
-      case '"': vt_buf_puts(b, "\\\""); break;
-      case '\\': vt_buf_puts(b, "\\\\"); break;
-      case '\n': vt_buf_puts(b, "\\n"); break;
-      case '\r': vt_buf_puts(b, "\\r"); break;
-      case '\t': vt_buf_puts(b, "\\t"); break;
-      default: vt_buf_printf(b, "\\u%04x", c); break;
-    }
-    i++;
-  }
-}
+static void put_json_chars(vt_buf *b, const char *s, size_t n) { put_escaped(b, s, n, "\\u%04x"); }
 
 /* RFC 8259 number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
 static bool is_json_number(const char *s, size_t n) {
