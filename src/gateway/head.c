@@ -167,6 +167,10 @@ void vt_head_recompute(vt_gateway *gw) {
   if (!n) return; /* keep what we had: requests will say who is missing */
   qsort(heads, n, sizeof heads[0], cmp_desc);
   unsigned k = trusted_only ? 1 : vt_gateway_quorum(gw);
+  /* At start-up the first upstream to answer must not set the head alone (it may be
+   * running ahead): wait for k heads, or for the stale window, after which the ones
+   * that never answered count as failing like any other. */
+  if (!gw->head_known && n < k && now - gw->started_ms < head_stale_ms(gw)) return;
   if (k > n) k = (unsigned)n;
   uint64_t h = heads[k - 1];
   if (gw->cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT) {
