@@ -281,8 +281,11 @@ int vt_config_validate(const vt_config *c, char *err, size_t errlen) {
         snprintf(err, errlen, "anchor.beacon: empty: mode lightclient needs at least one beacon API url");
         return -1;
       }
-      if (!c->checkpoint) {
-        snprintf(err, errlen, "anchor.checkpoint: missing: mode lightclient needs a recent finalized beacon block root");
+      /* No anchor.checkpoint: the beacon driver agrees on one at first start (see
+       * src/gateway/beacon.h and docs/config.md). An all-zero root is no block and is
+       * how the driver is told "none", so it is refused rather than taken as absent. */
+      if (c->checkpoint && strspn(c->checkpoint + (c->checkpoint[0] == '0' && c->checkpoint[1] ? 2 : 0), "0") == 64) {
+        snprintf(err, errlen, "anchor.checkpoint: all zero: not a beacon block root (omit it to agree on one)");
         return -1;
       }
       break;

@@ -12,6 +12,17 @@
  * What counts against an endpoint is one table (penalties[]): a failure class, the
  * first back-off and its ceiling; the back-off doubles with each consecutive failure.
  * The state file is written here too (save_state / load_state).
+ *
+ * Encodings: every light-client request offers SSZ first (Accept: octet-stream, then
+ * JSON); the answer is decoded by its Content-Type: application/octet-stream goes to the
+ * SSZ decoders (fork from the slot of the first header; the updates body is the
+ * length-prefixed stream, verified one item per turn), anything else to the JSON ones.
+ *
+ * Checkpoint agreement (no checkpoint configured): before anything else, every endpoint
+ * is asked for /eth/v1/beacon/headers/finalized at once; when all have answered or
+ * failed, a root given by at least two of them (the only one when one is configured)
+ * and by more endpoints than any other root becomes the checkpoint. Otherwise the round
+ * is logged with every endpoint's answer and repeated after poll_ms; nothing is synced.
  */
 #include "gateway/beacon.h"
 
@@ -30,6 +41,9 @@
 
 #define MAX_PATH 4096u
 #define MAX_SHIFT 16u
+#define FINALIZED_PATH "/eth/v1/beacon/headers/finalized"
+#define AGREE_MAX_BODY (64u * 1024) /* a header response is under 1 KB */
+#define AGREE_LOG_MAX 2048u
 
 typedef enum { F_TRANSPORT, F_HTTP, F_EMPTY, F_DECODE, F_VERIFY, F_COUNT } fail_class;
 
@@ -69,6 +83,15 @@ typedef struct {
   char last_error[VT_BEACON_ERR_LEN];
 } endpoint;
 
+/* One endpoint's part in a checkpoint agreement round. */
+typedef struct {
+  vt_beacon *b;
+  size_t i;
+  vt_fetch *x; /* in flight */
+  bool ok;     /* answered with a root */
+  uint8_t root[32];
+} agree_slot;
+
 /* What step() compares before and after processing to see what changed. */
 typedef struct {
   bool bootstrapped, next_known;
@@ -97,10 +120,16 @@ struct vt_beacon {
   vt_fetch *inflight;
   size_t inflight_ep;
   lc_request req;
-  json_t *batch; /* period updates being verified, one per tick */
+  json_t *batch; /* period updates being verified, one per tick (JSON) */
+  uint8_t *ssz_batch; /* or the same as an SSZ stream (our copy); ssz_cur: what is left */
+  vc_bytes ssz_cur;
   size_t batch_i, batch_ep;
   bool batch_news;
   bool started, restored, dirty, closing, fetcher_gone;
+  bool need_checkpoint; /* none configured or restored yet: agreement rounds */
+  char checkpoint_source[64];
+  agree_slot agree[VT_BEACON_MAX_ENDPOINTS];
+  size_t agree_pending;
   uint64_t applied, rejected;
   char last_error[VT_BEACON_ERR_LEN];
   void (*done)(void *arg);
@@ -242,7 +271,13 @@ static void load_state(vt_beacon *b) {
     why = err.msg;
     goto out;
   }
-  if (memcmp(b->lc->checkpoint, b->checkpoint, 32) != 0) {
+  if (b->need_checkpoint) {
+    /* Agreed at an earlier start and persisted with the store: never asked again. */
+    memcpy(b->checkpoint, b->lc->checkpoint, 32);
+    b->need_checkpoint = false;
+    snprintf(b->checkpoint_source, sizeof b->checkpoint_source,
+             "agreed by beacon endpoints (state file)");
+  } else if (memcmp(b->lc->checkpoint, b->checkpoint, 32) != 0) {
     /* The operator chose another checkpoint: honour it, resync from there. */
     lc_free(b->lc);
     lc_init(b->lc, &b->cfg, b->checkpoint);
@@ -355,16 +390,11 @@ static bool is_news(const vt_beacon *b, const lc_update *u, uint64_t slot) {
   return att > c->optimistic_header.beacon.slot || u->finalized_header.beacon.slot > fin;
 }
 
-/* Decode and apply one update object; false after fail() was called. */
-static bool apply_update(vt_beacon *b, size_t i, const json_t *obj, lc_update_kind kind,
-                         bool *news) {
+/* Verify and apply the update decoded into b->upd; false after fail() was called. */
+static bool apply_update(vt_beacon *b, size_t i, bool *news) {
   vc_err err = {{0}};
   uint64_t slot = current_slot(b);
   *news = false;
-  if (lc_update_from_response(b->upd, kind, obj, b->cfg.sync_committee_size, &err) != VC_OK) {
-    fail(b, i, F_DECODE, "%s", err.msg);
-    return false;
-  }
   if (!is_news(b, b->upd, slot)) return true;
   snapshot before = snap(b->lc);
   if (lc_process_update(b->lc, b->upd, slot, &err) != VC_OK) {
@@ -380,18 +410,44 @@ static bool apply_update(vt_beacon *b, size_t i, const json_t *obj, lc_update_ki
 static void drop_batch(vt_beacon *b) {
   json_decref(b->batch);
   b->batch = NULL;
+  free(b->ssz_batch);
+  b->ssz_batch = NULL;
+  b->ssz_cur = vc_bytes_of(NULL, 0);
+}
+
+/* The next period update of the batch into b->upd; *more is false at its end. False
+ * after fail() was called. */
+static bool batch_decode(vt_beacon *b, size_t i, bool *more) {
+  vc_err err = {{0}};
+  vc_status st;
+  *more = false;
+  if (b->batch) {
+    if (b->batch_i >= json_array_size(b->batch)) return true;
+    st = lc_update_from_response(b->upd, LC_KIND_UPDATE, json_array_get(b->batch, b->batch_i),
+                                 b->cfg.sync_committee_size, &err);
+  } else {
+    uint8_t digest[4];
+    vc_bytes item;
+    st = lc_stream_next(&b->ssz_cur, digest, &item, &err);
+    if (st == VC_ERR_MISSING) return true;
+    if (st == VC_OK) st = lc_decode_update_auto(b->upd, &b->cfg, item, &err);
+  }
+  *more = true;
+  if (st == VC_OK) return true;
+  fail(b, i, F_DECODE, "%s%s", b->batch ? "" : "SSZ: ", err.msg);
+  return false;
 }
 
 /* One period update of the batch per turn of the loop. */
 static void batch_step(vt_beacon *b) {
   size_t i = b->batch_ep;
-  bool news = false;
-  if (b->batch_i < json_array_size(b->batch)) {
-    if (!apply_update(b, i, json_array_get(b->batch, b->batch_i), LC_KIND_UPDATE, &news)) {
-      drop_batch(b);
-      arm(b, 0);
-      return;
-    }
+  bool news = false, more = false;
+  if (!batch_decode(b, i, &more) || (more && !apply_update(b, i, &news))) {
+    drop_batch(b);
+    arm(b, 0);
+    return;
+  }
+  if (more) {
     b->batch_news = b->batch_news || news;
     b->batch_i++;
     arm(b, 0);
@@ -411,18 +467,139 @@ static void batch_step(vt_beacon *b) {
 
 /* --------------------------------------------------------------- requests ---- */
 
-/* Handle a 200 body for b->req from endpoint i. Returns whether the store changed;
- * fail() has been called when the answer was bad. */
-static bool handle_body(vt_beacon *b, size_t i, json_t *j, bool *ok) {
+/* The media type (before any parameter) is application/octet-stream. */
+static bool is_ssz(const char *content_type) {
+  static const char want[] = "application/octet-stream";
+  const char *p = content_type ? content_type : "";
+  while (*p == ' ' || *p == '\t') p++;
+  if (strncasecmp(p, want, sizeof want - 1) != 0) return false;
+  p += sizeof want - 1;
+  while (*p == ' ' || *p == '\t') p++;
+  return *p == '\0' || *p == ';';
+}
+
+/* The fork of an SSZ light-client object from the slot of its first header: read as the
+ * Capella+ layout (header behind an offset) when that slot's fork has an execution
+ * header, else as the fixed Altair layout. */
+static vc_status ssz_fork(const lc_chain_config *cfg, vc_bytes in, lc_fork *out, vc_err *err) {
+  uint64_t slot = 0;
+  if (lc_peek_slot(in, true, &slot, NULL) == VC_OK) {
+    *out = lc_fork_at_epoch(cfg, lc_epoch_at_slot(cfg, slot));
+    if (lc_fork_info(*out)->exec_fields) return VC_OK;
+  }
+  vc_status st = lc_peek_slot(in, false, &slot, err);
+  if (st != VC_OK) return st;
+  *out = lc_fork_at_epoch(cfg, lc_epoch_at_slot(cfg, slot));
+  if (lc_fork_info(*out)->exec_fields)
+    return vc_fail(err, VC_ERR_INPUT, "slot %llu does not match its fork's layout",
+                   (unsigned long long)slot);
+  return VC_OK;
+}
+
+static vc_status decode_ssz(vt_beacon *b, vc_bytes in, vc_err *err) {
+  lc_fork fork;
+  size_t n = b->cfg.sync_committee_size;
+  switch (b->req.kind) {
+  case LC_REQ_BOOTSTRAP: return lc_decode_bootstrap_auto(b->boot, &b->cfg, in, err);
+  case LC_REQ_FINALITY:
+  case LC_REQ_OPTIMISTIC: {
+    vc_status st = ssz_fork(&b->cfg, in, &fork, err);
+    if (st != VC_OK) return st;
+    return b->req.kind == LC_REQ_FINALITY ? lc_decode_finality_update(b->upd, fork, n, in, err)
+                                          : lc_decode_optimistic_update(b->upd, fork, n, in, err);
+  }
+  case LC_REQ_UPDATES:
+  case LC_REQ_NONE: break;
+  }
+  return vc_fail(err, VC_ERR_INPUT, "no single object expected");
+}
+
+static json_t *parse_json(vt_beacon *b, size_t i, const vt_fetch_result *r) {
+  json_error_t jerr;
+  json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+  if (!j) fail(b, i, F_DECODE, "invalid JSON at line %d: %s", jerr.line, jerr.text);
+  return j;
+}
+
+/* Decode a 200 body for a bootstrap, finality or optimistic request into b->boot or
+ * b->upd, by its Content-Type; false after fail() was called. */
+static bool decode_body(vt_beacon *b, size_t i, const vt_fetch_result *r, bool ssz) {
+  vc_err err = {{0}};
+  vc_status st;
+  if (ssz) {
+    st = decode_ssz(b, vc_bytes_of(r->body, r->body_len), &err);
+  } else {
+    json_t *j = parse_json(b, i, r);
+    if (!j) return false;
+    if (b->req.kind == LC_REQ_BOOTSTRAP)
+      st = lc_bootstrap_from_response(b->boot, j, b->cfg.sync_committee_size, &err);
+    else
+      st = lc_update_from_response(b->upd, requests[b->req.kind].kind, j,
+                                   b->cfg.sync_committee_size, &err);
+    json_decref(j);
+  }
+  if (st == VC_OK) return true;
+  fail(b, i, F_DECODE, "%s%s", ssz ? "SSZ: " : "", err.msg);
+  return false;
+}
+
+/* Take an updates answer as the batch (checked for shape here, verified item by item
+ * in batch_step); false after fail() was called. */
+static bool start_batch(vt_beacon *b, size_t i, const vt_fetch_result *r, bool ssz) {
+  size_t items = 0;
+  if (ssz) {
+    vc_err err = {{0}};
+    vc_bytes cur = vc_bytes_of(r->body, r->body_len), item;
+    uint8_t digest[4];
+    vc_status st;
+    while ((st = lc_stream_next(&cur, digest, &item, &err)) == VC_OK) items++;
+    if (st != VC_ERR_MISSING) {
+      fail(b, i, F_DECODE, "SSZ: %s", err.msg);
+      return false;
+    }
+  } else {
+    json_t *j = parse_json(b, i, r);
+    if (!j) return false;
+    if (!json_is_array(j)) items = SIZE_MAX;
+    else items = json_array_size(j);
+    b->batch = j; /* the batch owns it now */
+  }
+  if (items > b->req.count) {
+    drop_batch(b);
+    fail(b, i, F_DECODE, "updates: expected %s of at most %llu items",
+         ssz ? "a stream" : "an array", (unsigned long long)b->req.count);
+    return false;
+  }
+  if (ssz) {
+    if (r->body_len == 0) {
+      b->ssz_batch = NULL; /* an empty stream: no usable update (batch_step) */
+    } else if (!(b->ssz_batch = malloc(r->body_len))) {
+      fail(b, i, F_TRANSPORT, "out of memory");
+      return false;
+    } else {
+      memcpy(b->ssz_batch, r->body, r->body_len);
+    }
+    b->ssz_cur = vc_bytes_of(b->ssz_batch, r->body_len);
+    if (!b->ssz_batch) {
+      fail(b, i, F_EMPTY, "no usable update for periods %llu..%llu",
+           (unsigned long long)b->req.start_period,
+           (unsigned long long)(b->req.start_period + b->req.count - 1));
+      return false;
+    }
+  }
+  b->batch_i = 0;
+  b->batch_ep = i;
+  b->batch_news = false;
+  return true;
+}
+
+/* Apply the decoded bootstrap or update. Returns whether the store changed; *ok false
+ * after fail() was called. */
+static bool handle_body(vt_beacon *b, size_t i, bool *ok) {
   vc_err err = {{0}};
   bool news = false;
   *ok = false;
-  switch (b->req.kind) {
-  case LC_REQ_BOOTSTRAP: {
-    if (lc_bootstrap_from_response(b->boot, j, b->cfg.sync_committee_size, &err) != VC_OK) {
-      fail(b, i, F_DECODE, "%s", err.msg);
-      return false;
-    }
+  if (b->req.kind == LC_REQ_BOOTSTRAP) {
     snapshot before = snap(b->lc);
     if (lc_process_bootstrap(b->lc, b->boot, &err) != VC_OK) {
       fail(b, i, F_VERIFY, "bootstrap rejected: %s", err.msg);
@@ -432,15 +609,8 @@ static bool handle_body(vt_beacon *b, size_t i, json_t *j, bool *ok) {
     *ok = true;
     return after_change(b, &before);
   }
-  case LC_REQ_FINALITY:
-  case LC_REQ_OPTIMISTIC:
-    *ok = apply_update(b, i, j, requests[b->req.kind].kind, &news);
-    return news;
-  case LC_REQ_UPDATES:
-  case LC_REQ_NONE:
-    break;
-  }
-  return false;
+  *ok = apply_update(b, i, &news);
+  return news;
 }
 
 /* The optimistic head lags the clock by more than VT_BEACON_LAG_SLOTS. */
@@ -451,9 +621,7 @@ static bool behind(const vt_beacon *b) {
 static void on_fetch(const vt_fetch_result *r, void *ud) {
   vt_beacon *b = ud;
   size_t i = b->inflight_ep;
-  json_t *j = NULL;
-  json_error_t jerr;
-  bool ok = false, news = false;
+  bool ok = false, news = false, ssz;
   uint64_t delay = 0; /* after a failure: the next endpoint at once */
   b->inflight = NULL;
   if (r->error == VT_FETCH_E_SHUTDOWN) {
@@ -469,25 +637,13 @@ static void on_fetch(const vt_fetch_result *r, void *ud) {
     fail(b, i, F_HTTP, "HTTP status %ld", r->http_status);
     goto out;
   }
-  j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
-  if (!j) {
-    fail(b, i, F_DECODE, "invalid JSON at line %d: %s", jerr.line, jerr.text);
-    goto out;
-  }
+  ssz = is_ssz(r->content_type);
   if (b->req.kind == LC_REQ_UPDATES) {
-    if (!json_is_array(j) || json_array_size(j) > b->req.count) {
-      fail(b, i, F_DECODE, "updates: expected an array of at most %llu items",
-           (unsigned long long)b->req.count);
-      goto out;
-    }
-    b->batch = j; /* the batch owns it now; on_tick verifies it item by item */
-    j = NULL;
-    b->batch_i = 0;
-    b->batch_ep = i;
-    b->batch_news = false;
+    (void)start_batch(b, i, r, ssz); /* on_tick verifies it item by item */
     goto out;
   }
-  news = handle_body(b, i, j, &ok);
+  if (!decode_body(b, i, r, ssz)) goto out;
+  news = handle_body(b, i, &ok);
   if (!ok) goto out;
   if (!news && behind(b)) {
     /* An endpoint that keeps answering old news must not pin us to the past. */
@@ -500,7 +656,6 @@ static void on_fetch(const vt_fetch_result *r, void *ud) {
   /* Applied: go on at once. No news: the endpoint is fine, the chain has not moved. */
   delay = news ? 0 : b->poll_ms;
 out:
-  json_decref(j);
   arm(b, delay);
 }
 
@@ -517,12 +672,145 @@ static bool build_url(const vt_beacon *b, size_t i, char *out, size_t cap) {
   return n > 0 && (size_t)n < cap;
 }
 
+/* ------------------------------------------------------------- checkpoint ---- */
+
+static void agree_blame(vt_beacon *b, size_t i, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* An endpoint that gave no usable answer in an agreement round (no back-off: the round
+ * waits for every endpoint anyway). */
+static void agree_blame(vt_beacon *b, size_t i, const char *fmt, ...) {
+  endpoint *e = &b->ep[i];
+  char msg[VT_BEACON_ERR_LEN];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  e->failures++;
+  snprintf(e->last_error, sizeof e->last_error, "checkpoint: %s", msg);
+  VT_LOG(VT_LOG_WARN, "beacon_checkpoint_no_answer", "endpoint=%s error=%s", e->shown, msg);
+}
+
+/* data.root of a /eth/v1/beacon/headers/finalized answer. */
+static bool finalized_root(const vt_fetch_result *r, uint8_t out[32]) {
+  json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);
+  const char *s = json_string_value(json_object_get(json_object_get(j, "data"), "root"));
+  bool ok = s && vc_hex_decode_fixed(s, strlen(s), out, 32) == VC_OK;
+  json_decref(j);
+  return ok;
+}
+
+/* Every endpoint has answered or failed: adopt the agreed root, or log and retry. */
+static void agree_decide(vt_beacon *b) {
+  size_t need = b->n == 1 ? 1 : 2, best = 0, best_k = 0, at = 0;
+  bool tie = false;
+  char line[AGREE_LOG_MAX] = "", hex[67];
+  for (size_t i = 0; i < b->n; i++) {
+    if (!b->agree[i].ok) continue;
+    size_t k = 0;
+    for (size_t j = 0; j < b->n; j++)
+      k += b->agree[j].ok && memcmp(b->agree[j].root, b->agree[i].root, 32) == 0;
+    if (k > best_k) {
+      best_k = k;
+      best = i;
+      tie = false;
+    } else if (k == best_k && memcmp(b->agree[i].root, b->agree[best].root, 32) != 0) {
+      tie = true;
+    }
+  }
+  for (size_t i = 0; i < b->n && at < sizeof line; i++) {
+    if (b->agree[i].ok) vc_hex_encode(b->agree[i].root, 32, hex);
+    int w = snprintf(line + at, sizeof line - at, "%s%s=%s", i ? " " : "", b->ep[i].shown,
+                     b->agree[i].ok ? hex : "none");
+    if (w > 0) at += (size_t)w;
+  }
+  if (best_k < need || tie) {
+    snprintf(b->last_error, sizeof b->last_error,
+             "checkpoint: no agreement: %zu of %zu beacon endpoints must give the same finalized root",
+             need, b->n);
+    for (size_t i = 0; i < b->n; i++)
+      if (b->agree[i].ok) snprintf(b->ep[i].last_error, sizeof b->ep[i].last_error,
+                                   "checkpoint: finalized root not agreed by the others");
+    VT_LOG(VT_LOG_WARN, "beacon_checkpoint_disagree", "need=%zu answers=%s", need, line);
+    arm(b, b->poll_ms);
+    return;
+  }
+  for (size_t i = 0; i < b->n; i++)
+    if (b->agree[i].ok && memcmp(b->agree[i].root, b->agree[best].root, 32) != 0) {
+      snprintf(b->ep[i].last_error, sizeof b->ep[i].last_error,
+               "checkpoint: finalized root disagrees with the agreed one");
+      VT_LOG(VT_LOG_WARN, "beacon_checkpoint_dissent", "endpoint=%s", b->ep[i].shown);
+    }
+  memcpy(b->checkpoint, b->agree[best].root, 32);
+  lc_free(b->lc);
+  lc_init(b->lc, &b->cfg, b->checkpoint);
+  b->need_checkpoint = false;
+  b->last_error[0] = '\0';
+  snprintf(b->checkpoint_source, sizeof b->checkpoint_source,
+           "agreed by %zu of %zu beacon endpoints", best_k, b->n);
+  vc_hex_encode(b->checkpoint, 32, hex);
+  if (b->n == 1)
+    VT_LOG(VT_LOG_WARN, "beacon_checkpoint_tofu",
+           "checkpoint=%s endpoint=%s: trust on first use of the only beacon endpoint; pin "
+           "anchor.checkpoint for a trustless start", hex, b->ep[0].shown);
+  else
+    VT_LOG(VT_LOG_INFO, "beacon_checkpoint_agreed", "checkpoint=%s agreed=%zu of=%zu answers=%s",
+           hex, best_k, b->n, line);
+  arm(b, 0);
+}
+
+static void on_agree(const vt_fetch_result *r, void *ud) {
+  agree_slot *s = ud;
+  vt_beacon *b = s->b;
+  s->x = NULL;
+  b->agree_pending--;
+  if (r->error == VT_FETCH_E_SHUTDOWN) {
+    b->fetcher_gone = true;
+    snprintf(b->last_error, sizeof b->last_error, "stopped: the HTTP client was closed");
+    return;
+  }
+  if (r->error != VT_FETCH_OK)
+    agree_blame(b, s->i, "%s: %s", vt_fetch_error_name(r->error), r->error_msg);
+  else if (r->http_status != 200)
+    agree_blame(b, s->i, "HTTP status %ld", r->http_status);
+  else if (!(s->ok = finalized_root(r, s->root)))
+    agree_blame(b, s->i, "no data.root of 32 bytes in the finalized header answer");
+  if (b->agree_pending == 0 && !b->fetcher_gone && !b->closing) agree_decide(b);
+}
+
+/* One agreement round: every endpoint at once. */
+static void agree_start(vt_beacon *b) {
+  static const char *const accept[] = {"Accept: application/json"};
+  char url[VT_BEACON_MAX_URL + sizeof FINALIZED_PATH];
+  vt_fetch_opts o = {.url = url, .headers = accept, .nheaders = 1, .timeout_ms = b->timeout_ms,
+                     .connect_timeout_ms = b->timeout_ms, .max_response = AGREE_MAX_BODY};
+  uv_update_time(b->loop);
+  b->agree_pending = 0;
+  for (size_t i = 0; i < b->n; i++) {
+    agree_slot *s = &b->agree[i];
+    s->b = b;
+    s->i = i;
+    s->ok = false;
+    snprintf(url, sizeof url, "%s%s", b->ep[i].url, FINALIZED_PATH);
+    b->ep[i].requests++;
+    s->x = vt_fetch_start(b->fetcher, &o, on_agree, s);
+    if (s->x) b->agree_pending++;
+    else agree_blame(b, i, "request could not start");
+  }
+  if (b->agree_pending == 0) agree_decide(b); /* callbacks never run inside start */
+}
+
 /* One turn: what does the store need now, and who do we ask. */
 static void step(vt_beacon *b) {
-  static const char *const accept[] = {"Accept: application/json"};
+  static const char *const accept[] = {
+      "Accept: application/octet-stream;q=1, application/json;q=0.9"};
   char url[VT_BEACON_MAX_URL + 256];
   size_t i = 0;
   uint64_t slot = current_slot(b);
+  if (b->need_checkpoint) {
+    agree_start(b);
+    return;
+  }
   snapshot before = snap(b->lc);
   if (lc_process_force_update(b->lc, slot)) (void)after_change(b, &before);
   lc_next_request(b->lc, slot, &b->req);
@@ -555,7 +843,7 @@ static void step(vt_beacon *b) {
 }
 
 static void turn(vt_beacon *b) {
-  if (b->batch)
+  if (b->batch || b->ssz_batch)
     batch_step(b);
   else
     step(b);
@@ -600,6 +888,7 @@ static void free_beacon(vt_beacon *b) {
   free(b->boot);
   free(b->upd);
   json_decref(b->batch);
+  free(b->ssz_batch);
   for (size_t i = 0; i < b->n; i++) free(b->ep[i].url);
   free(b->state_path);
   free(b);
@@ -634,6 +923,16 @@ vt_beacon *vt_beacon_new(uv_loop_t *loop, vt_fetcher *f, const vt_beacon_opts *o
   b->cfg = *cfg;
   if (o->genesis_time) b->cfg.genesis_time = o->genesis_time;
   memcpy(b->checkpoint, o->checkpoint, 32);
+  b->need_checkpoint = true;
+  for (size_t i = 0; i < 32; i++) b->need_checkpoint = b->need_checkpoint && !b->checkpoint[i];
+  if (!b->need_checkpoint)
+    snprintf(b->checkpoint_source, sizeof b->checkpoint_source, "configured");
+  else if (b->n == 1)
+    snprintf(b->checkpoint_source, sizeof b->checkpoint_source,
+             "pending: the only beacon endpoint's finalized root");
+  else
+    snprintf(b->checkpoint_source, sizeof b->checkpoint_source,
+             "pending: agreement of 2 of %zu beacon endpoints", b->n);
   lc_init(b->lc, &b->cfg, b->checkpoint);
   b->loop = loop;
   b->fetcher = f;
@@ -691,6 +990,9 @@ void vt_beacon_get_status(const vt_beacon *b, vt_beacon_status *out) {
   if (vt_beacon_head(b, false, &h)) out->optimistic_block = h.block_number;
   out->applied = b->applied;
   out->rejected = b->rejected;
+  out->checkpoint_known = !b->need_checkpoint;
+  memcpy(out->checkpoint, b->checkpoint, 32);
+  memcpy(out->checkpoint_source, b->checkpoint_source, sizeof out->checkpoint_source);
   memcpy(out->last_error, b->last_error, sizeof out->last_error);
   out->n = b->n;
   for (size_t i = 0; i < b->n; i++) {
@@ -707,9 +1009,12 @@ void vt_beacon_get_status(const vt_beacon *b, vt_beacon_status *out) {
 
 json_t *vt_beacon_status_json(const vt_beacon *b) {
   vt_beacon_status *s = malloc(sizeof *s);
-  json_t *o = NULL, *eps = NULL;
+  json_t *o = NULL, *eps = NULL, *ckpt = NULL;
+  char hex[67];
   if (!s) return NULL;
   vt_beacon_get_status(b, s);
+  vc_hex_encode(s->checkpoint, 32, hex);
+  ckpt = s->checkpoint_known ? json_string(hex) : json_null();
   eps = json_array();
   for (size_t i = 0; eps && i < s->n; i++) {
     const vt_beacon_endpoint_status *e = &s->endpoints[i];
@@ -722,14 +1027,18 @@ json_t *vt_beacon_status_json(const vt_beacon *b) {
       eps = NULL;
     }
   }
-  if (eps)
-    o = json_pack("{s:b, s:b, s:b, s:I, s:{s:I, s:I}, s:{s:I, s:I}, s:I, s:I, s:s, s:o}",
+  if (eps && ckpt)
+    o = json_pack("{s:b, s:b, s:b, s:I, s:{s:I, s:I}, s:{s:I, s:I}, s:I, s:I, s:s, s:o, s:O, s:s}",
                   "bootstrapped", s->bootstrapped, "synced", s->synced, "restored", s->restored,
                   "current_slot", (json_int_t)s->current_slot, "finalized", "slot",
                   (json_int_t)s->finalized_slot, "block", (json_int_t)s->finalized_block,
                   "optimistic", "slot", (json_int_t)s->optimistic_slot, "block",
                   (json_int_t)s->optimistic_block, "applied", (json_int_t)s->applied, "rejected",
-                  (json_int_t)s->rejected, "last_error", s->last_error, "endpoints", eps);
+                  (json_int_t)s->rejected, "last_error", s->last_error, "endpoints", eps,
+                  "checkpoint", ckpt, "checkpoint_source", s->checkpoint_source);
+  else
+    json_decref(eps);
+  json_decref(ckpt);
   free(s);
   return o;
 }
@@ -750,6 +1059,10 @@ void vt_beacon_close(vt_beacon *b, void (*done)(void *arg), void *arg) {
   b->done_arg = arg;
   if (b->inflight) vt_fetch_cancel(b->inflight);
   b->inflight = NULL;
+  for (size_t i = 0; i < b->n; i++) {
+    vt_fetch_cancel(b->agree[i].x); /* NULL: a no-op */
+    b->agree[i].x = NULL;
+  }
   if (b->dirty) save_state(b);
   uv_close((uv_handle_t *)&b->tick, on_closed);
   uv_close((uv_handle_t *)&b->soon, on_closed);

@@ -5,12 +5,25 @@
  *
  * What it does: asks lc_next_request() what the store needs at the current slot (the
  * slot comes from the chain's genesis time and the wall clock; back-offs and polls run
- * on the loop clock), GETs it as JSON from
- * /eth/v1/beacon/light_client/{bootstrap/{root}, updates?start_period=&count=,
- * finality_update, optimistic_update}, decodes it (lc_json.h) and hands it to the light
- * client, which checks every branch and every sync-committee signature. Nothing an
- * endpoint says is applied unless that check passes. JSON only: SSZ would need the
- * response's Content-Type, which vt_fetch_result does not carry.
+ * on the loop clock), GETs it from /eth/v1/beacon/light_client/{bootstrap/{root},
+ * updates?start_period=&count=, finality_update, optimistic_update} offering SSZ first
+ * (Accept: application/octet-stream;q=1, application/json;q=0.9), decodes it by the
+ * response's Content-Type (application/octet-stream: the SSZ decoders of lc_types.h, the
+ * fork taken from the slot of the first header, /updates as the length-prefixed stream;
+ * anything else: JSON, lc_json.h) and hands it to the light client, which checks every
+ * branch and every sync-committee signature. Nothing an endpoint says is applied unless
+ * that check passes.
+ *
+ * Checkpoint: the configured one, else the one restored from the state file, else one
+ * agreed at first start: every endpoint is asked for GET /eth/v1/beacon/headers/finalized
+ * (data.root) in one round; a root given by at least 2 endpoints (the only endpoint when
+ * n == 1: trust on first use, logged as a warning) and by more endpoints than any other
+ * root is taken. Any other outcome (disagreement, too few answers) logs every
+ * endpoint's answer and repeats the round after poll_ms; nothing is synced meanwhile.
+ * The agreed root is only a starting point: the bootstrap must still hash to it. It is
+ * persisted with the store (lc_save keeps the checkpoint), so a restart does not ask
+ * again (status source then "agreed by beacon endpoints (state file)"). A restart
+ * before the first bootstrap verified has nothing saved and agrees again.
  *
  * Failover: one endpoint is preferred at a time. An endpoint that cannot be reached,
  * times out, answers a non-200 status, sends something that does not decode, or sends
@@ -62,7 +75,8 @@ typedef struct vt_beacon vt_beacon;
 typedef struct {
   const char *chain;               /* "mainnet" | "sepolia" | "hoodi"; used when cfg is NULL */
   const lc_chain_config *cfg;      /* a custom chain (devnets, tests); copied */
-  uint8_t checkpoint[32];          /* trusted beacon block root */
+  uint8_t checkpoint[32];          /* trusted beacon block root; all zero: none configured,
+                                      agree on one (see above) */
   const char *const *urls;         /* beacon API base URLs, tried in this order */
   size_t n;                        /* 1..VT_BEACON_MAX_ENDPOINTS */
   const char *state_path;          /* NULL: no persistence */
@@ -99,6 +113,10 @@ typedef struct {
   uint64_t finalized_block, optimistic_block; /* 0 when the header has no execution */
   uint64_t applied, rejected;      /* objects verified and applied / rejected */
   char last_error[VT_BEACON_ERR_LEN];
+  bool checkpoint_known;           /* configured, agreed, or restored from the state file */
+  uint8_t checkpoint[32];          /* all zero while unknown */
+  char checkpoint_source[64];      /* "configured" | "agreed by k of n beacon endpoints" |
+                                      "agreed by beacon endpoints (state file)" | "pending: …" */
   size_t n;
   vt_beacon_endpoint_status endpoints[VT_BEACON_MAX_ENDPOINTS];
 } vt_beacon_status;

@@ -594,7 +594,9 @@ static int beacon_start(vt_gateway *gw, const vt_config *cfg, char *err, size_t 
   vt_beacon_opts o = {.chain = cfg->chain_name, .cfg = net, .urls = (const char *const *)cfg->beacon,
                       .n = cfg->nbeacon, .state_path = cfg->lc_state, .poll_ms = cfg->lc_poll_ms,
                       .timeout_ms = cfg->timeout_ms, .on_update = on_beacon_update, .ud = gw};
-  if (!cfg->checkpoint || vc_hex_decode_fixed(cfg->checkpoint, strlen(cfg->checkpoint), o.checkpoint, 32) != VC_OK) {
+  /* No checkpoint: o.checkpoint stays all zero and the driver agrees on one (beacon.h). */
+  if (cfg->checkpoint &&
+      vc_hex_decode_fixed(cfg->checkpoint, strlen(cfg->checkpoint), o.checkpoint, 32) != VC_OK) {
     snprintf(err, errlen, "anchor.checkpoint: expected 0x and 64 hex digits");
     return -1;
   }

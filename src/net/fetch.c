@@ -426,9 +426,12 @@ static void fill_result(vt_fetch *x, CURLcode rc, vt_fetch_result *r) {
   long status = 0, ver = 0, nconn = 0;
   curl_off_t conn_us = 0, app_us = 0;
   memset(r, 0, sizeof *r);
+  char *ctype = NULL; /* owned by curl, valid until the handle is reused */
   r->retry_after_s = -1;
   r->body = "";
   r->error_msg = "";
+  curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ctype);
+  r->content_type = ctype ? ctype : "";
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
   curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &ver);
   curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &nconn);
@@ -496,6 +499,7 @@ static void deliver(vt_fetch *x, CURLcode rc, bool shutdown) {
     r.error = VT_FETCH_E_SHUTDOWN;
     r.error_msg = "fetcher closed while the request was in flight";
     r.body = "";
+    r.content_type = "";
     r.retry_after_s = -1;
     r.elapsed_ms = (double)(uv_hrtime() - x->start_ns) / 1e6;
   } else {

@@ -48,6 +48,7 @@
 #define VT_FETCH_DEFAULT_MAX_RESPONSE (32u * 1024 * 1024)
 #define VT_FETCH_MAX_RESPONSE_CAP     (256u * 1024 * 1024)
 #define VT_FETCH_MAX_RETRY_AFTER_S    86400.0        /* Retry-After is clamped to this */
+#define VT_FETCH_MAX_CONTENT_TYPE     128u           /* bytes of Content-Type kept */
 
 typedef struct vt_fetcher vt_fetcher;
 typedef struct vt_fetch vt_fetch; /* one in-flight request */
@@ -72,6 +73,9 @@ typedef struct {
   double elapsed_ms;     /* from start to completion */
   double connect_ms;     /* time to connect (0 if the connection was reused) */
   int http_version;      /* 1 or 2 (0 if no HTTP response) */
+  const char *content_type; /* the response's Content-Type as sent, NUL-terminated; "" if
+                               absent (or, native client, over VT_FETCH_MAX_CONTENT_TYPE
+                               bytes); valid only during the callback */
 } vt_fetch_result;
 
 typedef void (*vt_fetch_cb)(const vt_fetch_result *r, void *ud);

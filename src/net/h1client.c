@@ -166,6 +166,7 @@ void vt_h1__fail(vt_h1_req *q, vt_fetch_error e, const char *msg) {
   r.error = e;
   r.error_msg = msg;
   r.body = "";
+  r.content_type = "";
   r.retry_after_s = -1;
   r.connect_ms = q->connect_ms;
   vt_h1__deliver(q, &r);

@@ -296,6 +296,8 @@ static void conn_response_done(vt_h1_conn *k, bool extra) {
   r.retry_after_s = vt_h1_hdrs_retry_after(&k->hdrs);
   r.error_msg = "";
   r.body = "";
+  memcpy(q->content_type, k->hdrs.content_type, sizeof q->content_type);
+  r.content_type = q->content_type;
   const char *fmt = "";
   r.error = vt_h1_status_outcome(r.http_status, &fmt);
   if (r.error == VT_FETCH_OK) {

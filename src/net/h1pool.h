@@ -48,6 +48,8 @@ struct vt_h1_req {
   bool fresh;                 /* must go on a new connection (the retry) */
   vt_fetch_error fail_err;    /* RQ_FAILING: what the timer will deliver */
   char msg[VT_H1_MSG_MAX];
+  char content_type[VT_FETCH_MAX_CONTENT_TYPE + 1]; /* copied from the reply: the
+                                 connection may serve another request before delivery */
 };
 
 struct vt_h1_conn {

@@ -280,12 +280,21 @@ static void hdr_retry_after(vt_h1_hdrs *h, const char *v) {
 
 static void hdr_date(vt_h1_hdrs *h, const char *v) { h->date = vt_h1_parse_http_date(v); }
 
+/* Kept whole or not at all: a truncated media type could name another type. */
+static void hdr_content_type(vt_h1_hdrs *h, const char *v) {
+  size_t n = strlen(v);
+  if (n > VT_FETCH_MAX_CONTENT_TYPE) n = 0;
+  memcpy(h->content_type, v, n);
+  h->content_type[n] = 0;
+}
+
 static const struct {
   const char *name; /* lower case */
   void (*parse)(vt_h1_hdrs *h, const char *value);
 } response_headers[] = {
     {"retry-after", hdr_retry_after},
     {"date", hdr_date},
+    {"content-type", hdr_content_type},
 };
 
 void vt_h1_hdrs_reset(vt_h1_hdrs *h) {
@@ -293,6 +302,7 @@ void vt_h1_hdrs_reset(vt_h1_hdrs *h) {
   h->in_value = false;
   h->retry_after_s = -1;
   h->retry_date = h->date = (time_t)-1;
+  h->content_type[0] = 0;
 }
 
 /* Dispatch the header collected so far (names or values over the cap are not ours). */

@@ -55,6 +55,7 @@ typedef struct {
   bool in_value;
   double retry_after_s;           /* delta-seconds form, -1 if absent */
   time_t retry_date, date;        /* HTTP-date forms, -1 if absent */
+  char content_type[VT_FETCH_MAX_CONTENT_TYPE + 1]; /* "" if absent or longer than the cap */
   char name[VT_H1_HDR_NAME_MAX + 1], value[VT_H1_HDR_VALUE_MAX + 1];
 } vt_h1_hdrs;
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "core/hex.h"
 #include "core/lightclient/lc.h"
 #include "gateway/beacon.h"
 #include "net/fetch.h"
@@ -46,6 +47,28 @@ typedef struct {
 } fixtures;
 
 static fixtures fx;
+
+#define FORGED_ROOT "0x1111111111111111111111111111111111111111111111111111111111111111"
+
+/* The colibri SSZ data (real mainnet, Deneb): a bootstrap at period 1394 and a stream of
+ * 14 consecutive period updates 1393..1406, each signed by the previous one's committee. */
+#define COLIBRI "colibri-stateless/test/data/"
+#define SSZ_BOOT COLIBRI "eth_getProof1/eth_v1_beacon_light_client_bootstrap_0x69d93fb3b7370556d960de8c8d86a48adf7c4bfdced8e940dff3f149eb47d.ssz"
+#define SSZ_UPDATES COLIBRI "trusted_block1/eth_v1_beacon_light_client_updates_start_period_1393_count_14.ssz"
+#define SSZ_MAX_ITEMS 32u
+
+typedef struct {
+  char *boot, *stream; /* file bytes */
+  size_t boot_len, stream_len, n;
+  size_t off[SSZ_MAX_ITEMS], len[SSZ_MAX_ITEMS]; /* whole chunks (length and digest too) */
+  size_t sig[SSZ_MAX_ITEMS];                     /* sync committee signature, in the chunk */
+  uint64_t period[SSZ_MAX_ITEMS];
+  uint64_t max_sig_slot;
+  char root[67]; /* hash_tree_root of the bootstrap header */
+} ssz_fixtures;
+
+static ssz_fixtures sx;
+static const char *g_root = CHECKPOINT; /* what honest servers call finalized */
 
 static char *load_text(const char *rel) {
   const char *p = fixture_path(rel);
@@ -86,6 +109,49 @@ static void fixtures_free(void) {
   memset(&fx, 0, sizeof fx);
 }
 
+/* The SSZ files, cut into chunks by period; the checkpoint is the bootstrap's root. */
+static void ssz_load(void) {
+  const lc_chain_config *cfg = lc_chain_config_get("mainnet");
+  lc_bootstrap *bs = malloc(sizeof *bs);
+  lc_update *u = malloc(sizeof *u);
+  vc_err err = {{0}};
+  uint8_t root[32], digest[4];
+  assert_true(bs && u);
+  memset(&sx, 0, sizeof sx);
+  sx.boot = read_file(fixture_path(SSZ_BOOT), &sx.boot_len);
+  sx.stream = read_file(fixture_path(SSZ_UPDATES), &sx.stream_len);
+  assert_true(sx.boot && sx.stream);
+  assert_int_equal(lc_decode_bootstrap_auto(bs, cfg, vc_bytes_of(sx.boot, sx.boot_len), &err), VC_OK);
+  assert_int_equal(bs->fork, LC_FORK_DENEB);
+  lc_beacon_header_root(&bs->header.beacon, root);
+  vc_hex_encode(root, 32, sx.root);
+  assert_int_equal(strncmp(sx.root, "0x69d93fb3", 10), 0);
+  vc_bytes cur = vc_bytes_of(sx.stream, sx.stream_len), item;
+  while (lc_stream_next(&cur, digest, &item, &err) == VC_OK) {
+    assert_true(sx.n < SSZ_MAX_ITEMS);
+    sx.off[sx.n] = (size_t)(item.ptr - (const uint8_t *)sx.stream) - 12;
+    sx.len[sx.n] = item.len + 12;
+    assert_int_equal(lc_decode_update_auto(u, cfg, item, &err), VC_OK);
+    sx.period[sx.n] = lc_period_at_slot(cfg, u->attested_header.beacon.slot);
+    const uint8_t *at = memmem(item.ptr, item.len, u->sync_aggregate.signature, 96);
+    assert_non_null(at);
+    sx.sig[sx.n] = (size_t)(at - item.ptr) + 12;
+    if (u->signature_slot > sx.max_sig_slot) sx.max_sig_slot = u->signature_slot;
+    sx.n++;
+  }
+  assert_int_equal(sx.n, 14);
+  assert_int_equal(sx.period[0], 1393);
+  assert_int_equal(sx.period[13], 1406);
+  free(bs);
+  free(u);
+}
+
+static void ssz_free(void) {
+  free(sx.boot);
+  free(sx.stream);
+  memset(&sx, 0, sizeof sx);
+}
+
 /* Change one hex digit of the string at path (last digit of a signature, first byte of
  * a root): the object stays well-formed, only its meaning changes. */
 static void flip_hex(json_t *obj, const char *const *path, size_t n, size_t digit) {
@@ -101,14 +167,18 @@ static void flip_hex(json_t *obj, const char *const *path, size_t n, size_t digi
 
 /* --------------------------------------------------------------- server ---- */
 
-typedef enum { S_HONEST, S_TAMPER_SIG, S_FORGE_FINALITY, S_HANG, S_HTTP500, S_GARBAGE } srv_mode;
-enum { R_BOOTSTRAP, R_UPDATES, R_FINALITY, R_OPTIMISTIC, R_OTHER, R_COUNT };
+/* S_FORGE_ROOT: honest light-client data, but a forged /eth/v1/beacon/headers/finalized. */
+typedef enum { S_HONEST, S_TAMPER_SIG, S_FORGE_FINALITY, S_FORGE_ROOT, S_HANG, S_HTTP500, S_GARBAGE } srv_mode;
+enum { R_BOOTSTRAP, R_UPDATES, R_FINALITY, R_OPTIMISTIC, R_HEADERS, R_OTHER, R_COUNT };
+
 
 typedef struct sconn sconn;
 typedef struct {
   uv_tcp_t lis;
   int port;
   srv_mode mode;
+  bool ssz;          /* light-client data as SSZ (application/octet-stream) from sx */
+  char accept[160];  /* the Accept header of the last request */
   unsigned hits[R_COUNT];
   sconn *conns;
   bool open;
@@ -143,12 +213,11 @@ static void on_written(uv_write_t *w, int status) {
   free(w);
 }
 
-static void reply(sconn *c, int status, const char *body) {
-  size_t blen = strlen(body);
-  char head[160];
+static void reply_bin(sconn *c, int status, const char *ctype, const char *body, size_t blen) {
+  char head[200];
   int hlen = snprintf(head, sizeof head,
-                      "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-                      status, blen);
+                      "HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+                      status, ctype, blen);
   swrite *w = malloc(sizeof *w + (size_t)hlen + blen);
   assert_non_null(w);
   memcpy(w->data, head, (size_t)hlen);
@@ -157,17 +226,57 @@ static void reply(sconn *c, int status, const char *body) {
   if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) free(w);
 }
 
-static void reply_json(sconn *c, json_t *j) {
-  char *s = json_dumps(j, JSON_COMPACT);
-  assert_non_null(s);
-  reply(c, 200, s);
-  free(s);
+static void reply(sconn *c, int status, const char *body) {
+  reply_bin(c, status, "application/json", body, strlen(body));
 }
 
 static unsigned long long query_u64(const char *target, const char *key) {
   const char *p = strstr(target, key);
   if (!p) return 0;
   return strtoull(p + strlen(key), NULL, 10);
+}
+
+/* The SSZ stream items whose period is in [start, start + count); S_TAMPER_SIG flips a
+ * byte in the middle of the period-1397 update's signature. */
+static void serve_ssz_updates(sconn *c, unsigned long long start, unsigned long long count) {
+  char *out = malloc(sx.stream_len + 1);
+  size_t len = 0;
+  assert_non_null(out);
+  for (size_t i = 0; i < sx.n; i++) {
+    if (sx.period[i] < start || sx.period[i] >= start + count) continue;
+    memcpy(out + len, sx.stream + sx.off[i], sx.len[i]);
+    if (c->s->mode == S_TAMPER_SIG && sx.period[i] == 1397) out[len + sx.sig[i] + 48] ^= 0x01;
+    len += sx.len[i];
+  }
+  reply_bin(c, 200, "application/octet-stream", out, len);
+  free(out);
+}
+
+static void serve_finalized_header(sconn *c) {
+  char body[256];
+  snprintf(body, sizeof body, "{\"execution_optimistic\":false,\"finalized\":true,\"data\":{\"root\":\"%s\",\"canonical\":true}}",
+           c->s->mode == S_FORGE_ROOT ? FORGED_ROOT : g_root);
+  reply(c, 200, body);
+}
+
+/* An SSZ server: the bootstrap for sx.root and the update stream; nothing else. */
+static void serve_ssz(sconn *c, int route, const char *rest, const char *target) {
+  switch (route) {
+  case R_BOOTSTRAP:
+    if (strcmp(rest, sx.root) == 0) reply_bin(c, 200, "application/octet-stream", sx.boot, sx.boot_len);
+    else reply(c, 404, "{\"code\":404,\"message\":\"unknown block\"}");
+    break;
+  case R_UPDATES: serve_ssz_updates(c, query_u64(target, "start_period="), query_u64(target, "count=")); break;
+  case R_HEADERS: serve_finalized_header(c); break;
+  default: reply(c, 404, "{\"code\":404}"); break;
+  }
+}
+
+static void reply_json(sconn *c, json_t *j) {
+  char *s = json_dumps(j, JSON_COMPACT);
+  assert_non_null(s);
+  reply(c, 200, s);
+  free(s);
 }
 
 static void serve_updates(sconn *c, const char *target) {
@@ -211,6 +320,7 @@ static void serve(sconn *c, const char *target) {
       {"/eth/v1/beacon/light_client/updates?", R_UPDATES},
       {"/eth/v1/beacon/light_client/finality_update", R_FINALITY},
       {"/eth/v1/beacon/light_client/optimistic_update", R_OPTIMISTIC},
+      {"/eth/v1/beacon/headers/finalized", R_HEADERS},
   };
   int route = R_OTHER;
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
@@ -221,6 +331,10 @@ static void serve(sconn *c, const char *target) {
     reply(c, canned[c->s->mode].status, canned[c->s->mode].body);
     return;
   }
+  if (c->s->ssz) {
+    serve_ssz(c, route, route == R_BOOTSTRAP ? target + strlen(table[0].prefix) : "", target);
+    return;
+  }
   switch (route) {
   case R_BOOTSTRAP:
     if (strcmp(target + strlen(table[0].prefix), CHECKPOINT) == 0) reply(c, 200, fx.bootstrap);
@@ -229,6 +343,7 @@ static void serve(sconn *c, const char *target) {
   case R_UPDATES: serve_updates(c, target); break;
   case R_FINALITY: serve_finality(c); break;
   case R_OPTIMISTIC: reply(c, 200, fx.optimistic); break;
+  case R_HEADERS: serve_finalized_header(c); break;
   default: reply(c, 404, "{\"code\":404}"); break;
   }
 }
@@ -252,6 +367,13 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
   char *end;
   while ((end = strstr(c->buf, "\r\n\r\n")) != NULL) {
     char target[1024] = "";
+    const char *acc = strcasestr(c->buf, "\r\nAccept:");
+    if (acc && acc < end) {
+      acc += 9;
+      while (*acc == ' ') acc++;
+      size_t alen = strcspn(acc, "\r");
+      snprintf(c->s->accept, sizeof c->s->accept, "%.*s", (int)alen, acc);
+    }
     if (sscanf(c->buf, "GET %1023s HTTP/1.1", target) == 1) serve(c, target);
     size_t used = (size_t)(end + 4 - c->buf);
     memmove(c->buf, end + 4, c->len - used + 1);
@@ -352,17 +474,23 @@ static void env_add_dead(env *e) {
   uv_run(&e->loop, UV_RUN_NOWAIT);
 }
 
-static vt_beacon *env_beacon_at(env *e, size_t nurls, const char *state_path, unsigned timeout_ms,
-                                uint64_t now_slot) {
+/* checkpoint NULL: none configured (the driver agrees on one). */
+static vt_beacon *env_beacon_cp(env *e, size_t nurls, const char *state_path, unsigned timeout_ms,
+                                uint64_t now_slot, const char *checkpoint) {
   vt_beacon_opts o = {.chain = "mainnet", .urls = e->url_ptrs, .n = nurls, .state_path = state_path,
                       .poll_ms = 50, .timeout_ms = timeout_ms,
                       .genesis_time = (uint64_t)time(NULL) - now_slot * 12 - 1, /* 11 s of margin */
                       .on_update = on_update, .ud = e};
   char err[160] = "";
-  assert_int_equal(test_unhex(CHECKPOINT, o.checkpoint, 32), 32);
+  if (checkpoint) assert_int_equal(test_unhex(checkpoint, o.checkpoint, 32), 32);
   e->b = vt_beacon_new(&e->loop, e->f, &o, err, sizeof err);
   if (!e->b) fail_msg("vt_beacon_new: %s", err);
   return e->b;
+}
+
+static vt_beacon *env_beacon_at(env *e, size_t nurls, const char *state_path, unsigned timeout_ms,
+                                uint64_t now_slot) {
+  return env_beacon_cp(e, nurls, state_path, timeout_ms, now_slot, CHECKPOINT);
 }
 
 static vt_beacon *env_beacon(env *e, size_t nurls, const char *state_path, unsigned timeout_ms) {
@@ -680,6 +808,11 @@ static void test_status_json(void **state) {
   assert_true(json_is_true(json_object_get(j, "synced")));
   assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "finalized"), "block")), FIN_BLOCK);
   assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "optimistic"), "slot")), OPT_SLOT);
+  assert_string_equal(json_string_value(json_object_get(j, "checkpoint_source")), "configured");
+  assert_string_equal(json_string_value(json_object_get(j, "checkpoint")), CHECKPOINT);
+  /* SSZ was offered first; this endpoint answered JSON and that was used */
+  assert_string_equal(e.srv[0].accept, "application/octet-stream;q=1, application/json;q=0.9");
+  assert_int_equal(e.srv[0].hits[R_HEADERS], 0); /* a configured checkpoint: never asked */
   json_t *ep = json_array_get(json_object_get(j, "endpoints"), 0);
   assert_non_null(ep);
   /* URLs are shown redacted: scheme://host:port and no path */
@@ -749,6 +882,188 @@ static void test_crosscheck_synthetic(void **state) {
   env_free(&e);
 }
 
+/* ----------------------------------------------------------- SSZ tests ---- */
+
+static uint64_t g_want_period;
+
+static bool synced_to_period(env *e) {
+  vt_beacon_status st;
+  vt_beacon_get_status(e->b, &st);
+  return st.synced &&
+         lc_period_at_slot(lc_chain_config_get("mainnet"), st.finalized_slot) == g_want_period;
+}
+
+/* Real Deneb SSZ (colibri): the bootstrap at period 1394, then 13 period updates from the
+ * stream, as application/octet-stream. The first endpoint flips a signature byte in the
+ * period-1397 update: rejected, and the honest one finishes the sync to period 1406. */
+static void test_ssz_sync(void **state) {
+  (void)state;
+  FIXTURE_OR_SKIP(dir, SSZ_UPDATES);
+  (void)dir;
+  FIXTURE_OR_SKIP(dir2, SSZ_BOOT);
+  (void)dir2;
+  env e;
+  vt_beacon_status *st = malloc(sizeof *st);
+  vt_beacon_exec fin;
+  const lc_chain_config *cfg = lc_chain_config_get("mainnet");
+  ssz_load();
+  uint64_t now = sx.max_sig_slot + 1;
+  g_want_period = lc_period_at_slot(cfg, now);
+  assert_int_equal(g_want_period, 1406);
+  env_init(&e);
+  env_add(&e, S_TAMPER_SIG);
+  env_add(&e, S_HONEST);
+  e.srv[0].ssz = e.srv[1].ssz = true;
+  env_beacon_cp(&e, 2, NULL, 5000, now, sx.root);
+  vt_beacon_start(e.b);
+  assert_true(run_until(&e, synced_to_period));
+  vt_beacon_get_status(e.b, st);
+  assert_true(st->bootstrapped);
+  assert_int_equal(st->endpoints[0].rejected, 1);
+  assert_non_null(strstr(st->endpoints[0].last_error, "updates verify"));
+  assert_non_null(strstr(st->endpoints[0].last_error, "signature"));
+  assert_int_equal(st->endpoints[1].rejected, 0);
+  assert_int_equal(st->rejected, 1);
+  assert_int_equal(st->applied, 1 + 13); /* the bootstrap and periods 1394..1406 */
+  assert_int_equal(e.srv[0].hits[R_BOOTSTRAP], 1);
+  assert_int_equal(e.srv[1].hits[R_UPDATES], 1);
+  assert_string_equal(e.srv[1].accept, "application/octet-stream;q=1, application/json;q=0.9");
+  assert_true(vt_beacon_head(e.b, true, &fin));
+  assert_true(fin.block_number > 0);
+  env_free(&e);
+  ssz_free();
+  free(st);
+}
+
+/* ---------------------------------------------------- checkpoint agreement ---- */
+
+static bool headers_asked_thrice(env *e) {
+  return e->srv[0].hits[R_HEADERS] >= 3 && e->srv[1].hits[R_HEADERS] >= 3;
+}
+
+static void expect_checkpoint(env *e, const char *source) {
+  json_t *j = vt_beacon_status_json(e->b);
+  assert_non_null(j);
+  assert_string_equal(json_string_value(json_object_get(j, "checkpoint_source")), source);
+  assert_string_equal(json_string_value(json_object_get(j, "checkpoint")), CHECKPOINT);
+  json_decref(j);
+}
+
+/* No checkpoint configured: two endpoints agree on the finalized root, the driver syncs
+ * from it and persists it; a restart restores it and never asks again. */
+static void test_checkpoint_agreed(void **state) {
+  (void)state;
+  FIXTURE_OR_SKIP(dir, HELIOS "bootstrap.json");
+  (void)dir;
+  char tmpdir[] = "/tmp/verity-beacon-XXXXXX";
+  char path[128];
+  env e;
+  vt_beacon_status *st = malloc(sizeof *st);
+  fixtures_load();
+  assert_non_null(mkdtemp(tmpdir));
+  snprintf(path, sizeof path, "%s/lightclient.state", tmpdir);
+  env_init(&e);
+  env_add(&e, S_HONEST);
+  env_add(&e, S_HONEST);
+  env_beacon_cp(&e, 2, path, 2000, NOW_SLOT, NULL);
+  vt_beacon_get_status(e.b, st);
+  assert_false(st->checkpoint_known);
+  assert_non_null(strstr(st->checkpoint_source, "pending"));
+  vt_beacon_start(e.b);
+  assert_true(run_until(&e, synced_to_optimistic));
+  expect_final_heads(&e);
+  expect_checkpoint(&e, "agreed by 2 of 2 beacon endpoints");
+  assert_int_equal(e.srv[0].hits[R_HEADERS], 1);
+  assert_int_equal(e.srv[1].hits[R_HEADERS], 1);
+  env_free(&e);
+
+  env_init(&e);
+  env_add(&e, S_HONEST);
+  env_add(&e, S_HONEST);
+  env_beacon_cp(&e, 2, path, 2000, NOW_SLOT, NULL);
+  vt_beacon_start(e.b);
+  vt_beacon_get_status(e.b, st);
+  assert_true(st->restored);
+  expect_checkpoint(&e, "agreed by beacon endpoints (state file)");
+  assert_true(run_until(&e, optimistic_polled));
+  assert_int_equal(e.srv[0].hits[R_HEADERS] + e.srv[1].hits[R_HEADERS], 0);
+  assert_int_equal(e.srv[0].hits[R_BOOTSTRAP] + e.srv[1].hits[R_BOOTSTRAP], 0);
+  env_free(&e);
+  assert_int_equal(unlink(path), 0);
+  assert_int_equal(rmdir(tmpdir), 0);
+  fixtures_free();
+  free(st);
+}
+
+/* Two endpoints, two different finalized roots: no checkpoint, no sync, a clear status;
+ * the driver keeps asking. */
+static void test_checkpoint_disagree(void **state) {
+  (void)state;
+  env e;
+  vt_beacon_status *st = malloc(sizeof *st);
+  env_init(&e);
+  env_add(&e, S_FORGE_ROOT);
+  env_add(&e, S_HONEST);
+  env_beacon_cp(&e, 2, NULL, 2000, NOW_SLOT, NULL);
+  vt_beacon_start(e.b);
+  assert_true(run_until(&e, headers_asked_thrice));
+  vt_beacon_get_status(e.b, st);
+  assert_false(st->bootstrapped);
+  assert_false(st->checkpoint_known);
+  assert_string_equal(st->checkpoint_source, "pending: agreement of 2 of 2 beacon endpoints");
+  assert_non_null(strstr(st->last_error, "checkpoint: no agreement"));
+  assert_non_null(strstr(st->endpoints[0].last_error, "not agreed"));
+  assert_int_equal(e.srv[0].hits[R_BOOTSTRAP] + e.srv[1].hits[R_BOOTSTRAP], 0);
+  json_t *j = vt_beacon_status_json(e.b);
+  assert_non_null(j);
+  assert_true(json_is_null(json_object_get(j, "checkpoint")));
+  json_decref(j);
+  env_free(&e);
+  free(st);
+}
+
+/* Three endpoints, one with a forged finalized root: the two that agree win. */
+static void test_checkpoint_forged_minority(void **state) {
+  (void)state;
+  FIXTURE_OR_SKIP(dir, HELIOS "bootstrap.json");
+  (void)dir;
+  env e;
+  vt_beacon_status *st = malloc(sizeof *st);
+  fixtures_load();
+  env_init(&e);
+  env_add(&e, S_FORGE_ROOT);
+  env_add(&e, S_HONEST);
+  env_add(&e, S_HONEST);
+  env_beacon_cp(&e, 3, NULL, 2000, NOW_SLOT, NULL);
+  vt_beacon_start(e.b);
+  assert_true(run_until(&e, synced_to_optimistic));
+  expect_final_heads(&e);
+  expect_checkpoint(&e, "agreed by 2 of 3 beacon endpoints");
+  vt_beacon_get_status(e.b, st);
+  assert_int_equal(st->rejected, 0);
+  for (size_t i = 0; i < 3; i++) assert_int_equal(e.srv[i].hits[R_HEADERS], 1);
+  env_free(&e);
+  fixtures_free();
+  free(st);
+}
+
+/* One endpoint only: its finalized root is taken (trust on first use, warned). */
+static void test_checkpoint_single(void **state) {
+  (void)state;
+  FIXTURE_OR_SKIP(dir, HELIOS "bootstrap.json");
+  (void)dir;
+  env e;
+  fixtures_load();
+  env_init(&e);
+  env_add(&e, S_HONEST);
+  env_beacon_cp(&e, 1, NULL, 2000, NOW_SLOT, NULL);
+  vt_beacon_start(e.b);
+  assert_true(run_until(&e, synced_to_optimistic));
+  expect_checkpoint(&e, "agreed by 1 of 1 beacon endpoints");
+  env_free(&e);
+  fixtures_free();
+}
+
 static void test_bad_options(void **state) {
   (void)state;
   uv_loop_t loop;
@@ -799,6 +1114,11 @@ int main(void) {
       cmocka_unit_test(test_close_in_flight),
       cmocka_unit_test(test_status_json),
       cmocka_unit_test(test_bad_options),
+      cmocka_unit_test(test_ssz_sync),
+      cmocka_unit_test(test_checkpoint_agreed),
+      cmocka_unit_test(test_checkpoint_disagree),
+      cmocka_unit_test(test_checkpoint_forged_minority),
+      cmocka_unit_test(test_checkpoint_single),
       cmocka_unit_test(test_crosscheck_synthetic),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -256,7 +256,17 @@ static void test_cross_field_rules(void **st) {
   expect_error("chain:\n  name: mychain\nupstreams:\n  - name: a\n    url: https://a.org\n", "chain.id", "missing",
                NULL);
   expect_error("chain:\n  name: mainnet\n  id: 5\n", "chain.id", "5", "mainnet");
-  expect_error("anchor:\n  mode: lightclient\n", "anchor.checkpoint", "missing", NULL);
+  /* no checkpoint: the beacon endpoints' agreed finalized root is taken at first start */
+  {
+    vt_config c3;
+    char e3[256];
+    vt_config_defaults(&c3);
+    const char *y = "anchor:\n  mode: lightclient\n";
+    if (vt_config_load_string(&c3, y, strlen(y), e3, sizeof e3) != 0) fail_msg("%s", e3);
+    vt_config_free(&c3);
+  }
+  expect_error("anchor:\n  mode: lightclient\n  checkpoint: \"0x0000000000000000000000000000000000000000000000000000000000000000\"\n",
+               "anchor.checkpoint", "all zero", NULL);
   {
     /* a connect timeout above the request timeout is bounded by it, not an error */
     vt_config c2;

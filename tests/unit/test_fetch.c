@@ -583,6 +583,36 @@ static void test_bench(void **state) {
   env_free(e);
 }
 
+/* content_type is reported by both paths: the native HTTP/1.1 client (the default for
+ * http://) and curl (VERITY_FETCH_CURL_ONLY=1, read when the fetcher is made). */
+static void on_ctype(const vt_fetch_result *r, void *ud) {
+  char *out = ud;
+  assert_int_equal(r->error, VT_FETCH_OK);
+  assert_non_null(r->content_type);
+  snprintf(out, 160, "%s", r->content_type);
+}
+
+static void test_content_type_both_paths(void **state) {
+  (void)state;
+  const char *was = getenv("VERITY_FETCH_CURL_ONLY");
+  char *saved = was ? strdup(was) : NULL;
+  static const char *const modes[] = {"0", "1"};
+  for (size_t i = 0; i < 2; i++) {
+    setenv("VERITY_FETCH_CURL_ONLY", modes[i], 1);
+    env *e = env_new();
+    char ctype[160] = "unset";
+    vt_fetch_opts o = {.url = url_of(e, "/ok"), .timeout_ms = 2000};
+    assert_non_null(vt_fetch_start(e->f, &o, on_ctype, ctype));
+    uint64_t deadline = uv_hrtime() + 5000000000ull;
+    while (strcmp(ctype, "unset") == 0 && uv_hrtime() < deadline) uv_run(&e->loop, UV_RUN_ONCE);
+    assert_string_equal(ctype, "application/json");
+    env_free(e);
+  }
+  if (saved) setenv("VERITY_FETCH_CURL_ONLY", saved, 1);
+  else unsetenv("VERITY_FETCH_CURL_ONLY");
+  free(saved);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_canned_outcomes),       cmocka_unit_test(test_post_headers),
@@ -592,6 +622,7 @@ int main(void) {
       cmocka_unit_test(test_cancel_in_flight),      cmocka_unit_test(test_cancel_from_callback),
       cmocka_unit_test(test_close_in_flight),       cmocka_unit_test(test_close_from_callback),
       cmocka_unit_test(test_bad_input),             cmocka_unit_test(test_idle_close),
+      cmocka_unit_test(test_content_type_both_paths),
       cmocka_unit_test(test_bench),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

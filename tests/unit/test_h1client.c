@@ -41,7 +41,7 @@ typedef struct {
   long status;
   double retry, elapsed, connect_ms;
   size_t body_len;
-  char body[256], msg[256];
+  char body[256], msg[256], ctype[160];
   fx *f;
   vt_h1_req *other; /* for callbacks that act on another request */
   void *other_rec;  /* its rec */
@@ -99,6 +99,8 @@ static void rec_cb(const vt_fetch_result *r, void *ud) {
   assert_int_equal(r->body[r->body_len], 0);
   snprintf(x->body, sizeof x->body, "%s", r->body);
   snprintf(x->msg, sizeof x->msg, "%s", r->error_msg);
+  assert_non_null(r->content_type);
+  snprintf(x->ctype, sizeof x->ctype, "%s", r->content_type);
   assert_null(strstr(r->error_msg, "127.0.0.1")); /* never the URL */
   assert_null(strstr(r->error_msg, "http://"));
   if (r->error == VT_FETCH_OK) assert_int_equal(r->http_version, 1);
@@ -164,6 +166,8 @@ static void test_outcomes(void **state) {
     if (cases[i].body) assert_string_equal(x.body, cases[i].body);
     else assert_int_equal(x.body_len, BIG_BODY);
     if (cases[i].err != VT_FETCH_OK && !x.msg[0]) fail_msg("%s: no error message", cases[i].path);
+    if (strcmp(cases[i].path, "/ok") == 0) assert_string_equal(x.ctype, "application/json");
+    if (cases[i].err != VT_FETCH_OK && cases[i].status == 0) assert_string_equal(x.ctype, "");
     assert_true(x.retry >= cases[i].retry_lo && x.retry <= cases[i].retry_hi);
   }
   vt_h1_stats st;
