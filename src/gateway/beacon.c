@@ -41,9 +41,6 @@
 
 #define MAX_PATH 4096u
 #define MAX_SHIFT 16u
-#define FINALIZED_PATH "/eth/v1/beacon/headers/finalized"
-#define AGREE_MAX_BODY (64u * 1024) /* a header response is under 1 KB */
-#define AGREE_LOG_MAX 2048u
 
 typedef enum { F_TRANSPORT, F_HTTP, F_EMPTY, F_DECODE, F_VERIFY, F_COUNT } fail_class;
 
@@ -74,67 +71,8 @@ static const struct {
                            LC_KIND_OPTIMISTIC},
 };
 
-typedef struct {
-  char *url; /* base, no trailing slash */
-  char shown[96];
-  uint64_t requests, failures, rejected;
-  unsigned consecutive;
-  uint64_t until_ms; /* penalised until (loop clock) */
-  char last_error[VT_BEACON_ERR_LEN];
-} endpoint;
+#include "gateway/beacon_int.h"
 
-/* One endpoint's part in a checkpoint agreement round. */
-typedef struct {
-  vt_beacon *b;
-  size_t i;
-  vt_fetch *x; /* in flight */
-  bool ok;     /* answered with a root */
-  uint8_t root[32];
-} agree_slot;
-
-/* What step() compares before and after processing to see what changed. */
-typedef struct {
-  bool bootstrapped, next_known;
-  uint64_t fin_slot, opt_slot;
-  uint8_t committee[32];
-} snapshot;
-
-struct vt_beacon {
-  uv_loop_t *loop;
-  vt_fetcher *fetcher;
-  uv_timer_t tick; /* the next turn after a delay */
-  uv_idle_t soon;  /* the next turn at the next loop iteration, after I/O */
-  int open_handles;
-  lc_chain_config cfg;
-  uint8_t checkpoint[32];
-  lc_client *lc;
-  lc_bootstrap *boot; /* decode scratch */
-  lc_update *upd;     /* decode scratch */
-  endpoint ep[VT_BEACON_MAX_ENDPOINTS];
-  size_t n, cur;
-  uint32_t tried; /* endpoints that failed the current round */
-  char *state_path;
-  unsigned poll_ms, timeout_ms;
-  void (*on_update)(void *ud);
-  void *ud;
-  vt_fetch *inflight;
-  size_t inflight_ep;
-  lc_request req;
-  json_t *batch; /* period updates being verified, one per tick (JSON) */
-  uint8_t *ssz_batch; /* or the same as an SSZ stream (our copy); ssz_cur: what is left */
-  vc_bytes ssz_cur;
-  size_t batch_i, batch_ep;
-  bool batch_news;
-  bool started, restored, dirty, closing, fetcher_gone;
-  bool need_checkpoint; /* none configured or restored yet: agreement rounds */
-  char checkpoint_source[64];
-  agree_slot agree[VT_BEACON_MAX_ENDPOINTS];
-  size_t agree_pending;
-  uint64_t applied, rejected;
-  char last_error[VT_BEACON_ERR_LEN];
-  void (*done)(void *arg);
-  void *done_arg;
-};
 
 static void on_tick(uv_timer_t *t);
 static void on_soon(uv_idle_t *h);
@@ -154,7 +92,7 @@ static uint64_t current_slot(const vt_beacon *b) {
 /* Schedule the next turn. "At once" is an idle handle, not a 0 ms timer: libuv 1.44
  * runs a timer re-armed from its own callback again in the same pass, before any I/O,
  * so a chain of 0 ms timers would starve the loop. */
-static void arm(vt_beacon *b, uint64_t ms) {
+void vt_beacon__arm(vt_beacon *b, uint64_t ms) {
   if (b->closing || b->fetcher_gone) return;
   if (ms == 0) {
     uv_timer_stop(&b->tick);
@@ -444,13 +382,13 @@ static void batch_step(vt_beacon *b) {
   bool news = false, more = false;
   if (!batch_decode(b, i, &more) || (more && !apply_update(b, i, &news))) {
     drop_batch(b);
-    arm(b, 0);
+    vt_beacon__arm(b, 0);
     return;
   }
   if (more) {
     b->batch_news = b->batch_news || news;
     b->batch_i++;
-    arm(b, 0);
+    vt_beacon__arm(b, 0);
     return;
   }
   drop_batch(b);
@@ -458,11 +396,11 @@ static void batch_step(vt_beacon *b) {
     fail(b, i, F_EMPTY, "no usable update for periods %llu..%llu",
          (unsigned long long)b->req.start_period,
          (unsigned long long)(b->req.start_period + b->req.count - 1));
-    arm(b, 0);
+    vt_beacon__arm(b, 0);
     return;
   }
   succeed(b, i);
-  arm(b, 0);
+  vt_beacon__arm(b, 0);
 }
 
 /* --------------------------------------------------------------- requests ---- */
@@ -656,7 +594,7 @@ static void on_fetch(const vt_fetch_result *r, void *ud) {
   /* Applied: go on at once. No news: the endpoint is fine, the chain has not moved. */
   delay = news ? 0 : b->poll_ms;
 out:
-  arm(b, delay);
+  vt_beacon__arm(b, delay);
 }
 
 static bool build_url(const vt_beacon *b, size_t i, char *out, size_t cap) {
@@ -672,164 +610,36 @@ static bool build_url(const vt_beacon *b, size_t i, char *out, size_t cap) {
   return n > 0 && (size_t)n < cap;
 }
 
-/* ------------------------------------------------------------- checkpoint ---- */
-
-static void agree_blame(vt_beacon *b, size_t i, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* An endpoint that gave no usable answer in an agreement round (no back-off: the round
- * waits for every endpoint anyway). */
-static void agree_blame(vt_beacon *b, size_t i, const char *fmt, ...) {
-  endpoint *e = &b->ep[i];
-  char msg[VT_BEACON_ERR_LEN];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  e->failures++;
-  snprintf(e->last_error, sizeof e->last_error, "checkpoint: %s", msg);
-  VT_LOG(VT_LOG_WARN, "beacon_checkpoint_no_answer", "endpoint=%s error=%s", e->shown, msg);
-}
-
-/* data.root of a /eth/v1/beacon/headers/finalized answer. */
-static bool finalized_root(const vt_fetch_result *r, uint8_t out[32]) {
-  json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);
-  const char *s = json_string_value(json_object_get(json_object_get(j, "data"), "root"));
-  bool ok = s && vc_hex_decode_fixed(s, strlen(s), out, 32) == VC_OK;
-  json_decref(j);
-  return ok;
-}
-
-/* Every endpoint has answered or failed: adopt the agreed root, or log and retry. */
-static void agree_decide(vt_beacon *b) {
-  size_t need = b->n == 1 ? 1 : 2, best = 0, best_k = 0, at = 0;
-  bool tie = false;
-  char line[AGREE_LOG_MAX] = "", hex[67];
-  for (size_t i = 0; i < b->n; i++) {
-    if (!b->agree[i].ok) continue;
-    size_t k = 0;
-    for (size_t j = 0; j < b->n; j++)
-      k += b->agree[j].ok && memcmp(b->agree[j].root, b->agree[i].root, 32) == 0;
-    if (k > best_k) {
-      best_k = k;
-      best = i;
-      tie = false;
-    } else if (k == best_k && memcmp(b->agree[i].root, b->agree[best].root, 32) != 0) {
-      tie = true;
-    }
-  }
-  for (size_t i = 0; i < b->n && at < sizeof line; i++) {
-    if (b->agree[i].ok) vc_hex_encode(b->agree[i].root, 32, hex);
-    int w = snprintf(line + at, sizeof line - at, "%s%s=%s", i ? " " : "", b->ep[i].shown,
-                     b->agree[i].ok ? hex : "none");
-    if (w > 0) at += (size_t)w;
-  }
-  if (best_k < need || tie) {
-    snprintf(b->last_error, sizeof b->last_error,
-             "checkpoint: no agreement: %zu of %zu beacon endpoints must give the same finalized root",
-             need, b->n);
-    for (size_t i = 0; i < b->n; i++)
-      if (b->agree[i].ok) snprintf(b->ep[i].last_error, sizeof b->ep[i].last_error,
-                                   "checkpoint: finalized root not agreed by the others");
-    VT_LOG(VT_LOG_WARN, "beacon_checkpoint_disagree", "need=%zu answers=%s", need, line);
-    arm(b, b->poll_ms);
-    return;
-  }
-  for (size_t i = 0; i < b->n; i++)
-    if (b->agree[i].ok && memcmp(b->agree[i].root, b->agree[best].root, 32) != 0) {
-      snprintf(b->ep[i].last_error, sizeof b->ep[i].last_error,
-               "checkpoint: finalized root disagrees with the agreed one");
-      VT_LOG(VT_LOG_WARN, "beacon_checkpoint_dissent", "endpoint=%s", b->ep[i].shown);
-    }
-  memcpy(b->checkpoint, b->agree[best].root, 32);
-  lc_free(b->lc);
-  lc_init(b->lc, &b->cfg, b->checkpoint);
-  b->need_checkpoint = false;
-  b->last_error[0] = '\0';
-  snprintf(b->checkpoint_source, sizeof b->checkpoint_source,
-           "agreed by %zu of %zu beacon endpoints", best_k, b->n);
-  vc_hex_encode(b->checkpoint, 32, hex);
-  if (b->n == 1)
-    VT_LOG(VT_LOG_WARN, "beacon_checkpoint_tofu",
-           "checkpoint=%s endpoint=%s: trust on first use of the only beacon endpoint; pin "
-           "anchor.checkpoint for a trustless start", hex, b->ep[0].shown);
-  else
-    VT_LOG(VT_LOG_INFO, "beacon_checkpoint_agreed", "checkpoint=%s agreed=%zu of=%zu answers=%s",
-           hex, best_k, b->n, line);
-  arm(b, 0);
-}
-
-static void on_agree(const vt_fetch_result *r, void *ud) {
-  agree_slot *s = ud;
-  vt_beacon *b = s->b;
-  s->x = NULL;
-  b->agree_pending--;
-  if (r->error == VT_FETCH_E_SHUTDOWN) {
-    b->fetcher_gone = true;
-    snprintf(b->last_error, sizeof b->last_error, "stopped: the HTTP client was closed");
-    return;
-  }
-  if (r->error != VT_FETCH_OK)
-    agree_blame(b, s->i, "%s: %s", vt_fetch_error_name(r->error), r->error_msg);
-  else if (r->http_status != 200)
-    agree_blame(b, s->i, "HTTP status %ld", r->http_status);
-  else if (!(s->ok = finalized_root(r, s->root)))
-    agree_blame(b, s->i, "no data.root of 32 bytes in the finalized header answer");
-  if (b->agree_pending == 0 && !b->fetcher_gone && !b->closing) agree_decide(b);
-}
-
-/* One agreement round: every endpoint at once. */
-static void agree_start(vt_beacon *b) {
-  static const char *const accept[] = {"Accept: application/json"};
-  char url[VT_BEACON_MAX_URL + sizeof FINALIZED_PATH];
-  vt_fetch_opts o = {.url = url, .headers = accept, .nheaders = 1, .timeout_ms = b->timeout_ms,
-                     .connect_timeout_ms = b->timeout_ms, .max_response = AGREE_MAX_BODY};
-  uv_update_time(b->loop);
-  b->agree_pending = 0;
-  for (size_t i = 0; i < b->n; i++) {
-    agree_slot *s = &b->agree[i];
-    s->b = b;
-    s->i = i;
-    s->ok = false;
-    snprintf(url, sizeof url, "%s%s", b->ep[i].url, FINALIZED_PATH);
-    b->ep[i].requests++;
-    s->x = vt_fetch_start(b->fetcher, &o, on_agree, s);
-    if (s->x) b->agree_pending++;
-    else agree_blame(b, i, "request could not start");
-  }
-  if (b->agree_pending == 0) agree_decide(b); /* callbacks never run inside start */
-}
-
 /* One turn: what does the store need now, and who do we ask. */
-static void step(vt_beacon *b) {
+void vt_beacon__step(vt_beacon *b) {
   static const char *const accept[] = {
       "Accept: application/octet-stream;q=1, application/json;q=0.9"};
   char url[VT_BEACON_MAX_URL + 256];
   size_t i = 0;
   uint64_t slot = current_slot(b);
   if (b->need_checkpoint) {
-    agree_start(b);
+    vt_beacon__agree_start(b);
     return;
   }
   snapshot before = snap(b->lc);
   if (lc_process_force_update(b->lc, slot)) (void)after_change(b, &before);
   lc_next_request(b->lc, slot, &b->req);
   if (b->req.kind == LC_REQ_NONE) {
-    arm(b, b->poll_ms);
+    vt_beacon__arm(b, b->poll_ms);
     return;
   }
   if (b->req.kind == LC_REQ_UPDATES && b->req.count > VT_BEACON_MAX_UPDATES)
     b->req.count = VT_BEACON_MAX_UPDATES;
   if (!pick(b, &i)) { /* every endpoint failed this round: wait a poll */
     b->tried = 0;
-    arm(b, b->poll_ms);
+    vt_beacon__arm(b, b->poll_ms);
     return;
   }
   vt_fetch_opts o = {.url = url, .headers = accept, .nheaders = 1, .timeout_ms = b->timeout_ms,
                      .connect_timeout_ms = b->timeout_ms, .max_response = VT_BEACON_MAX_RESPONSE};
   if (!build_url(b, i, url, sizeof url)) {
     fail(b, i, F_TRANSPORT, "request URL too long");
-    arm(b, 0);
+    vt_beacon__arm(b, 0);
     return;
   }
   b->ep[i].requests++;
@@ -838,7 +648,7 @@ static void step(vt_beacon *b) {
   b->inflight = vt_fetch_start(b->fetcher, &o, on_fetch, b);
   if (!b->inflight) {
     fail(b, i, F_TRANSPORT, "request could not start");
-    arm(b, b->poll_ms);
+    vt_beacon__arm(b, b->poll_ms);
   }
 }
 
@@ -846,7 +656,7 @@ static void turn(vt_beacon *b) {
   if (b->batch || b->ssz_batch)
     batch_step(b);
   else
-    step(b);
+    vt_beacon__step(b);
 }
 
 static void on_tick(uv_timer_t *t) { turn(t->data); }
@@ -954,7 +764,7 @@ void vt_beacon_start(vt_beacon *b) {
   if (b->started || b->closing) return;
   b->started = true;
   load_state(b);
-  arm(b, 0);
+  vt_beacon__arm(b, 0);
 }
 
 bool vt_beacon_head(const vt_beacon *b, bool finalized, vt_beacon_exec *out) {
