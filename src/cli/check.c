@@ -49,13 +49,9 @@ static int qty(const vt_fetch_result *r, unsigned long long *v, char *err, size_
   const char *why;
   if (vt_rpc_parse_response(r->body, r->body_len, 32, &resp, &why) != 0) { snprintf(err, n, "bad reply: %s", why); return -1; }
   if (resp.is_error) { snprintf(err, n, "%ld %s", resp.code, resp.message); return -1; }
-  char tmp[32];
-  if (resp.result.n < 4 || resp.result.n > 24 || memcmp(resp.result.p, "\"0x", 3) != 0) { snprintf(err, n, "bad quantity"); return -1; }
-  memcpy(tmp, resp.result.p + 3, resp.result.n - 4);
-  tmp[resp.result.n - 4] = 0;
-  char *end;
-  *v = strtoull(tmp, &end, 16);
-  if (*end || !tmp[0]) { snprintf(err, n, "bad quantity"); return -1; }
+  uint64_t u;
+  if (!vt_rpc_result_u64(resp.result, &u)) { snprintf(err, n, "bad quantity"); return -1; }
+  *v = u;
   return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "core/keccak.h"
 #include "gateway/gateway.h"
 #include "obs/log.h"
@@ -378,24 +379,18 @@ static bool local_tx_hash(vt_call *c, char out[70]) {
   /* body: {"jsonrpc":"2.0","id":1,"method":"eth_sendRawTransaction","params":["0x…"]} */
   const char *p = strstr(c->body, "\"params\":[\"0x");
   if (!p) return false;
-  p += 13;
+  p += 11; /* at "0x" */
   const char *q = strchr(p, '"');
-  if (!q || (q - p) % 2) return false;
-  size_t n = (size_t)(q - p) / 2;
-  uint8_t *raw = malloc(n ? n : 1);
+  if (!q) return false;
+  size_t hl = (size_t)(q - p), cap = hl / 2 + 1, n = 0;
+  uint8_t *raw = malloc(cap);
   if (!raw) return false;
-  for (size_t i = 0; i < n; i++) {
-    unsigned v;
-    if (sscanf(p + 2 * i, "%2x", &v) != 1) { free(raw); return false; }
-    raw[i] = (uint8_t)v;
-  }
+  if (vc_hex_decode(p, hl, raw, cap, &n) != VC_OK) { free(raw); return false; }
   uint8_t h[32];
   vc_keccak256(raw, n, h);
   free(raw);
   out[0] = '"';
-  out[1] = '0';
-  out[2] = 'x';
-  for (int i = 0; i < 32; i++) snprintf(out + 3 + 2 * i, 3, "%02x", h[i]);
+  vc_hex_encode(h, 32, out + 1);
   out[67] = '"';
   out[68] = 0;
   return true;

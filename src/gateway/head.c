@@ -43,14 +43,7 @@ static int reply_qty(vt_gateway *gw, const vt_fetch_result *r, uint64_t *out, ch
     return (int)VT_FAIL_BAD_BODY;
   }
   if (resp.is_error) { snprintf(why, n, "%ld %s", resp.code, resp.message); return (int)VT_FAIL_RPC; }
-  char tmp[24];
-  if (resp.result.n < 4 || resp.result.n > 20 || resp.result.p[0] != '"') { snprintf(why, n, "not a quantity"); return (int)VT_FAIL_BAD_BODY; }
-  memcpy(tmp, resp.result.p + 1, resp.result.n - 2);
-  tmp[resp.result.n - 2] = 0;
-  char *end;
-  if (tmp[0] != '0' || tmp[1] != 'x' || !tmp[2]) { snprintf(why, n, "not a quantity"); return (int)VT_FAIL_BAD_BODY; }
-  *out = strtoull(tmp + 2, &end, 16);
-  if (*end) { snprintf(why, n, "not a quantity"); return (int)VT_FAIL_BAD_BODY; }
+  if (!vt_rpc_result_u64(resp.result, out)) { snprintf(why, n, "not a quantity"); return (int)VT_FAIL_BAD_BODY; }
   return -1;
 }
 

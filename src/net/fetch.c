@@ -40,6 +40,7 @@
 #include <time.h>
 
 #include "net/h1client.h"
+#include "net/h1wire.h"
 #include "util/buf.h"
 
 #define FREE_LIST_MAX       64u            /* idle request objects kept for reuse */
@@ -746,23 +747,10 @@ static bool build_headers(vt_fetcher *f, vt_fetch *x, const vt_fetch_opts *o, bo
   return curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->hdrs) == CURLE_OK;
 }
 
-static bool opts_valid(const vt_fetch_opts *o) {
-  if (!o->url || strnlen(o->url, VT_FETCH_MAX_URL + 1) > VT_FETCH_MAX_URL) return false;
-  if (o->nheaders > VT_FETCH_MAX_HEADERS || (o->nheaders && !o->headers)) return false;
-  for (size_t i = 0; i < o->nheaders; i++) {
-    const char *h = o->headers[i];
-    if (!h) return false;
-    size_t n = strnlen(h, VT_FETCH_MAX_HEADER_LEN + 1);
-    if (n > VT_FETCH_MAX_HEADER_LEN || !memchr(h, ':', n)) return false;
-    if (memchr(h, '\r', n) || memchr(h, '\n', n)) return false; /* no header injection */
-  }
-  if (!o->body && o->body_len) return false;
-  return o->body_len <= VT_FETCH_MAX_REQUEST_BODY;
-}
 
 vt_fetch *vt_fetch_start(vt_fetcher *f, const vt_fetch_opts *o, vt_fetch_cb cb, void *ud) {
   vt_fetch *x = NULL, *ret = NULL;
-  if (!f || !o || !cb || f->closing || !opts_valid(o)) goto out;
+  if (!f || !o || !cb || f->closing || !vt_h1_opts_valid(o)) goto out; /* one validator for both paths */
   if (f->h1 && vt_h1_handles(o->url)) {
     x = fetch_acquire(f, false);
     if (!x) goto out;

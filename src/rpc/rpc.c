@@ -219,3 +219,16 @@ int vt_rpc_parse_response(const char *body, size_t len, unsigned max_depth, vt_r
   }
   return 0;
 }
+
+bool vt_rpc_result_u64(vt_span r, uint64_t *out) {
+  if (r.n < 5 || r.n > 20 || r.p[0] != '"' || r.p[1] != '0' || r.p[2] != 'x' || r.p[r.n - 1] != '"') return false;
+  uint64_t v = 0;
+  for (size_t i = 3; i < r.n - 1; i++) {
+    char c = r.p[i];
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    if (d < 0) return false;
+    v = v << 4 | (uint64_t)d;
+  }
+  *out = v;
+  return true;
+}

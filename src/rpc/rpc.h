@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rpc/json_scan.h"
 #include "util/buf.h"
@@ -79,5 +80,8 @@ typedef struct {
 /* 0 on a well-formed JSON-RPC response object; -1 with why filled otherwise. */
 int vt_rpc_parse_response(const char *body, size_t len, unsigned max_depth, vt_rpc_resp *out,
                           const char **why);
+
+/* A result that is a JSON-RPC QUANTITY string ("0x1a", at most 64 bits). */
+bool vt_rpc_result_u64(vt_span result, uint64_t *out);
 
 #endif

@@ -155,6 +155,17 @@ static void test_parse_response(void **st) {
   for (size_t i = 0; i < 4; i++) assert_int_equal(vt_rpc_parse_response(bad[i], strlen(bad[i]), 16, &r, &why), -1);
 }
 
+static void test_result_u64(void **st) {
+  (void)st;
+  uint64_t v = 0;
+  assert_true(vt_rpc_result_u64(vt_span_of("\"0x1a\"", 6), &v));
+  assert_int_equal(v, 26);
+  assert_true(vt_rpc_result_u64(vt_span_of("\"0xffffffffffffffff\"", 20), &v));
+  assert_true(v == UINT64_MAX);
+  const char *bad[] = {"\"0x\"", "\"1a\"", "26", "\"0x1g\"", "\"0x10000000000000000\"", "null"};
+  for (size_t i = 0; i < 6; i++) assert_false(vt_rpc_result_u64(vt_span_of(bad[i], strlen(bad[i])), &v));
+}
+
 static void test_method_table(void **st) {
   (void)st;
   for (size_t i = 1; i < vt_method_count(); i++)
@@ -174,6 +185,7 @@ int main(void) {
       cmocka_unit_test(test_single_and_ids),   cmocka_unit_test(test_notification_and_invalid),
       cmocka_unit_test(test_batch),            cmocka_unit_test(test_error_writer_escapes),
       cmocka_unit_test(test_parse_response),   cmocka_unit_test(test_method_table),
+      cmocka_unit_test(test_result_u64),
   };
   return cmocka_run_group_tests_name("rpc", tests, NULL, NULL);
 }
