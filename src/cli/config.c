@@ -207,6 +207,9 @@ static const key_row g_rows[] = {
     {"cache.redis", vt_config__set_redis, NULL, OFF(redis_url), 0, 0, NULL},
     {"degraded.stale", vt_config__set_bool, NULL, OFF(degraded_stale), 0, 0, "false"},
     {"verify", vt_config__set_bool, NULL, OFF(verify), 0, 0, "true"},
+    {"logs.max_blocks", vt_config__set_u64, NULL, OFF(logs_max_blocks), 1, 10000000, "10000"},
+    {"logs.chunk_blocks", vt_config__set_u64, NULL, OFF(logs_chunk_blocks), 1, 10000000, "2000"},
+    {"logs.parallel", vt_config__set_uint, NULL, OFF(logs_parallel), 1, 64, "4"},
 };
 
 static const key_row g_upstream_rows[] = {

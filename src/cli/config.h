@@ -112,6 +112,10 @@ typedef struct {
   char *redis_url;       /* NULL = no shared cache */
   bool degraded_stale;
   bool verify;           /* prove provable methods against anchored headers (default true) */
+  /* eth_getLogs over ranges */
+  uint64_t logs_max_blocks;   /* the widest range one call may cover */
+  uint64_t logs_chunk_blocks; /* first chunk size asked of upstreams, before limits are learned */
+  unsigned logs_parallel;     /* chunks in flight at once */
 } vt_config;
 
 /* Fill c with the mainnet preset and every default (c's previous content is ignored,

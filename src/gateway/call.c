@@ -110,6 +110,10 @@ static bool eligible(vt_call *c, vt_upstream *u, uint64_t now, char *why, size_t
     return false;
   }
   if (!vt_upstream_available(u, now, why, n)) return false;
+  if (c->opts.logs_range && u->logs_max_range && u->logs_max_range < c->opts.logs_range) {
+    snprintf(why, n, "it refuses eth_getLogs ranges over %llu blocks", (unsigned long long)u->logs_max_range);
+    return false;
+  }
   if (!gw->head_known) return true; /* starting up: nothing to compare with */
   if (!u->head_known) {
     snprintf(why, n, "its head is unknown (head polls failing)");
@@ -445,6 +449,15 @@ static void on_fetch(const vt_fetch_result *r, void *ud) {
       vt_upstream_on_success(a->u, now, lat);
       vt_gateway_note_attempt(c->gw, a->u, -1, lat, a->hedged);
       if (local_tx_hash(c, h)) { on_write_result(c, a, h, strlen(h)); goto next; }
+    }
+    if (c->opts.on_error && c->opts.on_error(c, a->u, resp.code, resp.message)) {
+      /* too big for this upstream: it answered, the request is what failed */
+      char what[300];
+      snprintf(what, sizeof what, "%ld %s", resp.code, resp.message);
+      vt_upstream_on_success(a->u, now, lat);
+      vt_gateway_note_attempt(c->gw, a->u, -1, lat, a->hedged);
+      note_why(c, a->u->name, what);
+      goto next;
     }
     if (vt_rpc_error_retryable(resp.code, resp.message)) {
       bool rl = any_match(resp.message, ratelimit_msgs, sizeof ratelimit_msgs / sizeof ratelimit_msgs[0]) ||

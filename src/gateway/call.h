@@ -58,6 +58,12 @@ typedef void (*vt_call_done)(vt_call *c, void *ud);
 typedef int (*vt_call_check)(vt_call *c, struct vt_upstream *u, const char *res, size_t n, vt_buf *out,
                              char *why, size_t whylen);
 
+/* Called with a JSON-RPC error an upstream returned, before the retry tables. Return
+ * true when the error says the request is too big for that upstream (an eth_getLogs
+ * range or result-size limit): neither the answer nor the upstream's fault, so the
+ * call moves on to the next upstream without charging it. */
+typedef bool (*vt_call_on_error)(vt_call *c, struct vt_upstream *u, long code, const char *message);
+
 typedef struct {
   vt_call_check check;     /* NULL: no check */
   void *check_ud;
@@ -65,6 +71,8 @@ typedef struct {
   bool only_trusted;       /* ask only upstreams marked trusted */
   bool verified;           /* a check that proves: no empty-like confirmation is needed */
   const char *trust;       /* trust to report on success (e.g. "verified:quorum"); NULL: computed */
+  vt_call_on_error on_error; /* NULL: the retry tables only */
+  uint64_t logs_range;     /* > 0: skip upstreams known to refuse eth_getLogs ranges this wide */
 } vt_call_opts;
 
 typedef struct {

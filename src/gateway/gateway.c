@@ -21,6 +21,7 @@
 #include "gateway/beacon.h"
 #include "gateway/call.h"
 #include "gateway/flight.h"
+#include "gateway/logs.h"
 #include "gateway/params.h"
 #include "gateway/subs.h"
 #include "gateway/verify.h"
@@ -288,6 +289,10 @@ static int carry(vt_gateway *gw, const vt_flight_call *ca, vt_answer_cb cb, void
   if (vt_verify_applies(gw, ca->method, ca->plan)) {
     int vrc = vt_verify_start(gw, ca->method, ca->params, ca->plan, cb, ud);
     if (vrc != 1) return vrc;
+  }
+  if (ca->m && (ca->m->flags & VT_MF_RANGE)) {
+    int lrc = vt_logs_start(gw, ca->params, ca->plan, cb, ud); /* chunked: logs.h */
+    if (lrc != 0) return 0;
   }
   call_relay *r = malloc(sizeof *r);
   if (!r) return -1;

@@ -165,6 +165,8 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
                   u->inflight, (unsigned long long)u->requests, (unsigned long long)u->successes,
                   (unsigned long long)fails, (unsigned long long)u->hedges, (unsigned long long)u->lies);
     if (u->chain_checked) vt_buf_printf(&b, "\"chain_id\":%llu,", (unsigned long long)u->chain_id_seen);
+    if (u->logs_max_range) vt_buf_printf(&b, "\"logs_max_range\":%llu,", (unsigned long long)u->logs_max_range);
+    vt_buf_printf(&b, "\"logs_limit_errors\":%llu,", (unsigned long long)u->logs_limit_errors);
     vt_buf_puts(&b, "\"last_error\":");
     vt_buf_json_str(&b, u->last_error, strlen(u->last_error));
     vt_buf_puts(&b, "}");

@@ -83,6 +83,11 @@ typedef struct vt_upstream {
 
   /* counters */
   uint64_t requests, successes, failures[VT_FAIL_KINDS], hedges, lies;
+
+  /* eth_getLogs: the widest block range it accepted is not tracked; the narrowest it
+   * refused (learned from its "range too large" errors) is, 0 = none seen */
+  uint64_t logs_max_range;
+  uint64_t logs_limit_errors;  /* range or result-size refusals */
 } vt_upstream;
 
 void vt_upstream_init(vt_upstream *u, const char *name, int index, const vt_upstream_policy *pol);

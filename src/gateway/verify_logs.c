@@ -6,9 +6,13 @@
  * others, the block's receipts are proven (anchored header -> full block ->
  * receipts, see verify.c) and the matching logs are taken from them, in order. So an
  * upstream can neither omit a log (the receipts root commits to every log) nor invent
- * one. Blocks are processed LOGS_WINDOW at a time; ranges above LOGS_MAX_BLOCKS are
- * refused with -32005 and a message saying to split them (chunked ranges are the
- * cache issue's work).
+ * one. Blocks are processed 8 x logs.parallel at a time (headers anchored, receipts
+ * proven); ranges above logs.max_blocks are refused with -32005 and a message saying
+ * to split them. Each block's proven receipts go through the answer cache (flight.h)
+ * under the same key as eth_getBlockReceipts by hash, so a block proven once is not
+ * fetched again while it stays cached, by a later range or by another instance
+ * sharing Redis. No upstream eth_getLogs is used, so the upstreams' range limits do
+ * not apply here (logs.c handles them when verification is off).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -19,11 +23,12 @@
 #include "core/hex.h"
 #include "gateway/anchor.h"
 #include "gateway/call.h"
+#include "gateway/flight.h"
 #include "gateway/verify.h"
 #include "util/buf.h"
 
-#define LOGS_MAX_BLOCKS 1000
-#define LOGS_WINDOW 8
+#define LOGS_WINDOW_PER_PARALLEL 8
+#define LOGS_WINDOW_MAX 128 /* the anchor takes 256 pending headers at once */
 
 typedef struct lreq lreq;
 
@@ -41,7 +46,8 @@ struct lreq {
   uint8_t hash[32];
   uint64_t from, to;
   lblock *blocks;
-  size_t nblocks, next, inflight, ndone;
+  size_t nblocks, next, inflight, ndone, window;
+  bool pumping, again;
   bool failed;
   char why[200];
   char *fail_data;
@@ -107,10 +113,6 @@ static void block_done(lblock *b, json_t *logs) {
   b->done = true;
   l->inflight--;
   l->ndone++;
-  if (l->ndone == l->nblocks || (l->failed && l->inflight == 0)) {
-    finish(l);
-    return;
-  }
   pump(l);
 }
 
@@ -159,6 +161,11 @@ static void on_receipts(const vt_answer *a, void *ud) {
   block_done(b, out);
 }
 
+/* flight start: prove a block's receipts (verify.c) */
+static int prove_receipts(vt_gateway *gw, const vt_flight_call *fc, vt_answer_cb cb, void *ud) {
+  return vt_verify_start(gw, fc->method, fc->params, fc->plan, cb, ud) == 0 ? 0 : -1;
+}
+
 static void on_anchor(const vt_anchored *h, const char *why, const char *data, void *ud) {
   lblock *b = ud;
   lreq *l = b->l;
@@ -177,20 +184,34 @@ static void on_anchor(const vt_anchored *h, const char *why, const char *data, v
   vc_hex_encode(h->hdr.hash, 32, hx);
   snprintf(params, sizeof params, "[\"%s\"]", hx);
   vt_plan plan = {.kind = VT_PIN_HASH, .number = h->hdr.number};
-  if (vt_verify_start(l->gw, "eth_getBlockReceipts", vt_span_of(params, strlen(params)), &plan, on_receipts, b) != 0) {
+  vt_flight_call fc = {.m = vt_method_find("eth_getBlockReceipts"), .method = "eth_getBlockReceipts",
+                       .params = vt_span_of(params, strlen(params)), .plan = &plan};
+  int rc = l->gw->flights ? vt_flight_run(l->gw->flights, &fc, prove_receipts, on_receipts, b)
+                          : prove_receipts(l->gw, &fc, on_receipts, b);
+  if (rc != 0) {
     fail(l, "out of memory", NULL);
     block_done(b, NULL);
   }
 }
 
+/* Anchor the next blocks, up to the window; answer when every block is done. A block
+ * may finish inside its start (cached header, cached receipts): that inner pump only
+ * asks for another round, so the request is finished (and freed) by the outermost
+ * one, and a long run of cached blocks does not recurse. */
 static void pump(lreq *l) {
-  while (!l->failed && l->next < l->nblocks && l->inflight < LOGS_WINDOW) {
-    lblock *b = &l->blocks[l->next++];
-    l->inflight++;
-    if (l->by_hash) vt_anchor_by_hash(l->gw->anchor, l->hash, on_anchor, b);
-    else vt_anchor_by_number(l->gw->anchor, b->number, on_anchor, b);
-  }
-  if (l->failed && l->inflight == 0 && l->ndone < l->nblocks) finish(l);
+  if (l->pumping) { l->again = true; return; }
+  l->pumping = true;
+  do {
+    l->again = false;
+    while (!l->failed && l->next < l->nblocks && l->inflight < l->window) {
+      lblock *b = &l->blocks[l->next++];
+      l->inflight++;
+      if (l->by_hash) vt_anchor_by_hash(l->gw->anchor, l->hash, on_anchor, b);
+      else vt_anchor_by_number(l->gw->anchor, b->number, on_anchor, b);
+    }
+  } while (l->again);
+  l->pumping = false;
+  if (l->ndone == l->nblocks || (l->failed && l->inflight == 0)) finish(l);
 }
 
 static bool qty(const json_t *v, uint64_t *out) {
@@ -218,11 +239,12 @@ int vt_verify_logs(vt_gateway *gw, vt_span params, vt_answer_cb cb, void *ud) {
   } else {
     if (!qty(json_object_get(f, "fromBlock"), &l->from) || !qty(json_object_get(f, "toBlock"), &l->to)) goto out;
     if (l->from > l->to) goto out; /* the upstreams' own answer (an error) */
-    if (l->to - l->from >= LOGS_MAX_BLOCKS) {
-      char msg[200];
+    if (l->to - l->from >= gw->cfg->logs_max_blocks) {
+      char msg[240];
       snprintf(msg, sizeof msg,
-               "{\"code\":-32005,\"message\":\"limit exceeded: verified eth_getLogs takes at most %d blocks per call; "
-               "this range has %llu: split it\"}", LOGS_MAX_BLOCKS, (unsigned long long)(l->to - l->from + 1));
+               "{\"code\":-32005,\"message\":\"limit exceeded: verified eth_getLogs takes at most %llu blocks per call "
+               "(logs.max_blocks); this range has %llu: split it\"}",
+               (unsigned long long)gw->cfg->logs_max_blocks, (unsigned long long)(l->to - l->from + 1));
       vt_answer a = {.outcome = VT_CALL_RPC_ERROR, .result = msg, .len = strlen(msg), .trust = "none",
                      .method = "eth_getLogs", .t_start_ms = vt_now_ms(gw)};
       cb(&a, ud);
@@ -241,6 +263,9 @@ int vt_verify_logs(vt_gateway *gw, vt_span params, vt_answer_cb cb, void *ud) {
   l->cb = cb;
   l->ud = ud;
   l->t0 = vt_now_ms(gw);
+  l->window = (size_t)gw->cfg->logs_parallel * LOGS_WINDOW_PER_PARALLEL;
+  if (l->window < 1) l->window = 1;
+  if (l->window > LOGS_WINDOW_MAX) l->window = LOGS_WINDOW_MAX;
   json_decref(p);
   pump(l);
   return 1;

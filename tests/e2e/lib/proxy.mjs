@@ -6,6 +6,9 @@
 //   stale node        lag(n): behaves like a node n blocks behind the head
 //   lies              zeroBalance, wrongBalance, wrongNonce, forgeProofNode,
 //                     wrongBlockHash, omitLog, nullReceipt
+//   provider limits   logsRange(n): eth_getLogs over more than n blocks is refused
+//                     ("query exceeds max block range n"); logsResults(n): more than
+//                     n logs is refused ("query returned more than n results")
 // A mode applies to every method, or only to the methods given with { methods }.
 // Lies and lag apply per element, so they hit batch requests too.  Transport faults
 // hit a whole HTTP request when any element of it matches.
@@ -44,6 +47,8 @@ export const MODES = {
   wrongBlockHash: { layer: 'lie', arg: false },
   omitLog: { layer: 'lie', arg: false },
   nullReceipt: { layer: 'lie', arg: false },
+  logsRange: { layer: 'limit', arg: true, min: 1, max: 100000000 },
+  logsResults: { layer: 'limit', arg: true, min: 0, max: 100000000 },
 };
 
 /** Parse 'delay(300)' / 'lag(5)' / 'pass' into { kind, arg }. */
@@ -179,6 +184,18 @@ function lagResult(method, result, visible) {
     return result.filter((l) => !l.blockNumber || Number(BigInt(l.blockNumber)) <= visible);
   }
   return result;
+}
+
+// ---- provider limits on eth_getLogs --------------------------------------------------
+
+const RANGE_TAGS = new Set(['latest', 'pending', 'safe', 'finalized']);
+
+/** Width of an eth_getLogs request's block range, or null (blockHash, tags we cannot size). */
+function logsWidth(el, head) {
+  const f = Array.isArray(el.params) ? el.params[0] : null;
+  if (!f || typeof f !== 'object' || f.blockHash) return null;
+  const num = (t) => (t === undefined || RANGE_TAGS.has(t) ? head : t === 'earliest' ? 0 : Number(BigInt(t)));
+  return num(f.toBlock) - num(f.fromBlock) + 1;
 }
 
 // ---- the proxy -------------------------------------------------------------------
@@ -379,6 +396,16 @@ export class FaultProxy {
         if (l.reply) { outputs[k] = l.reply; continue; }
         req = l.forward;
       }
+      if (req.method === 'eth_getLogs') {
+        const limit = this.rulesFor('eth_getLogs', 'limit').find((r) => r.kind === 'logsRange');
+        const head = limit ? Number(BigInt(await rpc(this.target.href, 'eth_blockNumber'))) : 0;
+        const width = limit ? logsWidth(req, head) : null;
+        if (limit && width !== null && width > limit.arg) {
+          this.count('logsRange');
+          outputs[k] = { error: { code: -32005, message: `query exceeds max block range ${limit.arg}` } };
+          continue;
+        }
+      }
       if (req.method === 'eth_sendRawTransaction' && this.devnet && Array.isArray(req.params)) {
         const r = await this.devnet.broadcast(req.params[0]);
         outputs[k] = r.error ? { error: r.error } : { result: r.result };
@@ -403,6 +430,13 @@ export class FaultProxy {
       const method = methods[k];
       if (o.error || o.result === undefined) { this.logEntry({ t: Date.now(), method, params: elements[k]?.params, ok: false, error: o.error }); continue; }
       if (lagged[k]) o.result = lagResult(method, o.result, visible);
+      const cap = method === 'eth_getLogs' && this.rulesFor(method, 'limit').find((r) => r.kind === 'logsResults');
+      if (cap && Array.isArray(o.result) && o.result.length > cap.arg) {
+        this.count('logsResults');
+        outputs[k] = { error: { code: -32005, message: `query returned more than ${cap.arg} results` } };
+        this.logEntry({ t: Date.now(), method, params: elements[k]?.params, ok: false, error: outputs[k].error });
+        continue;
+      }
       for (const r of this.rulesFor(method, 'lie')) {
         const f = LIES[r.kind][method];
         if (f && (o.result !== null || r.kind === 'nullReceipt')) { o.result = f(o.result); this.count(r.kind); }
