@@ -154,9 +154,14 @@ test('eth_getLogs over thousands of blocks through upstreams that limit ranges a
       assert.deepEqual(r.body.result.map(norm), truth.map(norm));
       assert.match(r.trust, /^verified/);
       for (const p of w.proxies) assert.equal(p.stats.methods.eth_getLogs, undefined, `${p.name} was asked for eth_getLogs`);
+      const receipts = () => w.proxies.reduce((n, p) => n + (p.stats.methods.eth_getBlockReceipts || 0), 0);
+      const proved = receipts();
+      assert.ok(proved >= 1, 'no block receipts were proven');
+      // another filter over the same range: each block's proven receipts come from the cache
       const provider = new JsonRpcProvider(proven.url, 31337, { staticNetwork: true, batchMaxCount: 1 });
       const onlyA = await provider.getLogs({ address: emitters[0], topics: [TOPIC], fromBlock: 1, toBlock: head });
       assert.deepEqual(onlyA.map((l) => l.transactionHash), truthA.map((l) => l.transactionHash));
+      assert.equal(receipts(), proved, 'receipts of blocks already proven were fetched again');
       provider.destroy();
     });
   } finally {
