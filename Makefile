@@ -88,6 +88,11 @@ core-lib: $(BUILD)/libverity-core.a
 deps:
 	@scripts/deps.sh
 
+# make run [PRESET=sepolia] serves a preset and keeps its state in verity-data/<preset>
+# (final answers, the light client's verified store); ARGS replaces all of that, e.g.
+# make run ARGS="--config verity.yaml --data verity-data/mine".
+PRESET ?= mainnet
+ARGS   ?= --preset $(PRESET) --data verity-data/$(PRESET)
 run: deps
 	@$(MAKE) --no-print-directory build V=release
 	exec build/release/verity $(ARGS)

@@ -1,18 +1,23 @@
 /*
  * main.c: the verity daemon and its subcommands.
  *
- *   verity [--config FILE] [--preset NAME] [--listen HOST:PORT] [--log-level L]
+ *   verity [run] [--config FILE] [--preset NAME] [--listen HOST:PORT] [--log-level L]
+ *                [--data DIR]
  *   verity check  [--config FILE] [--preset NAME]   probe every upstream, print a table
  *   verity config [--config FILE] [--preset NAME]   print the effective config (redacted)
  *   verity version
  *
  * With no --config, the built-in mainnet preset (public keyless providers) is used.
+ * --data DIR sets cache.path (over the file's): the LMDB store for final answers and
+ * the light client's verified state; `run` creates DIR (and missing parents) as 0700.
  * SIGINT/SIGTERM stop the gateway gracefully (connections closed, memory freed).
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <uv.h>
 
 #include "cli/check.h"
@@ -36,6 +41,8 @@ static const char usage[] =
     "  --preset NAME       start from a preset: mainnet, sepolia, hoodi, base\n"
     "  --listen HOST:PORT  override listen (default 127.0.0.1:8545)\n"
     "  --log-level LEVEL   error, warn, info or debug\n"
+    "  --data DIR          keep final answers and the light client's state in DIR across\n"
+    "                      restarts (LMDB; sets cache.path; created with mode 0700)\n"
     "  -h, --help          this text\n";
 
 typedef struct {
@@ -73,8 +80,39 @@ static int parse_listen(vt_config *c, const char *v) {
   return 0;
 }
 
+#define DATA_PATH_MAX 4000u /* vt_lmdb_open's limit */
+
+/* mkdir -p with mode 0700 for every directory created; an existing directory is fine.
+ * 0, or -1 with the reason in err (naming the path). */
+static int make_data_dir(const char *dir, char *err, size_t errlen) {
+  char p[DATA_PATH_MAX + 1];
+  struct stat st;
+  size_t n = strlen(dir);
+  if (n == 0 || n > DATA_PATH_MAX) {
+    snprintf(err, errlen, "--data: expected a directory path of 1..%u bytes", DATA_PATH_MAX);
+    return -1;
+  }
+  memcpy(p, dir, n + 1);
+  for (size_t i = 1; i <= n; i++) {
+    if (p[i] != '/' && p[i] != 0) continue;
+    char c = p[i];
+    p[i] = 0;
+    if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+      snprintf(err, errlen, "--data: cannot create directory '%s': %s", p, strerror(errno));
+      return -1;
+    }
+    p[i] = c;
+  }
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    snprintf(err, errlen, "--data: '%s' is not a directory", dir);
+    return -1;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *cmd = "run", *path = NULL, *preset = NULL, *listen = NULL, *level = NULL;
+  const char *data = NULL;
   int rc = 1;
   char err[512];
   vt_config cfg;
@@ -88,6 +126,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--preset")) slot = &preset;
     else if (!strcmp(a, "--listen")) slot = &listen;
     else if (!strcmp(a, "--log-level")) slot = &level;
+    else if (!strcmp(a, "--data")) slot = &data;
     else if (i == 1 && (!strcmp(a, "run") || !strcmp(a, "check") || !strcmp(a, "config"))) { cmd = a; continue; }
     else { fprintf(stderr, "verity: unknown argument '%s'\n\n%s", a, usage); rc = 2; goto out; }
     if (i + 1 >= argc) { fprintf(stderr, "verity: %s needs a value\n", a); rc = 2; goto out; }
@@ -113,6 +152,16 @@ int main(int argc, char **argv) {
     if (l < 0) { fprintf(stderr, "verity: --log-level: expected error, warn, info or debug, got '%s'\n", level); rc = 2; goto out; }
     cfg.log_level = l;
   }
+  if (data) {
+    char *dup = NULL;
+    if (!*data || strlen(data) > DATA_PATH_MAX || !(dup = strdup(data))) {
+      fprintf(stderr, "verity: --data: expected a directory path of 1..%u bytes\n", DATA_PATH_MAX);
+      rc = 2;
+      goto out;
+    }
+    free(cfg.cache_path);
+    cfg.cache_path = dup;
+  }
   if (vt_config_validate(&cfg, err, sizeof err) != 0) {
     fprintf(stderr, "verity: %s\n", err);
     rc = 2;
@@ -127,6 +176,11 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(cmd, "check")) {
     rc = vt_check_run(&cfg, stdout);
+    goto out;
+  }
+  if (data && make_data_dir(data, err, sizeof err) != 0) {
+    fprintf(stderr, "verity: %s\n", err);
+    rc = 2;
     goto out;
   }
   signal(SIGPIPE, SIG_IGN);

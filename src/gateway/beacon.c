@@ -11,7 +11,7 @@
  *
  * What counts against an endpoint is one table (penalties[]): a failure class, the
  * first back-off and its ceiling; the back-off doubles with each consecutive failure.
- * The state file is written here too (save_state / load_state).
+ * Saving and restoring the verified store is beacon_state.c.
  *
  * Encodings: every light-client request offers SSZ first (Accept: octet-stream, then
  * JSON); the answer is decoded by its Content-Type: application/octet-stream goes to the
@@ -26,20 +26,15 @@
  */
 #include "gateway/beacon.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/hex.h"
 #include "core/lightclient/lc_json.h"
 #include "obs/log.h"
 
-#define MAX_PATH 4096u
 #define MAX_SHIFT 16u
 
 typedef enum { F_TRANSPORT, F_HTTP, F_EMPTY, F_DECODE, F_VERIFY, F_COUNT } fail_class;
@@ -115,126 +110,6 @@ static snapshot snap(const lc_client *c) {
   return s;
 }
 
-static bool write_all(int fd, const uint8_t *p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= (size_t)w;
-  }
-  return true;
-}
-
-/* lc_save into a temp file next to state_path, fsync, rename over it. */
-static void save_state(vt_beacon *b) {
-  if (!b->state_path || !b->lc->bootstrapped) return;
-  char tmp[MAX_PATH + 32];
-  uint8_t *blob = malloc(LC_SAVE_MAX);
-  size_t len = 0;
-  vc_err err = {{0}};
-  int fd = -1;
-  const char *why = NULL;
-  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", b->state_path, (long)getpid());
-  if (!blob) {
-    why = "out of memory";
-    goto out;
-  }
-  if (lc_save(b->lc, blob, LC_SAVE_MAX, &len, &err) != VC_OK) {
-    why = err.msg;
-    goto out;
-  }
-  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0 || !write_all(fd, blob, len) || fsync(fd) != 0) {
-    why = strerror(errno);
-    goto out;
-  }
-  if (close(fd) != 0) {
-    fd = -1;
-    why = strerror(errno);
-    goto out;
-  }
-  fd = -1;
-  if (rename(tmp, b->state_path) != 0) {
-    why = strerror(errno);
-    goto out;
-  }
-  b->dirty = false;
-  VT_LOG(VT_LOG_DEBUG, "beacon_state_saved", "bytes=%zu finalized_slot=%llu", len,
-         (unsigned long long)b->lc->finalized_header.beacon.slot);
-out:
-  if (fd >= 0) close(fd);
-  if (why) {
-    unlink(tmp);
-    snprintf(b->last_error, sizeof b->last_error, "state file not saved: %s", why);
-    VT_LOG(VT_LOG_WARN, "beacon_state_save_failed", "error=%s", why);
-  }
-  free(blob);
-}
-
-/* Restore the store from state_path; any problem leaves a fresh store (logged). */
-static void load_state(vt_beacon *b) {
-  if (!b->state_path) return;
-  uint8_t *blob = NULL;
-  size_t len = 0;
-  vc_err err = {{0}};
-  const char *why = NULL;
-  struct stat st;
-  int fd = open(b->state_path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno != ENOENT) why = strerror(errno);
-    goto out;
-  }
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-      (uint64_t)st.st_size > LC_SAVE_MAX) {
-    why = "empty, not a regular file, or over the LC_SAVE_MAX cap";
-    goto out;
-  }
-  blob = malloc((size_t)st.st_size);
-  if (!blob) {
-    why = "out of memory";
-    goto out;
-  }
-  while (len < (size_t)st.st_size) {
-    ssize_t r = read(fd, blob + len, (size_t)st.st_size - len);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    len += (size_t)r;
-  }
-  if (len != (size_t)st.st_size) {
-    why = "short read";
-    goto out;
-  }
-  if (lc_load(b->lc, vc_bytes_of(blob, len), &err) != VC_OK) {
-    why = err.msg;
-    goto out;
-  }
-  if (b->need_checkpoint) {
-    /* Agreed at an earlier start and persisted with the store: never asked again. */
-    memcpy(b->checkpoint, b->lc->checkpoint, 32);
-    b->need_checkpoint = false;
-    snprintf(b->checkpoint_source, sizeof b->checkpoint_source,
-             "agreed by beacon endpoints (state file)");
-  } else if (memcmp(b->lc->checkpoint, b->checkpoint, 32) != 0) {
-    /* The operator chose another checkpoint: honour it, resync from there. */
-    lc_free(b->lc);
-    lc_init(b->lc, &b->cfg, b->checkpoint);
-    why = "made from another checkpoint";
-    goto out;
-  }
-  b->restored = true;
-  VT_LOG(VT_LOG_INFO, "beacon_state_restored", "finalized_slot=%llu optimistic_slot=%llu",
-         (unsigned long long)b->lc->finalized_header.beacon.slot,
-         (unsigned long long)b->lc->optimistic_header.beacon.slot);
-out:
-  if (fd >= 0) close(fd);
-  if (why) {
-    snprintf(b->last_error, sizeof b->last_error, "state file ignored: %s", why);
-    VT_LOG(VT_LOG_WARN, "beacon_state_ignored", "error=%s", why);
-  }
-  free(blob);
-}
-
 /* After the store may have changed: persist, notify, log. True when it changed. */
 static bool after_change(vt_beacon *b, const snapshot *before) {
   snapshot now = snap(b->lc);
@@ -245,7 +120,7 @@ static bool after_change(vt_beacon *b, const snapshot *before) {
                  memcmp(now.committee, before->committee, 32) != 0;
   if (!heads && !durable) return false;
   b->dirty = true;
-  if (durable) save_state(b);
+  if (durable) vt_beacon__save(b);
   if (now.fin_slot != before->fin_slot)
     VT_LOG(VT_LOG_INFO, "beacon_finalized", "slot=%llu block=%llu",
            (unsigned long long)now.fin_slot,
@@ -700,7 +575,7 @@ static void free_beacon(vt_beacon *b) {
   json_decref(b->batch);
   free(b->ssz_batch);
   for (size_t i = 0; i < b->n; i++) free(b->ep[i].url);
-  free(b->state_path);
+  vt_beacon__state_close(b);
   free(b);
 }
 
@@ -718,18 +593,13 @@ vt_beacon *vt_beacon_new(uv_loop_t *loop, vt_fetcher *f, const vt_beacon_opts *o
     set_err(err, errlen, "chain: no light-client configuration for this chain");
     goto fail;
   }
-  if (o->state_path && (!*o->state_path || strlen(o->state_path) >= MAX_PATH)) {
-    set_err(err, errlen, "anchor state path: empty or over 4095 bytes");
-    goto fail;
-  }
   b = calloc(1, sizeof *b);
   if (!b || !(b->lc = calloc(1, sizeof *b->lc)) || !(b->boot = malloc(sizeof *b->boot)) ||
-      !(b->upd = malloc(sizeof *b->upd)) ||
-      (o->state_path && !(b->state_path = strdup(o->state_path)))) {
+      !(b->upd = malloc(sizeof *b->upd))) {
     set_err(err, errlen, "out of memory");
     goto fail;
   }
-  if (!copy_urls(b, o, err, errlen)) goto fail;
+  if (!copy_urls(b, o, err, errlen) || !vt_beacon__state_open(b, o, err, errlen)) goto fail;
   b->cfg = *cfg;
   if (o->genesis_time) b->cfg.genesis_time = o->genesis_time;
   memcpy(b->checkpoint, o->checkpoint, 32);
@@ -763,7 +633,7 @@ fail:
 void vt_beacon_start(vt_beacon *b) {
   if (b->started || b->closing) return;
   b->started = true;
-  load_state(b);
+  vt_beacon__load(b);
   vt_beacon__arm(b, 0);
 }
 
@@ -873,7 +743,7 @@ void vt_beacon_close(vt_beacon *b, void (*done)(void *arg), void *arg) {
     vt_fetch_cancel(b->agree[i].x); /* NULL: a no-op */
     b->agree[i].x = NULL;
   }
-  if (b->dirty) save_state(b);
+  if (b->dirty) vt_beacon__save(b);
   uv_close((uv_handle_t *)&b->tick, on_closed);
   uv_close((uv_handle_t *)&b->soon, on_closed);
 }

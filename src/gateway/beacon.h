@@ -14,7 +14,7 @@
  * branch and every sync-committee signature. Nothing an endpoint says is applied unless
  * that check passes.
  *
- * Checkpoint: the configured one, else the one restored from the state file, else one
+ * Checkpoint: the configured one, else the one restored from the saved store, else one
  * agreed at first start: every endpoint is asked for GET /eth/v1/beacon/headers/finalized
  * (data.root) in one round; a root given by at least 2 endpoints (the only endpoint when
  * n == 1: trust on first use, logged as a warning) and by more endpoints than any other
@@ -22,7 +22,7 @@
  * endpoint's answer and repeats the round after poll_ms; nothing is synced meanwhile.
  * The agreed root is only a starting point: the bootstrap must still hash to it. It is
  * persisted with the store (lc_save keeps the checkpoint), so a restart does not ask
- * again (status source then "agreed by beacon endpoints (state file)"). A restart
+ * again (status source then "agreed by beacon endpoints (state file)", or "(lmdb store)"). A restart
  * before the first bootstrap verified has nothing saved and agrees again.
  *
  * Failover: one endpoint is preferred at a time. An endpoint that cannot be reached,
@@ -36,12 +36,19 @@
  * Period updates are verified one per loop turn, so a long catch-up does not stall the
  * gateway's other work. When caught up it polls every poll_ms (a slot by default).
  *
- * Persistence: with a state_path, the verified store is written with lc_save (temp file,
- * fsync, rename: a crash leaves the old file or the new one) whenever the finalized
- * header or a sync committee changes (about once an epoch; at most LC_SAVE_MAX bytes,
- * written synchronously on the loop), and on close; vt_beacon_start() restores it with
- * lc_load, so a restart resumes without a new bootstrap. A state file made from another
- * checkpoint or another network, or one that fails its checksum, is ignored (logged).
+ * Persistence (beacon_state.c): the verified store is saved with lc_save whenever the
+ * finalized header or a sync committee changes (about once an epoch; at most
+ * LC_SAVE_MAX bytes, written synchronously on the loop), and on close; vt_beacon_start()
+ * restores it with lc_load, so a restart resumes without a new bootstrap. Where:
+ *   - state_path (anchor.lightclient.state) set: that file (temp file, fsync, rename: a
+ *     crash leaves the old file or the new one). It wins when store_path is set too;
+ *   - else store_path (cache.path) set: blob slot "lightclient" of the LMDB store there
+ *     (its own named database, so it cannot collide with a cache key), committed with
+ *     fsync before the save counts as done; the handle is shared with the answer cache
+ *     (src/store/lmdb.h: one environment per directory per process);
+ *   - neither: nothing persists.
+ * A saved store made from another checkpoint or another network, or one that fails its
+ * checksum, is ignored (logged; last_error says "<state file|lmdb store> ignored: …").
  *
  * Who calls it: the gateway's anchor (mode lightclient). Ownership: the caller owns the
  * loop and the fetcher, which must outlive the vt_beacon until close's done callback;
@@ -79,7 +86,8 @@ typedef struct {
                                       agree on one (see above) */
   const char *const *urls;         /* beacon API base URLs, tried in this order */
   size_t n;                        /* 1..VT_BEACON_MAX_ENDPOINTS */
-  const char *state_path;          /* NULL: no persistence */
+  const char *state_path;          /* a state file; NULL: none (wins over store_path) */
+  const char *store_path;          /* an LMDB directory (cache.path); NULL or "": none */
   unsigned poll_ms;                /* 0: one slot (cfg seconds_per_slot) */
   unsigned timeout_ms;             /* per request; 0: VT_BEACON_DEFAULT_TIMEOUT_MS */
   uint64_t genesis_time;           /* 0: the chain's; tests move the clock with this */
@@ -107,25 +115,26 @@ typedef struct {
 typedef struct {
   bool bootstrapped;               /* the store holds a verified header */
   bool synced;                     /* bootstrapped and caught up with the current period */
-  bool restored;                   /* started from the state file */
+  bool restored;                   /* started from the saved store (file or LMDB) */
   uint64_t current_slot;           /* from the clock */
   uint64_t finalized_slot, optimistic_slot;
   uint64_t finalized_block, optimistic_block; /* 0 when the header has no execution */
   uint64_t applied, rejected;      /* objects verified and applied / rejected */
   char last_error[VT_BEACON_ERR_LEN];
-  bool checkpoint_known;           /* configured, agreed, or restored from the state file */
+  bool checkpoint_known;           /* configured, agreed, or restored from the saved store */
   uint8_t checkpoint[32];          /* all zero while unknown */
   char checkpoint_source[64];      /* "configured" | "agreed by k of n beacon endpoints" |
-                                      "agreed by beacon endpoints (state file)" | "pending: …" */
+                                      "agreed by beacon endpoints (state file|lmdb store)" |
+                                      "pending: …" */
   size_t n;
   vt_beacon_endpoint_status endpoints[VT_BEACON_MAX_ENDPOINTS];
 } vt_beacon_status;
 
-/* NULL on a bad option (unknown chain, n out of range, URL too long or not http(s)),
- * with the reason in err (may be NULL). Nothing runs until vt_beacon_start(). */
+/* NULL on a bad option (unknown chain, n out of range, URL too long or not http(s), a
+ * store_path that cannot be opened), with the reason in err (may be NULL). Nothing runs until vt_beacon_start(). */
 vt_beacon *vt_beacon_new(uv_loop_t *loop, vt_fetcher *f, const vt_beacon_opts *o, char *err,
                          size_t errlen) __attribute__((warn_unused_result));
-/* Restore the state file (if any), then start fetching (from the loop). Once only. */
+/* Restore the saved store (if any), then start fetching (from the loop). Once only. */
 void vt_beacon_start(vt_beacon *b);
 /* The verified head (finalized or optimistic); false before the first bootstrap or when
  * the header carries no execution payload. The head may be old after a restore from a

@@ -1,7 +1,8 @@
 /*
  * beacon_int.h: the light-client driver's private state, shared by beacon.c (requests,
- * updates, persistence, the public API) and beacon_checkpoint.c (agreeing on a
- * checkpoint when none is configured). Nothing outside src/gateway/beacon*.c uses it.
+ * updates, the public API), beacon_checkpoint.c (agreeing on a checkpoint when none is
+ * configured) and beacon_state.c (saving and restoring the verified store: a file or
+ * the LMDB store). Nothing outside src/gateway/beacon*.c uses it.
  */
 #ifndef VT_BEACON_INT_H
 #define VT_BEACON_INT_H
@@ -13,6 +14,10 @@
 #include "core/lightclient/lc.h"
 #include "gateway/beacon.h"
 #include "net/fetch.h"
+#include "store/lmdb.h"
+
+/* The blob slot in the LMDB store (cache.path) that holds the lc_save blob. */
+#define VT_BEACON_LMDB_SLOT "lightclient"
 
 typedef struct {
   char *url; /* base, no trailing slash */
@@ -53,7 +58,8 @@ struct vt_beacon {
   endpoint ep[VT_BEACON_MAX_ENDPOINTS];
   size_t n, cur;
   uint32_t tried; /* endpoints that failed the current round */
-  char *state_path;
+  char *state_path; /* the state file; wins over store */
+  vt_lmdb *store;   /* one reference on the cache.path store, when no state_path */
   unsigned poll_ms, timeout_ms;
   void (*on_update)(void *ud);
   void *ud;
@@ -82,5 +88,12 @@ void vt_beacon__step(vt_beacon *b);
 /* beacon_checkpoint.c: ask every endpoint for its finalized root; adopt one that
  * enough of them agree on, then continue with vt_beacon__step(). */
 void vt_beacon__agree_start(vt_beacon *b);
+/* beacon_state.c: pick and open the backend (false with err on a bad path or a store
+ * that cannot open); restore into b->lc (any problem: logged, fresh store); save after
+ * a durable change (failure: logged, b->dirty stays set); release the backend. */
+bool vt_beacon__state_open(vt_beacon *b, const vt_beacon_opts *o, char *err, size_t errlen);
+void vt_beacon__load(vt_beacon *b);
+void vt_beacon__save(vt_beacon *b);
+void vt_beacon__state_close(vt_beacon *b);
 
 #endif

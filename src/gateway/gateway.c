@@ -597,7 +597,8 @@ static int beacon_start(vt_gateway *gw, const vt_config *cfg, char *err, size_t 
     net = &custom;
   }
   vt_beacon_opts o = {.chain = cfg->chain_name, .cfg = net, .urls = (const char *const *)cfg->beacon,
-                      .n = cfg->nbeacon, .state_path = cfg->lc_state, .poll_ms = cfg->lc_poll_ms,
+                      .n = cfg->nbeacon, .state_path = cfg->lc_state, .store_path = cfg->cache_path,
+                      .poll_ms = cfg->lc_poll_ms,
                       .timeout_ms = cfg->timeout_ms, .on_update = on_beacon_update, .ud = gw};
   /* No checkpoint: o.checkpoint stays all zero and the driver agrees on one (beacon.h). */
   if (cfg->checkpoint &&

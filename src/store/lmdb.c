@@ -3,22 +3,31 @@
  * batching policy and the durability choice are in lmdb.h).
  *
  * Two named databases: "entries" (cache key -> vt_cache_entry_encode bytes) and
- * "blobs" (name -> raw bytes). One write transaction is open while a batch is pending;
- * reads inside a batch go through it (read-your-writes), otherwise through one read
- * transaction that is reset and renewed per get (MDB_NOTLS, so it never pins a thread
- * slot). Single-threaded like the rest of the loop side.
+ * "blobs" (name -> bytes | SHA-256(name, 0, bytes)). One write transaction is open while
+ * a batch is pending; reads inside a batch go through it (read-your-writes), otherwise
+ * through one read transaction that is reset and renewed per get (MDB_NOTLS, so it
+ * never pins a thread slot). Single-threaded like the rest of the loop side.
+ *
+ * This process's open handles are kept in one list (under a mutex, the only state
+ * shared between handles), keyed by the directory's device and inode and the pid that
+ * opened them: a second open of the same directory takes a reference instead of a
+ * second MDB_env, which LMDB forbids (its locks are per process).
  */
 #include "store/lmdb.h"
 
 #include <errno.h>
 #include <lmdb.h>
+#include <nettle/sha2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define ENTRY_SCRATCH_MAX (VT_LMDB_VALUE_MAX + 256u)
+#define BLOB_SUM_LEN SHA256_DIGEST_SIZE
 
 struct vt_lmdb {
   MDB_env *env;
@@ -33,7 +42,16 @@ struct vt_lmdb {
   vt_buf scratch;
   vt_lmdb_stats st;
   char errmsg[256];
+  /* the process-wide list of open handles (g_open) */
+  struct vt_lmdb *next;
+  dev_t dev;
+  ino_t ino;
+  pid_t pid;
+  unsigned refs;
 };
+
+static pthread_mutex_t g_open_mu = PTHREAD_MUTEX_INITIALIZER;
+static vt_lmdb *g_open;
 
 static uint64_t mono_ms(void) {
   struct timespec ts;
@@ -60,8 +78,39 @@ const char *vt_lmdb_status_str(vt_lmdb_status s) {
   return status_names[s];
 }
 
+static void env_close(vt_lmdb *db) {
+  if (!db) return;
+  if (db->wtxn) vt_lmdb_flush(db);
+  if (db->rtxn) mdb_txn_abort(db->rtxn);
+  if (db->env) mdb_env_close(db->env);
+  vt_buf_free(&db->scratch);
+  free(db);
+}
+
+/* With g_open_mu held: this process's handle on (dev, ino) with one more reference, the
+ * map grown to map_size if that is larger; NULL when there is none. */
+static vt_lmdb *shared_ref(dev_t dev, ino_t ino, size_t map_size) {
+  pid_t me = getpid();
+  for (vt_lmdb *db = g_open; db; db = db->next) {
+    if (db->dev != dev || db->ino != ino || db->pid != me) continue;
+    if (map_size > db->map_size) {
+      /* mdb_env_set_mapsize needs no transaction of this process open */
+      (void)vt_lmdb_flush(db);
+      if (db->rtxn) {
+        mdb_txn_abort(db->rtxn);
+        db->rtxn = NULL;
+      }
+      if (mdb_env_set_mapsize(db->env, map_size) == 0) db->map_size = map_size;
+    }
+    db->refs++;
+    return db;
+  }
+  return NULL;
+}
+
 int vt_lmdb_open(const char *path, size_t map_size, vt_lmdb **out, char *err, size_t errlen) {
   int rc = -1, mrc = 0;
+  bool locked = false;
   MDB_txn *txn = NULL;
   vt_lmdb *db = NULL;
   *out = NULL;
@@ -76,6 +125,17 @@ int vt_lmdb_open(const char *path, size_t map_size, vt_lmdb **out, char *err, si
   }
   if (mkdir(path, 0700) != 0 && errno != EEXIST) {
     snprintf(err, errlen, "lmdb: cannot create directory %s: %s", path, strerror(errno));
+    goto out;
+  }
+  struct stat st;
+  if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    snprintf(err, errlen, "lmdb: %s is not a directory", path);
+    goto out;
+  }
+  pthread_mutex_lock(&g_open_mu);
+  locked = true;
+  if ((*out = shared_ref(st.st_dev, st.st_ino, map_size)) != NULL) {
+    rc = 0;
     goto out;
   }
   db = calloc(1, sizeof *db);
@@ -106,12 +166,19 @@ int vt_lmdb_open(const char *path, size_t map_size, vt_lmdb **out, char *err, si
     snprintf(err, errlen, "lmdb: %s: %s", what, mdb_strerror(mrc));
     goto out;
   }
+  db->dev = st.st_dev;
+  db->ino = st.st_ino;
+  db->pid = getpid();
+  db->refs = 1;
+  db->next = g_open;
+  g_open = db;
   *out = db;
   db = NULL;
   rc = 0;
 out:
   if (txn) mdb_txn_abort(txn);
-  vt_lmdb_close(db);
+  if (locked) pthread_mutex_unlock(&g_open_mu);
+  env_close(db);
   return rc;
 }
 
@@ -125,11 +192,16 @@ vt_lmdb_status vt_lmdb_set_batch(vt_lmdb *db, unsigned batch_puts, unsigned batc
 
 void vt_lmdb_close(vt_lmdb *db) {
   if (!db) return;
-  if (db->wtxn) vt_lmdb_flush(db);
-  if (db->rtxn) mdb_txn_abort(db->rtxn);
-  if (db->env) mdb_env_close(db->env);
-  vt_buf_free(&db->scratch);
-  free(db);
+  pthread_mutex_lock(&g_open_mu);
+  bool last = --db->refs == 0;
+  if (last) {
+    vt_lmdb **pp = &g_open;
+    while (*pp && *pp != db) pp = &(*pp)->next;
+    if (*pp) *pp = db->next;
+  }
+  pthread_mutex_unlock(&g_open_mu);
+  if (last) env_close(db);
+  else (void)vt_lmdb_flush(db); /* "close commits what is pending", for this opener too */
 }
 
 vt_lmdb_status vt_lmdb_flush(vt_lmdb *db) {
@@ -350,19 +422,47 @@ static bool name_ok(const char *name) {
   return n > 0 && n <= VT_LMDB_BLOB_NAME_MAX;
 }
 
+/* SHA-256 of (name, 0, bytes): binds a blob to its slot as well as to its bytes. */
+static void blob_sum(const char *name, const uint8_t *bytes, size_t len, uint8_t out[BLOB_SUM_LEN]) {
+  struct sha256_ctx c;
+  sha256_init(&c);
+  sha256_update(&c, strlen(name) + 1, (const uint8_t *)name);
+  if (len) sha256_update(&c, len, bytes);
+  sha256_digest(&c, BLOB_SUM_LEN, out);
+}
+
 vt_lmdb_status vt_lmdb_put_blob(vt_lmdb *db, const char *name, const void *bytes, size_t len) {
+  uint8_t sum[BLOB_SUM_LEN];
   if (!db) return VT_LMDB_E_ARG;
   if (!name_ok(name) || len > VT_LMDB_BLOB_MAX || (!bytes && len))
     return fail(db, VT_LMDB_E_ARG, "put_blob (name 1..64 bytes, blob <= 16 MiB)", 0);
-  MDB_val k = {strlen(name), (void *)name}, v = {len, (void *)bytes};
+  blob_sum(name, bytes, len, sum);
+  vt_buf_reset(&db->scratch);
+  if ((len && !vt_buf_append(&db->scratch, bytes, len)) ||
+      !vt_buf_append(&db->scratch, sum, sizeof sum))
+    return fail(db, VT_LMDB_E_IO, "put_blob (out of memory)", 0);
+  MDB_val k = {strlen(name), (void *)name}, v = {db->scratch.len, db->scratch.data};
   vt_lmdb_status s = batch_put(db, db->blobs, &k, &v);
   if (s != VT_LMDB_OK) return s;
   return vt_lmdb_flush(db);
 }
 
 vt_lmdb_status vt_lmdb_get_blob(vt_lmdb *db, const char *name, uint8_t **bytes, size_t *len) {
+  uint8_t *v = NULL, sum[BLOB_SUM_LEN];
+  size_t n = 0;
   if (!db || !name_ok(name) || !bytes || !len) return VT_LMDB_E_ARG;
-  return read_copy(db, db->blobs, name, strlen(name), bytes, len, NULL);
+  vt_lmdb_status s = read_copy(db, db->blobs, name, strlen(name), &v, &n, NULL);
+  if (s != VT_LMDB_OK) return s;
+  if (n < BLOB_SUM_LEN || n - BLOB_SUM_LEN > VT_LMDB_BLOB_MAX) goto corrupt;
+  n -= BLOB_SUM_LEN;
+  blob_sum(name, v, n, sum);
+  if (memcmp(sum, v + n, BLOB_SUM_LEN) != 0) goto corrupt;
+  *bytes = v;
+  *len = n;
+  return VT_LMDB_OK;
+corrupt:
+  free(v);
+  return fail(db, VT_LMDB_E_CORRUPT, "get_blob (checksum mismatch)", 0);
 }
 
 void vt_lmdb_stats_get(vt_lmdb *db, vt_lmdb_stats *out) {

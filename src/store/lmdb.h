@@ -3,10 +3,21 @@
  * (finalized answers never change, so they are worth keeping across restarts), plus
  * named blob slots for state such as the light client's saved store ("lightclient").
  *
- * Who calls it: the gateway, on the loop thread (one vt_lmdb per process; LMDB itself
- * allows several processes on one directory). The caller owns the vt_lmdb and closes
- * it with vt_lmdb_close(); values returned by the getters are malloc'd copies the
- * caller frees.
+ * Who calls it: the gateway on the loop thread: flights (the answer cache) and the
+ * light-client driver (its saved store, src/gateway/beacon_state.c). LMDB forbids opening
+ * one environment twice in a process, so vt_lmdb_open() of a directory this process
+ * already has open returns the SAME handle with one more reference (the directory is
+ * matched by device and inode; the map grows to the larger size asked for); each
+ * opener closes its reference with vt_lmdb_close() and the last one closes the
+ * environment. A child made by fork() never reuses its parent's handle. A handle is
+ * used from one thread. Values returned by the getters are malloc'd copies the caller
+ * frees.
+ *
+ * Blobs: a separate named database ("blobs"), so a blob name can never collide with a
+ * cache key. Each value is stored as the bytes plus a SHA-256 of (name, bytes); a value
+ * that fails it (bit rot, a foreign writer) reads as VT_LMDB_E_CORRUPT, never as data.
+ * vt_lmdb_put_blob() commits at once (with any pending batch): when it returns OK the
+ * blob is durable, and a crash leaves either the previous complete value or the new one.
  *
  * Write batching: puts go into one open write transaction that is committed after
  * `batch_puts` puts, or on the first put or vt_lmdb_tick() once the batch is
@@ -40,6 +51,7 @@
 
 #define VT_LMDB_MAP_MIN (1u << 20)             /* 1 MiB */
 #define VT_LMDB_MAP_MAX ((size_t)1 << 42)      /* 4 TiB */
+#define VT_LMDB_MAP_DEFAULT ((size_t)1 << 30)  /* 1 GiB: what the gateway opens with */
 #define VT_LMDB_KEY_MAX 511u                   /* LMDB's compiled-in key limit */
 #define VT_LMDB_VALUE_MAX (16u << 20)          /* one cached answer */
 #define VT_LMDB_BLOB_NAME_MAX 64u
@@ -68,12 +80,13 @@ typedef struct {
 
 typedef struct vt_lmdb vt_lmdb;
 
-/* Open (creating the directory if needed) with map_size in VT_LMDB_MAP_MIN..MAX. */
+/* Open (creating the directory if needed) with map_size in VT_LMDB_MAP_MIN..MAX; a
+ * directory already open in this process gives the same handle (see above). */
 int vt_lmdb_open(const char *path, size_t map_size, vt_lmdb **out, char *err, size_t errlen);
 /* Change the batching policy (1..VT_LMDB_BATCH_PUTS_MAX puts, 0..VT_LMDB_BATCH_MS_MAX ms;
  * batch_puts 1 commits every put). */
 vt_lmdb_status vt_lmdb_set_batch(vt_lmdb *db, unsigned batch_puts, unsigned batch_ms);
-/* Commits what is pending and closes. NULL-safe. */
+/* Commits what is pending and drops this reference; the last one closes. NULL-safe. */
 void vt_lmdb_close(vt_lmdb *db);
 
 /* Finalized entries only (meta->finalized must be true). *seq (if not NULL) receives the
@@ -85,9 +98,14 @@ vt_lmdb_status vt_lmdb_get(vt_lmdb *db, const void *key, size_t klen, uint8_t **
                            size_t *vlen, vt_cache_meta *meta);
 vt_lmdb_status vt_lmdb_delete(vt_lmdb *db, const void *key, size_t klen);
 
-/* Named blobs are written and committed at once (with any pending batch). */
-vt_lmdb_status vt_lmdb_put_blob(vt_lmdb *db, const char *name, const void *bytes, size_t len);
-vt_lmdb_status vt_lmdb_get_blob(vt_lmdb *db, const char *name, uint8_t **bytes, size_t *len);
+/* Named blobs (name 1..VT_LMDB_BLOB_NAME_MAX bytes, at most VT_LMDB_BLOB_MAX bytes) are
+ * written and committed at once, with any pending batch: OK means durable. */
+vt_lmdb_status vt_lmdb_put_blob(vt_lmdb *db, const char *name, const void *bytes, size_t len)
+    __attribute__((warn_unused_result));
+/* *bytes is malloc'd (caller frees); VT_LMDB_NOTFOUND when never written,
+ * VT_LMDB_E_CORRUPT when the stored value fails its checksum. */
+vt_lmdb_status vt_lmdb_get_blob(vt_lmdb *db, const char *name, uint8_t **bytes, size_t *len)
+    __attribute__((warn_unused_result));
 
 vt_lmdb_status vt_lmdb_flush(vt_lmdb *db);
 /* Commit the open batch if it is batch_ms old; call from a timer. */

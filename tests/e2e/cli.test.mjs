@@ -1,12 +1,15 @@
 // The command line a node operator uses: `verity check` (probe every upstream, print a
 // table, exit status says whether the set is healthy), `verity config` (the effective
-// configuration, secrets redacted), and config errors that name key, value and what was
-// expected. Upstreams are real anvil nodes behind the fault proxy; loopback only.
+// configuration, secrets redacted), config errors that name key, value and what was
+// expected, and `--data DIR` (persistence: sets cache.path; `run` creates DIR 0700 or
+// says which path it could not create). Upstreams are real anvil nodes behind the fault
+// proxy; loopback only. (A restart from --data in light-client mode: lightclient.test.mjs.)
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { withWorld } from './lib/world.mjs';
@@ -76,4 +79,52 @@ test('config errors name the key, the value and what was expected', async (t) =>
   assert.equal(missing.code, 2);
   const version = await run(['version']);
   assert.match(version.out, /^verity \d+\.\d+\.\d+/);
+});
+
+test('--data DIR: sets cache.path, run creates DIR (0700) or names the path it cannot create', async (t) => {
+  await withWorld(t, { verity: false }, async (w) => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'verity-data-'));
+    try {
+      const upstreams = w.proxies.map((p) => ({ name: p.name, url: p.url }));
+      const file = writeConfig({ ...defaultConfig({ port: 1, upstreams }), cache: { path: '/elsewhere' } });
+      const data = path.join(root, 'verity-data', 'devnet');
+      const shown = await run(['config', '--config', file, '--data', data]);
+      assert.equal(shown.code, 0, shown.err);
+      assert.ok(shown.out.includes(`path: "${data}"`), `--data wins over the file's cache.path:\n${shown.out}`);
+      assert.ok(!fs.existsSync(data), '`verity config` creates nothing');
+
+      // run: the directory appears (parents too, mode 0700) and holds the LMDB store
+      const port = await new Promise((resolve) => {
+        const srv = net.createServer().listen(0, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => resolve(p)); });
+      });
+      const p = spawn(process.env.VERITY_BIN, ['run', '--config', file, '--data', data, '--listen', `127.0.0.1:${port}`],
+        { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      p.stderr.on('data', (d) => { err += d; });
+      const exited = new Promise((resolve) => p.on('close', resolve));
+      try {
+        const deadline = Date.now() + 15000;
+        while (!fs.existsSync(path.join(data, 'data.mdb')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.ok(fs.existsSync(path.join(data, 'data.mdb')), `no LMDB store in ${data}:\n${err}`);
+        assert.equal(fs.statSync(data).mode & 0o777, 0o700);
+        assert.equal(fs.statSync(path.dirname(data)).mode & 0o777, 0o700);
+      } finally {
+        p.kill('SIGTERM');
+        await exited;
+      }
+
+      // a path that cannot be a directory: exit 2, the message names it
+      const blocker = path.join(root, 'a-file');
+      fs.writeFileSync(blocker, 'x');
+      const bad = await run(['run', '--config', file, '--data', path.join(blocker, 'sub')]);
+      assert.equal(bad.code, 2, bad.err);
+      assert.match(bad.err, /--data: cannot create directory/);
+      assert.ok(bad.err.includes(path.join(blocker, 'sub')), bad.err);
+      const empty = await run(['run', '--config', file, '--data', '']);
+      assert.equal(empty.code, 2, empty.err);
+      assert.match(empty.err, /--data/);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
 });

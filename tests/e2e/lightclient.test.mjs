@@ -17,7 +17,10 @@
 //   2. verity syncs from the checkpoint while the first endpoint forges everything
 //      (rejected, routed around), reports the anchor in /status, and proves a balance
 //      changed by a transfer at the light client's head (X-Verity-Trust verified, by the
-//      light client); a restart resumes from the state file without a new bootstrap.
+//      light client); a restart resumes from the state file without a new bootstrap;
+//   3. the same with `verity run --data DIR` and no state file: DIR (nested, missing) is
+//      created 0700, the verified store is kept in its LMDB store, and a restart comes
+//      back restored and verified without a bootstrap request.
 // Config keys verity must accept for scenario 2 (see the engineer's report):
 //   anchor: { mode: lightclient, checkpoint, beacon: [urls],
 //             lightclient: { preset: minimal, fork: electra, genesis_validators_root,
@@ -36,9 +39,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { startDevnet } from './lib/devnet.mjs';
-import { startVerity, skipIfNoBinary } from './lib/verity.mjs';
+import { startVerity, skipIfNoBinary, defaultConfig, mergeConfig, toYaml } from './lib/verity.mjs';
 import { devAddress, signTransfer } from './lib/accounts.mjs';
-import { rpc, rpcRaw, hex, waitFor } from './lib/util.mjs';
+import { rpc, rpcRaw, hex, waitFor, freePort, spawnTracked, stopChild, LOOPBACK } from './lib/util.mjs';
 import {
   BeaconChain, startBeaconServer, FORKS, PRESET, toHex, fromHex, headerRoot, execRoot, committeeRoot,
   signingRoot, verifyBranch,
@@ -261,5 +264,93 @@ test('verity: light-client anchor syncs around a forging beacon endpoint and pro
     if (beacons) await beacons.close().catch(() => {});
     await devnet.stop().catch(() => {});
     fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+});
+
+/** `verity run --config F --data DIR`: startVerity() passes only --config. */
+async function startWithData({ upstreams, overrides, data }) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verity-lcd-'));
+  const port = await freePort();
+  const configPath = path.join(dir, 'verity.yaml');
+  fs.writeFileSync(configPath, toYaml(mergeConfig(defaultConfig({ port, upstreams }), overrides)) + '\n');
+  const logPath = path.join(dir, 'stderr.log');
+  const fd = fs.openSync(logPath, 'w');
+  const proc = spawnTracked(process.env.VERITY_BIN, ['run', '--config', configPath, '--data', data],
+    { stdio: ['ignore', fd, fd] });
+  fs.closeSync(fd);
+  let exited = null;
+  proc.once('exit', (code, sig) => { exited = sig || code; });
+  const v = {
+    url: `http://${LOOPBACK}:${port}`,
+    tail: () => { try { return fs.readFileSync(logPath, 'utf8').split('\n').slice(-40).join('\n'); } catch { return ''; } },
+    async stop() { await stopChild(proc, 3000); fs.rmSync(dir, { recursive: true, force: true }); },
+  };
+  await waitFor(async () => {
+    if (exited !== null) throw new Error(`verity exited (${exited}):\n${v.tail()}`);
+    const r = await fetch(`${v.url}/healthz`, { signal: AbortSignal.timeout(1000) }).catch(() => null);
+    if (r) await r.text();
+    return r?.status === 200;
+  }, { timeoutMs: SYNC_TIMEOUT_MS, intervalMs: 100, what: 'verity --data healthy' })
+    .catch(async (e) => { const tail = v.tail(); await v.stop(); throw new Error(`${e.message}\n${tail}`); });
+  return v;
+}
+
+test('verity run --data: the verified light-client store lives in the LMDB store and survives a restart', async (t) => {
+  if (skipIfNoBinary(t)) return;
+  const devnet = await startDevnet({ n: 1, blockMs: 500 });
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'verity-lcdata-'));
+  const data = path.join(root, 'verity-data', 'devnet'); // neither exists yet
+  let beacons = null;
+  let v = null;
+  try {
+    const blockOf = async (slot) => {
+      const tag = beacons === null || slot <= beacons.checkpointSlot ? '0x1' : 'latest';
+      return rpc(devnet.truthUrl, 'eth_getBlockByNumber', [tag, false]);
+    };
+    beacons = await startBeacons(blockOf);
+    const overrides = {
+      chain: { id: 31337, name: 'devnet' },
+      anchor: {
+        mode: 'lightclient',
+        checkpoint: beacons.checkpoint,
+        beacon: [beacons.honest.url],
+        lightclient: {
+          preset: 'minimal', fork: FORK, genesis_validators_root: toHex(beacons.gvr),
+          genesis_time: beacons.genesisTime, seconds_per_slot: SECONDS_PER_SLOT, poll_ms: 500,
+        },
+      },
+    };
+    const upstreams = [{ name: 'anvil', url: devnet.truthUrl }];
+    v = await startWithData({ upstreams, overrides, data });
+    assert.ok(fs.statSync(data).isDirectory(), '--data created the directory');
+    assert.equal(fs.statSync(data).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(path.dirname(data)).mode & 0o777, 0o700);
+    const st = await waitFor(async () => {
+      const s = await beaconStatus(v);
+      return s.synced && s.finalized.slot > 0 && s.optimistic.block > 1 ? s : null;
+    }, { timeoutMs: SYNC_TIMEOUT_MS, what: 'light client synced' }).catch((e) => assert.fail(`${e.message}\n${v.tail()}`));
+    assert.equal(st.restored, false);
+    assert.equal(beacons.honest.hits.bootstrap, 1);
+    await v.stop();
+    v = null;
+    assert.ok(fs.existsSync(path.join(data, 'data.mdb')), 'LMDB store written');
+    assert.ok(!fs.readdirSync(data).some((f) => f.includes('lightclient')), 'no state file');
+
+    v = await startWithData({ upstreams, overrides, data });
+    const st2 = await waitFor(async () => {
+      const s = await beaconStatus(v);
+      return s.restored && s.synced ? s : null;
+    }, { timeoutMs: SYNC_TIMEOUT_MS, what: 'restored light client' }).catch((e) => assert.fail(`${e.message}\n${v.tail()}`));
+    assert.ok(st2.finalized.slot >= st.finalized.slot);
+    assert.equal(st2.last_error, '', v.tail());
+    assert.equal(beacons.honest.hits.bootstrap, 1, 'no second bootstrap');
+    const r = await callWithTrust(v, 'eth_getBalance', [devAddress(0), 'latest']);
+    assert.ok(r.body.result, JSON.stringify(r.body));
+    assert.match(r.trust, /^verified.*lightclient/, `trust ${r.trust}\n${v.tail()}`);
+  } finally {
+    if (v) await v.stop().catch(() => {});
+    if (beacons) await beacons.close().catch(() => {});
+    await devnet.stop().catch(() => {});
+    fs.rmSync(root, { recursive: true, force: true });
   }
 });

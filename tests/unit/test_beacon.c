@@ -12,7 +12,10 @@
  * served); around HTTP 500 and nonsense answers; an endpoint with only old news while
  * the clock is ahead (rotation);
  * persistence (a restart resumes from the state file without a bootstrap; another
- * checkpoint or a corrupted file is ignored); close with a request in flight; option
+ * checkpoint or a corrupted file is ignored); the same with the LMDB store of cache.path
+ * (blob slot "lightclient"; a state file given too wins; a blob that fails lc_load or
+ * the store's checksum is ignored; an agreed checkpoint is kept there too); close with
+ * a request in flight; option
  * checks; the /status JSON. Every test tears its
  * loop down and asserts uv_loop_close() == 0, so a leaked handle fails it.
  */
@@ -28,6 +31,7 @@
 #include "gateway/beacon.h"
 #include "net/fetch.h"
 #include "obs/log.h"
+#include "store/lmdb.h"
 
 #define HELIOS "helios/ethereum/testdata/"
 #define CHECKPOINT "0x5afc212a7924789b2bc86acad3ab3a6ffb1f6e97253ea50bee7f4f51422c9275"
@@ -69,6 +73,7 @@ typedef struct {
 
 static ssz_fixtures sx;
 static const char *g_root = CHECKPOINT; /* what honest servers call finalized */
+static const char *g_store; /* store_path (cache.path) of the beacons env_beacon_cp makes */
 
 static char *load_text(const char *rel) {
   const char *p = fixture_path(rel);
@@ -478,7 +483,7 @@ static void env_add_dead(env *e) {
 static vt_beacon *env_beacon_cp(env *e, size_t nurls, const char *state_path, unsigned timeout_ms,
                                 uint64_t now_slot, const char *checkpoint) {
   vt_beacon_opts o = {.chain = "mainnet", .urls = e->url_ptrs, .n = nurls, .state_path = state_path,
-                      .poll_ms = 50, .timeout_ms = timeout_ms,
+                      .store_path = g_store, .poll_ms = 50, .timeout_ms = timeout_ms,
                       .genesis_time = (uint64_t)time(NULL) - now_slot * 12 - 1, /* 11 s of margin */
                       .on_update = on_update, .ud = e};
   char err[160] = "";
@@ -745,6 +750,141 @@ static void test_persistence(void **state) {
   free(st);
 }
 
+/* Remove an LMDB directory made by a test (data.mdb, lock.mdb, and the state file). */
+static void rm_store(const char *dir) {
+  const char *names[] = {"data.mdb", "lock.mdb", "lightclient.state"};
+  char p[160];
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+    unlink(p);
+  }
+  assert_int_equal(rmdir(dir), 0);
+}
+
+/* The lc blob in the store, with one byte flipped at `at` (before the store's checksum,
+ * so it reads back fine and lc_load must refuse it). */
+static void store_flip(const char *dir, size_t at) {
+  char err[256];
+  vt_lmdb *db = NULL;
+  uint8_t *blob = NULL;
+  size_t len = 0;
+  assert_int_equal(vt_lmdb_open(dir, VT_LMDB_MAP_DEFAULT, &db, err, sizeof err), 0);
+  assert_int_equal(vt_lmdb_get_blob(db, "lightclient", &blob, &len), VT_LMDB_OK);
+  assert_true(len > at && len <= LC_SAVE_MAX);
+  blob[at] ^= 1;
+  assert_int_equal(vt_lmdb_put_blob(db, "lightclient", blob, len), VT_LMDB_OK);
+  free(blob);
+  vt_lmdb_close(db);
+}
+
+/* Restart with nothing but cache.path (the LMDB store): synced before any request. */
+static void restart_from_store(vt_beacon_status *st) {
+  env e;
+  env_init(&e);
+  env_add(&e, S_HONEST);
+  env_beacon(&e, 1, NULL, 2000);
+  vt_beacon_start(e.b);
+  expect_final_heads(&e);
+  vt_beacon_get_status(e.b, st);
+  assert_true(st->restored);
+  assert_true(st->synced);
+  assert_string_equal(st->last_error, "");
+  assert_true(run_until(&e, optimistic_polled));
+  assert_int_equal(e.srv[0].hits[R_BOOTSTRAP] + e.srv[0].hits[R_UPDATES], 0);
+  assert_int_equal(e.updates_seen, 0);
+  env_free(&e);
+}
+
+static void test_persistence_lmdb(void **state) {
+  (void)state;
+  FIXTURE_OR_SKIP(dir, HELIOS "bootstrap.json");
+  (void)dir;
+  char tmpdir[] = "/tmp/verity-beacon-XXXXXX";
+  char path[128];
+  env e;
+  vt_beacon_status *st = malloc(sizeof *st);
+  fixtures_load();
+  assert_non_null(mkdtemp(tmpdir));
+  snprintf(path, sizeof path, "%s/lightclient.state", tmpdir);
+  g_store = tmpdir;
+
+  /* 1. a full sync saves into the store (no file anywhere) */
+  env_init(&e);
+  env_add(&e, S_HONEST);
+  env_beacon(&e, 1, NULL, 2000);
+  vt_beacon_start(e.b);
+  assert_true(run_until(&e, synced_to_optimistic));
+  env_free(&e);
+  assert_int_equal(access(path, F_OK), -1);
+
+  /* 2. a restart resumes from it; the store is shared with another opener (flights) */
+  char err[256];
+  vt_lmdb *other = NULL;
+  assert_int_equal(vt_lmdb_open(tmpdir, VT_LMDB_MAP_DEFAULT, &other, err, sizeof err), 0);
+  restart_from_store(st);
+  vt_cache_meta m = {.finalized = true, .block_number = 1};
+  snprintf(m.trust, sizeof m.trust, "verified:quorum:2/2");
+  assert_int_equal(vt_lmdb_put(other, "eth_getBalance[]", 16, "0x1", 3, &m, NULL), VT_LMDB_OK);
+  vt_lmdb_close(other);
+  restart_from_store(st);
+
+  /* 3. a state file given as well wins: the store is not read, the file is written */
+  env_init(&e);
+  env_add(&e, S_HONEST);
+  env_beacon(&e, 1, path, 2000);
+  vt_beacon_start(e.b);
+  vt_beacon_get_status(e.b, st);
+  assert_false(st->restored);
+  assert_true(run_until(&e, synced_to_optimistic));
+  assert_int_equal(e.srv[0].hits[R_BOOTSTRAP], 1);
+  env_free(&e);
+  assert_int_equal(access(path, R_OK), 0);
+
+  /* 4. a blob lc_load refuses is ignored: a fresh sync, which saves a good one again */
+  store_flip(tmpdir, 200);
+  env_init(&e);
+  env_add(&e, S_HONEST);
+  env_beacon(&e, 1, NULL, 2000);
+  vt_beacon_start(e.b);
+  vt_beacon_get_status(e.b, st);
+  assert_false(st->restored);
+  assert_non_null(strstr(st->last_error, "lmdb store ignored"));
+  assert_true(run_until(&e, synced_to_optimistic));
+  assert_int_equal(e.srv[0].hits[R_BOOTSTRAP], 1);
+  env_free(&e);
+  restart_from_store(st);
+
+  /* 5. another checkpoint configured: the saved store is not used */
+  env_init(&e);
+  env_add(&e, S_HONEST);
+  env_beacon(&e, 1, NULL, 2000);
+  vt_beacon_close(e.b, NULL, NULL);
+  vt_beacon_opts o = {.chain = "mainnet", .urls = e.url_ptrs, .n = 1, .store_path = tmpdir,
+                      .poll_ms = 50, .genesis_time = (uint64_t)time(NULL) - NOW_SLOT * 12 - 1};
+  memset(o.checkpoint, 0x11, 32);
+  assert_non_null(e.b = vt_beacon_new(&e.loop, e.f, &o, NULL, 0));
+  vt_beacon_start(e.b);
+  vt_beacon_get_status(e.b, st);
+  assert_false(st->restored);
+  assert_non_null(strstr(st->last_error, "lmdb store ignored: made from another checkpoint"));
+  env_free(&e);
+
+  /* 6. a store that cannot be opened is an error at vt_beacon_new, naming cache.path */
+  env_init(&e);
+  env_add(&e, S_HONEST);
+  o.store_path = path; /* a regular file */
+  memset(o.checkpoint, 0x22, 32);
+  assert_null(vt_beacon_new(&e.loop, e.f, &o, err, sizeof err));
+  assert_non_null(strstr(err, "cache.path"));
+  e.b = NULL;
+  env_free(&e);
+
+  g_store = NULL;
+  rm_store(tmpdir);
+  fixtures_free();
+  free(st);
+}
+
 static bool both_polled_twice(env *e) {
   return e->srv[0].hits[R_OPTIMISTIC] >= 2 && e->srv[1].hits[R_OPTIMISTIC] >= 2;
 }
@@ -951,8 +1091,8 @@ static void expect_checkpoint(env *e, const char *source) {
 
 /* No checkpoint configured: two endpoints agree on the finalized root, the driver syncs
  * from it and persists it; a restart restores it and never asks again. */
-static void test_checkpoint_agreed(void **state) {
-  (void)state;
+/* lmdb: persist in the cache.path store instead of a state file. */
+static void checkpoint_agreed(bool lmdb) {
   FIXTURE_OR_SKIP(dir, HELIOS "bootstrap.json");
   (void)dir;
   char tmpdir[] = "/tmp/verity-beacon-XXXXXX";
@@ -962,10 +1102,11 @@ static void test_checkpoint_agreed(void **state) {
   fixtures_load();
   assert_non_null(mkdtemp(tmpdir));
   snprintf(path, sizeof path, "%s/lightclient.state", tmpdir);
+  g_store = lmdb ? tmpdir : NULL;
   env_init(&e);
   env_add(&e, S_HONEST);
   env_add(&e, S_HONEST);
-  env_beacon_cp(&e, 2, path, 2000, NOW_SLOT, NULL);
+  env_beacon_cp(&e, 2, lmdb ? NULL : path, 2000, NOW_SLOT, NULL);
   vt_beacon_get_status(e.b, st);
   assert_false(st->checkpoint_known);
   assert_non_null(strstr(st->checkpoint_source, "pending"));
@@ -980,19 +1121,30 @@ static void test_checkpoint_agreed(void **state) {
   env_init(&e);
   env_add(&e, S_HONEST);
   env_add(&e, S_HONEST);
-  env_beacon_cp(&e, 2, path, 2000, NOW_SLOT, NULL);
+  env_beacon_cp(&e, 2, lmdb ? NULL : path, 2000, NOW_SLOT, NULL);
   vt_beacon_start(e.b);
   vt_beacon_get_status(e.b, st);
   assert_true(st->restored);
-  expect_checkpoint(&e, "agreed by beacon endpoints (state file)");
+  expect_checkpoint(&e, lmdb ? "agreed by beacon endpoints (lmdb store)"
+                             : "agreed by beacon endpoints (state file)");
   assert_true(run_until(&e, optimistic_polled));
   assert_int_equal(e.srv[0].hits[R_HEADERS] + e.srv[1].hits[R_HEADERS], 0);
   assert_int_equal(e.srv[0].hits[R_BOOTSTRAP] + e.srv[1].hits[R_BOOTSTRAP], 0);
   env_free(&e);
-  assert_int_equal(unlink(path), 0);
-  assert_int_equal(rmdir(tmpdir), 0);
+  g_store = NULL;
+  rm_store(tmpdir);
   fixtures_free();
   free(st);
+}
+
+static void test_checkpoint_agreed(void **state) {
+  (void)state;
+  checkpoint_agreed(false);
+}
+
+static void test_checkpoint_agreed_lmdb(void **state) {
+  (void)state;
+  checkpoint_agreed(true);
 }
 
 /* Two endpoints, two different finalized roots: no checkpoint, no sync, a clear status;
@@ -1110,12 +1262,14 @@ int main(void) {
       cmocka_unit_test(test_timeout_and_forged_finality),
       cmocka_unit_test(test_bad_answers),
       cmocka_unit_test(test_persistence),
+      cmocka_unit_test(test_persistence_lmdb),
       cmocka_unit_test(test_lagging_endpoint_rotates),
       cmocka_unit_test(test_close_in_flight),
       cmocka_unit_test(test_status_json),
       cmocka_unit_test(test_bad_options),
       cmocka_unit_test(test_ssz_sync),
       cmocka_unit_test(test_checkpoint_agreed),
+      cmocka_unit_test(test_checkpoint_agreed_lmdb),
       cmocka_unit_test(test_checkpoint_disagree),
       cmocka_unit_test(test_checkpoint_forged_minority),
       cmocka_unit_test(test_checkpoint_single),

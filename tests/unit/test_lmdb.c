@@ -4,11 +4,15 @@
  * Covers: argument caps (map size, key length, unfinalized entries, blob names), the
  * entry round trip and persistence across close/reopen, read-your-writes inside a
  * batch, acknowledgement (committed_seq) by count, by age through vt_lmdb_tick and by
- * flush, blob slots, delete, and a 1 MiB map filled far past its size (eviction keeps
- * puts succeeding; everything left decodes). The kill -9 test is test_lmdb_crash.c.
+ * flush, blob slots (round trip, overwrite, empty, oversized, a name is not a cache key,
+ * a flipped byte in data.mdb reads as corrupt, never as data), a second open of the same
+ * directory sharing one handle (LMDB allows one environment per process), delete, and a
+ * 1 MiB map filled far past its size (eviction keeps puts succeeding; everything left
+ * decodes). The kill -9 test is test_lmdb_crash.c.
  */
 #include "testutil.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store/lmdb.h"
@@ -189,6 +193,120 @@ static void test_blobs(void **state) {
   vt_lmdb_close(db);
 }
 
+static void test_blob_caps(void **state) {
+  (void)state;
+  vt_lmdb *db = open_db(64 << 20);
+  uint8_t *big = calloc(1, VT_LMDB_BLOB_MAX + 1), *b = NULL;
+  size_t n = 0;
+  assert_non_null(big);
+  assert_int_equal(vt_lmdb_put_blob(db, "lightclient", big, VT_LMDB_BLOB_MAX + 1), VT_LMDB_E_ARG);
+  assert_non_null(strstr(vt_lmdb_errmsg(db), "16 MiB"));
+  assert_int_equal(vt_lmdb_put_blob(db, "lightclient", NULL, 5), VT_LMDB_E_ARG);
+  assert_int_equal(vt_lmdb_get_blob(db, "lightclient", &b, &n), VT_LMDB_NOTFOUND);
+  big[0] = 1;
+  big[VT_LMDB_BLOB_MAX - 1] = 2;
+  assert_int_equal(vt_lmdb_put_blob(db, "lightclient", big, VT_LMDB_BLOB_MAX), VT_LMDB_OK);
+  assert_int_equal(vt_lmdb_get_blob(db, "lightclient", &b, &n), VT_LMDB_OK);
+  assert_int_equal(n, VT_LMDB_BLOB_MAX);
+  assert_true(b[0] == 1 && b[VT_LMDB_BLOB_MAX - 1] == 2);
+  free(b);
+  /* an entry key that spells a blob name stays a separate record */
+  vt_cache_meta m = fin_meta(9);
+  assert_int_equal(vt_lmdb_put(db, "lightclient", 11, "entry", 5, &m, NULL), VT_LMDB_OK);
+  assert_int_equal(vt_lmdb_put_blob(db, "lightclient", "blob", 4), VT_LMDB_OK);
+  assert_int_equal(vt_lmdb_get_blob(db, "lightclient", &b, &n), VT_LMDB_OK);
+  assert_int_equal(n, 4);
+  assert_memory_equal(b, "blob", 4);
+  free(b);
+  assert_int_equal(vt_lmdb_get(db, "lightclient", 11, &b, &n, NULL), VT_LMDB_OK);
+  assert_memory_equal(b, "entry", 5);
+  free(b);
+  free(big);
+  vt_lmdb_close(db);
+}
+
+/* Flip a byte of every copy of the blob's bytes in data.mdb (LMDB does not checksum
+ * pages): the read must say corrupt, not hand back the changed bytes. */
+static void test_blob_corrupt(void **state) {
+  (void)state;
+  uint8_t pat[2000], *b = NULL;
+  size_t n = 0, flen = 0;
+  for (size_t i = 0; i < sizeof pat; i++) pat[i] = (uint8_t)(i * 13 + 5);
+  vt_lmdb *db = open_db(4 << 20);
+  assert_int_equal(vt_lmdb_put_blob(db, "lightclient", pat, sizeof pat), VT_LMDB_OK);
+  assert_int_equal(vt_lmdb_put_blob(db, "other", "fine", 4), VT_LMDB_OK);
+  vt_lmdb_close(db);
+  char p[128];
+  snprintf(p, sizeof p, "%s/data.mdb", g_dir);
+  char *file = read_file(p, &flen);
+  assert_non_null(file);
+  unsigned flipped = 0;
+  for (char *at = file; (at = memmem(at, flen - (size_t)(at - file), pat, 64)) != NULL; at += 64) {
+    at[100] ^= 0x20;
+    flipped++;
+  }
+  assert_true(flipped >= 1);
+  FILE *f = fopen(p, "r+b");
+  assert_non_null(f);
+  assert_int_equal(fwrite(file, 1, flen, f), flen);
+  fclose(f);
+  free(file);
+  db = open_db(4 << 20);
+  assert_int_equal(vt_lmdb_get_blob(db, "lightclient", &b, &n), VT_LMDB_E_CORRUPT);
+  assert_null(b);
+  assert_non_null(strstr(vt_lmdb_errmsg(db), "checksum"));
+  assert_int_equal(vt_lmdb_get_blob(db, "other", &b, &n), VT_LMDB_OK); /* the rest is fine */
+  assert_memory_equal(b, "fine", 4);
+  free(b);
+  /* a rewrite repairs the slot */
+  assert_int_equal(vt_lmdb_put_blob(db, "lightclient", pat, sizeof pat), VT_LMDB_OK);
+  assert_int_equal(vt_lmdb_get_blob(db, "lightclient", &b, &n), VT_LMDB_OK);
+  assert_memory_equal(b, pat, sizeof pat);
+  free(b);
+  vt_lmdb_close(db);
+}
+
+/* Two opens of one directory in one process: one handle, the larger map, usable until
+ * the last reference is closed; a path to the same directory is the same directory. */
+static void test_shared_open(void **state) {
+  (void)state;
+  char err[256], alias[128];
+  vt_lmdb *a = open_db(1 << 20), *b = NULL, *c = NULL;
+  snprintf(alias, sizeof alias, "%s/./", g_dir);
+  assert_int_equal(vt_lmdb_open(alias, 8 << 20, &b, err, sizeof err), 0);
+  assert_ptr_equal(a, b);
+  vt_lmdb_stats st;
+  vt_lmdb_stats_get(a, &st);
+  assert_int_equal(st.map_size, 8 << 20);
+  vt_cache_meta m = fin_meta(3);
+  assert_int_equal(vt_lmdb_put(a, "k", 1, "v", 1, &m, NULL), VT_LMDB_OK);
+  vt_lmdb_close(a); /* b's reference keeps it open; the put is committed */
+  uint8_t *v = NULL;
+  size_t n = 0;
+  assert_int_equal(vt_lmdb_get(b, "k", 1, &v, &n, NULL), VT_LMDB_OK);
+  free(v);
+  assert_int_equal(vt_lmdb_put_blob(b, "lightclient", "s", 1), VT_LMDB_OK);
+  /* another directory is another handle */
+  char other[64];
+  snprintf(other, sizeof other, "%s/sub", g_dir);
+  assert_int_equal(vt_lmdb_open(other, 1 << 20, &c, err, sizeof err), 0);
+  assert_ptr_not_equal(b, c);
+  vt_lmdb_close(c);
+  vt_lmdb_close(b);
+  char p[128];
+  snprintf(p, sizeof p, "%s/data.mdb", other);
+  unlink(p);
+  snprintf(p, sizeof p, "%s/lock.mdb", other);
+  unlink(p);
+  assert_int_equal(rmdir(other), 0);
+  /* closed for good: a new open sees the committed data */
+  a = open_db(1 << 20);
+  assert_int_equal(vt_lmdb_get_blob(a, "lightclient", &v, &n), VT_LMDB_OK);
+  assert_int_equal(n, 1);
+  free(v);
+  vt_lmdb_close(a);
+}
+
 static void test_map_full(void **state) {
   (void)state;
   vt_lmdb *db = open_db(1 << 20);
@@ -240,6 +358,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_roundtrip_persist, setup, teardown),
       cmocka_unit_test_setup_teardown(test_tick, setup, teardown),
       cmocka_unit_test_setup_teardown(test_blobs, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_blob_caps, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_blob_corrupt, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_shared_open, setup, teardown),
       cmocka_unit_test_setup_teardown(test_map_full, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

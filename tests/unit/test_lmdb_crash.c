@@ -4,13 +4,17 @@
  *
  * Each round forks a child that opens the store in one directory shared by all rounds,
  * writes keys "r<round>-<i>" with values derived from (round, i) in batches (16 puts or
- * 5 ms), rewrites the "lightclient" blob every 50 puts, and after each commit sends the
- * highest acknowledged index to the parent through a pipe (8-byte records, atomic under
- * PIPE_BUF). The parent SIGKILLs it after a random 5..200 ms (sometimes before it has
- * even opened the store), reopens the store and checks every acknowledged key of every
- * round so far: present, decodable, value and header intact. Unacknowledged keys may be
- * present (committed just before the kill) and must then be intact too. The blob must
- * decode to a consistent snapshot. 25 rounds; the seed is printed for reproduction.
+ * 5 ms), rewrites the "lightclient" blob slot (the light client's saved store in the
+ * gateway) every 50 puts, and after each commit sends the highest acknowledged index to
+ * the parent through a pipe (16-byte records {kind, index}, atomic under PIPE_BUF; kind
+ * 1 is a blob write that returned OK, i.e. committed with fsync). The parent SIGKILLs
+ * it after a random 5..200 ms (sometimes before it has even opened the store), reopens
+ * the store and checks every acknowledged key of every round so far: present,
+ * decodable, value and header intact. Unacknowledged keys may be present (committed
+ * just before the kill) and must then be intact too. The blob must pass its checksum
+ * and be exactly the last acknowledged value or the one write after it (the kill came
+ * between the commit and the report): never a mix, never older. 25 rounds; the seed is
+ * printed for reproduction.
  */
 #include "testutil.h"
 
@@ -56,6 +60,16 @@ static vt_cache_meta meta_for(int round, long i) {
   return m;
 }
 
+typedef struct {
+  int64_t kind; /* 0: puts acknowledged up to index; 1: blob (round, index) committed */
+  int64_t idx;
+} report;
+
+static void send_report(int wfd, int64_t kind, int64_t idx) {
+  report r = {kind, idx};
+  if (write(wfd, &r, sizeof r) != (ssize_t)sizeof r) _exit(4);
+}
+
 /* The child: write forever, report acknowledgements. Never returns. */
 static void child_writer(int round, int wfd) {
   char err[256];
@@ -78,6 +92,7 @@ static void child_writer(int round, int wfd) {
     if (i % 50 == 49) {
       make_blob(round, i, blob);
       if (vt_lmdb_put_blob(db, "lightclient", blob, sizeof blob) != VT_LMDB_OK) _exit(3);
+      send_report(wfd, 1, i);
     }
     vt_lmdb_stats st;
     vt_lmdb_stats_get(db, &st);
@@ -85,8 +100,7 @@ static void child_writer(int round, int wfd) {
     uint64_t acked = vt_lmdb_committed_seq(db);
     if (acked && !vt_lmdb_acked(db, acked)) _exit(5);
     if (acked != reported) { /* puts are numbered 1.. in this process: key index = seq-1 */
-      int64_t idx = (int64_t)acked - 1;
-      if (write(wfd, &idx, sizeof idx) != (ssize_t)sizeof idx) _exit(4);
+      send_report(wfd, 0, (int64_t)acked - 1);
       reported = acked;
     }
   }
@@ -120,11 +134,18 @@ static long verify_round(vt_lmdb *db, int r, long acked) {
   return present;
 }
 
-static void verify_blob(vt_lmdb *db) {
+/* The blob after round r's kill: the last acknowledged write (ack_round, ack_i; -1
+ * when none yet), or the next one: (r, ack_i + 50) when round r acknowledged one, else
+ * round r's first (r, 49). Returns true when it was the newer one. */
+static bool verify_blob(vt_lmdb *db, int r, int ack_round, long ack_i) {
   uint8_t *b = NULL, want[BLOB_LEN];
   size_t n = 0;
   vt_lmdb_status s = vt_lmdb_get_blob(db, "lightclient", &b, &n);
-  if (s == VT_LMDB_NOTFOUND) return;
+  long next_i = ack_round == r ? ack_i + 50 : 49;
+  if (s == VT_LMDB_NOTFOUND) {
+    assert_int_equal(ack_round, -1); /* an acknowledged blob is never lost */
+    return false;
+  }
   assert_int_equal(s, VT_LMDB_OK);
   assert_int_equal(n, BLOB_LEN);
   int round;
@@ -132,8 +153,13 @@ static void verify_blob(vt_lmdb *db) {
   memcpy(&round, b, sizeof round);
   memcpy(&i, b + 8, sizeof i);
   make_blob(round, i, want);
-  assert_memory_equal(b, want, BLOB_LEN);
+  assert_memory_equal(b, want, BLOB_LEN); /* complete, not a mix of two writes */
   free(b);
+  bool old = round == ack_round && i == ack_i, newer = round == r && i == next_i;
+  if (!old && !newer)
+    fprintf(stderr, "round %d: blob (%d, %ld), acknowledged (%d, %ld)\n", r, round, i, ack_round, ack_i);
+  assert_true(old || newer);
+  return newer;
 }
 
 static void test_kill9(void **state) {
@@ -144,7 +170,9 @@ static void test_kill9(void **state) {
   fprintf(stderr, "seed %u, dir %s\n", seed, g_dir);
   srand(seed);
   long acked[ROUNDS];
-  long total_acked = 0, total_present = 0;
+  long total_acked = 0, total_present = 0, blob_acks = 0, blob_newer = 0;
+  int ack_round = -1;
+  long ack_i = -1;
   for (int r = 0; r < ROUNDS; r++) {
     int fds[2];
     assert_int_equal(pipe(fds), 0);
@@ -162,8 +190,16 @@ static void test_kill9(void **state) {
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL); /* not an early exit */
     acked[r] = -1;
-    int64_t idx;
-    while (read(fds[0], &idx, sizeof idx) == (ssize_t)sizeof idx) acked[r] = (long)idx;
+    report rep;
+    while (read(fds[0], &rep, sizeof rep) == (ssize_t)sizeof rep) {
+      if (rep.kind == 0) {
+        acked[r] = (long)rep.idx;
+      } else {
+        ack_round = r;
+        ack_i = (long)rep.idx;
+        blob_acks++;
+      }
+    }
     close(fds[0]);
     total_acked += acked[r] + 1;
 
@@ -175,12 +211,20 @@ static void test_kill9(void **state) {
       assert_true(present >= acked[j] + 1);
       if (j == r) total_present += present;
     }
-    verify_blob(db);
+    if (verify_blob(db, r, ack_round, ack_i)) {
+      /* committed, unreported: the next round must find at least this one */
+      blob_newer++;
+      ack_i = ack_round == r ? ack_i + 50 : 49;
+      ack_round = r;
+    }
     vt_lmdb_close(db);
   }
   fprintf(stderr, "%d kill -9 rounds: %ld acknowledged writes all intact (%ld present incl. "
-                  "committed-but-unreported)\n", ROUNDS, total_acked, total_present);
+                  "committed-but-unreported); %ld blob writes acknowledged, the slot always "
+                  "the last one (%ld times the one after it)\n",
+          ROUNDS, total_acked, total_present, blob_acks, blob_newer);
   assert_true(total_acked > 0);
+  assert_true(blob_acks > 0);
   char p[128];
   snprintf(p, sizeof p, "%s/data.mdb", g_dir);
   unlink(p);
