@@ -8,6 +8,7 @@
  */
 #include "core/bloom.h"
 
+#include "core/hex.h"
 #include "core/jfield.h"
 #include "core/keccak.h"
 
@@ -148,6 +149,21 @@ bool vc_log_filter_match(const vc_log_filter *f, const uint8_t address[20],
     if (i == s->n) return false;
   }
   return true;
+}
+
+bool vc_log_filter_match_json(const vc_log_filter *f, const json_t *log) {
+  uint8_t addr[20], topics[VC_FILTER_TOPICS][32];
+  const json_t *a = json_object_get(log, "address"), *ts = json_object_get(log, "topics");
+  if (!json_is_string(a) || vc_hex_decode_fixed(json_string_value(a), json_string_length(a), addr, 20) != VC_OK)
+    return false;
+  size_t n = json_array_size(ts);
+  if (!json_is_array(ts) || n > VC_FILTER_TOPICS) return false;
+  for (size_t i = 0; i < n; i++) {
+    const json_t *t = json_array_get(ts, i);
+    if (!json_is_string(t) || vc_hex_decode_fixed(json_string_value(t), json_string_length(t), topics[i], 32) != VC_OK)
+      return false;
+  }
+  return vc_log_filter_match(f, addr, (const uint8_t(*)[32])topics, n);
 }
 
 bool vc_bloom_may_match(const uint8_t bloom[VC_BLOOM_BYTES], const vc_log_filter *f) {

@@ -55,6 +55,10 @@ void vc_log_filter_free(vc_log_filter *f);
 bool vc_log_filter_match(const vc_log_filter *f, const uint8_t address[20],
                          const uint8_t (*topics)[32], size_t n_topics) VC_MUST_CHECK;
 
+/* The same for a log as JSON ({"address", "topics": [...]}); false when either member
+ * is missing or malformed (a log that cannot be read matches nothing). */
+bool vc_log_filter_match_json(const vc_log_filter *f, const json_t *log) VC_MUST_CHECK;
+
 /* false only when the bloom proves that no log in its block matches the filter. */
 bool vc_bloom_may_match(const uint8_t bloom[VC_BLOOM_BYTES],
                         const vc_log_filter *f) VC_MUST_CHECK;

@@ -282,21 +282,6 @@ static bool qty_of(const json_t *v, uint64_t *out) {
   return json_is_string(v) && vc_hex_quantity_u64(json_string_value(v), json_string_length(v), out) == VC_OK;
 }
 
-static bool log_matches(const vc_log_filter *f, const json_t *log) {
-  uint8_t addr[20], topics[4][32];
-  const json_t *a = json_object_get(log, "address"), *ts = json_object_get(log, "topics");
-  if (!json_is_string(a) || vc_hex_decode_fixed(json_string_value(a), json_string_length(a), addr, 20) != VC_OK)
-    return false;
-  size_t n = json_array_size(ts);
-  if (!json_is_array(ts) || n > 4) return false;
-  for (size_t i = 0; i < n; i++) {
-    const json_t *t = json_array_get(ts, i);
-    if (!json_is_string(t) || vc_hex_decode_fixed(json_string_value(t), json_string_length(t), topics[i], 32) != VC_OK)
-      return false;
-  }
-  return vc_log_filter_match(f, addr, (const uint8_t(*)[32])topics, n);
-}
-
 /* The call's check: logs of this chunk, in block order, matching the filter. */
 static int check_chunk(vt_call *c, struct vt_upstream *u, const char *res, size_t n, vt_buf *out, char *why,
                        size_t wl) {
@@ -326,7 +311,7 @@ static int check_chunk(vt_call *c, struct vt_upstream *u, const char *res, size_
       goto out;
     }
     prev = bn;
-    if (!log_matches(&t->l->f, log)) {
+    if (!vc_log_filter_match_json(&t->l->f, log)) {
       snprintf(why, wl, "log %zu does not match the filter", i);
       goto out;
     }

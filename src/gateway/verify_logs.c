@@ -123,21 +123,6 @@ static void fail(lreq *l, const char *why, const char *data) {
   if (data) l->fail_data = strdup(data);
 }
 
-static bool log_matches(const vc_log_filter *f, const json_t *log) {
-  uint8_t addr[20], topics[4][32];
-  const json_t *a = json_object_get(log, "address"), *ts = json_object_get(log, "topics");
-  if (!json_is_string(a) || vc_hex_decode_fixed(json_string_value(a), json_string_length(a), addr, 20) != VC_OK)
-    return false;
-  size_t n = json_array_size(ts), i;
-  if (n > 4) return false;
-  for (i = 0; i < n; i++) {
-    const json_t *t = json_array_get(ts, i);
-    if (!json_is_string(t) || vc_hex_decode_fixed(json_string_value(t), json_string_length(t), topics[i], 32) != VC_OK)
-      return false;
-  }
-  return vc_log_filter_match(f, addr, (const uint8_t(*)[32])topics, n);
-}
-
 static void on_receipts(const vt_answer *a, void *ud) {
   lblock *b = ud;
   lreq *l = b->l;
@@ -154,7 +139,7 @@ static void on_receipts(const vt_answer *a, void *ud) {
   json_t *r, *log;
   json_array_foreach(rs, i, r) {
     json_array_foreach(json_object_get(r, "logs"), j, log) {
-      if (log_matches(&l->f, log)) json_array_append(out, log);
+      if (vc_log_filter_match_json(&l->f, log)) json_array_append(out, log);
     }
   }
   json_decref(rs);

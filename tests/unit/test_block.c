@@ -515,6 +515,15 @@ static void test_logs_filters_and_blooms(void **state) {
       for (size_t j = 0; j < json_array_size(ts); j++)
         test_unhex(json_string_value(json_array_get(ts, j)), topics[j], 32);
       assert_true(vc_log_filter_match(&f, addr, (const uint8_t(*)[32])topics, json_array_size(ts)));
+      assert_true(vc_log_filter_match_json(&f, log));
+      /* the same log, unreadable: matches nothing */
+      json_t *bad = json_deep_copy(log);
+      json_object_set_new(bad, "address", json_string("0x7dcd"));
+      assert_false(vc_log_filter_match_json(&f, bad));
+      json_object_set_new(bad, "address", json_object_get(log, "address") ? json_incref(json_object_get(log, "address")) : json_null());
+      json_object_set_new(bad, "topics", json_string("0x00"));
+      assert_false(vc_log_filter_match_json(&f, bad));
+      json_decref(bad);
       test_unhex(json_string_value(json_object_get(log, "blockHash")), bh, 32);
       const vc_header *h = cf_find_header(hs, nh, bh);
       assert_non_null(h);
