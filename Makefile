@@ -148,6 +148,9 @@ bench: deps
 	@for b in build/release/bench/micro_*; do echo "== $$b"; VERITY_FIXTURES=$(FIXTURES) $$b; done
 	bench/run.sh
 	bench/verified.sh
+	bench/cache.sh
+	bench/restart.sh
+	bench/mixed.sh
 
 check: deps
 	@$(MAKE) --no-print-directory build V=release

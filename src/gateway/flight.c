@@ -4,6 +4,10 @@
  * Flights in progress live in a small hash table keyed by the call's key; each holds
  * its waiters in arrival order. The leader's answer is cached first (when allowed),
  * then handed to every waiter; the flight is freed after the last one.
+ *
+ * cache.memory: 0 turns the memory tier off: answers are neither looked up nor kept in
+ * memory (LMDB and Redis still are; a hit from them is answered from their copy). The
+ * cache object still exists, at its smallest budget, only for degraded.stale values.
  */
 #include "gateway/flight.h"
 
@@ -49,6 +53,7 @@ typedef struct flight {
 struct vt_flights {
   vt_gateway *gw;
   vt_cache *cache;
+  bool mem_off;         /* cache.memory: 0: the cache holds degraded.stale values only */
   vt_lmdb *lmdb;
   vt_redis *redis;
   uv_timer_t tick;
@@ -70,6 +75,7 @@ vt_flights *vt_flights_new(vt_gateway *gw, size_t budget, char *err, size_t errl
   vt_flights *f = calloc(1, sizeof *f);
   if (!f) { snprintf(err, errlen, "out of memory"); return NULL; }
   f->gw = gw;
+  f->mem_off = budget == 0;
   if (budget < VT_CACHE_BUDGET_MIN) budget = VT_CACHE_BUDGET_MIN;
   f->cache = vt_cache_new(budget, err, errlen);
   if (!f->cache) goto fail;
@@ -211,7 +217,8 @@ static void on_leader(const vt_answer *a, void *ud) {
     vt_cache_meta m = {.block_number = fl->block,
                        .finalized = fl->block + FINALITY_DEPTH <= f->gw->head};
     snprintf(m.trust, sizeof m.trust, "%s", a->trust);
-    if (vt_cache_put(f->cache, fl->key, fl->klen, a->result, a->len, &m) == VT_CACHE_OK) f->st.stored++;
+    if (!f->mem_off && vt_cache_put(f->cache, fl->key, fl->klen, a->result, a->len, &m) == VT_CACHE_OK)
+      f->st.stored++;
     if (m.finalized && f->lmdb && vt_lmdb_put(f->lmdb, fl->key, fl->klen, a->result, a->len, &m, NULL) == VT_LMDB_OK)
       f->st.lmdb_stored++;
     if (f->redis && vt_redis_put(f->redis, fl->key, fl->klen, a->result, a->len, &m)) f->st.redis_stored++;
@@ -293,7 +300,7 @@ static void answer_hit(vt_flights *f, flight *fl, const uint8_t *val, size_t vle
   const uint8_t *mv = val;
   size_t ml = vlen;
   vt_cache_meta mm;
-  if (vt_cache_put(f->cache, fl->key, fl->klen, val, vlen, &copy) == VT_CACHE_OK &&
+  if (!f->mem_off && vt_cache_put(f->cache, fl->key, fl->klen, val, vlen, &copy) == VT_CACHE_OK &&
       vt_cache_get(f->cache, fl->key, fl->klen, &mv, &ml, &mm))
     copy = mm;
   vt_answer a = {.outcome = VT_CALL_OK, .result = (const char *)mv, .len = ml, .served_by = from,
@@ -312,7 +319,7 @@ int vt_flight_run(vt_flights *f, const vt_flight_call *call, vt_flight_start sta
     const uint8_t *val;
     size_t vlen;
     vt_cache_meta m;
-    if (vt_cache_get(f->cache, key, klen, &val, &vlen, &m)) {
+    if (!f->mem_off && vt_cache_get(f->cache, key, klen, &val, &vlen, &m)) {
       f->st.hits++;
       vt_answer a = {.outcome = VT_CALL_OK, .result = (const char *)val, .len = vlen, .served_by = "cache",
                      .trust = m.trust, .method = call->method, .t_start_ms = vt_now_ms(gw)};
@@ -387,5 +394,5 @@ void vt_flight_stats_get(const vt_flights *f, vt_flight_stats *out) {
   vt_cache_stats_get(f->cache, &cs);
   out->bytes = cs.bytes;
   out->entries = cs.entries;
-  out->budget = cs.budget;
+  out->budget = f->mem_off ? 0 : cs.budget;
 }

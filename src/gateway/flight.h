@@ -44,8 +44,9 @@ typedef struct {
  * -1 when nothing was started (cb not called). */
 typedef int (*vt_flight_start)(vt_gateway *gw, const vt_flight_call *call, vt_answer_cb cb, void *ud);
 
-/* The memory cache of cache_budget bytes; with cache.path an LMDB store for answers
- * about final blocks, with cache.redis a shared cache (both from gw->cfg). */
+/* The memory cache of cache_budget bytes (0: no memory tier); with cache.path an LMDB
+ * store for answers about final blocks, with cache.redis a shared cache (both from
+ * gw->cfg). */
 vt_flights *vt_flights_new(vt_gateway *gw, size_t cache_budget, char *err, size_t errlen);
 /* Stop the timers and Redis (asynchronous); done(arg) when closed. */
 void vt_flights_close(vt_flights *f, void (*done)(void *arg), void *arg);

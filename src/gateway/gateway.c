@@ -2,12 +2,16 @@
  * gateway.c: the request path, from a client's HTTP body or WebSocket message to
  * the JSON-RPC response, and the gateway's lifecycle.
  *
- * A client message becomes an rpc_ctx: the body is copied (ids are spans into it and
- * must outlive a client that went away), split into calls, and each call is answered
- * locally, refused, or carried to the upstreams by a vt_call. When the last call is
- * done the responses are joined in request order (notifications get none) and sent
- * with X-Verity-Upstream and X-Verity-Trust. A client that disconnects first only
- * orphans the context: the calls finish, their answers are dropped, memory is freed.
+ * A client message becomes an rpc_ctx: the body is copied into the context's own
+ * allocation (ids are spans into it and must outlive a client that went away), split
+ * into calls, and each call is answered locally, refused, or carried to the upstreams
+ * by a vt_call. When the last call is done the responses are joined in request order
+ * (notifications get none) and sent with X-Verity-Upstream and X-Verity-Trust; a
+ * single call's response object is the body as it is, without another copy. A cache
+ * hit (params checked by the fast path in params.c, answer from flight.c's memory
+ * tier) costs the context, one response object and the rendered HTTP response. A
+ * client that disconnects first only orphans the context: the calls finish, their
+ * answers are dropped, memory is freed.
  */
 #include "gateway/gateway.h"
 
@@ -39,24 +43,26 @@ typedef struct rpc_ctx rpc_ctx;
 typedef struct {
   rpc_ctx *ctx;
   size_t index;
+  char *out;            /* the response object, NULL for notifications (and until answered) */
+  size_t out_len;
 } call_slot;
 
 struct rpc_ctx {
   vt_gateway *gw;
   vt_http_req *req;     /* NULL once answered or aborted */
   vt_ws_sess *ws;       /* WebSocket session (refcounted), or NULL */
-  char *body;
+  char *body;           /* points at body_mem: the copy of the client's message */
   size_t len;
   vt_rpc_msg msg;
-  char **out;           /* per call: the response object, NULL for notifications */
-  size_t *out_len;
-  call_slot *slots;
+  call_slot *slots;     /* per call; &one for a single call, else malloc'd */
+  call_slot one;
   size_t pending;
   int trust_rank;
   char trust[TRUST_MAX];
   char upstreams[UPSTREAM_HDR_MAX];
   uint64_t t0_ms;
   bool started;
+  char body_mem[];      /* len + 1 bytes */
 };
 
 uint64_t vt_now_ms(const vt_gateway *gw) { return uv_now(gw->loop); }
@@ -102,28 +108,28 @@ vt_fetch *vt_gateway_send(vt_gateway *gw, vt_upstream *u, const char *body, size
 /* --- responses ------------------------------------------------------------------ */
 
 static void ctx_free(rpc_ctx *x) {
-  if (x->out)
-    for (size_t i = 0; i < x->msg.ncalls; i++) free(x->out[i]);
-  free(x->out);
-  free(x->out_len);
-  free(x->slots);
+  if (x->slots)
+    for (size_t i = 0; i < x->msg.ncalls; i++) free(x->slots[i].out);
+  if (x->slots != &x->one) free(x->slots);
   vt_rpc_msg_free(&x->msg);
   vt_ws_sess_unref(x->ws);
-  free(x->body);
   free(x);
 }
 
 static void note_trust(rpc_ctx *x, int rank, const char *trust, const char *by) {
-  if (rank < x->trust_rank || x->trust_rank == TR_LOCAL) {
+  if (rank < x->trust_rank || x->trust_rank == TR_LOCAL ||
+      (rank == x->trust_rank && rank == TR_QUORUM && strcmp(trust, x->trust) < 0)) {
     x->trust_rank = rank;
-    snprintf(x->trust, sizeof x->trust, "%s", trust);
-  } else if (rank == x->trust_rank && rank == TR_QUORUM && strcmp(trust, x->trust) < 0) {
-    snprintf(x->trust, sizeof x->trust, "%s", trust);
+    size_t n = strnlen(trust, sizeof x->trust - 1); /* truncated like snprintf */
+    memcpy(x->trust, trust, n);
+    x->trust[n] = 0;
   }
   if (by && !strstr(x->upstreams, by)) {
-    size_t n = strlen(x->upstreams);
-    if (n + strlen(by) + 2 < sizeof x->upstreams)
-      snprintf(x->upstreams + n, sizeof x->upstreams - n, "%s%s", n ? "," : "", by);
+    size_t n = strlen(x->upstreams), bl = strlen(by);
+    if (n + bl + 2 < sizeof x->upstreams) {
+      if (n) x->upstreams[n++] = ',';
+      memcpy(x->upstreams + n, by, bl + 1);
+    }
   }
 }
 
@@ -135,7 +141,7 @@ static void set_out(rpc_ctx *x, size_t i, vt_buf *b) {
     vt_rpc_write_error(b, x->msg.calls[i].id, VT_RPC_LIMIT_EXCEEDED,
                        "response too large for the configured limits.max_response", NULL);
   }
-  x->out[i] = vt_buf_steal(b, &x->out_len[i]);
+  x->slots[i].out = vt_buf_steal(b, &x->slots[i].out_len);
 }
 
 static void respond(rpc_ctx *x) {
@@ -143,13 +149,22 @@ static void respond(rpc_ctx *x) {
   vt_buf b;
   vt_buf_init(&b, gw->cfg->max_response + 1024 * 1024);
   size_t nout = 0;
-  if (x->msg.is_batch) vt_buf_append(&b, "[", 1);
-  for (size_t i = 0; i < x->msg.ncalls; i++) {
-    if (!x->out[i]) continue;
-    if (nout++ && x->msg.is_batch) vt_buf_append(&b, ",", 1);
-    vt_buf_append(&b, x->out[i], x->out_len[i]);
+  if (!x->msg.is_batch) { /* one call: its response object is the body, no copy */
+    if (x->slots[0].out) {
+      b.data = x->slots[0].out;
+      b.len = b.cap = x->slots[0].out_len;
+      x->slots[0].out = NULL; /* b owns it now */
+      nout = 1;
+    }
+  } else {
+    vt_buf_append(&b, "[", 1);
+    for (size_t i = 0; i < x->msg.ncalls; i++) {
+      if (!x->slots[i].out) continue;
+      if (nout++) vt_buf_append(&b, ",", 1);
+      vt_buf_append(&b, x->slots[i].out, x->slots[i].out_len);
+    }
+    vt_buf_append(&b, "]", 1);
   }
-  if (x->msg.is_batch) vt_buf_append(&b, "]", 1);
   if (!vt_buf_ok(&b)) {
     vt_buf_reset(&b);
     vt_rpc_write_error(&b, vt_span_of(NULL, 0), VT_RPC_LIMIT_EXCEEDED,
@@ -397,46 +412,44 @@ done:
   set_out(x, i, &b);
 }
 
-/* Take ownership of body (malloc'd). Answers through req or ws. */
-static void handle_message(vt_gateway *gw, vt_http_req *req, vt_ws_sess *ws, char *body, size_t len) {
-  rpc_ctx *x = calloc(1, sizeof *x);
+/* Copies the message (data[0..len)) into the context. Answers through req or ws;
+ * false when out of memory before anything was answered. */
+static bool handle_message(vt_gateway *gw, vt_http_req *req, vt_ws_sess *ws, const char *data, size_t len) {
+  rpc_ctx *x = malloc(sizeof *x + len + 1);
   if (!x) {
-    free(body);
     if (req) vt_http_respond(req, 503, "text/plain", NULL, 0, "out of memory\n", 14);
-    return;
+    return false;
   }
+  memset(x, 0, sizeof *x);
+  memcpy(x->body_mem, data, len);
+  x->body_mem[len] = 0;
   x->gw = gw;
   x->req = req;
   x->ws = vt_ws_sess_ref(ws);
-  x->body = body;
+  x->body = x->body_mem;
   x->len = len;
   x->trust_rank = TR_LOCAL;
   x->t0_ms = vt_now_ms(gw);
   if (req) vt_http_req_set_data(req, x);
-  if (vt_rpc_parse(body, len, &gw->rpc_limits, &x->msg) != 0) goto oom;
+  if (vt_rpc_parse(x->body, len, &gw->rpc_limits, &x->msg) != 0) goto oom;
   if (x->msg.err_code) {
     vt_buf b;
     vt_buf_init(&b, 4096);
     vt_rpc_write_error(&b, vt_span_of(NULL, 0), x->msg.err_code, x->msg.err_msg, NULL);
-    x->out = calloc(1, sizeof *x->out);
-    x->out_len = calloc(1, sizeof *x->out_len);
-    if (!x->out || !x->out_len) { vt_buf_free(&b); goto oom; }
     vt_rpc_msg_free(&x->msg);
     x->msg.is_batch = false; /* one error object, even for an empty or oversized batch */
     x->msg.ncalls = 1;
-    x->msg.calls = calloc(1, sizeof *x->msg.calls);
-    if (!x->msg.calls) { vt_buf_free(&b); goto oom; }
-    x->msg.calls[0].has_id = true;
-    x->out[0] = vt_buf_steal(&b, &x->out_len[0]);
+    x->msg.calls = &x->msg.one;
+    x->msg.one.has_id = true;
+    x->slots = &x->one;
+    x->one.out = vt_buf_steal(&b, &x->one.out_len);
     respond(x);
     ctx_free(x);
-    return;
+    return true;
   }
   size_t n = x->msg.ncalls;
-  x->out = calloc(n, sizeof *x->out);
-  x->out_len = calloc(n, sizeof *x->out_len);
-  x->slots = calloc(n, sizeof *x->slots);
-  if (!x->out || !x->out_len || !x->slots) goto oom;
+  x->slots = n == 1 ? &x->one : calloc(n, sizeof *x->slots);
+  if (!x->slots) goto oom;
   x->pending = 1; /* held until every call is dispatched */
   for (size_t i = 0; i < n; i++) {
     x->slots[i].ctx = x;
@@ -445,11 +458,12 @@ static void handle_message(vt_gateway *gw, vt_http_req *req, vt_ws_sess *ws, cha
   }
   x->started = true;
   call_finished(x); /* drops the hold: answers now if every call was local */
-  return;
+  return true;
 oom:
   if (x->req) vt_http_respond(x->req, 503, "text/plain", NULL, 0, "out of memory\n", 14);
   x->req = NULL;
   ctx_free(x);
+  return true;
 }
 
 static void on_abort(vt_http_req *req, void *data) {
@@ -522,12 +536,8 @@ static void on_request(vt_http_req *req, void *ud) {
   }
   size_t len;
   const char *body = vt_http_req_body(req, &len);
-  char *copy = malloc(len + 1);
-  if (!copy) { vt_http_respond(req, 503, "text/plain", NULL, 0, "out of memory\n", 14); return; }
-  memcpy(copy, body, len);
-  copy[len] = 0;
   vt_http_req_on_abort(req, on_abort);
-  handle_message(gw, req, NULL, copy, len);
+  (void)handle_message(gw, req, NULL, body, len); /* answers 503 itself when out of memory */
 }
 
 static void on_ws_open(vt_ws_conn *c, void *ud) {
@@ -540,11 +550,7 @@ static void on_ws_message(vt_ws_conn *c, const char *data, size_t len, void *ud)
   vt_gateway *gw = ud;
   vt_ws_sess *s = vt_ws_get_data(c);
   if (!s) return;
-  char *copy = malloc(len + 1);
-  if (!copy) { vt_ws_close(c, 1011, "out of memory"); return; }
-  memcpy(copy, data, len);
-  copy[len] = 0;
-  handle_message(gw, NULL, s, copy, len);
+  if (!handle_message(gw, NULL, s, data, len)) vt_ws_close(c, 1011, "out of memory");
 }
 
 static void on_ws_close(vt_ws_conn *c, void *ud) {

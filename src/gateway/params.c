@@ -3,6 +3,14 @@
  *
  * Params are parsed with jansson (they are small); the checks are one function per
  * vt_param_kind, found through a table.
+ *
+ * Fast path (vt_plan_params_fast): the shapes almost every read takes, a compact array
+ * of plain strings (hex, block tags) and true/false, are checked and pinned by a byte
+ * scanner with the same predicates and the same pinning code, without building a
+ * jansson tree; this is what keeps a cache hit cheap. Anything else (objects,
+ * whitespace, escapes, numbers, null, a check that fails) is left to the jansson pass,
+ * which makes the error messages. When the scanner rewrites params it writes them the
+ * way json_dumps(JSON_COMPACT) would, so both paths give the same bytes (and cache key).
  */
 #include "gateway/params.h"
 
@@ -28,29 +36,41 @@ static bool is_hex_digits(const char *s, size_t n) {
   return true;
 }
 
-static bool is_data(const json_t *v, size_t bytes /* 0 = any */) {
-  if (!json_is_string(v)) return false;
-  const char *s = json_string_value(v);
-  size_t n = json_string_length(v);
+/* The checks on a string's bytes, shared by the jansson pass and the fast path. */
+static bool str_is_data(const char *s, size_t n, size_t bytes /* 0 = any */) {
   if (n < 2 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return false;
   if ((n - 2) % 2) return false;
   if (bytes && (n - 2) / 2 != bytes) return false;
   return is_hex_digits(s + 2, n - 2);
 }
 
+static uint64_t hex_u64(const char *s, size_t n) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    v = v << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+  }
+  return v;
+}
+
 /* QUANTITY: 0x0 or 0x[1-9a-f][0-9a-f]*, at most 64 digits. */
-static bool parse_qty(const json_t *v, uint64_t *out, bool *fits) {
-  if (!json_is_string(v)) return false;
-  const char *s = json_string_value(v);
-  size_t n = json_string_length(v);
+static bool str_parse_qty(const char *s, size_t n, uint64_t *out, bool *fits) {
   if (n < 3 || n > 66 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return false;
   if (!is_hex_digits(s + 2, n - 2)) return false;
   if (n > 3 && s[2] == '0') return false;
   if (out) {
     *fits = n - 2 <= 16;
-    *out = *fits ? strtoull(s + 2, NULL, 16) : UINT64_MAX;
+    *out = *fits ? hex_u64(s + 2, n - 2) : UINT64_MAX;
   }
   return true;
+}
+
+static bool is_data(const json_t *v, size_t bytes /* 0 = any */) {
+  return json_is_string(v) && str_is_data(json_string_value(v), json_string_length(v), bytes);
+}
+
+static bool parse_qty(const json_t *v, uint64_t *out, bool *fits) {
+  return json_is_string(v) && str_parse_qty(json_string_value(v), json_string_length(v), out, fits);
 }
 
 static void make_qty(char *buf, size_t n, uint64_t v) { snprintf(buf, n, "0x%llx", (unsigned long long)v); }
@@ -63,39 +83,48 @@ static void pin_number(pin_ctx *c, uint64_t n) {
 
 static const char *const tags[] = {"latest", "pending", "earliest", "safe", "finalized"};
 
-/* A block tag or number in *slot (a string); may replace it. Returns false if invalid. */
-static bool pin_tag_or_number(pin_ctx *c, json_t **slot) {
-  json_t *v = *slot;
+/* A block tag or number as a string's bytes: pins it, and when it is to be replaced
+ * puts the replacement in rep (NUL-terminated) and returns 2; 1 when kept; 0 invalid. */
+static int pin_str(pin_ctx *c, const char *s, size_t len, char rep[24]) {
   uint64_t n;
   bool fits;
-  if (parse_qty(v, &n, &fits)) {
+  if (str_parse_qty(s, len, &n, &fits)) {
     pin_number(c, fits ? n : UINT64_MAX);
-    return true;
+    return 1;
   }
-  if (!json_is_string(v)) return false;
-  const char *s = json_string_value(v);
   size_t i;
   for (i = 0; i < sizeof tags / sizeof tags[0]; i++)
-    if (strcmp(s, tags[i]) == 0) break;
-  if (i == sizeof tags / sizeof tags[0]) return false;
+    if (strlen(tags[i]) == len && memcmp(s, tags[i], len) == 0) break;
+  if (i == sizeof tags / sizeof tags[0]) return 0;
   bool is_latest = i == 0 || (i == 1 && !c->keep_pending);
-  char q[24];
   if (is_latest && c->head_known) {
-    make_qty(q, sizeof q, c->head);
-    json_decref(*slot);
-    *slot = json_string(q);
+    make_qty(rep, 24, c->head);
     c->plan->pinned_latest = true;
     c->changed = true;
     pin_number(c, c->head);
-  } else if (i == 2) { /* earliest */
-    json_decref(*slot);
-    *slot = json_string("0x0");
+    return 2;
+  }
+  if (i == 2) { /* earliest */
+    memcpy(rep, "0x0", 4);
     c->changed = true;
     pin_number(c, 0);
-  } else if (c->plan->kind != VT_PIN_NUMBER) {
-    c->plan->kind = VT_PIN_TAG;
+    return 2;
   }
-  return true;
+  if (c->plan->kind != VT_PIN_NUMBER) c->plan->kind = VT_PIN_TAG;
+  return 1;
+}
+
+/* A block tag or number in *slot (a string); may replace it. Returns false if invalid. */
+static bool pin_tag_or_number(pin_ctx *c, json_t **slot) {
+  json_t *v = *slot;
+  if (!json_is_string(v)) return false;
+  char q[24];
+  int r = pin_str(c, json_string_value(v), json_string_length(v), q);
+  if (r == 2) {
+    json_decref(*slot);
+    *slot = json_string(q);
+  }
+  return r != 0;
 }
 
 /* EIP-1898 block parameter: tag, number, {blockHash[, requireCanonical]} or {blockNumber}. */
@@ -186,6 +215,56 @@ static bool check_slots(pin_ctx *c, json_t **slot) {
   return true;
 }
 
+/* The fast path's checks: one token of a compact array (a plain string with its
+ * quotes, or true/false), through the same predicates as the jansson pass. */
+typedef struct {
+  const char *p;   /* the raw token */
+  size_t n;
+  int rep;         /* pin_str's answer: 2 = replaced by the text in q */
+  char q[24];
+} fast_tok;
+
+static bool tok_str(const fast_tok *t, const char **s, size_t *len) {
+  if (t->p[0] != '"') return false;
+  *s = t->p + 1;
+  *len = t->n - 2;
+  return true;
+}
+static bool f_any(pin_ctx *c, fast_tok *t) { (void)c; (void)t; return true; }
+static bool f_bool(pin_ctx *c, fast_tok *t) { (void)c; return t->p[0] != '"'; }
+static bool f_str(pin_ctx *c, fast_tok *t) { (void)c; return t->p[0] == '"'; }
+static bool f_addr(pin_ctx *c, fast_tok *t) {
+  const char *s;
+  size_t n;
+  (void)c;
+  return tok_str(t, &s, &n) && str_is_data(s, n, 20);
+}
+static bool f_hash(pin_ctx *c, fast_tok *t) {
+  const char *s;
+  size_t n;
+  (void)c;
+  return tok_str(t, &s, &n) && str_is_data(s, n, 32);
+}
+static bool f_data(pin_ctx *c, fast_tok *t) {
+  const char *s;
+  size_t n;
+  (void)c;
+  return tok_str(t, &s, &n) && str_is_data(s, n, 0);
+}
+static bool f_qty(pin_ctx *c, fast_tok *t) {
+  const char *s;
+  size_t n;
+  (void)c;
+  return tok_str(t, &s, &n) && str_parse_qty(s, n, NULL, NULL);
+}
+static bool f_block(pin_ctx *c, fast_tok *t) {
+  const char *s;
+  size_t n;
+  if (!tok_str(t, &s, &n)) return false;
+  t->rep = pin_str(c, s, n, t->q);
+  return t->rep != 0;
+}
+
 static bool k_any(pin_ctx *c, json_t **s) { (void)c; (void)s; return true; }
 static bool k_addr(pin_ctx *c, json_t **s) { (void)c; return is_data(*s, 20); }
 static bool k_hash(pin_ctx *c, json_t **s) { (void)c; return is_data(*s, 32); }
@@ -196,24 +275,27 @@ static bool k_obj(pin_ctx *c, json_t **s) { (void)c; return json_is_object(*s); 
 static bool k_arr(pin_ctx *c, json_t **s) { (void)c; return json_is_array(*s); }
 static bool k_str(pin_ctx *c, json_t **s) { (void)c; return json_is_string(*s); }
 
+/* One row per kind: the full check, the fast path's check (NULL: never fast), and
+ * what the error message says was expected. */
 static const struct {
   bool (*check)(pin_ctx *c, json_t **slot);
+  bool (*fast)(pin_ctx *c, fast_tok *t);
   const char *what;
 } kinds[] = {
-    [VT_P_NONE] = {k_any, "nothing"},
-    [VT_P_ANY] = {k_any, "any value"},
-    [VT_P_ADDR] = {k_addr, "an address: 20 bytes of hex like 0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96045"},
-    [VT_P_HASH] = {k_hash, "a hash: 32 bytes of hex (0x + 64 hex digits)"},
-    [VT_P_DATA] = {k_data, "hex data: 0x followed by an even number of hex digits"},
-    [VT_P_QTY] = {k_qty, "a quantity: 0x-prefixed hex without leading zeros, like 0x1a"},
-    [VT_P_BOOL] = {k_bool, "true or false"},
-    [VT_P_BLOCK] = {pin_block, "a block: \"latest\", \"pending\", \"earliest\", \"safe\", \"finalized\", a 0x quantity, {\"blockHash\":…} or {\"blockNumber\":…}"},
-    [VT_P_BLOCKNUM] = {pin_tag_or_number, "a block: \"latest\", \"pending\", \"earliest\", \"safe\", \"finalized\" or a 0x quantity"},
-    [VT_P_OBJ] = {k_obj, "an object"},
-    [VT_P_SLOTS] = {check_slots, "an array of storage keys (0x hex, at most 32 bytes each)"},
-    [VT_P_FILTER] = {check_filter, "a filter object: fromBlock/toBlock (block tags or numbers) or blockHash, address (one or a list), topics (up to 4, each null, a hash or a list of hashes)"},
-    [VT_P_ARRAY] = {k_arr, "an array"},
-    [VT_P_STR] = {k_str, "a string"},
+    [VT_P_NONE] = {k_any, NULL, "nothing"},
+    [VT_P_ANY] = {k_any, f_any, "any value"},
+    [VT_P_ADDR] = {k_addr, f_addr, "an address: 20 bytes of hex like 0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96045"},
+    [VT_P_HASH] = {k_hash, f_hash, "a hash: 32 bytes of hex (0x + 64 hex digits)"},
+    [VT_P_DATA] = {k_data, f_data, "hex data: 0x followed by an even number of hex digits"},
+    [VT_P_QTY] = {k_qty, f_qty, "a quantity: 0x-prefixed hex without leading zeros, like 0x1a"},
+    [VT_P_BOOL] = {k_bool, f_bool, "true or false"},
+    [VT_P_BLOCK] = {pin_block, f_block, "a block: \"latest\", \"pending\", \"earliest\", \"safe\", \"finalized\", a 0x quantity, {\"blockHash\":…} or {\"blockNumber\":…}"},
+    [VT_P_BLOCKNUM] = {pin_tag_or_number, f_block, "a block: \"latest\", \"pending\", \"earliest\", \"safe\", \"finalized\" or a 0x quantity"},
+    [VT_P_OBJ] = {k_obj, NULL, "an object"},
+    [VT_P_SLOTS] = {check_slots, NULL, "an array of storage keys (0x hex, at most 32 bytes each)"},
+    [VT_P_FILTER] = {check_filter, NULL, "a filter object: fromBlock/toBlock (block tags or numbers) or blockHash, address (one or a list), topics (up to 4, each null, a hash or a list of hashes)"},
+    [VT_P_ARRAY] = {k_arr, NULL, "an array"},
+    [VT_P_STR] = {k_str, f_str, "a string"},
 };
 
 static int fail(vt_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -226,8 +308,88 @@ static int fail(vt_plan *p, const char *fmt, ...) {
   return 0;
 }
 
+/* --- fast path ---------------------------------------------------------------- */
+
+static bool plain_char(char ch) {
+  return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+/* Split a compact array of plain strings and booleans; false for any other shape. */
+static bool fast_split(vt_span params, fast_tok *tok, size_t *ntok) {
+  *ntok = 0;
+  if (!params.n) return true;
+  const char *p = params.p, *e = params.p + params.n;
+  if (params.n < 2 || p[0] != '[' || e[-1] != ']') return false;
+  p++;
+  e--;
+  while (p < e) {
+    if (*ntok == VT_MAX_PARAMS) return false;
+    const char *t = p;
+    if (*p == '"') {
+      for (p++; p < e && plain_char(*p); p++) {}
+      if (p == e || *p != '"') return false;
+      p++;
+    } else if (e - p >= 4 && memcmp(p, "true", 4) == 0) {
+      p += 4;
+    } else if (e - p >= 5 && memcmp(p, "false", 5) == 0) {
+      p += 5;
+    } else {
+      return false;
+    }
+    tok[*ntok] = (fast_tok){.p = t, .n = (size_t)(p - t)};
+    (*ntok)++;
+    if (p < e && (*p != ',' || ++p == e)) return false; /* a separator, never trailing */
+  }
+  return true;
+}
+
+int vt_plan_params_fast(const vt_method *m, vt_span params, uint64_t head, bool head_known, vt_plan *out) {
+  memset(out, 0, sizeof *out);
+  fast_tok tok[VT_MAX_PARAMS + 1];
+  size_t n;
+  if (m->max_params == 255 || !fast_split(params, tok, &n)) return 0;
+  if (n < m->min_params || n > m->max_params) return 0;
+  pin_ctx c = {.plan = out, .head = head, .head_known = head_known,
+               .keep_pending = (m->flags & VT_MF_NO_PIN) != 0};
+  for (size_t i = 0; i < n; i++) {
+    vt_param_kind k = (vt_param_kind)m->param[i];
+    if (!kinds[k].fast || !kinds[k].fast(&c, &tok[i])) goto fallback; /* the full check decides */
+  }
+  if (m->block_idx >= 0 && (size_t)m->block_idx == n && n < m->max_params) { /* omitted = latest */
+    tok[n] = (fast_tok){.p = "\"latest\"", .n = 8};
+    tok[n].rep = pin_str(&c, "latest", 6, tok[n].q);
+    n++;
+    c.changed = true;
+  }
+  if (!c.changed) return 1;
+  size_t len = 2;
+  for (size_t i = 0; i < n; i++) len += (tok[i].rep == 2 ? strlen(tok[i].q) + 2 : tok[i].n) + 1;
+  char *o = malloc(len + 1), *w = o;
+  if (!o) return -1;
+  *w++ = '[';
+  for (size_t i = 0; i < n; i++) {
+    if (i) *w++ = ',';
+    if (tok[i].rep == 2) w += sprintf(w, "\"%s\"", tok[i].q);
+    else w = (char *)memcpy(w, tok[i].p, tok[i].n) + tok[i].n;
+  }
+  *w++ = ']';
+  *w = 0;
+  out->params = o;
+  out->params_len = (size_t)(w - o);
+  return 1;
+fallback:
+  memset(out, 0, sizeof *out);
+  return 0;
+}
+
 int vt_plan_params(const vt_method *m, const char *method, vt_span params, uint64_t head,
                    bool head_known, vt_plan *out) {
+  int rc = vt_plan_params_fast(m, params, head, head_known, out);
+  return rc != 0 ? (rc > 0 ? 0 : -1) : vt_plan_params_full(m, method, params, head, head_known, out);
+}
+
+int vt_plan_params_full(const vt_method *m, const char *method, vt_span params, uint64_t head,
+                        bool head_known, vt_plan *out) {
   memset(out, 0, sizeof *out);
   int rc = 0;
   json_t *arr = NULL;

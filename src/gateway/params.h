@@ -42,8 +42,17 @@ typedef struct {
   char err[200];
 } vt_plan;
 
+/* Returns 0 (out filled: a plan, or err_code with the reason), -1 out of memory.
+ * Tries vt_plan_params_fast, then the full check. */
 int vt_plan_params(const vt_method *m, const char *method, vt_span params, uint64_t head,
                    bool head_known, vt_plan *out);
+/* The full check (jansson): every shape, and the error messages. */
+int vt_plan_params_full(const vt_method *m, const char *method, vt_span params, uint64_t head,
+                        bool head_known, vt_plan *out);
+/* The fast path for the common shapes (a compact array of plain strings and booleans,
+ * see params.c): 1 with the same plan (and the same rewritten bytes) the full check
+ * gives, 0 when the call needs the full check (out left zeroed), -1 out of memory. */
+int vt_plan_params_fast(const vt_method *m, vt_span params, uint64_t head, bool head_known, vt_plan *out);
 void vt_plan_free(vt_plan *p);
 
 #endif

@@ -158,37 +158,96 @@ static bool header_ok(const char *s, bool name) {
   return true;
 }
 
+/* Response rendering: the head is laid out twice by the same code, once to count its
+ * bytes (w == NULL) and once to write them, so a response is one exact allocation and
+ * no printf. */
+typedef struct {
+  char *w;
+  size_t n;
+  bool checked;     /* the counting pass checked the headers: */
+  bool ctype_ok;
+  uint64_t extra_ok; /* bit i: extra[i] is sent (at most 64 extra headers are) */
+} head_out;
+
+static void put(head_out *o, const char *s, size_t n) {
+  if (o->w) memcpy(o->w + o->n, s, n);
+  o->n += n;
+}
+static void put_s(head_out *o, const char *s) { put(o, s, strlen(s)); }
+static void put_u(head_out *o, uint64_t v) {
+  char d[24];
+  size_t i = sizeof d;
+  do d[--i] = (char)('0' + v % 10); while ((v /= 10) != 0);
+  put(o, d + i, sizeof d - i);
+}
+
+static void render_head(head_out *o, const vt_hconn *c, const vt_http_req *r, int status, const char *ctype,
+                        const vt_http_header *extra, size_t nextra, size_t len) {
+  const vt_http_limits *l = &c->ctx->lim;
+  int row = status_row(status);
+  put_s(o, "HTTP/1.1 ");
+  put_u(o, (uint64_t)status);
+  put_s(o, " ");
+  put_s(o, row >= 0 ? status_table[row].reason : "Status");
+  put_s(o, "\r\n");
+  if (!no_body_status(status)) {
+    put_s(o, "Content-Length: ");
+    put_u(o, len);
+    put_s(o, "\r\n");
+  }
+  if (!o->checked) {
+    o->ctype_ok = ctype && header_ok(ctype, false);
+    for (size_t i = 0; i < nextra && i < 64; i++)
+      if (header_ok(extra[i].name, true) && header_ok(extra[i].value, false)) o->extra_ok |= (uint64_t)1 << i;
+    o->checked = true;
+  }
+  if (o->ctype_ok) {
+    put_s(o, "Content-Type: ");
+    put_s(o, ctype);
+    put_s(o, "\r\n");
+  }
+  if (l->cors_origin) {
+    put_s(o, "Access-Control-Allow-Origin: ");
+    put_s(o, l->cors_origin);
+    put_s(o, "\r\nAccess-Control-Expose-Headers: X-Verity-Upstream, X-Verity-Trust\r\n");
+    if (strcmp(l->cors_origin, "*") != 0) put_s(o, "Vary: Origin\r\n");
+  }
+  if (r->close_after) put_s(o, "Connection: close\r\n");
+  else if (r->http10) put_s(o, "Connection: keep-alive\r\n");
+  for (size_t i = 0; i < nextra && i < 64; i++) {
+    if (!(o->extra_ok >> i & 1)) continue;
+    put_s(o, extra[i].name);
+    put_s(o, ": ");
+    put_s(o, extra[i].value);
+    put_s(o, "\r\n");
+  }
+  put_s(o, "\r\n");
+}
+
 /* Render a response into r->resp. Returns false when it cannot be rendered. */
 static bool render(vt_hconn *c, vt_http_req *r, int status, const char *ctype, const vt_http_header *extra,
                    size_t nextra, const char *body, size_t len) {
-  const vt_http_limits *l = &c->ctx->lim;
-  vt_buf b;
-  bool ok = false;
-  int row = status_row(status);
-  vt_buf_init(&b, VT_HTTP_MAX_RESPONSE + 65536);
   if (no_body_status(status)) len = 0;
-  vt_buf_printf(&b, "HTTP/1.1 %d %s\r\n", status, row >= 0 ? status_table[row].reason : "Status");
-  if (!no_body_status(status)) vt_buf_printf(&b, "Content-Length: %zu\r\n", len);
-  if (ctype && header_ok(ctype, false)) vt_buf_printf(&b, "Content-Type: %s\r\n", ctype);
-  if (l->cors_origin) {
-    vt_buf_printf(&b, "Access-Control-Allow-Origin: %s\r\n", l->cors_origin);
-    vt_buf_puts(&b, "Access-Control-Expose-Headers: X-Verity-Upstream, X-Verity-Trust\r\n");
-    if (strcmp(l->cors_origin, "*") != 0) vt_buf_puts(&b, "Vary: Origin\r\n");
+  head_out o = {0};
+  render_head(&o, c, r, status, ctype, extra, nextra, len);
+  size_t blen = len && strcmp(r->method, "HEAD") != 0 ? len : 0;
+  if (o.n > 65536 || blen > VT_HTTP_MAX_RESPONSE) return false; /* the same caps as before */
+  char *p = malloc(o.n + blen + 1);
+  if (!p) return false;
+  size_t counted = o.n;
+  o.w = p;
+  o.n = 0;
+  render_head(&o, c, r, status, ctype, extra, nextra, len);
+  if (o.n != counted) { /* never: both passes lay out the same head */
+    free(p);
+    return false;
   }
-  if (r->close_after) vt_buf_puts(&b, "Connection: close\r\n");
-  else if (r->http10) vt_buf_puts(&b, "Connection: keep-alive\r\n");
-  for (size_t i = 0; i < nextra; i++)
-    if (header_ok(extra[i].name, true) && header_ok(extra[i].value, false))
-      vt_buf_printf(&b, "%s: %s\r\n", extra[i].name, extra[i].value);
-  vt_buf_append(&b, "\r\n", 2);
-  if (len && strcmp(r->method, "HEAD") != 0) vt_buf_append(&b, body, len);
-  if (!vt_buf_ok(&b)) goto out;
+  if (blen) memcpy(p + o.n, body, blen);
+  p[o.n + blen] = 0;
   free(r->resp);
-  r->resp = vt_buf_steal(&b, &r->resp_len);
-  ok = true;
-out:
-  vt_buf_free(&b);
-  return ok;
+  r->resp = p;
+  r->resp_len = o.n + blen;
+  return true;
 }
 
 /* Write answered responses from the head of the queue, in order. */

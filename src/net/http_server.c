@@ -16,6 +16,10 @@
  *
  * Writes: the core hands over malloc'd buffers; uv_try_write sends what it can at
  * once and the rest goes through uv_write (one request, freed in its callback).
+ * Responses produced while one read is being processed (pipelined requests answered
+ * at once, e.g. from the cache) are gathered, up to VT_HTTP_WRITE_BATCH buffers and
+ * VT_HTTP_WRITE_BATCH_BYTES, and leave in one writev when the read is done (or before
+ * a close): one syscall, not one each. Large writes are not held back.
  * Memory of a connection is freed when the last of its three handles has closed;
  * that is also where the core is torn down (abort callbacks, on_ws_close).
  * The server is freed, and done() called, when its last handle has closed.
@@ -32,6 +36,8 @@
 #define VT_HTTP_READ_BUF (64u * 1024)
 #define VT_HTTP_BACKLOG 511
 #define VT_HTTP_LINGER_MS 2000u /* drain input after an error response, at most this long */
+#define VT_HTTP_WRITE_BATCH 32  /* responses gathered during one read, then one writev */
+#define VT_HTTP_WRITE_BATCH_BYTES (64u * 1024) /* and at most this many bytes (bigger: sent at once) */
 
 typedef struct conn conn;
 
@@ -62,6 +68,10 @@ struct conn {
   uint64_t begun;     /* core.begun when the timer was last armed */
   vt_hphase phase;
   bool reading, closing, graceful, lingering, idle_on, timer_on;
+  bool batching;      /* inside a read or resume: gather writes in pend */
+  unsigned npend;
+  size_t pend_bytes;
+  struct { char *buf; size_t len; } pend[VT_HTTP_WRITE_BATCH];
 };
 
 typedef struct {
@@ -174,9 +184,19 @@ static void on_conn_handle_closed(uv_handle_t *h) {
   server_handle_gone(s);
 }
 
+static void drop_pending(conn *c) {
+  for (unsigned i = 0; i < c->npend; i++) {
+    free(c->pend[i].buf);
+    vt_hconn_written(&c->core, c->pend[i].len);
+  }
+  c->npend = 0;
+  c->pend_bytes = 0;
+}
+
 static void close_now(conn *c) {
   if (c->closing) return;
   c->closing = true;
+  drop_pending(c);
   uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
   uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
   uv_close((uv_handle_t *)&c->idle, on_conn_handle_closed);
@@ -205,24 +225,12 @@ static void on_write(uv_write_t *req, int status) {
   sync_conn(c);
 }
 
-static void io_write(void *ud, char *buf, size_t len) {
-  conn *c = ud;
-  size_t off = 0;
-  if (c->writes == 0) {
-    uv_buf_t b = uv_buf_init(buf, (unsigned)len);
-    int n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
-    if (n == (int)len) {
-      free(buf);
-      vt_hconn_written(&c->core, len);
-      return;
-    }
-    if (n < 0 && n != UV_EAGAIN) {
-      free(buf);
-      vt_hconn_written(&c->core, len);
-      conn_fail(c);
-      return;
-    }
-    if (n > 0) off = (size_t)n;
+/* The part of buf from off on goes out through uv_write, after what is queued. */
+static void queue_write(conn *c, char *buf, size_t len, size_t off) {
+  if (c->closing) {
+    free(buf);
+    vt_hconn_written(&c->core, len);
+    return;
   }
   wreq *w = malloc(sizeof *w);
   if (!w) {
@@ -243,6 +251,68 @@ static void io_write(void *ud, char *buf, size_t len) {
     return;
   }
   c->writes++;
+}
+
+/* Send the gathered responses: one writev for all, uv_write for what it left. */
+static void flush_pending(conn *c) {
+  unsigned n = c->npend;
+  if (n == 0) return;
+  uv_buf_t b[VT_HTTP_WRITE_BATCH];
+  for (unsigned i = 0; i < n; i++) b[i] = uv_buf_init(c->pend[i].buf, (unsigned)c->pend[i].len);
+  c->npend = 0;
+  c->pend_bytes = 0;
+  int wn = c->writes == 0 && !c->closing ? uv_try_write((uv_stream_t *)&c->tcp, b, n) : UV_EAGAIN;
+  size_t done = wn > 0 ? (size_t)wn : 0;
+  for (unsigned i = 0; i < n; i++) {
+    size_t len = b[i].len;
+    if (wn < 0 && wn != UV_EAGAIN) { /* the socket failed: drop the rest */
+      free(b[i].base);
+      vt_hconn_written(&c->core, len);
+      continue;
+    }
+    if (done >= len) {
+      done -= len;
+      free(b[i].base);
+      vt_hconn_written(&c->core, len);
+      continue;
+    }
+    queue_write(c, b[i].base, len, done);
+    done = 0;
+  }
+  if (wn < 0 && wn != UV_EAGAIN) conn_fail(c);
+}
+
+static void io_write(void *ud, char *buf, size_t len) {
+  conn *c = ud;
+  if (c->batching && !c->closing) {
+    if (c->npend == VT_HTTP_WRITE_BATCH || c->pend_bytes + len > VT_HTTP_WRITE_BATCH_BYTES) flush_pending(c);
+    if (!c->closing && c->writes == 0 && len < VT_HTTP_WRITE_BATCH_BYTES) {
+      c->pend[c->npend].buf = buf;
+      c->pend[c->npend].len = len;
+      c->npend++;
+      c->pend_bytes += len;
+      return;
+    }
+  }
+  flush_pending(c); /* keeps the order when the batch could not take buf */
+  size_t off = 0;
+  if (c->writes == 0 && !c->closing) {
+    uv_buf_t b = uv_buf_init(buf, (unsigned)len);
+    int n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    if (n == (int)len) {
+      free(buf);
+      vt_hconn_written(&c->core, len);
+      return;
+    }
+    if (n < 0 && n != UV_EAGAIN) {
+      free(buf);
+      vt_hconn_written(&c->core, len);
+      conn_fail(c);
+      return;
+    }
+    if (n > 0) off = (size_t)n;
+  }
+  queue_write(c, buf, len, off);
 }
 
 static void on_shutdown(uv_shutdown_t *req, int status) {
@@ -266,6 +336,8 @@ static void start_linger(conn *c) {
 
 static void io_close(void *ud, bool graceful) {
   conn *c = ud;
+  flush_pending(c); /* what was answered goes out before the FIN */
+  if (c->closing) return;
   if (!graceful) {
     close_now(c);
     return;
@@ -296,7 +368,10 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
     return;
   }
   if (nread == 0) return;
+  c->batching = true;
   vt_hconn_feed(&c->core, buf->base, (size_t)nread);
+  c->batching = false;
+  flush_pending(c);
   if (c->closing) return;
   vt_hphase ph = vt_hconn_phase(&c->core);
   if (ph == c->phase && timer_table[ph].on_read) c->timer_on = false; /* activity: re-arm */
@@ -308,7 +383,10 @@ static void on_idle(uv_idle_t *h) {
   uv_idle_stop(h);
   c->idle_on = false;
   if (c->closing) return;
+  c->batching = true;
   vt_hconn_resume(&c->core);
+  c->batching = false;
+  flush_pending(c);
   if (!c->closing) sync_conn(c);
 }
 

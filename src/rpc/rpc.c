@@ -93,8 +93,7 @@ int vt_rpc_parse(const char *body, size_t len, const vt_rpc_limits *lim, vt_rpc_
     return 0;
   }
   if (t != VT_JSON_ARRAY) {
-    msg->calls = calloc(1, sizeof *msg->calls);
-    if (!msg->calls) return -1;
+    msg->calls = &msg->one; /* no allocation for the common case */
     msg->ncalls = 1;
     parse_call(v, t, lim->max_depth, &msg->calls[0]);
     return 0;
@@ -129,7 +128,7 @@ int vt_rpc_parse(const char *body, size_t len, const vt_rpc_limits *lim, vt_rpc_
 }
 
 void vt_rpc_msg_free(vt_rpc_msg *msg) {
-  free(msg->calls);
+  if (msg->calls != &msg->one) free(msg->calls);
   msg->calls = NULL;
   msg->ncalls = 0;
 }

@@ -45,7 +45,9 @@ typedef struct {
 
 typedef struct {
   bool is_batch;
-  vt_rpc_call *calls;   /* malloc'd; vt_rpc_msg_free */
+  vt_rpc_call *calls;   /* &one for a single call, else malloc'd; vt_rpc_msg_free. The
+                         * message must stay where vt_rpc_parse filled it (no copies). */
+  vt_rpc_call one;
   size_t ncalls;
   int err_code;         /* whole-message error (parse error, empty or oversized batch) */
   const char *err_msg;

@@ -4,7 +4,8 @@
  * Checks beyond "no crash": every call's id span lies inside the input; a valid
  * message's response, written with the writers, is itself valid JSON; params that
  * the scanner accepted are planned (validated and pinned) without crashing, and a
- * rewritten params text is valid JSON.
+ * rewritten params text is valid JSON; whatever the params fast path takes, the full
+ * (jansson) check takes too, with the same plan and the same bytes.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,6 +18,24 @@
 #include "rpc/rpc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Differential: the fast path against the full check, with and without a head. */
+static void fast_matches_full(const vt_method *m, const char *method, vt_span params) {
+  for (int known = 0; known < 2; known++) {
+    vt_plan f, s;
+    int frc = vt_plan_params_fast(m, params, 0x3039, known, &f);
+    if (frc == 1) {
+      if (vt_plan_params_full(m, method, params, 0x3039, known, &s) != 0) abort();
+      if (s.err_code || f.kind != s.kind || f.number != s.number || f.pinned_latest != s.pinned_latest) abort();
+      if (!f.params != !s.params) abort();
+      if (s.params && (f.params_len != s.params_len || memcmp(f.params, s.params, s.params_len) != 0)) abort();
+      vt_plan_free(&s);
+    } else if (frc == 0 && (f.params || f.kind || f.pinned_latest)) {
+      abort(); /* a fallback leaves nothing behind */
+    }
+    vt_plan_free(&f);
+  }
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *body = (const char *)data;
@@ -42,6 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             vt_json_value(p.params, p.params_len, 64, NULL) == VT_JSON_INVALID)
           abort();
         vt_plan_free(&p);
+        fast_matches_full(m, c->method, c->params);
       }
     }
   }

@@ -48,6 +48,8 @@ static void finish_start(int i, int outcome, const char *result, const char *tru
   starts[i].cb(&a, starts[i].ud);
 }
 
+static size_t world_budget = 1 << 20; /* the memory tier's budget for world_up */
+
 typedef struct {
   uv_loop_t loop;
   vt_config cfg;
@@ -70,7 +72,7 @@ static void world_up(world *w, const char *cache_path, bool stale) {
   w->gw.ups[0].head_known = true;
   w->gw.ups[0].head_ok_ms = uv_now(&w->loop);
   char err[256];
-  w->f = vt_flights_new(&w->gw, 1 << 20, err, sizeof err);
+  w->f = vt_flights_new(&w->gw, world_budget, err, sizeof err);
   assert_non_null(w->f);
   w->gw.flights = w->f;
   nstarts = nanswers = 0;
@@ -204,6 +206,46 @@ static void test_lmdb_survives_restart(void **st) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* cache.memory: 0: nothing is answered from or kept in memory; LMDB still answers. */
+static void test_no_memory_tier(void **st) {
+  (void)st;
+  char dir[] = "/tmp/verity-flight-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  world_budget = 0;
+  world w;
+  world_up(&w, NULL, false);
+  run(&w, P1, 0x10, false);
+  finish_start(0, VT_CALL_OK, "\"0x5\"", "verified:quorum:2/3");
+  run(&w, P1, 0x10, false);
+  assert_int_equal(nstarts, 2); /* not from memory */
+  finish_start(1, VT_CALL_OK, "\"0x5\"", "verified:quorum:2/3");
+  vt_flight_stats fs;
+  vt_flight_stats_get(w.f, &fs);
+  assert_int_equal(fs.hits, 0);
+  assert_int_equal(fs.stored, 0);
+  assert_int_equal(fs.entries, 0);
+  assert_int_equal(fs.budget, 0);
+  world_down(&w);
+  world_up(&w, dir, false);
+  run(&w, P1, 0x10, false);
+  finish_start(0, VT_CALL_OK, "\"0x5\"", "verified:quorum:2/3");
+  for (int i = 0; i < 2; i++) {
+    run(&w, P1, 0x10, false);
+    assert_int_equal(nstarts, 1);
+    assert_string_equal(last_by, "lmdb");
+    assert_string_equal(last_result, "\"0x5\"");
+    assert_string_equal(last_trust, "verified:quorum:2/3");
+  }
+  vt_flight_stats_get(w.f, &fs);
+  assert_int_equal(fs.lmdb_hits, 2);
+  assert_int_equal(fs.entries, 0);
+  world_down(&w);
+  world_budget = 1 << 20;
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_coalesce_and_cache),
@@ -211,6 +253,7 @@ int main(void) {
       cmocka_unit_test(test_latest_with_a_stale_head_is_not_from_memory),
       cmocka_unit_test(test_degraded_stale),
       cmocka_unit_test(test_lmdb_survives_restart),
+      cmocka_unit_test(test_no_memory_tier),
   };
   return cmocka_run_group_tests_name("flight", tests, NULL, NULL);
 }

@@ -333,6 +333,40 @@ out:
   if (fd >= 0) close(fd);
 }
 
+/* 40 pipelined requests in one send, answered inside on_request: they leave in
+ * batches (one writev per VT_HTTP_WRITE_BATCH) and must still come back whole and in
+ * order, with a slow one in the middle holding the rest back. */
+static void c_pipeline_batch(test *t) {
+  char req[40 * 40], want[64];
+  size_t n = 0;
+  int fd = dial(t->port);
+  CHECK(fd >= 0);
+  for (int i = 0; i < 40; i++)
+    n += (size_t)snprintf(req + n, sizeof req - n, "GET /%s/%d HTTP/1.1\r\n\r\n", i == 20 ? "slow" : "sync", i);
+  CHECK(sends(fd, req));
+  for (int i = 0; i < 40; i++) {
+    resp r = {0};
+    bool got = read_resp(fd, &r);
+    snprintf(want, sizeof want, "GET /%s/%d ", i == 20 ? "slow" : "sync", i);
+    bool same = got && r.status == 200 && r.body && strcmp(r.body, want) == 0;
+    if (!same) snprintf(t->note, sizeof t->note, "response %d: %s", i, r.body ? r.body : "(none)");
+    free(r.body);
+    CHECK(same);
+  }
+  t->ok = 1;
+out:
+  if (fd >= 0) close(fd);
+}
+
+static void test_pipelined_batch_in_order(void **state) {
+  (void)state;
+  test t = {0};
+  run(&t, NULL, c_pipeline_batch);
+  if (!t.ok) fail_msg("%s", t.note);
+  assert_int_equal(t.stats.requests, 40);
+  finish(&t);
+}
+
 static void test_pipelined_in_order(void **state) {
   (void)state;
   test t = {0};
@@ -785,6 +819,7 @@ int main(void) {
       cmocka_unit_test(test_post_echo_async),
       cmocka_unit_test(test_keepalive_reuse),
       cmocka_unit_test(test_pipelined_in_order),
+      cmocka_unit_test(test_pipelined_batch_in_order),
       cmocka_unit_test(test_chunked_body),
       cmocka_unit_test(test_body_413),
       cmocka_unit_test(test_headers_431),

@@ -121,11 +121,117 @@ static void test_empty_like(void **st) {
   assert_false(vt_result_is_empty_like(0, "null", 4));
 }
 
+/* The fast path against the full (jansson) check: for every shape it takes it must give
+ * the same plan and the same bytes; every other shape it must leave alone. */
+#define A "\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\""
+#define H "\"0x88e96d4537bea4d9c05d12549907b32561d3bf31f45aae734cdc119f13406cb6\""
+static const struct {
+  const char *method, *params;
+  uint64_t head;
+  bool known;
+  bool fast; /* the fast path takes it */
+} fast_cases[] = {
+    {"eth_getBalance", "[" A ",\"latest\"]", 0x1234, true, true},
+    {"eth_getBalance", "[" A ",\"latest\"]", 0, false, true},
+    {"eth_getBalance", "[" A ",\"pending\"]", 16, true, true},
+    {"eth_getBalance", "[" A ",\"earliest\"]", 16, true, true},
+    {"eth_getBalance", "[" A ",\"safe\"]", 16, true, true},
+    {"eth_getBalance", "[" A ",\"finalized\"]", 16, true, true},
+    {"eth_getBalance", "[" A ",\"0x1\"]", 16, true, true},
+    {"eth_getBalance", "[" A ",\"0X1F\"]", 16, true, true},
+    {"eth_getBalance", "[" A ",\"0xffffffffffffffffff\"]", 16, true, true},
+    {"eth_getBalance", "[" A "]", 16, true, true},
+    {"eth_getBalance", "[" A "]", 0, false, true},
+    {"eth_getBalance", "[\"0xD8DA6BF26964AF9D7EED9E03E53415D37AA96045\",\"0x2\"]", 16, true, true},
+    {"eth_getTransactionCount", "[" A ",\"pending\"]", 16, true, true},
+    {"eth_getTransactionCount", "[" A ",\"latest\"]", 16, true, true},
+    {"eth_getCode", "[" A ",\"0x3\"]", 16, true, true},
+    {"eth_getStorageAt", "[" A ",\"0x0\",\"latest\"]", 9, true, true},
+    {"eth_getBlockByNumber", "[\"0x5\",true]", 16, true, true},
+    {"eth_getBlockByNumber", "[\"latest\",false]", 16, true, true},
+    {"eth_getBlockByNumber", "[\"earliest\",false]", 16, true, true},
+    {"eth_getBlockByHash", "[" H ",false]", 16, true, true},
+    {"eth_getTransactionByHash", "[" H "]", 16, true, true},
+    {"eth_getTransactionReceipt", "[" H "]", 16, true, true},
+    {"eth_getBlockReceipts", "[\"0x7\"]", 16, true, true},
+    {"eth_getBlockReceipts", "[\"latest\"]", 16, true, true},
+    {"eth_gasPrice", "", 16, true, true},
+    {"eth_gasPrice", "[]", 16, true, true},
+    /* left to the full check: other shapes, and everything it must refuse */
+    {"eth_getBalance", "[" A ", \"latest\"]", 16, true, false},
+    {"eth_getBalance", " [" A ",\"latest\"]", 16, true, false},
+    {"eth_getBalance", "[" A ",{\"blockHash\":" H "}]", 16, true, false},
+    {"eth_getBalance", "[" A ",{\"blockNumber\":\"latest\"}]", 16, true, false},
+    {"eth_getBalance", "[\"0x12\",\"latest\"]", 16, true, false},
+    {"eth_getBalance", "[" A ",\"0x01\"]", 16, true, false},
+    {"eth_getBalance", "[" A ",\"newest\"]", 16, true, false},
+    {"eth_getBalance", "[" A ",\"lat\\u0065st\"]", 16, true, false},
+    {"eth_getBalance", "[" A ",1]", 16, true, false},
+    {"eth_getBalance", "[" A ",null]", 16, true, false},
+    {"eth_getBalance", "[" A ",]", 16, true, false},
+    {"eth_getBalance", "[" A ",\"latest\",\"x\"]", 16, true, false},
+    {"eth_getBalance", "[" A "\"latest\"]", 16, true, false},
+    {"eth_getBalance", "[]", 16, true, false},
+    {"eth_getBalance", "{\"a\":1}", 16, true, false},
+    {"eth_getBalance", "[" A ",\"latest\"", 16, true, false},
+    {"eth_getBlockByNumber", "[\"0x5\",truex]", 16, true, false},
+    {"eth_getBlockByNumber", "[\"0x5\",\"true\"]", 16, true, false},
+    {"eth_call", "[{\"to\":" A "},\"latest\"]", 16, true, false},
+    {"eth_getLogs", "[{}]", 16, true, false},
+    {"eth_getProof", "[" A ",[],\"latest\"]", 16, true, false},
+};
+#undef A
+#undef H
+
+static void test_fast_path_matches_full(void **st) {
+  (void)st;
+  for (size_t i = 0; i < sizeof fast_cases / sizeof fast_cases[0]; i++) {
+    const char *name = fast_cases[i].method, *params = fast_cases[i].params;
+    const vt_method *m = vt_method_find(name);
+    assert_non_null(m);
+    vt_span sp = vt_span_of(params, strlen(params));
+    vt_plan f, s;
+    int frc = vt_plan_params_fast(m, sp, fast_cases[i].head, fast_cases[i].known, &f);
+    assert_int_equal(vt_plan_params_full(m, name, sp, fast_cases[i].head, fast_cases[i].known, &s), 0);
+    if (frc != (fast_cases[i].fast ? 1 : 0)) fail_msg("case %zu %s %s: fast path gave %d", i, name, params, frc);
+    if (frc == 1) {
+      if (s.err_code) fail_msg("case %zu: the full check refused what the fast path took: %s", i, s.err);
+      assert_int_equal(f.kind, s.kind);
+      assert_int_equal(f.number, s.number);
+      assert_int_equal(f.pinned_latest, s.pinned_latest);
+      assert_int_equal(f.err_code, 0);
+      if (s.params) {
+        assert_non_null(f.params);
+        assert_int_equal(f.params_len, s.params_len);
+        assert_memory_equal(f.params, s.params, s.params_len);
+      } else {
+        assert_null(f.params);
+      }
+    } else {
+      assert_null(f.params); /* nothing half done */
+      assert_int_equal(f.kind, VT_PIN_NONE);
+      assert_false(f.pinned_latest);
+    }
+    /* vt_plan_params answers exactly as the full check */
+    vt_plan v;
+    assert_int_equal(vt_plan_params(m, name, sp, fast_cases[i].head, fast_cases[i].known, &v), 0);
+    assert_int_equal(v.err_code, s.err_code);
+    assert_string_equal(v.err, s.err);
+    assert_int_equal(v.kind, s.kind);
+    assert_int_equal(v.number, s.number);
+    assert_int_equal(v.params_len, s.params_len);
+    if (s.params) assert_memory_equal(v.params, s.params, s.params_len);
+    vt_plan_free(&f);
+    vt_plan_free(&s);
+    vt_plan_free(&v);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pin_latest),        cmocka_unit_test(test_eip1898_and_logs),
       cmocka_unit_test(test_rejections),        cmocka_unit_test(test_error_classification),
-      cmocka_unit_test(test_empty_like),
+      cmocka_unit_test(test_empty_like),        cmocka_unit_test(test_fast_path_matches_full),
   };
   return cmocka_run_group_tests_name("params", tests, NULL, NULL);
 }

@@ -61,12 +61,22 @@ static void test_single_and_ids(void **st) {
   assert_string_equal(m.calls[0].method, "eth_chainId");
   assert_int_equal(m.calls[0].id.n, 30);
   assert_memory_equal(m.calls[0].id.p, "123456789012345678901234567890", 30);
+  assert_ptr_equal(m.calls, &m.one); /* a single call costs no allocation */
   vt_buf b;
   vt_buf_init(&b, 1024);
   vt_rpc_write_result(&b, m.calls[0].id, "\"0x1\"", 5);
   assert_string_equal(b.data, "{\"jsonrpc\":\"2.0\",\"id\":123456789012345678901234567890,\"result\":\"0x1\"}");
   vt_buf_free(&b);
   vt_rpc_msg_free(&m);
+
+  parse("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_chainId\"}]", &m); /* a batch of one is a batch */
+  assert_true(m.is_batch);
+  assert_int_equal(m.ncalls, 1);
+  assert_ptr_not_equal(m.calls, &m.one);
+  assert_string_equal(m.calls[0].method, "eth_chainId");
+  vt_rpc_msg_free(&m);
+  assert_null(m.calls);
+  vt_rpc_msg_free(&m); /* twice is harmless */
 
   parse("{\"id\":\"a\\\"b\",\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":[1]}", &m);
   assert_memory_equal(m.calls[0].id.p, "\"a\\\"b\"", 6);
