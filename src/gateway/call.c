@@ -27,6 +27,7 @@
 
 static void try_next(vt_call *c, bool hedged);
 static void maybe_free(vt_call *c);
+static void note_ineligible(vt_call *c);
 
 /* --- classification tables ------------------------------------------------------ */
 
@@ -102,14 +103,16 @@ bool vt_result_is_empty_like(uint8_t empty_like, const char *res, size_t n) {
 
 /* --- eligibility ---------------------------------------------------------------- */
 
-static bool eligible(vt_call *c, vt_upstream *u, uint64_t now, char *why, size_t n) {
+/* busy_ok: an upstream turned away only by its own load (vt_upstream_busy) counts, as
+ * one the call will wait for. */
+static bool eligible_as(vt_call *c, vt_upstream *u, uint64_t now, char *why, size_t n, bool busy_ok) {
   vt_gateway *gw = c->gw;
   if (c->tried & (1ull << u->index)) return false;
   if (c->opts.only_trusted && !gw->net[u->index].trusted) {
     snprintf(why, n, "not a trusted upstream (anchor mode trusted)");
     return false;
   }
-  if (!vt_upstream_available(u, now, why, n)) return false;
+  if (!vt_upstream_available(u, now, why, n) && !(busy_ok && vt_upstream_busy(u, now))) return false;
   if (c->opts.logs_range && u->logs_max_range && u->logs_max_range < c->opts.logs_range) {
     snprintf(why, n, "it refuses eth_getLogs ranges over %llu blocks", (unsigned long long)u->logs_max_range);
     return false;
@@ -141,6 +144,10 @@ static bool eligible(vt_call *c, vt_upstream *u, uint64_t now, char *why, size_t
   }
 }
 
+static bool eligible(vt_call *c, vt_upstream *u, uint64_t now, char *why, size_t n) {
+  return eligible_as(c, u, now, why, n, false);
+}
+
 static vt_upstream *pick(vt_call *c, uint64_t now) {
   vt_gateway *gw = c->gw;
   vt_upstream *best = NULL;
@@ -155,11 +162,12 @@ static vt_upstream *pick(vt_call *c, uint64_t now) {
   return best;
 }
 
+/* Upstreams that can be asked now or once their load allows (the n of quorum:k/n). */
 static unsigned count_eligible(vt_call *c, uint64_t now) {
   unsigned n = 0;
   char why[160];
   for (size_t i = 0; i < c->gw->nups; i++)
-    if (eligible(c, &c->gw->ups[i], now, why, sizeof why)) n++;
+    if (eligible_as(c, &c->gw->ups[i], now, why, sizeof why, true)) n++;
   return n;
 }
 
@@ -228,9 +236,40 @@ static void finish_unavailable(vt_call *c, const char *reason) {
   vt_buf_free(&d);
 }
 
+/* An upstream not asked yet is only busy (its in-flight cap or max_rps budget): rather
+ * than settle with fewer answers (or none), ask it when it frees up, within the call's
+ * timeout. Without this a burst (a batch of 100 reads) got -32002 "at its in-flight
+ * limit", and an anchor's quorum settled for the one vote it had. */
+#define BUSY_RETRY_MS 5
+
+static void settle(vt_call *c);
+
+static void on_busy_retry(uv_timer_t *t) {
+  vt_call *c = t->data;
+  if (c->finished) return;
+  try_next(c, false);
+  if (!c->finished && c->inflight == 0) settle(c); /* may finish: c is not touched after */
+}
+
+static bool wait_for_busy(vt_call *c) {
+  if (!c->timer_init || c->broadcast || c->released) return false;
+  uint64_t now = vt_now_ms(c->gw);
+  if (now - c->t_start_ms + BUSY_RETRY_MS >= c->timeout_ms) return false;
+  char why[160];
+  for (size_t i = 0; i < c->gw->nups; i++) {
+    vt_upstream *u = &c->gw->ups[i];
+    if (vt_upstream_busy(u, now) && eligible_as(c, u, now, why, sizeof why, true)) {
+      uv_timer_stop(&c->hedge_timer);
+      uv_timer_start(&c->hedge_timer, on_busy_retry, BUSY_RETRY_MS, 0);
+      return true;
+    }
+  }
+  return false;
+}
+
 /* No attempt in flight and nobody left to ask: settle with the best we have. */
 static void settle(vt_call *c) {
-  if (c->finished) return;
+  if (c->finished || wait_for_busy(c)) return;
   if (c->nvotes && c->opts.agree > 1) {
     /* Upstreams that failed (not disagreed) lower the quorum in force, as a broken
      * upstream does for vt_gateway_quorum(); a disagreement never does. */
@@ -262,6 +301,7 @@ static void settle(vt_call *c) {
     finish(c, VT_CALL_RPC_ERROR, c->det_error, c->det_error_len, c->det_error_by, "single");
     return;
   }
+  if (!c->why.len) note_ineligible(c);
   finish_unavailable(c, c->tried ? "no upstream could answer" : "no upstream is usable");
 }
 

@@ -46,15 +46,16 @@ static void refill(const vt_upstream *u, uint64_t now_ms, double *tokens) {
   *tokens = t > burst ? burst : t;
 }
 
-bool vt_upstream_available(const vt_upstream *u, uint64_t now_ms, char *why, size_t n) {
+/* Why u cannot take a request now (NULL: it can); *busy when the reason is its load. */
+static const char *refusal(const vt_upstream *u, uint64_t now_ms, char *tmp, size_t tl, bool *busy) {
   const char *reason = NULL;
-  char tmp[96];
+  *busy = false;
   if (u->chain_checked && !u->chain_ok) {
-    snprintf(tmp, sizeof tmp, "serves chain id %llu, not the configured one",
+    snprintf(tmp, tl, "serves chain id %llu, not the configured one",
              (unsigned long long)u->chain_id_seen);
     reason = tmp;
   } else if (u->breaker == VT_BREAKER_OPEN && now_ms < u->breaker_until_ms) {
-    snprintf(tmp, sizeof tmp, "circuit open for %llu ms more after: %s",
+    snprintf(tmp, tl, "circuit open for %llu ms more after: %s",
              (unsigned long long)(u->breaker_until_ms - now_ms), u->last_error);
     reason = tmp;
   } else if ((u->breaker == VT_BREAKER_HALF_OPEN ||
@@ -62,18 +63,35 @@ bool vt_upstream_available(const vt_upstream *u, uint64_t now_ms, char *why, siz
              u->probe_in_flight) {
     reason = "circuit half-open, probe in flight";
   } else if (now_ms < u->ratelimited_until_ms) {
-    snprintf(tmp, sizeof tmp, "rate-limited for %llu ms more",
+    snprintf(tmp, tl, "rate-limited for %llu ms more",
              (unsigned long long)(u->ratelimited_until_ms - now_ms));
     reason = tmp;
   } else if (u->pol.max_inflight && u->inflight >= u->pol.max_inflight) {
     reason = "at its in-flight limit";
+    *busy = true;
   } else if (u->pol.max_rps > 0) {
     double t;
     refill(u, now_ms, &t);
-    if (t < 1) reason = "over its request budget (max_rps)";
+    if (t < 1) {
+      reason = "over its request budget (max_rps)";
+      *busy = true;
+    }
   }
+  return reason;
+}
+
+bool vt_upstream_available(const vt_upstream *u, uint64_t now_ms, char *why, size_t n) {
+  char tmp[96];
+  bool busy;
+  const char *reason = refusal(u, now_ms, tmp, sizeof tmp, &busy);
   if (reason && why) snprintf(why, n, "%s", reason);
   return reason == NULL;
+}
+
+bool vt_upstream_busy(const vt_upstream *u, uint64_t now_ms) {
+  char tmp[96];
+  bool busy;
+  return refusal(u, now_ms, tmp, sizeof tmp, &busy) && busy;
 }
 
 void vt_upstream_on_send(vt_upstream *u, uint64_t now_ms) {

@@ -94,6 +94,9 @@ void vt_upstream_init(vt_upstream *u, const char *name, int index, const vt_upst
 
 /* Can a request be sent now? Fills why (if not NULL) with the reason it cannot. */
 bool vt_upstream_available(const vt_upstream *u, uint64_t now_ms, char *why, size_t n);
+/* Is u turned away only by its own load (its in-flight cap or its max_rps budget),
+ * which passes by itself? A call waits for such an upstream instead of giving up. */
+bool vt_upstream_busy(const vt_upstream *u, uint64_t now_ms);
 /* Account for a request being sent (budget, in-flight, half-open probe). */
 void vt_upstream_on_send(vt_upstream *u, uint64_t now_ms);
 void vt_upstream_on_done(vt_upstream *u);        /* in-flight -1, whatever the outcome */

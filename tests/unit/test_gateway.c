@@ -13,7 +13,7 @@
 
 static void world_up(world *w, const up_mode modes[3], const char *heads[3], const char *bal[3], unsigned quorum,
                      unsigned hedge_ms) {
-  world_up_yaml(w, modes, heads, bal, quorum, hedge_ms, NULL);
+  world_up_yaml(w, modes, heads, bal, quorum, hedge_ms, NULL, NULL);
 }
 
 static void call(world *w, const char *body) { call_ms(w, body, 5000); }
@@ -101,12 +101,41 @@ static void test_quorum_head_and_status(void **st) {
   world_down(&w);
 }
 
+/* Upstreams at their in-flight cap are busy, not down: a burst waits its turn. A batch
+ * of 24 reads with one request in flight per upstream is answered in full. */
+static void test_busy_upstreams_are_waited_for(void **st) {
+  (void)st;
+  world w;
+  const up_mode modes[3] = {UP_OK, UP_OK, UP_OK};
+  const char *heads[3] = {"\"0x10\"", "\"0x10\"", "\"0x10\""};
+  const char *bal[3] = {"\"0x5\"", "\"0x5\"", "\"0x5\""};
+  world_up_yaml(&w, modes, heads, bal, 2, 300, NULL, ", max_inflight: 1");
+  run_ms(&w, 300);
+  char batch[8192];
+  size_t n = 0;
+  n += (size_t)snprintf(batch + n, sizeof batch - n, "[");
+  for (int i = 0; i < 24; i++)
+    n += (size_t)snprintf(batch + n, sizeof batch - n,
+                          "%s{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"eth_getBalance\",\"params\":"
+                          "[\"0x%040x\",\"0x%x\"]}",
+                          i ? "," : "", i, 0xa0 + i, 1 + i % 12);
+  snprintf(batch + n, sizeof batch - n, "]");
+  call(&w, batch);
+  assert_int_equal(w.code, 200);
+  if (strstr(w.body, "-32002")) fail_msg("a busy upstream failed a call: %.600s", w.body);
+  int answered = 0;
+  for (const char *p = strstr(w.body, "\"result\":\"0x5\""); p; p = strstr(p + 1, "\"result\":\"0x5\"")) answered++;
+  assert_int_equal(answered, 24);
+  world_down(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_failover_and_zero_confirmation),
       cmocka_unit_test(test_all_down_gives_32002_with_reasons),
       cmocka_unit_test(test_hung_upstream_costs_the_hedge_delay),
       cmocka_unit_test(test_quorum_head_and_status),
+      cmocka_unit_test(test_busy_upstreams_are_waited_for),
   };
   return cmocka_run_group_tests_name("gateway", tests, NULL, NULL);
 }

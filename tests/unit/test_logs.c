@@ -140,7 +140,7 @@ static void logs_world(world *w, lstate st[3], unsigned quorum, const char *more
   const up_mode modes[3] = {UP_OK, UP_OK, UP_OK};
   const char *heads[3] = {HEAD, HEAD, HEAD};
   const char *bal[3] = {"\"0x1\"", "\"0x1\"", "\"0x1\""};
-  world_up_yaml(w, modes, heads, bal, quorum, 300, more);
+  world_up_yaml(w, modes, heads, bal, quorum, 300, more, NULL);
   for (int i = 0; i < 3; i++) {
     w->up[i].extra = logs_extra;
     w->up[i].ud = &st[i];
