@@ -19,71 +19,45 @@
 #   bench/cache.sh [SECONDS]   (default 10; DEPTH=16; writes build/bench/cache.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 SECS=${1:-10}
 DEPTH=${DEPTH:-16}
 export DEPTH
-VERITY=${VERITY_BIN:-build/release/verity}
 ECHO=build/release/bench/http_echo
-ANVIL=node_modules/.bin/anvil
-OUT=build/bench
-mkdir -p "$OUT"
 [ -x "$ECHO" ] || make --no-print-directory bench-build V=release >/dev/null
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 A1=$(free_port); A2=$(free_port); PV=$(free_port); PE=$(free_port); PB=$(free_port)
 BASE=${VERITY_BASE:-}
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-rpc() { curl -s -X POST -H 'content-type: application/json' -d "$2" "http://127.0.0.1:$1"; }
-for p in $A1 $A2; do "$ANVIL" --port "$p" --silent --timestamp 1700000000 & pids+=($!); done
-for p in $A1 $A2; do for _ in $(seq 1 100); do rpc "$p" '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' >/dev/null && break; sleep 0.1; done; done
-for p in $A1 $A2; do for i in 1 2 3 4; do rpc "$p" "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"evm_mine\",\"params\":[$((1700000000 + 12 * i))]}" >/dev/null; done; done
-cat > "$OUT/verity-cache.yaml" <<CFG
-listen: 127.0.0.1:$PV
-log: { level: warn }
-chain: { id: 31337, name: devnet }
-anchor: { mode: quorum, quorum: 2 }
-verify: true
-pool: { timeout_ms: 2000, hedge_after_ms: 500, head_poll_ms: 1000 }
-upstreams:
-  - { name: a, url: "http://127.0.0.1:$A1" }
-  - { name: b, url: "http://127.0.0.1:$A2" }
-CFG
-"$VERITY" --config "$OUT/verity-cache.yaml" 2> "$OUT/verity-cache.log" & pids+=($!)
-VPID=$!
+start_anvils "$A1" "$A2"
+mine_blocks 4
+devnet_config "$PV" true "timeout_ms: 2000, hedge_after_ms: 500, head_poll_ms: 1000" > "$OUT/verity-cache.yaml"
+start_verity "$OUT/verity-cache.yaml" "$OUT/verity-cache.log"; VPID=$BG_PID
 if [ -n "$BASE" ]; then
   sed "s/^listen: .*/listen: 127.0.0.1:$PB/" "$OUT/verity-cache.yaml" > "$OUT/verity-cache-base.yaml"
-  "$BASE" --config "$OUT/verity-cache-base.yaml" 2> "$OUT/verity-cache-base.log" & pids+=($!)
-  BPID=$!
-  for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$PB/healthz" && break; sleep 0.1; done
+  start_verity "$OUT/verity-cache-base.yaml" "$OUT/verity-cache-base.log" "$BASE"; BPID=$BG_PID
+  wait_healthy "$PB"
 fi
 "$ECHO" "$PE" > "$OUT/http_echo.log" 2>&1 & pids+=($!)
 EPID=$!
-for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$PV/healthz" && break; sleep 0.1; done
-for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PE/" && break; sleep 0.1; done
+wait_healthy "$PV"
+wait_answer "$PE"
 export BODY='{"jsonrpc":"2.0","id":7,"method":"eth_getBalance","params":["0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","0x1"]}'
-warm=$(curl -s -D "$OUT/cache-headers.txt" -X POST -H 'content-type: application/json' -d "$BODY" "http://127.0.0.1:$PV/")
-trust=$(tr -d '\r' < "$OUT/cache-headers.txt" | awk -F': ' 'tolower($1)=="x-verity-trust"{print $2}')
-hit_hdr=$(curl -s -D - -o /dev/null -X POST -H 'content-type: application/json' -d "$BODY" "http://127.0.0.1:$PV/" | tr -d '\r' | grep -i '^x-verity' | tr '\n' ' ')
-[ -n "$BASE" ] && curl -s -o /dev/null -X POST -H 'content-type: application/json' -d "$BODY" "http://127.0.0.1:$PB/"
-hits() { curl -s "http://127.0.0.1:$PV/status" | python3 -c 'import json,sys; c=json.load(sys.stdin)["cache"]; print(c["hits"], c["misses"])'; }
+warm=$(rpc "$PV" "$BODY" -D "$OUT/cache-headers.txt")
+trust=$(tr -d '\r' < "$OUT/cache-headers.txt" | header x-verity-trust)
+hit_hdr=$(post_headers "$PV" "$BODY" | grep -i '^x-verity' | tr '\n' ' ')
+[ -n "$BASE" ] && rpc "$PB" "$BODY" >/dev/null
 TCK=$(getconf CLK_TCK)
 cpu() { awk '{print $14, $15}' "/proc/$1/stat"; } # utime stime, in ticks
-run() { # url threads conns script server-pid
-  local c0 c1
+run() { # url threads conns script server-pid -> wrk_parse's req/s p50 p99 non-2xx, then CPU µs/req user, sys
+  local c0 c1 w
   c0=$(cpu "$5")
-  wrk -t"$2" -c"$3" -d"$SECS"s --latency -s "$4" "$1" > "$OUT/wrk-c.txt" 2>&1
+  w=$(bench_wrk "$OUT/wrk-c.txt" -t"$2" -c"$3" -d"$SECS"s --latency -s "$4" "$1")
   c1=$(cpu "$5")
-  awk -v c0="$c0" -v c1="$c1" -v tck="$TCK" '
-       function us(v){ if (v ~ /us$/) return v+0; if (v ~ /ms$/) return (v+0)*1000; return (v+0)*1e6 }
-       /Requests\/sec/ {r=$2} /^ +50%/ {a=us($2)} /^ +99%/ {b=us($2)} /Non-2xx/ {bad=$NF} /requests in/ {n=$1}
-       END {split(c0, x, " "); split(c1, y, " ");
-            printf "%d %.0f %s %s %.2f %.2f\n", r, a, (b > 0 ? sprintf("%.0f", b) : "-"), (bad==""?0:bad),
-                   (y[1]-x[1])*1e6/tck/n, (y[2]-x[2])*1e6/tck/n}' "$OUT/wrk-c.txt"
+  echo "$w" | awk -v c0="$c0" -v c1="$c1" -v tck="$TCK" '
+       {split(c0, x, " "); split(c1, y, " ");
+        printf "%s %s %s %s %.2f %.2f\n", $1, $2, ($3 + 0 > 0 ? $3 : "-"), $4, (y[1]-x[1])*1e6/tck/$5, (y[2]-x[2])*1e6/tck/$5}'
 }
-f() { echo "$1" | awk -v i="$2" '{print $i}'; }
 run "http://127.0.0.1:$PV/" 1 8 bench/post.lua "$VPID" >/dev/null # settle
-before=$(hits)
+before=$(status_counts "$PV")
 rows=()
 for shape in "1 64 bench/post.lua plain" "2 64 bench/post.lua plain" "1 64 bench/pipeline.lua pipelined" "2 64 bench/pipeline.lua pipelined"; do
   read -r t c s kind <<< "$shape"
@@ -92,8 +66,8 @@ for shape in "1 64 bench/post.lua plain" "2 64 bench/post.lua plain" "1 64 bench
   E=$(run "http://127.0.0.1:$PE/" "$t" "$c" "$s" "$EPID")
   rows+=("$kind|$t|$c|$V|$E|$B")
 done
-after=$(hits)
-rss=$(awk '/VmRSS/ {print $2}' "/proc/$VPID/status")
+after=$(status_counts "$PV")
+rss=$(vm_rss "$VPID")
 {
   echo "### Cache hits, $(date -u +%Y-%m-%d), $(nproc) cores, ${SECS}s per run"
   echo

@@ -14,17 +14,10 @@
 #   bench/mixed.sh [SECONDS]   (default 10; writes build/bench/mixed.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 SECS=${1:-10}
-VERITY=${VERITY_BIN:-build/release/verity}
-ANVIL=node_modules/.bin/anvil
-OUT=build/bench
-mkdir -p "$OUT"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 A1=$(free_port); A2=$(free_port); PC=$(free_port); PN=$(free_port)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-for p in $A1 $A2; do "$ANVIL" --port "$p" --silent --timestamp 1700000000 & pids+=($!); done
+start_anvils "$A1" "$A2"
 python3 - "$A1" "$A2" <<'PY'
 # The same transfers and the same block timestamps on both nodes: one chain.
 import http.client, json, sys, time
@@ -62,28 +55,11 @@ if h[0] != h[1]:
 PY
 for v in cached:$PC:256MiB none:$PN:0; do
   IFS=: read -r name port mem <<< "$v"
-  cat > "$OUT/verity-mixed-$name.yaml" <<CFG
-listen: 127.0.0.1:$port
-log: { level: warn }
-chain: { id: 31337, name: devnet }
-anchor: { mode: quorum, quorum: 2 }
-verify: true
-cache: { memory: $mem }
-pool: { timeout_ms: 4000, hedge_after_ms: 0, head_poll_ms: 1000 }
-upstreams:
-  - { name: a, url: "http://127.0.0.1:$A1" }
-  - { name: b, url: "http://127.0.0.1:$A2" }
-CFG
-  "$VERITY" --config "$OUT/verity-mixed-$name.yaml" 2> "$OUT/verity-mixed-$name.log" & pids+=($!)
+  devnet_config "$port" true "timeout_ms: 4000, hedge_after_ms: 0, head_poll_ms: 1000" "memory: $mem" > "$OUT/verity-mixed-$name.yaml"
+  start_verity "$OUT/verity-mixed-$name.yaml" "$OUT/verity-mixed-$name.log"
 done
-for p in $PC $PN; do for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$p/healthz" && break; sleep 0.1; done; done
-stats() { curl -s "http://127.0.0.1:$1/status" | python3 -c 'import json,sys; s=json.load(sys.stdin); c=s["cache"]; print(c["hits"], c["misses"], sum(u["requests"] for u in s["upstreams"]))'; }
-run() { # port seconds
-  wrk -t1 -c32 -d"$2"s --latency -s bench/mixed.lua "http://127.0.0.1:$1/" > "$OUT/wrk-m.txt" 2>&1
-  awk 'function us(v){ if (v ~ /us$/) return v+0; if (v ~ /ms$/) return (v+0)*1000; return (v+0)*1e6 }
-       /Requests\/sec/ {r=$2} /^ +50%/ {a=us($2)} /^ +99%/ {b=us($2)} /Non-2xx/ {bad=$NF} /requests in/ {n=$1}
-       END {printf "%d %.0f %.0f %s %d\n", r, a, b, (bad==""?0:bad), n}' "$OUT/wrk-m.txt"
-}
+wait_healthy "$PC" "$PN"
+run() { bench_wrk "$OUT/wrk-m.txt" -t1 -c32 -d"$2"s --latency -s bench/mixed.lua "http://127.0.0.1:$1/"; } # port seconds
 errs() { # port: JSON-RPC errors in a sample of 200 calls of the workload
   python3 - "$1" <<'PY'
 import http.client, json, random, sys
@@ -107,13 +83,12 @@ declare -A R S E
 for v in cached:$PC none:$PN; do
   IFS=: read -r name port <<< "$v"
   run "$port" "$SECS" > /dev/null # warm-up: the cache fills (nothing to fill without it)
-  s0=$(stats "$port")
+  s0=$(status_counts "$port")
   R[$name]=$(run "$port" "$SECS")
-  s1=$(stats "$port")
+  s1=$(status_counts "$port")
   S[$name]="$s0 $s1"
   E[$name]=$(errs "$port")
 done
-f() { echo "$1" | awk -v i="$2" '{print $i}'; }
 row() { # name label
   local r=${R[$1]} s=${S[$1]}
   local hits=$(( $(f "$s" 4) - $(f "$s" 1) )) miss=$(( $(f "$s" 5) - $(f "$s" 2) )) up=$(( $(f "$s" 6) - $(f "$s" 3) ))

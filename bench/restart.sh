@@ -19,35 +19,14 @@
 #   bench/restart.sh [N]   (default 2000; writes build/bench/restart.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${1:-2000}
-VERITY=${VERITY_BIN:-build/release/verity}
-ANVIL=node_modules/.bin/anvil
-OUT=build/bench
 STORE=$OUT/restart-store
-mkdir -p "$OUT"
 rm -rf "$STORE"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 A1=$(free_port); A2=$(free_port); PV=$(free_port)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-rpc() { curl -s -X POST -H 'content-type: application/json' -d "$2" "http://127.0.0.1:$1"; }
-for p in $A1 $A2; do "$ANVIL" --port "$p" --silent --timestamp 1700000000 & pids+=($!); done
-for p in $A1 $A2; do for _ in $(seq 1 100); do rpc "$p" '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' >/dev/null && break; sleep 0.1; done; done
-mine=$(python3 -c 'import json; print(json.dumps([{"jsonrpc":"2.0","id":i,"method":"evm_mine","params":[1700000000+12*i]} for i in range(1,201)]))')
-for p in $A1 $A2; do rpc "$p" "$mine" >/dev/null; done
-cat > "$OUT/verity-restart.yaml" <<CFG
-listen: 127.0.0.1:$PV
-log: { level: warn }
-chain: { id: 31337, name: devnet }
-anchor: { mode: quorum, quorum: 2 }
-verify: true
-cache: { path: $STORE }
-pool: { timeout_ms: 4000, hedge_after_ms: 0, head_poll_ms: 1000 }
-upstreams:
-  - { name: a, url: "http://127.0.0.1:$A1" }
-  - { name: b, url: "http://127.0.0.1:$A2" }
-CFG
+start_anvils "$A1" "$A2"
+mine_blocks 200
+devnet_config "$PV" true "timeout_ms: 4000, hedge_after_ms: 0, head_poll_ms: 1000" "path: $STORE" > "$OUT/verity-restart.yaml"
 python3 - "$VERITY" "$OUT/verity-restart.yaml" "$PV" "$N" "$OUT" <<'PY' | tee "$OUT/restart.md"
 import http.client, json, os, signal, subprocess, sys, time
 verity, cfg, port, n, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]

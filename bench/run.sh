@@ -12,16 +12,11 @@
 #   bench/run.sh [SECONDS]     (default 10; writes build/bench/result.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
+POLL=0.05
 SECS=${1:-10}
-VERITY=${VERITY_BIN:-build/release/verity}
-OUT=build/bench
-mkdir -p "$OUT"
 rm -rf "$OUT/nginx" && mkdir -p "$OUT/nginx"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 P_UP=$(free_port); P_HA=$(free_port); P_VT=$(free_port); P_VT10=$(free_port)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
 
 sed -e "s|@PORT@|$P_UP|g" -e "s|@DIR@|$PWD/$OUT/nginx|g" bench/nginx.conf.in > "$OUT/nginx/nginx.conf"
 nginx -c "$PWD/$OUT/nginx/nginx.conf" -e "$PWD/$OUT/nginx/nginx-error.log" & pids+=($!)
@@ -44,46 +39,19 @@ backend be
 CFG
 haproxy -f "$OUT/haproxy.cfg" -q & pids+=($!)
 
-cat > "$OUT/verity.yaml" <<CFG
-listen: 127.0.0.1:$P_VT
-log: { level: warn }
-chain: { id: 4660, name: bench }
-anchor: { mode: quorum, quorum: 1 }
-verify: false
-pool: { timeout_ms: 2000, connect_timeout_ms: 1000, hedge_after_ms: 1000, head_poll_ms: 1000 }
-upstreams:
-  - { name: nginx, url: "http://127.0.0.1:$P_UP" }
-CFG
-"$VERITY" --config "$OUT/verity.yaml" 2> "$OUT/verity.log" & VPID=$!; pids+=($VPID)
+verity_config "$P_VT" "id: 4660, name: bench" 1 false \
+  "timeout_ms: 2000, connect_timeout_ms: 1000, hedge_after_ms: 1000, head_poll_ms: 1000" "" \
+  "nginx=http://127.0.0.1:$P_UP" > "$OUT/verity.yaml"
+start_verity "$OUT/verity.yaml" "$OUT/verity.log"; VPID=$BG_PID
 
-{
-  echo "listen: 127.0.0.1:$P_VT10"
-  echo "log: { level: warn }"
-  echo "chain: { id: 4660, name: bench }"
-  echo "anchor: { mode: quorum, quorum: 2 }"
-  echo "verify: false"
-  echo "pool: { head_poll_ms: 1000 }"
-  echo "upstreams:"
-  for i in $(seq 1 10); do echo "  - { name: up$i, url: \"http://127.0.0.1:$P_UP\" }"; done
-} > "$OUT/verity10.yaml"
-"$VERITY" --config "$OUT/verity10.yaml" 2> "$OUT/verity10.log" & V10=$!; pids+=($V10)
+ups=(); for i in $(seq 1 10); do ups+=("up$i=http://127.0.0.1:$P_UP"); done
+verity_config "$P_VT10" "id: 4660, name: bench" 2 false "head_poll_ms: 1000" "" "${ups[@]}" > "$OUT/verity10.yaml"
+start_verity "$OUT/verity10.yaml" "$OUT/verity10.log"; V10=$BG_PID
 
-for p in $P_UP $P_HA $P_VT $P_VT10; do
-  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$p/" && break; sleep 0.05; done
-done
-# wait for verity's head
-for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$P_VT/healthz" && break; sleep 0.05; done
+wait_answer "$P_UP" "$P_HA" "$P_VT" "$P_VT10"
+wait_healthy "$P_VT" # verity's head
 
-run_wrk() { # url conns secs -> "rps p50_us p99_us"
-  wrk -t1 -c"$2" -d"$3"s --latency -s bench/post.lua "$1" > "$OUT/wrk.txt" 2>&1
-  awk '
-    function us(v) { if (v ~ /us$/) return v+0; if (v ~ /ms$/) return (v+0)*1000; if (v ~ /s$/) return (v+0)*1e6; return v }
-    /Requests\/sec/ { rps=$2 }
-    /^ +50%/ { p50=us($2) }
-    /^ +99%/ { p99=us($2) }
-    /Non-2xx/ { bad=$NF }
-    END { printf "%d %.0f %.0f %s\n", rps, p50, p99, (bad==""?0:bad) }' "$OUT/wrk.txt"
-}
+run_wrk() { bench_wrk "$OUT/wrk.txt" -t1 -c"$2" -d"$3"s --latency -s bench/post.lua "$1"; } # url conns secs
 
 declare -A R
 for t in direct haproxy verity; do
@@ -92,11 +60,11 @@ for t in direct haproxy verity; do
   R[$t.load]=$(run_wrk "$u" 32 "$SECS")
   R[$t.one]=$(run_wrk "$u" 1 "$SECS")
 done
-check=$(curl -s -X POST -H 'content-type: application/json' --data "$(sed -n 's/.*or .\(.*\).$/\1/p' bench/post.lua)" "http://127.0.0.1:$P_VT/")
-rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$V10/status)
-rss1_kb=$(awk '/VmRSS/ {print $2}' /proc/$VPID/status)
+check=$(rpc "$P_VT" "$(sed -n 's/.*or .\(.*\).$/\1/p' bench/post.lua)")
+rss_kb=$(vm_rss "$V10")
+rss1_kb=$(vm_rss "$VPID")
 
-f() { echo "${R[$1]}" | awk -v i="$2" '{print $i}'; }
+r() { f "${R[$1]}" "$2"; } # result key, field
 {
   echo "### Passthrough (cache miss), $(date -u +%Y-%m-%d), $(nproc) cores, ${SECS}s per run"
   echo
@@ -105,12 +73,12 @@ f() { echo "${R[$1]}" | awk -v i="$2" '{print $i}'; }
   echo "| path | req/s (c=32) | p50 µs (c=32) | p99 µs (c=32) | p50 µs (c=1) | p99 µs (c=1) | non-2xx |"
   echo "|---|---|---|---|---|---|---|"
   for t in direct haproxy verity; do
-    echo "| $t | $(f $t.load 1) | $(f $t.load 2) | $(f $t.load 3) | $(f $t.one 2) | $(f $t.one 3) | $(f $t.load 4) |"
+    echo "| $t | $(r $t.load 1) | $(r $t.load 2) | $(r $t.load 3) | $(r $t.one 2) | $(r $t.one 3) | $(r $t.load 4) |"
   done
   echo
-  awk -v v="$(f verity.load 1)" -v h="$(f haproxy.load 1)" 'BEGIN { printf "- throughput verity / HAProxy: **%.2f**\n", v/h }'
-  awk -v v="$(f verity.one 2)" -v d="$(f direct.one 2)" -v h="$(f haproxy.one 2)" 'BEGIN { printf "- added p50 at c=1: verity **%d µs**, HAProxy %d µs (target ≤ 50 µs)\n", v-d, h-d }'
-  awk -v v="$(f verity.one 3)" -v d="$(f direct.one 3)" -v h="$(f haproxy.one 3)" 'BEGIN { printf "- added p99 at c=1: verity **%d µs**, HAProxy %d µs (target ≤ 200 µs)\n", v-d, h-d }'
+  awk -v v="$(r verity.load 1)" -v h="$(r haproxy.load 1)" 'BEGIN { printf "- throughput verity / HAProxy: **%.2f**\n", v/h }'
+  awk -v v="$(r verity.one 2)" -v d="$(r direct.one 2)" -v h="$(r haproxy.one 2)" 'BEGIN { printf "- added p50 at c=1: verity **%d µs**, HAProxy %d µs (target ≤ 50 µs)\n", v-d, h-d }'
+  awk -v v="$(r verity.one 3)" -v d="$(r direct.one 3)" -v h="$(r haproxy.one 3)" 'BEGIN { printf "- added p99 at c=1: verity **%d µs**, HAProxy %d µs (target ≤ 200 µs)\n", v-d, h-d }'
   echo "- verity RSS after the run, 1 upstream: $((rss1_kb / 1024)) MiB; idle with 10 upstreams: **$((rss_kb / 1024)) MiB** ($rss_kb KiB; target ≤ 20 MB)"
   echo "- sample answer through verity: \`$check\`"
 } | tee "$OUT/result.md"
