@@ -25,7 +25,6 @@
 #define FLIGHT_MAX_WAITERS 10000
 #define FINALITY_DEPTH 64
 #define KEY_MAX 511 /* LMDB's key limit (the memory cache allows 512) */
-#define LMDB_MAP_SIZE ((size_t)1 << 30)
 #define LMDB_TICK_MS 20
 
 typedef struct waiter {
@@ -65,6 +64,35 @@ struct vt_flights {
   vt_flight_stats st;
 };
 
+/* Cache keys do not name the chain, so a store holds one chain's answers: its chain id
+ * is recorded in the store at first use, and a store of another chain is refused
+ * (answers of mainnet must never be served for sepolia from a shared directory). */
+#define CHAIN_BLOB "chain_id"
+static int check_store_chain(vt_lmdb *db, uint64_t chain_id, char *err, size_t errlen) {
+  char want[24];
+  int wl = snprintf(want, sizeof want, "%llu", (unsigned long long)chain_id);
+  uint8_t *have = NULL;
+  size_t n = 0;
+  int rc = -1;
+  vt_lmdb_status st = vt_lmdb_get_blob(db, CHAIN_BLOB, &have, &n);
+  if (st == VT_LMDB_NOTFOUND) {
+    if (vt_lmdb_put_blob(db, CHAIN_BLOB, want, (size_t)wl) == VT_LMDB_OK) rc = 0;
+    else snprintf(err, errlen, "cannot record the chain id in the store: %s", vt_lmdb_errmsg(db));
+    goto out;
+  }
+  if (st != VT_LMDB_OK) {
+    snprintf(err, errlen, "the store's chain id record cannot be read (%s)", vt_lmdb_errmsg(db));
+    goto out;
+  }
+  if (n == (size_t)wl && memcmp(have, want, n) == 0) rc = 0;
+  else
+    snprintf(err, errlen, "holds answers of chain %.*s, not of chain %s: use one directory per chain",
+             (int)(n < 20 ? n : 20), (const char *)have, want);
+out:
+  free(have);
+  return rc;
+}
+
 static void on_tick(uv_timer_t *t) {
   vt_flights *f = t->data;
   if (f->lmdb && vt_lmdb_tick(f->lmdb) != VT_LMDB_OK)
@@ -82,7 +110,8 @@ vt_flights *vt_flights_new(vt_gateway *gw, size_t budget, char *err, size_t errl
   const vt_config *cfg = gw->cfg;
   if (cfg->cache_path && cfg->cache_path[0]) {
     char e[256];
-    if (vt_lmdb_open(cfg->cache_path, LMDB_MAP_SIZE, &f->lmdb, e, sizeof e) != 0) {
+    if (vt_lmdb_open(cfg->cache_path, VT_LMDB_MAP_DEFAULT, &f->lmdb, e, sizeof e) != 0 ||
+        check_store_chain(f->lmdb, cfg->chain_id, e, sizeof e) != 0) {
       snprintf(err, errlen, "cache.path: %s: %s", cfg->cache_path, e);
       goto fail;
     }

@@ -206,6 +206,33 @@ static void test_lmdb_survives_restart(void **st) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* A store records its chain: another chain's verity refuses it with a clear error. */
+static void test_store_of_another_chain_is_refused(void **st) {
+  (void)st;
+  char dir[] = "/tmp/verity-flight-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  world w;
+  world_up(&w, dir, false); /* the mainnet defaults: chain 1 */
+  world_down(&w);
+  memset(&w, 0, sizeof w);
+  assert_int_equal(uv_loop_init(&w.loop), 0);
+  vt_config_defaults(&w.cfg);
+  w.cfg.cache_path = strdup(dir);
+  w.cfg.chain_id = 11155111;
+  w.gw.loop = &w.loop;
+  w.gw.cfg = &w.cfg;
+  char err[512] = "";
+  assert_null(vt_flights_new(&w.gw, world_budget, err, sizeof err));
+  if (!strstr(err, "chain 1, not of chain 11155111")) fail_msg("error: %s", err);
+  vt_config_free(&w.cfg);
+  assert_int_equal(uv_loop_close(&w.loop), 0);
+  world_up(&w, dir, false); /* the right chain opens it again */
+  world_down(&w);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
 /* cache.memory: 0: nothing is answered from or kept in memory; LMDB still answers. */
 static void test_no_memory_tier(void **st) {
   (void)st;
@@ -254,6 +281,7 @@ int main(void) {
       cmocka_unit_test(test_degraded_stale),
       cmocka_unit_test(test_lmdb_survives_restart),
       cmocka_unit_test(test_no_memory_tier),
+      cmocka_unit_test(test_store_of_another_chain_is_refused),
   };
   return cmocka_run_group_tests_name("flight", tests, NULL, NULL);
 }
