@@ -20,6 +20,7 @@
 #include "core/hex.h"
 #include "gateway/call.h"
 #include "gateway/upstream.h"
+#include "gateway/verify.h"
 #include "obs/log.h"
 #include "util/buf.h"
 
@@ -278,10 +279,6 @@ static bool add_chunks(logs_req *l, uint64_t from, uint64_t to, uint64_t width) 
 
 /* --- one chunk's call -------------------------------------------------------------- */
 
-static bool qty_of(const json_t *v, uint64_t *out) {
-  return json_is_string(v) && vc_hex_quantity_u64(json_string_value(v), json_string_length(v), out) == VC_OK;
-}
-
 /* The call's check: logs of this chunk, in block order, matching the filter. */
 static int check_chunk(vt_call *c, struct vt_upstream *u, const char *res, size_t n, vt_buf *out, char *why,
                        size_t wl) {
@@ -301,7 +298,7 @@ static int check_chunk(vt_call *c, struct vt_upstream *u, const char *res, size_
   uint64_t prev = ch->from;
   json_array_foreach(arr, i, log) {
     uint64_t bn;
-    if (!json_is_object(log) || !qty_of(json_object_get(log, "blockNumber"), &bn)) {
+    if (!json_is_object(log) || !vt_json_u64(json_object_get(log, "blockNumber"), &bn)) {
       snprintf(why, wl, "log %zu has no block number", i);
       goto out;
     }
@@ -491,8 +488,8 @@ int vt_logs_start(vt_gateway *gw, vt_span params, const vt_plan *plan, vt_answer
   logs_req *l = NULL;
   int rc = 0;
   uint64_t from, to;
-  if (!json_is_object(f) || json_object_get(f, "blockHash") || !qty_of(json_object_get(f, "fromBlock"), &from) ||
-      !qty_of(json_object_get(f, "toBlock"), &to) || from > to || !gw->head_known || to > gw->head)
+  if (!json_is_object(f) || json_object_get(f, "blockHash") || !vt_json_u64(json_object_get(f, "fromBlock"), &from) ||
+      !vt_json_u64(json_object_get(f, "toBlock"), &to) || from > to || !gw->head_known || to > gw->head)
     goto out;
   if (to - from >= gw->cfg->logs_max_blocks) {
     char msg[240];

@@ -164,8 +164,12 @@ static void put_blockref(vt_buf *b, const vreq *r, bool object) {
   else vt_buf_printf(b, "\"%s\"", h);
 }
 
-static bool json_hex_fixed(const json_t *v, uint8_t *out, size_t n) {
+bool vt_json_fixed(const json_t *v, uint8_t *out, size_t n) {
   return json_is_string(v) && vc_hex_decode_fixed(json_string_value(v), json_string_length(v), out, n) == VC_OK;
+}
+
+bool vt_json_u64(const json_t *v, uint64_t *out) {
+  return json_is_string(v) && vc_hex_quantity_u64(json_string_value(v), json_string_length(v), out) == VC_OK;
 }
 
 static vt_call *start(vreq *r, const char *method, vt_buf *body, vt_call_check check, bool by_hash,
@@ -341,7 +345,7 @@ static int check_block(vt_call *c, struct vt_upstream *u, const char *res, size_
         json_t *t;
         json_array_foreach(txs, i, t) {
           uint8_t th[32];
-          if (json_hex_fixed(json_object_get(t, "hash"), th, 32) && !memcmp(th, r->txhash, 32)) { found = t; break; }
+          if (vt_json_fixed(json_object_get(t, "hash"), th, 32) && !memcmp(th, r->txhash, 32)) { found = t; break; }
         }
         if (!found) { snprintf(why, wl, "the block does not hold the transaction the upstream placed in it"); goto out; }
       }
@@ -375,7 +379,7 @@ static int check_receipts(vt_call *c, struct vt_upstream *u, const char *res, si
   json_t *rc_;
   json_array_foreach(j, i, rc_) {
     uint8_t bh[32];
-    if (!json_hex_fixed(json_object_get(rc_, "blockHash"), bh, 32) || memcmp(bh, r->anch.hdr.hash, 32) != 0) {
+    if (!vt_json_fixed(json_object_get(rc_, "blockHash"), bh, 32) || memcmp(bh, r->anch.hdr.hash, 32) != 0) {
       snprintf(why, wl, "receipt %zu names another block", i);
       goto out;
     }
@@ -384,7 +388,7 @@ static int check_receipts(vt_call *c, struct vt_upstream *u, const char *res, si
     json_t *found = NULL;
     json_array_foreach(j, i, rc_) {
       uint8_t th[32];
-      if (json_hex_fixed(json_object_get(rc_, "transactionHash"), th, 32) && !memcmp(th, r->txhash, 32)) { found = rc_; break; }
+      if (vt_json_fixed(json_object_get(rc_, "transactionHash"), th, 32) && !memcmp(th, r->txhash, 32)) { found = rc_; break; }
     }
     if (!found) { snprintf(why, wl, "the block's receipts do not include the transaction"); goto out; }
     char *txt = json_dumps(found, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -482,8 +486,7 @@ static void on_located(vt_call *c, void *ud) {
     vt_call_free(c);
     return;
   }
-  bool ok = json_hex_fixed(bh, r->bhash, 32) && json_is_string(bn) &&
-            vc_hex_quantity_u64(json_string_value(bn), json_string_length(bn), &r->number) == VC_OK;
+  bool ok = vt_json_fixed(bh, r->bhash, 32) && vt_json_u64(bn, &r->number);
   json_decref(j);
   vt_call_free(c);
   if (!ok) { unavailable(r, "the upstream's answer names no valid block", NULL); return; }
@@ -511,13 +514,13 @@ static void locate(vreq *r) {
 static bool read_block(vreq *r, const json_t *b) {
   if (json_is_object(b)) {
     json_t *h = json_object_get(b, "blockHash");
-    if (h) { r->by_hash = true; return json_hex_fixed(h, r->bhash, 32); }
+    if (h) { r->by_hash = true; return vt_json_fixed(h, r->bhash, 32); }
     b = json_object_get(b, "blockNumber");
   }
   if (!json_is_string(b)) return false;
   const char *s = json_string_value(b);
   size_t n = json_string_length(b);
-  if (n == 66 && json_hex_fixed(b, r->bhash, 32)) { r->by_hash = true; return true; }
+  if (n == 66 && vt_json_fixed(b, r->bhash, 32)) { r->by_hash = true; return true; }
   return vc_hex_quantity_u64(s, n, &r->number) == VC_OK;
 }
 
@@ -525,14 +528,14 @@ static bool read_params(vreq *r) {
   json_t *p = r->params;
   switch (r->v->kind) {
     case K_BALANCE: case K_NONCE: case K_CODE: case K_STORAGE: case K_PROOF:
-      if (!json_hex_fixed(json_array_get(p, 0), r->addr, 20)) return false;
+      if (!vt_json_fixed(json_array_get(p, 0), r->addr, 20)) return false;
       if (r->v->kind == K_STORAGE) {
         const json_t *k = json_array_get(p, 1);
         uint8_t be[32];
         size_t len = 0;
         if (!json_is_string(k) || vc_hex_quantity(json_string_value(k), json_string_length(k), be, &len) != VC_OK) {
           /* keys may also be spelled as 32-byte DATA with leading zeros */
-          if (!json_hex_fixed(k, r->slots[0], 32)) return false;
+          if (!vt_json_fixed(k, r->slots[0], 32)) return false;
         } else {
           memset(r->slots[0], 0, 32);
           memcpy(r->slots[0] + 32 - len, be, len);
@@ -567,11 +570,10 @@ static bool read_params(vreq *r) {
       return read_block(r, json_array_get(p, 0));
     case K_TX_BY_INDEX: {
       const json_t *ix = json_array_get(p, 1);
-      return read_block(r, json_array_get(p, 0)) && json_is_string(ix) &&
-             vc_hex_quantity_u64(json_string_value(ix), json_string_length(ix), &r->index) == VC_OK;
+      return read_block(r, json_array_get(p, 0)) && vt_json_u64(ix, &r->index);
     }
     case K_RECEIPT: case K_TX_BY_HASH:
-      return json_hex_fixed(json_array_get(p, 0), r->txhash, 32);
+      return vt_json_fixed(json_array_get(p, 0), r->txhash, 32);
   }
   return false;
 }

@@ -28,12 +28,18 @@
 #ifndef VT_VERIFY_H
 #define VT_VERIFY_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "gateway/gateway.h"
 #include "gateway/params.h"
 #include "rpc/json_scan.h"
 #include "rpc/methods.h"
+
+/* A JSON string holding exactly n bytes of DATA / a QUANTITY that fits 64 bits (the
+ * strict codecs of core/hex.h); false for anything else. */
+bool vt_json_fixed(const json_t *v, uint8_t *out, size_t n);
+bool vt_json_u64(const json_t *v, uint64_t *out);
 
 /* Will this call be proven (a verifier exists, verification is on, the block is one
  * that can be anchored)? */

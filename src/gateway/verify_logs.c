@@ -199,10 +199,6 @@ static void pump(lreq *l) {
   if (l->ndone == l->nblocks || (l->failed && l->inflight == 0)) finish(l);
 }
 
-static bool qty(const json_t *v, uint64_t *out) {
-  return json_is_string(v) && vc_hex_quantity_u64(json_string_value(v), json_string_length(v), out) == VC_OK;
-}
-
 /* 1: started; 0: not provable this way (caller uses the plain path); -1: answered with an error. */
 int vt_verify_logs(vt_gateway *gw, vt_span params, vt_answer_cb cb, void *ud);
 int vt_verify_logs(vt_gateway *gw, vt_span params, vt_answer_cb cb, void *ud) {
@@ -218,11 +214,11 @@ int vt_verify_logs(vt_gateway *gw, vt_span params, vt_answer_cb cb, void *ud) {
   if (vc_log_filter_from_json(f, &l->f, &err) != VC_OK) goto out;
   json_t *bh = json_object_get(f, "blockHash");
   if (bh) {
-    if (!json_is_string(bh) || vc_hex_decode_fixed(json_string_value(bh), json_string_length(bh), l->hash, 32) != VC_OK) goto out;
+    if (!vt_json_fixed(bh, l->hash, 32)) goto out;
     l->by_hash = true;
     l->nblocks = 1;
   } else {
-    if (!qty(json_object_get(f, "fromBlock"), &l->from) || !qty(json_object_get(f, "toBlock"), &l->to)) goto out;
+    if (!vt_json_u64(json_object_get(f, "fromBlock"), &l->from) || !vt_json_u64(json_object_get(f, "toBlock"), &l->to)) goto out;
     if (l->from > l->to) goto out; /* the upstreams' own answer (an error) */
     if (l->to - l->from >= gw->cfg->logs_max_blocks) {
       char msg[240];
