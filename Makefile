@@ -1,8 +1,8 @@
 # verity build.
 #
-# Every directory under src/ becomes one static archive (src/core is split in three:
-# core, core/bls, core/lightclient, which together form libverity-core.a, the
-# sans-I/O verification library). The daemon is src/cli/main.c linked against all
+# Every directory under src/ becomes one static archive, found by listing src/ (src/core
+# and its subfolders, core/bls, core/lightclient, core/evm, ..., together form
+# libverity-core.a, the sans-I/O verification library). The daemon is src/cli/main.c linked against all
 # archives. Each tests/unit/test_*.c is one cmocka binary; each tests/fuzz/fuzz_*.c
 # is one libFuzzer harness. Variants live side by side: build/release (-O2) and
 # build/asan (ASan+UBSan). Nothing here downloads anything: scripts/deps.sh does.
@@ -13,12 +13,13 @@
 #   make fuzz     long fuzzing runs;  make bench  benchmarks;  make soak  long e2e
 
 SHELL      := /bin/bash
+.DEFAULT_GOAL := all
 V          ?= release
 CC         ?= cc
 BUILD      := build/$(V)
 FIXTURES   ?= $(abspath ../shared/fixtures)
 FUZZ_SECS  ?= 10
-PKGS       := libuv libcurl jansson nettle libsecp256k1 lmdb hiredis yaml-0.1
+PKGS       := libuv libcurl jansson nettle libsecp256k1 lmdb hiredis yaml-0.1 gmp
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
               -Wvla -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation -Wimplicit-fallthrough
@@ -40,12 +41,12 @@ else
 endif
 CFLAGS_ALL  = $(BASE_CFLAGS) $(OPT) $(CFLAGS)
 
-# --- archives: one per source directory (order = link order, users first) ---
-DIRS       := cli gateway store obs rpc net util core/lightclient core/bls core
+# --- archives: one per source directory (linked as one group, so order is free) ---
+DIRS       := $(sort $(patsubst src/%,%,$(shell find src -mindepth 1 -type d)))
 libname     = $(BUILD)/lib$(subst /,-,$(1)).a
 srcs_of     = $(filter-out src/cli/main.c,$(wildcard src/$(1)/*.c))
 ARCHIVES   := $(foreach d,$(DIRS),$(call libname,$(d)))
-CORE_OBJS   = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(wildcard src/core/*.c src/core/bls/*.c src/core/lightclient/*.c))
+CORE_OBJS   = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(shell find src/core -name '*.c'))
 
 define archive_rule
 $(call libname,$(1)): $(patsubst src/%.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
