@@ -12,7 +12,7 @@
 
 #include <stdio.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 
 int vt_check_run(const vt_config *cfg, FILE *out);
 

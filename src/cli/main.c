@@ -21,7 +21,7 @@
 #include <uv.h>
 
 #include "cli/check.h"
-#include "cli/config.h"
+#include "config/config.h"
 #include "gateway/gateway.h"
 #include "obs/log.h"
 

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "gateway/upstream.h"
 #include "net/fetch.h"
 #include "net/http_server.h"

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 
 #define FUZZ_SECRET "ZqSecretMarker9731"
 #define FUZZ_TOKEN "ZqTokenMarker4482"

@@ -132,7 +132,7 @@ static void close_any(uv_handle_t *h, void *arg) {
   if (h->type == UV_TCP && h->data == (void *)h) uv_close(h, mconn_closed);
 }
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "gateway/gateway.h"
 #include "net/fetch.h"
 

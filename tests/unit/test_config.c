@@ -3,8 +3,8 @@
  * duplicate keys, ${ENV} interpolation and secrecy, sizes and durations, listen
  * forms, cross-field rules, method lookup, the dump (redacted and re-loadable). */
 #include "testutil.h"
-#include "cli/config.h"
-#include "cli/presets.h"
+#include "config/config.h"
+#include "config/presets.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "gateway/call.h"
 #include "gateway/flight.h"
 #include "gateway/gateway.h"

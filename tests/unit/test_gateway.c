@@ -6,7 +6,7 @@
 
 #include <uv.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "gateway/gateway.h"
 #include "net/fetch.h"
 #include "mock_rpc.h"

@@ -17,7 +17,7 @@
  * "${"); messages name the variable, never its value, and url values are echoed in
  * their redacted form, header values not at all.
  */
-#include "cli/config.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -27,8 +27,8 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
-#include "cli/config_int.h"
-#include "cli/presets.h"
+#include "config/config_int.h"
+#include "config/presets.h"
 
 /* ---- the YAML walk ---- */
 

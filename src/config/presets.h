@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 
 #define VT_PRESET_MAX_UPSTREAMS 12
 #define VT_PRESET_MAX_BEACON 6

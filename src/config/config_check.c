@@ -12,9 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli/config.h"
-#include "cli/config_int.h"
-#include "cli/presets.h"
+#include "config/config.h"
+#include "config/config_int.h"
+#include "config/presets.h"
 #include "util/buf.h"
 
 #define VT_CONFIG_MAX_DUMP (1u << 20)

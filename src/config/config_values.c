@@ -17,8 +17,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli/config.h"
-#include "cli/config_int.h"
+#include "config/config.h"
+#include "config/config_int.h"
 
 /* ---- errors ---- */
 

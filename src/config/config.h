@@ -2,6 +2,10 @@
  * config.h: verity's configuration: the YAML file (libyaml), built-in chain presets,
  * validation, and a redacted dump of the effective settings.
  *
+ * src/config/ sits below every stage that reads settings (pool, plan, prove, beacon,
+ * features, the gateway's wiring) and depends on nothing of verity's but obs/log.h, so
+ * no stage includes a CLI header; the CLI (src/cli/) only loads and prints it.
+ *
  * main owns one vt_config for the life of the process:
  *
  *   vt_config cfg;

@@ -13,7 +13,7 @@
  * No checkpoint is built in: a weak-subjectivity checkpoint must be recent, so the
  * operator gives one (anchor.checkpoint) when choosing mode lightclient.
  */
-#include "cli/presets.h"
+#include "config/presets.h"
 
 #include <string.h>
 

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 
 /* strdup that aborts on memory exhaustion (used only to build defaults). */
 char *vt_config__xstrdup(const char *s);
