@@ -80,7 +80,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ARCHIVES)
 # --- fuzz harnesses (clang only) ---
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: bench-build all deps build run check unit unit-asan unit-one fuzz fuzz-short e2e demo bench soak clean core-lib
+.PHONY: bench-build all deps build run check include-graph unit unit-asan unit-one fuzz fuzz-short e2e demo bench soak clean core-lib
 
 all: build
 build: $(BUILD)/verity $(BUILD)/libverity-core.a
@@ -99,8 +99,14 @@ run: deps
 	exec build/release/verity $(ARGS)
 
 # Run every unit test binary of variant $(V); each under a timeout, fixtures from ../shared.
+# First the folder include graph: src/ folders must not include each other in a circle.
 unit: $(UNIT_BINS)
+	@scripts/include-graph.sh
 	@VERITY_FIXTURES=$(FIXTURES) scripts/run-unit.sh $(BUILD)/tests $(UNIT_BINS)
+
+# The folders under src/ and who includes whom (fails on a circle).
+include-graph:
+	@scripts/include-graph.sh -v
 
 # One test: make unit-one T=rlp [V=asan]
 unit-one: $(BUILD)/tests/test_$(T)

@@ -1,12 +1,13 @@
 /*
- * gateway.c: the request path, from a client's HTTP body or WebSocket message to
- * the JSON-RPC response, and the gateway's lifecycle.
+ * gateway.c: the front of the request path, from a client's HTTP body or WebSocket
+ * message to the JSON-RPC response (the stages below are wired in wiring.c).
  *
  * A client message becomes an rpc_ctx: the body is copied into the context's own
  * allocation (ids are spans into it and must outlive a client that went away), split
- * into calls, and each call is answered locally, refused, or carried to the upstreams
- * by a vt_call. When the last call is done the responses are joined in request order
- * (notifications get none) and sent with X-Verity-Upstream and X-Verity-Trust; a
+ * into calls, and each call is answered locally, refused, or planned (plan/params.c)
+ * and handed to the flights (plan/flight.c), whose leader vt_gateway_carry() sends
+ * down to a prover, the chunked eth_getLogs feature, or one pool call. When the last
+ * call is done the responses are joined in request order (notifications get none) and sent with X-Verity-Upstream and X-Verity-Trust; a
  * single call's response object is the body as it is, without another copy. A cache
  * hit (params checked by the fast path in params.c, answer from flight.c's memory
  * tier) costs the context, one response object and the rendered HTTP response. A
@@ -21,15 +22,13 @@
 
 #include "core/hex.h"
 #include "core/keccak.h"
-#include "gateway/anchor.h"
-#include "gateway/beacon.h"
-#include "gateway/call.h"
-#include "gateway/flight.h"
-#include "gateway/logs.h"
-#include "gateway/params.h"
-#include "gateway/subs.h"
-#include "gateway/verify.h"
+#include "feature/logs.h"
+#include "feature/subs.h"
 #include "obs/log.h"
+#include "plan/flight.h"
+#include "plan/params.h"
+#include "pool/call.h"
+#include "prove/verify.h"
 #include "rpc/methods.h"
 
 #define TRUST_MAX 40
@@ -64,46 +63,6 @@ struct rpc_ctx {
   bool started;
   char body_mem[];      /* len + 1 bytes */
 };
-
-uint64_t vt_now_ms(const vt_gateway *gw) { return uv_now(gw->loop); }
-
-unsigned vt_gateway_usable(const vt_gateway *gw) {
-  unsigned n = 0;
-  uint64_t now = vt_now_ms(gw);
-  for (size_t i = 0; i < gw->nups; i++) {
-    const vt_upstream *u = &gw->ups[i];
-    if (u->chain_checked && !u->chain_ok) continue;
-    if (u->breaker == VT_BREAKER_OPEN && now < u->breaker_until_ms) continue;
-    n++;
-  }
-  return n;
-}
-
-unsigned vt_gateway_quorum(const vt_gateway *gw) {
-  unsigned k = gw->cfg->quorum ? gw->cfg->quorum : 2;
-  unsigned n = vt_gateway_usable(gw);
-  if (k > n) k = n;
-  return k ? k : 1;
-}
-
-vt_fetch *vt_gateway_send(vt_gateway *gw, vt_upstream *u, const char *body, size_t len, unsigned timeout_ms,
-                          vt_fetch_cb cb, void *ud) {
-  vt_up_net *net = &gw->net[u->index];
-  vt_fetch_opts o = {
-      .url = net->url,
-      .headers = (const char *const *)net->headers,
-      .nheaders = net->nheaders,
-      .body = body,
-      .body_len = len,
-      .timeout_ms = net->timeout_ms && net->timeout_ms < timeout_ms ? net->timeout_ms : timeout_ms,
-      .connect_timeout_ms = gw->cfg->connect_timeout_ms,
-      .max_response = gw->cfg->max_response,
-  };
-  vt_upstream_on_send(u, vt_now_ms(gw));
-  vt_fetch *f = vt_fetch_start(gw->fetcher, &o, cb, ud);
-  if (!f) vt_upstream_on_done(u);
-  return f;
-}
 
 /* --- responses ------------------------------------------------------------------ */
 
@@ -216,7 +175,7 @@ static void on_answer(const vt_answer *a, void *ud) {
       break;
   }
   set_out(x, s->index, &b);
-  vt_gateway_note_request(x->gw, a->method, a->outcome, (double)(vt_now_ms(x->gw) - a->t_start_ms));
+  vt_gateway_note_request(x->gw, a->method, a->outcome, (double)(uv_now(x->gw->loop) - a->t_start_ms));
   call_finished(x);
 }
 
@@ -233,15 +192,15 @@ static int local_answer(rpc_ctx *x, vt_rpc_call *rc, vt_buf *b) {
   } else if (!strcmp(m, "web3_clientVersion")) {
     snprintf(tmp, sizeof tmp, "\"verity/v%s\"", VT_VERSION);
   } else if (!strcmp(m, "eth_blockNumber")) {
-    if (!gw->head_known) {
+    if (!gw->pool.head_known) {
       vt_rpc_write_error(b, rc->id, VT_RPC_RESOURCE_UNAVAILABLE,
                          "resource unavailable: no upstream has reported a head yet",
                          "{\"reason\":\"no upstream has answered eth_blockNumber yet\"}");
       return TR_NONE;
     }
-    snprintf(tmp, sizeof tmp, "\"0x%llx\"", (unsigned long long)gw->head_reported);
+    snprintf(tmp, sizeof tmp, "\"0x%llx\"", (unsigned long long)gw->pool.head_reported);
     vt_rpc_write_result(b, rc->id, tmp, strlen(tmp));
-    return gw->head_known && vt_gateway_quorum(gw) >= 2 ? TR_QUORUM : TR_SINGLE;
+    return gw->pool.head_known && vt_pool_quorum(&gw->pool) >= 2 ? TR_QUORUM : TR_SINGLE;
   } else if (!strcmp(m, "eth_accounts")) {
     snprintf(tmp, sizeof tmp, "[]");
   } else if (!strcmp(m, "eth_syncing") || !strcmp(m, "eth_mining")) {
@@ -300,13 +259,14 @@ static void on_plain_done(vt_call *c, void *ud) {
   vt_call_free(c);
 }
 
-static int carry(vt_gateway *gw, const vt_flight_call *ca, vt_answer_cb cb, void *ud) {
-  if (vt_verify_applies(gw, ca->method, ca->plan)) {
-    int vrc = vt_verify_start(gw, ca->method, ca->params, ca->plan, cb, ud);
+int vt_gateway_carry(void *ctx, const vt_job *ca, vt_answer_cb cb, void *ud) {
+  vt_gateway *gw = ctx;
+  if (vt_verify_applies(&gw->prover, ca->method, ca->plan)) {
+    int vrc = vt_verify_start(&gw->prover, ca->method, ca->params, ca->plan, cb, ud);
     if (vrc != 1) return vrc;
   }
   if (ca->m && (ca->m->flags & VT_MF_RANGE)) {
-    int lrc = vt_logs_start(gw, ca->params, ca->plan, cb, ud); /* chunked: logs.h */
+    int lrc = vt_logs_start(&gw->pool, ca->params, ca->plan, cb, ud); /* chunked: logs.h */
     if (lrc != 0) return 0;
   }
   call_relay *r = malloc(sizeof *r);
@@ -322,7 +282,7 @@ static int carry(vt_gateway *gw, const vt_flight_call *ca, vt_answer_cb cb, void
   if (ca->params.n) vt_buf_append(&up, ca->params.p, ca->params.n);
   else vt_buf_puts(&up, "[]");
   vt_buf_puts(&up, "}");
-  vt_call *c = vt_buf_ok(&up) ? vt_call_start(gw, ca->m, ca->method, up.data, up.len, ca->plan, on_plain_done, r) : NULL;
+  vt_call *c = vt_buf_ok(&up) ? vt_call_start(&gw->pool, ca->m, ca->method, up.data, up.len, ca->plan, on_plain_done, r) : NULL;
   vt_buf_free(&up);
   if (!c) { free(r); return -1; }
   return 0;
@@ -368,7 +328,7 @@ static void dispatch(rpc_ctx *x, size_t i) {
     case VT_M_LOCAL: {
       int rank = local_answer(x, rc, &b);
       char tq[32];
-      snprintf(tq, sizeof tq, "quorum:%u/%u", vt_gateway_quorum(gw), vt_gateway_usable(gw));
+      snprintf(tq, sizeof tq, "quorum:%u/%u", vt_pool_quorum(&gw->pool), vt_pool_usable(&gw->pool));
       note_trust(x, rank, rank == TR_LOCAL ? "local" : rank == TR_NONE ? "none" : rank == TR_QUORUM ? tq : "single", NULL);
       goto done;
     }
@@ -378,7 +338,7 @@ static void dispatch(rpc_ctx *x, size_t i) {
                  gw->cfg->listen_host, gw->cfg->listen_port);
         vt_rpc_write_error(&b, rc->id, VT_RPC_METHOD_NOT_FOUND, msg, NULL);
       } else {
-        vt_subs_handle(gw, x->ws, rc, &b);
+        vt_subs_handle(gw->subs, x->ws, rc, &b);
         note_trust(x, TR_LOCAL, "local", NULL);
       }
       goto done;
@@ -386,7 +346,7 @@ static void dispatch(rpc_ctx *x, size_t i) {
       break;
   }
   vt_plan plan;
-  if (vt_plan_params(m, rc->method, rc->params, gw->head, gw->head_known, &plan) != 0) {
+  if (vt_plan_params(m, rc->method, rc->params, gw->pool.head, gw->pool.head_known, &plan) != 0) {
     vt_rpc_write_error(&b, rc->id, VT_RPC_INTERNAL, "internal error: out of memory", NULL);
     goto done;
   }
@@ -396,10 +356,10 @@ static void dispatch(rpc_ctx *x, size_t i) {
     goto done;
   }
   vt_span params = plan.params ? vt_span_of(plan.params, plan.params_len) : rc->params;
-  vt_flight_call ca = {.m = m, .method = rc->method, .params = params, .plan = &plan};
+  vt_job ca = {.m = m, .method = rc->method, .params = params, .plan = &plan};
   x->pending++;
-  int frc = m->kind == VT_M_WRITE ? carry(gw, &ca, on_answer, &x->slots[i])
-                                  : vt_flight_run(gw->flights, &ca, carry, on_answer, &x->slots[i]);
+  int frc = m->kind == VT_M_WRITE ? vt_gateway_carry(gw, &ca, on_answer, &x->slots[i])
+                                  : vt_flight_run(gw->flights, &ca, vt_gateway_carry, gw, on_answer, &x->slots[i]);
   vt_plan_free(&plan);
   if (frc != 0) {
     x->pending--;
@@ -429,7 +389,7 @@ static bool handle_message(vt_gateway *gw, vt_http_req *req, vt_ws_sess *ws, con
   x->body = x->body_mem;
   x->len = len;
   x->trust_rank = TR_LOCAL;
-  x->t0_ms = vt_now_ms(gw);
+  x->t0_ms = uv_now(gw->loop);
   if (req) vt_http_req_set_data(req, x);
   if (vt_rpc_parse(x->body, len, &gw->rpc_limits, &x->msg) != 0) goto oom;
   if (x->msg.err_code) {
@@ -484,7 +444,7 @@ static void ep_healthz(vt_gateway *gw, vt_http_req *req) {
   char why[200], body[300];
   bool ok = vt_gateway_healthy(gw, why, sizeof why);
   int n = snprintf(body, sizeof body, "{\"ok\":%s,\"reason\":\"%s\",\"head\":%llu}\n", ok ? "true" : "false",
-                   why, (unsigned long long)gw->head_reported);
+                   why, (unsigned long long)gw->pool.head_reported);
   vt_http_respond(req, ok ? 200 : 503, "application/json", NULL, 0, body, (size_t)n);
 }
 
@@ -542,7 +502,7 @@ static void on_request(vt_http_req *req, void *ud) {
 
 static void on_ws_open(vt_ws_conn *c, void *ud) {
   vt_gateway *gw = ud;
-  vt_ws_sess *s = vt_ws_sess_new(gw, c);
+  vt_ws_sess *s = vt_ws_sess_new(gw->subs, c);
   if (!s) vt_ws_close(c, 1011, "out of memory");
 }
 
@@ -560,181 +520,7 @@ static void on_ws_close(vt_ws_conn *c, void *ud) {
   if (s) vt_ws_sess_closed(s);
 }
 
-/* --- lifecycle ------------------------------------------------------------------ */
-
-bool vt_gateway_healthy(const vt_gateway *gw, char *why, size_t n) {
-  unsigned usable = vt_gateway_usable(gw);
-  vt_beacon_exec lc;
-  if (gw->cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT && (!gw->beacon || !vt_beacon_head(gw->beacon, false, &lc))) {
-    snprintf(why, n, "the light client has no verified head yet");
-    return false;
-  }
-  if (!gw->head_known) { snprintf(why, n, "no upstream has reported a head yet"); return false; }
-  if (!usable) { snprintf(why, n, "no upstream is usable"); return false; }
-  snprintf(why, n, "%u of %zu upstreams usable", usable, gw->nups);
-  return true;
-}
-
-static void on_beacon_update(void *ud) { vt_head_recompute(ud); }
-
-/* The light-client network: a built-in one by chain name, or anchor.lightclient.* */
-static int beacon_start(vt_gateway *gw, const vt_config *cfg, char *err, size_t errlen) {
-  lc_chain_config custom;
-  const lc_chain_config *net = NULL;
-  vc_err verr = {{0}};
-  if (cfg->lc_preset) {
-    uint8_t gvr[32];
-    lc_fork fork;
-    if (strcmp(cfg->lc_preset, "minimal") != 0) {
-      snprintf(err, errlen, "anchor.lightclient.preset: \"%.40s\": expected minimal", cfg->lc_preset);
-      return -1;
-    }
-    if (!cfg->lc_gvr || vc_hex_decode_fixed(cfg->lc_gvr, strlen(cfg->lc_gvr), gvr, 32) != VC_OK) {
-      snprintf(err, errlen, "anchor.lightclient.genesis_validators_root: expected 0x and 64 hex digits");
-      return -1;
-    }
-    if (lc_fork_from_name(cfg->lc_fork ? cfg->lc_fork : "electra", &fork, &verr) != VC_OK) {
-      snprintf(err, errlen, "anchor.lightclient.fork: %s", verr.msg);
-      return -1;
-    }
-    lc_chain_config_minimal(&custom, gvr, fork);
-    custom.genesis_time = cfg->lc_genesis_time;
-    custom.seconds_per_slot = cfg->lc_seconds_per_slot ? cfg->lc_seconds_per_slot : 12;
-    net = &custom;
-  }
-  vt_beacon_opts o = {.chain = cfg->chain_name, .cfg = net, .urls = (const char *const *)cfg->beacon,
-                      .n = cfg->nbeacon, .state_path = cfg->lc_state, .store_path = cfg->cache_path,
-                      .poll_ms = cfg->lc_poll_ms,
-                      .timeout_ms = cfg->timeout_ms, .on_update = on_beacon_update, .ud = gw};
-  /* No checkpoint: o.checkpoint stays all zero and the driver agrees on one (beacon.h). */
-  if (cfg->checkpoint &&
-      vc_hex_decode_fixed(cfg->checkpoint, strlen(cfg->checkpoint), o.checkpoint, 32) != VC_OK) {
-    snprintf(err, errlen, "anchor.checkpoint: expected 0x and 64 hex digits");
-    return -1;
-  }
-  gw->beacon = vt_beacon_new(gw->loop, gw->fetcher, &o, err, errlen);
-  if (!gw->beacon) return -1;
-  vt_beacon_start(gw->beacon);
-  return 0;
-}
-
-static void free_net(vt_gateway *gw) {
-  for (size_t i = 0; i < gw->nups; i++) {
-    for (size_t j = 0; j < gw->net[i].nheaders; j++) free(gw->net[i].headers[j]);
-    free(gw->net[i].headers);
-    gw->net[i].headers = NULL;
-  }
-}
-
-int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char *err, size_t errlen) {
-  memset(gw, 0, sizeof *gw);
-  gw->loop = loop;
-  gw->cfg = cfg;
-  gw->started_ms = uv_now(loop);
-  gw->rpc_limits.max_batch = cfg->max_batch ? cfg->max_batch : 100;
-  gw->rpc_limits.max_depth = cfg->max_json_depth ? cfg->max_json_depth : 64;
-  snprintf(gw->chain_id_hex, sizeof gw->chain_id_hex, "0x%llx", (unsigned long long)cfg->chain_id);
-  snprintf(gw->net_version, sizeof gw->net_version, "%llu", (unsigned long long)cfg->chain_id);
-  if (cfg->nupstreams == 0 || cfg->nupstreams > VT_MAX_UPSTREAMS) {
-    snprintf(err, errlen, "need between 1 and %d upstreams, have %zu", VT_MAX_UPSTREAMS, cfg->nupstreams);
-    return -1;
-  }
-  gw->nups = cfg->nupstreams;
-  for (size_t i = 0; i < gw->nups; i++) {
-    const vt_upstream_cfg *uc = &cfg->upstreams[i];
-    vt_upstream_policy pol = {
-        .breaker_failures = cfg->breaker_failures,
-        .breaker_open_ms = cfg->breaker_open_ms,
-        .max_inflight = cfg->max_inflight_per_upstream,
-        .max_rps = uc->max_rps,
-        .weight = uc->weight,
-    };
-    vt_upstream_init(&gw->ups[i], uc->name, (int)i, &pol);
-    vt_up_net *net = &gw->net[i];
-    net->url = uc->url;
-    net->timeout_ms = uc->timeout_ms;
-    net->trusted = uc->trusted;
-    net->headers = calloc(uc->nheaders + 1, sizeof *net->headers);
-    if (!net->headers) goto oom;
-    for (size_t j = 0; j < uc->nheaders; j++) {
-      size_t n = strlen(uc->headers[j].name) + strlen(uc->headers[j].value) + 3;
-      net->headers[j] = malloc(n);
-      if (!net->headers[j]) goto oom;
-      snprintf(net->headers[j], n, "%s: %s", uc->headers[j].name, uc->headers[j].value);
-      net->nheaders++;
-    }
-  }
-  if (vt_gateway_metrics_init(gw) != 0) goto oom;
-  vt_fetcher_limits fl;
-  vt_fetcher_limits_default(&fl);
-  gw->fetcher = vt_fetcher_new(loop, &fl);
-  if (!gw->fetcher) goto oom;
-  gw->subs = vt_subs_new(gw);
-  if (!gw->subs) goto oom;
-  gw->anchor = vt_anchor_new(gw);
-  if (!gw->anchor) goto oom;
-  if (cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT && beacon_start(gw, cfg, err, errlen) != 0) return -1;
-  gw->flights = vt_flights_new(gw, cfg->cache_memory, err, errlen);
-  if (!gw->flights) return -1;
-  gw->verify = cfg->verify;
-  vt_http_limits hl;
-  vt_http_limits_default(&hl);
-  if (cfg->max_body) hl.max_body = cfg->max_body;
-  if (cfg->max_header_bytes) hl.max_header_bytes = cfg->max_header_bytes;
-  if (cfg->max_connections) hl.max_connections = cfg->max_connections;
-  if (cfg->max_ws_message) hl.max_ws_message = cfg->max_ws_message;
-  if (cfg->cors_origin) hl.cors_origin = cfg->cors_origin;
+vt_http_handlers vt_gateway_handlers(vt_gateway *gw) {
   vt_http_handlers h = {on_request, on_ws_open, on_ws_message, on_ws_close, gw};
-  int rc = vt_http_server_start(loop, cfg->listen_host, cfg->listen_port, &hl, &h, &gw->http);
-  if (rc != 0) {
-    snprintf(err, errlen, "cannot listen on %s:%d: %s", cfg->listen_host, cfg->listen_port, uv_strerror(rc));
-    return -1;
-  }
-  vt_head_start(gw);
-  VT_LOG(VT_LOG_INFO, "listening", "addr=%s:%d upstreams=%zu chain_id=%llu", cfg->listen_host,
-         vt_http_server_port(gw->http), gw->nups, (unsigned long long)cfg->chain_id);
-  return 0;
-oom:
-  snprintf(err, errlen, "out of memory while starting");
-  return -1;
-}
-
-static void closed_one(vt_gateway *gw) {
-  if (--gw->close_pending) return;
-  free_net(gw);
-  vt_subs_free(gw->subs);
-  gw->subs = NULL;
-  vt_anchor_free(gw->anchor);
-  gw->anchor = NULL;
-  vt_flights_free(gw->flights);
-  gw->flights = NULL;
-  vt_gateway_metrics_free(gw);
-  if (gw->on_closed) gw->on_closed(gw->on_closed_arg);
-}
-
-static void on_http_closed(void *arg) { closed_one(arg); }
-static void on_flights_closed(void *arg) { closed_one(arg); }
-static void on_subs_closed(void *arg) { closed_one(arg); }
-static void on_beacon_closed(void *arg) { closed_one(arg); }
-static void on_fetcher_closed(void *arg) { closed_one(arg); }
-static void on_timer_closed(uv_handle_t *h) { closed_one(h->data); }
-
-void vt_gateway_stop(vt_gateway *gw, void (*done)(void *arg), void *arg) {
-  if (gw->closing) return;
-  gw->closing = true;
-  gw->on_closed = done;
-  gw->on_closed_arg = arg;
-  gw->close_pending = 4;
-  vt_flights_close(gw->flights, on_flights_closed, gw);
-  if (gw->beacon) {
-    gw->close_pending++;
-    vt_beacon_close(gw->beacon, on_beacon_closed, gw); /* before the fetcher it uses */
-    gw->beacon = NULL;
-  }
-  uv_timer_stop(&gw->head_timer);
-  uv_close((uv_handle_t *)&gw->head_timer, on_timer_closed);
-  gw->close_pending++;
-  vt_subs_shutdown(gw->subs, on_subs_closed, gw);
-  vt_http_server_close(gw->http, on_http_closed, gw);
-  vt_fetcher_close(gw->fetcher, on_fetcher_closed, gw);
+  return h;
 }

@@ -11,11 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/beacon.h"
-#include "gateway/call.h"
-#include "gateway/flight.h"
+#include "beacon/beacon.h"
+#include "feature/subs.h"
 #include "gateway/gateway.h"
-#include "gateway/subs.h"
+#include "plan/flight.h"
 #include "rpc/methods.h"
 #include "util/buf.h"
 
@@ -24,23 +23,26 @@ static const char *const L_METHOD[] = {"method"};
 static const char *const L_UP[] = {"upstream"};
 static const char *const L_UP_KIND[] = {"upstream", "kind"};
 
+/* One registry for the front's families and the pool's, registered in the order
+ * /metrics has always listed them. */
 int vt_gateway_metrics_init(vt_gateway *gw) {
   vt_gw_metrics *m = &gw->m;
+  vt_pool_metrics *pm = &gw->pool.m;
   m->reg = vt_metrics_new();
   if (!m->reg) return -1;
   m->requests = vt_metrics_counter(m->reg, "verity_requests_total", "JSON-RPC calls answered, by method and outcome", L_METHOD_OUTCOME, 2);
   m->latency = vt_metrics_histogram(m->reg, "verity_request_duration_seconds", "Time to answer a JSON-RPC call that went upstream", L_METHOD, 1);
   m->unavailable = vt_metrics_counter(m->reg, "verity_unavailable_total", "Calls answered -32002 (no upstream could answer)", L_METHOD, 1);
-  m->up_requests = vt_metrics_counter(m->reg, "verity_upstream_requests_total", "Requests sent to each upstream (calls and head polls)", L_UP, 1);
-  m->up_errors = vt_metrics_counter(m->reg, "verity_upstream_errors_total", "Failed upstream requests by kind", L_UP_KIND, 2);
-  m->up_latency = vt_metrics_histogram(m->reg, "verity_upstream_latency_seconds", "Upstream response time", L_UP, 1);
-  m->up_breaker = vt_metrics_gauge(m->reg, "verity_upstream_breaker_state", "Circuit breaker: 0 closed, 1 open, 2 half-open", L_UP, 1);
-  m->up_head = vt_metrics_gauge(m->reg, "verity_upstream_head_block", "Latest block number each upstream reported", L_UP, 1);
-  m->up_head_lag = vt_metrics_gauge(m->reg, "verity_upstream_head_lag_blocks", "Blocks each upstream is behind verity's head", L_UP, 1);
-  m->hedges = vt_metrics_counter(m->reg, "verity_upstream_hedged_total", "Hedged requests sent to each upstream", L_UP, 1);
-  m->head = vt_metrics_gauge(m->reg, "verity_head_block", "verity's head: the block latest is pinned to", NULL, 0);
-  if (!m->requests || !m->latency || !m->unavailable || !m->up_requests || !m->up_errors || !m->up_latency ||
-      !m->up_breaker || !m->up_head || !m->up_head_lag || !m->hedges || !m->head)
+  pm->up_requests = vt_metrics_counter(m->reg, "verity_upstream_requests_total", "Requests sent to each upstream (calls and head polls)", L_UP, 1);
+  pm->up_errors = vt_metrics_counter(m->reg, "verity_upstream_errors_total", "Failed upstream requests by kind", L_UP_KIND, 2);
+  pm->up_latency = vt_metrics_histogram(m->reg, "verity_upstream_latency_seconds", "Upstream response time", L_UP, 1);
+  pm->up_breaker = vt_metrics_gauge(m->reg, "verity_upstream_breaker_state", "Circuit breaker: 0 closed, 1 open, 2 half-open", L_UP, 1);
+  pm->up_head = vt_metrics_gauge(m->reg, "verity_upstream_head_block", "Latest block number each upstream reported", L_UP, 1);
+  pm->up_head_lag = vt_metrics_gauge(m->reg, "verity_upstream_head_lag_blocks", "Blocks each upstream is behind verity's head", L_UP, 1);
+  pm->hedges = vt_metrics_counter(m->reg, "verity_upstream_hedged_total", "Hedged requests sent to each upstream", L_UP, 1);
+  pm->head = vt_metrics_gauge(m->reg, "verity_head_block", "verity's head: the block latest is pinned to", NULL, 0);
+  if (!m->requests || !m->latency || !m->unavailable || !pm->up_requests || !pm->up_errors || !pm->up_latency ||
+      !pm->up_breaker || !pm->up_head || !pm->up_head_lag || !pm->hedges || !pm->head)
     return -1;
   return 0;
 }
@@ -48,6 +50,7 @@ int vt_gateway_metrics_init(vt_gateway *gw) {
 void vt_gateway_metrics_free(vt_gateway *gw) {
   vt_metrics_free(gw->m.reg);
   gw->m.reg = NULL;
+  memset(&gw->pool.m, 0, sizeof gw->pool.m);
 }
 
 static const char *const outcome_names[] = {"ok", "rpc_error", "unavailable"};
@@ -63,37 +66,9 @@ void vt_gateway_note_request(vt_gateway *gw, const char *method, int outcome, do
   if (outcome == VT_CALL_UNAVAILABLE && (c = vt_metric_with(gw->m.unavailable, mm))) vt_metric_inc(c, 1);
 }
 
-void vt_gateway_note_attempt(vt_gateway *gw, vt_upstream *u, int kind, double latency_ms, bool hedged) {
-  if (!gw->m.reg) return;
-  const char *up[1] = {u->name};
-  vt_metric_child *c;
-  if (kind != VT_FAIL_LIE && (c = vt_metric_with(gw->m.up_requests, up))) vt_metric_inc(c, 1);
-  if (hedged && (c = vt_metric_with(gw->m.hedges, up))) vt_metric_inc(c, 1);
-  if (kind < 0) {
-    if ((c = vt_metric_with(gw->m.up_latency, up))) vt_metric_observe(c, latency_ms / 1000.0);
-  } else if ((unsigned)kind < VT_FAIL_KINDS) {
-    const char *uk[2] = {u->name, vt_fail_kind_names[kind]};
-    if ((c = vt_metric_with(gw->m.up_errors, uk))) vt_metric_inc(c, 1);
-  }
-}
-
-/* Gauges are refreshed when scraped. */
-static void refresh_gauges(vt_gateway *gw) {
-  vt_metric_child *c;
-  for (size_t i = 0; i < gw->nups; i++) {
-    vt_upstream *u = &gw->ups[i];
-    const char *up[1] = {u->name};
-    if ((c = vt_metric_with(gw->m.up_breaker, up))) vt_metric_set(c, (double)u->breaker);
-    if (u->head_known && (c = vt_metric_with(gw->m.up_head, up))) vt_metric_set(c, (double)u->head);
-    if (u->head_known && gw->head_known && (c = vt_metric_with(gw->m.up_head_lag, up)))
-      vt_metric_set(c, u->head >= gw->head ? 0.0 : (double)(gw->head - u->head));
-  }
-  if (gw->head_known && (c = vt_metric_with(gw->m.head, NULL))) vt_metric_set(c, (double)gw->head);
-}
-
 char *vt_metrics_text(vt_gateway *gw, size_t *len) {
   char *out = NULL;
-  refresh_gauges(gw);
+  vt_pool_refresh_gauges(&gw->pool);
   if (vt_metrics_render(gw->m.reg, &out, len) != 0) return NULL;
   return out;
 }
@@ -101,7 +76,8 @@ char *vt_metrics_text(vt_gateway *gw, size_t *len) {
 char *vt_status_json(vt_gateway *gw, size_t *len) {
   vt_buf b;
   vt_buf_init(&b, 1024 * 1024);
-  uint64_t now = vt_now_ms(gw);
+  const vt_pool *pool = &gw->pool;
+  uint64_t now = vt_pool_now_ms(pool);
   char why[200];
   bool ok = vt_gateway_healthy(gw, why, sizeof why);
   vt_buf_printf(&b, "{\"version\":\"%s\",\"uptime_s\":%.1f,\"healthy\":%s,\"reason\":", VT_VERSION,
@@ -111,8 +87,8 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
   const char *cn = gw->cfg->chain_name ? gw->cfg->chain_name : "";
   vt_buf_json_str(&b, cn, strlen(cn));
   vt_buf_printf(&b, ",\"head\":%s%llu,\"head_reported\":%llu,\"quorum\":%u,\"usable_upstreams\":%u,",
-                gw->head_known ? "" : "null,\"_head\":", (unsigned long long)gw->head,
-                (unsigned long long)gw->head_reported, vt_gateway_quorum(gw), vt_gateway_usable(gw));
+                pool->head_known ? "" : "null,\"_head\":", (unsigned long long)pool->head,
+                (unsigned long long)pool->head_reported, vt_pool_quorum(pool), vt_pool_usable(pool));
   if (gw->flights) {
     vt_flight_stats fs;
     vt_flight_stats_get(gw->flights, &fs);
@@ -128,7 +104,7 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
                   (unsigned long long)fs.hits, (unsigned long long)fs.misses, (unsigned long long)fs.joined,
                   (unsigned long long)fs.stored, (unsigned long long)fs.stale, fs.entries, fs.bytes, fs.budget);
   }
-  vt_buf_printf(&b, "\"verify\":%s,", gw->verify ? "true" : "false");
+  vt_buf_printf(&b, "\"verify\":%s,", gw->prover.on ? "true" : "false");
   vt_buf_printf(&b, "\"anchor\":{\"mode\":\"%s\",\"quorum\":%u", vt_anchor_mode_name(gw->cfg->anchor_mode),
                 gw->cfg->quorum);
   if (gw->beacon) {
@@ -139,8 +115,8 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
     json_decref(lc);
   }
   vt_buf_printf(&b, "},\"subscriptions\":%zu,\"upstreams\":[", vt_subs_count(gw->subs));
-  for (size_t i = 0; i < gw->nups; i++) {
-    const vt_upstream *u = &gw->ups[i];
+  for (size_t i = 0; i < pool->nups; i++) {
+    const vt_upstream *u = &pool->ups[i];
     const vt_upstream_cfg *uc = &gw->cfg->upstreams[i];
     if (i) vt_buf_append(&b, ",", 1);
     vt_buf_puts(&b, "{\"name\":");
@@ -153,7 +129,7 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
                   u->pol.weight);
     if (u->head_known)
       vt_buf_printf(&b, "\"head\":%llu,\"lag\":%lld,", (unsigned long long)u->head,
-                    gw->head_known ? (long long)gw->head - (long long)u->head : 0LL);
+                    pool->head_known ? (long long)pool->head - (long long)u->head : 0LL);
     else
       vt_buf_puts(&b, "\"head\":null,\"lag\":null,");
     double p50 = vt_upstream_latency_quantile(u, 0.5), p90 = vt_upstream_latency_quantile(u, 0.9);
@@ -174,4 +150,17 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
   vt_buf_puts(&b, "]}\n");
   if (!vt_buf_ok(&b)) { vt_buf_free(&b); return NULL; }
   return vt_buf_steal(&b, len);
+}
+
+bool vt_gateway_healthy(const vt_gateway *gw, char *why, size_t n) {
+  unsigned usable = vt_pool_usable(&gw->pool);
+  vt_beacon_exec lc;
+  if (gw->cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT && (!gw->beacon || !vt_beacon_head(gw->beacon, false, &lc))) {
+    snprintf(why, n, "the light client has no verified head yet");
+    return false;
+  }
+  if (!gw->pool.head_known) { snprintf(why, n, "no upstream has reported a head yet"); return false; }
+  if (!usable) { snprintf(why, n, "no upstream is usable"); return false; }
+  snprintf(why, n, "%u of %zu upstreams usable", usable, gw->pool.nups);
+  return true;
 }

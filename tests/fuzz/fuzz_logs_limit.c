@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/logs.h"
+#include "feature/logs.h"
 
 #define MSG_MAX 4096
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/params.h"
+#include "plan/params.h"
 #include "rpc/json_scan.h"
 #include "rpc/methods.h"
 #include "rpc/rpc.h"

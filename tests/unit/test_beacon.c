@@ -28,7 +28,7 @@
 
 #include "core/hex.h"
 #include "core/lightclient/lc.h"
-#include "gateway/beacon.h"
+#include "beacon/beacon.h"
 #include "net/fetch.h"
 #include "obs/log.h"
 #include "store/lmdb.h"

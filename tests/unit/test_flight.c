@@ -8,9 +8,8 @@
 #include <uv.h>
 
 #include "config/config.h"
-#include "gateway/call.h"
-#include "gateway/flight.h"
-#include "gateway/gateway.h"
+#include "plan/flight.h"
+#include "pool/pool.h"
 
 typedef struct {
   vt_answer_cb cb;
@@ -24,8 +23,8 @@ static char last_result[256];
 static char last_trust[64];
 static char last_by[16];
 
-static int fake_start(vt_gateway *gw, const vt_flight_call *call, vt_answer_cb cb, void *ud) {
-  (void)gw;
+static int fake_start(void *ctx, const vt_job *call, vt_answer_cb cb, void *ud) {
+  (void)ctx;
   (void)call;
   assert_true(nstarts < 16);
   starts[nstarts].cb = cb;
@@ -53,7 +52,7 @@ static size_t world_budget = 1 << 20; /* the memory tier's budget for world_up *
 typedef struct {
   uv_loop_t loop;
   vt_config cfg;
-  vt_gateway gw;
+  vt_pool pool;
   vt_flights *f;
 } world;
 
@@ -64,17 +63,16 @@ static void world_up(world *w, const char *cache_path, bool stale) {
   w->cfg.cache_path = cache_path ? strdup(cache_path) : NULL;
   w->cfg.degraded_stale = stale;
   w->cfg.head_poll_ms = 100;
-  w->gw.loop = &w->loop;
-  w->gw.cfg = &w->cfg;
-  w->gw.head = 1000;
-  w->gw.head_known = true;
-  w->gw.nups = 1;
-  w->gw.ups[0].head_known = true;
-  w->gw.ups[0].head_ok_ms = uv_now(&w->loop);
+  w->pool.loop = &w->loop;
+  w->pool.cfg = &w->cfg;
+  w->pool.head = 1000;
+  w->pool.head_known = true;
+  w->pool.nups = 1;
+  w->pool.ups[0].head_known = true;
+  w->pool.ups[0].head_ok_ms = uv_now(&w->loop);
   char err[256];
-  w->f = vt_flights_new(&w->gw, world_budget, err, sizeof err);
+  w->f = vt_flights_new(&w->loop, &w->cfg, &w->pool, world_budget, err, sizeof err);
   assert_non_null(w->f);
-  w->gw.flights = w->f;
   nstarts = nanswers = 0;
 }
 
@@ -90,9 +88,9 @@ static void world_down(world *w) {
 
 static int run(world *w, const char *params, uint64_t number, bool pinned_latest) {
   vt_plan plan = {.kind = VT_PIN_NUMBER, .number = number, .pinned_latest = pinned_latest};
-  vt_flight_call call = {.m = NULL, .method = "eth_getBalance", .params = vt_span_of(params, strlen(params)),
+  vt_job call = {.m = NULL, .method = "eth_getBalance", .params = vt_span_of(params, strlen(params)),
                          .plan = &plan};
-  return vt_flight_run(w->f, &call, fake_start, on_answer, NULL);
+  return vt_flight_run(w->f, &call, fake_start, NULL, on_answer, NULL);
 }
 
 static const char P1[] = "[\"0x00000000000000000000000000000000000000aa\",\"0x10\"]";
@@ -148,7 +146,7 @@ static void test_latest_with_a_stale_head_is_not_from_memory(void **st) {
   run(&w, P1, 0x10, true);
   assert_int_equal(nstarts, 1); /* fresh head: from memory */
   /* no upstream has confirmed a head for longer than the stale window */
-  w.gw.ups[0].head_ok_ms = uv_now(&w.loop) - 60000;
+  w.pool.ups[0].head_ok_ms = uv_now(&w.loop) - 60000;
   run(&w, P1, 0x10, true);
   assert_int_equal(nstarts, 2);
   finish_start(1, VT_CALL_UNAVAILABLE, "{\"reason\":\"down\"}", "none");
@@ -219,10 +217,10 @@ static void test_store_of_another_chain_is_refused(void **st) {
   vt_config_defaults(&w.cfg);
   w.cfg.cache_path = strdup(dir);
   w.cfg.chain_id = 11155111;
-  w.gw.loop = &w.loop;
-  w.gw.cfg = &w.cfg;
+  w.pool.loop = &w.loop;
+  w.pool.cfg = &w.cfg;
   char err[512] = "";
-  assert_null(vt_flights_new(&w.gw, world_budget, err, sizeof err));
+  assert_null(vt_flights_new(&w.loop, &w.cfg, &w.pool, world_budget, err, sizeof err));
   if (!strstr(err, "chain 1, not of chain 11155111")) fail_msg("error: %s", err);
   vt_config_free(&w.cfg);
   assert_int_equal(uv_loop_close(&w.loop), 0);

@@ -37,7 +37,7 @@ static void test_failover_and_zero_confirmation(void **st) {
   }
   /* u0 (first by score) was asked, and its contradicted "nothing" was charged */
   assert_true(w.up[0].balance_requests >= 1);
-  assert_true(w.gw.ups[0].lies >= 1);
+  assert_true(w.gw.pool.ups[0].lies >= 1);
   world_down(&w);
 }
 

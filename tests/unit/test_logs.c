@@ -9,7 +9,7 @@
 #include <uv.h>
 
 #define MOCK_REPLY_MAX (1 << 19)
-#include "gateway/logs.h"
+#include "feature/logs.h"
 #include "mock_rpc.h"
 
 /* ---- the refusal classifier --------------------------------------------------------- */
@@ -180,10 +180,10 @@ static void test_range_limits_are_learned_and_the_range_split(void **st_) {
   assert_int_equal(w.code, 200);
   assert_complete(&w, 1, 9000);
   /* the stated limits were learned exactly; the vague one narrowed below the first chunk */
-  assert_int_equal(w.gw.ups[0].logs_max_range, 500);
-  assert_int_equal(w.gw.ups[1].logs_max_range, 1000);
-  assert_true(w.gw.ups[2].logs_max_range > 0 && w.gw.ups[2].logs_max_range < 2000);
-  assert_int_equal(w.gw.ups[0].lies + w.gw.ups[1].lies + w.gw.ups[2].lies, 0);
+  assert_int_equal(w.gw.pool.ups[0].logs_max_range, 500);
+  assert_int_equal(w.gw.pool.ups[1].logs_max_range, 1000);
+  assert_true(w.gw.pool.ups[2].logs_max_range > 0 && w.gw.pool.ups[2].logs_max_range < 2000);
+  assert_int_equal(w.gw.pool.ups[0].lies + w.gw.pool.ups[1].lies + w.gw.pool.ups[2].lies, 0);
   /* learned: a second wide call is not refused by the upstream whose limit is known */
   unsigned refused1 = st[1].refused;
   get_logs(&w, 1, 9000);
@@ -205,7 +205,7 @@ static void test_result_caps_split_in_half(void **st_) {
   assert_complete(&w, 3, 7777);
   assert_true(st[0].refused + st[1].refused + st[2].refused > 0);
   /* a result cap is about this filter and range, not the upstream's range limit */
-  for (int i = 0; i < 3; i++) assert_int_equal(w.gw.ups[i].logs_max_range, 0);
+  for (int i = 0; i < 3; i++) assert_int_equal(w.gw.pool.ups[i].logs_max_range, 0);
   world_down(&w);
 }
 
@@ -216,7 +216,7 @@ static void test_a_log_outside_the_chunk_is_a_wrong_answer(void **st_) {
   logs_world(&w, st, 1, "logs: { chunk_blocks: 1000 }\n");
   get_logs(&w, 1, 3000);
   assert_complete(&w, 1, 3000);
-  assert_true(w.gw.ups[0].lies >= 1);
+  assert_true(w.gw.pool.ups[0].lies >= 1);
   world_down(&w);
 }
 

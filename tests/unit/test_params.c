@@ -1,7 +1,7 @@
 /* test_params.c: params validation messages and block pinning. */
 #include "testutil.h"
-#include "gateway/call.h"
-#include "gateway/params.h"
+#include "pool/call.h"
+#include "plan/params.h"
 #include "rpc/methods.h"
 
 static vt_plan plan(const char *method, const char *params, uint64_t head, bool known) {

@@ -1,6 +1,6 @@
 /* test_upstream.c: breaker, rate-limit, budget and scoring rules, with made-up clocks. */
 #include "testutil.h"
-#include "gateway/upstream.h"
+#include "pool/upstream.h"
 
 static vt_upstream mk(unsigned failures, unsigned open_ms) {
   vt_upstream u;

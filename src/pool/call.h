@@ -30,19 +30,13 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "gateway/params.h"
+#include "flow/flow.h"
 #include "net/fetch.h"
+#include "pool/pool.h"
 #include "rpc/methods.h"
 #include "util/buf.h"
 
-struct vt_gateway;
 struct vt_upstream;
-
-typedef enum {
-  VT_CALL_OK = 0,        /* result holds the raw result JSON */
-  VT_CALL_RPC_ERROR,     /* result holds the upstream's raw error object */
-  VT_CALL_UNAVAILABLE,   /* result holds the raw JSON for -32002's data */
-} vt_call_outcome;
 
 #define VT_CALL_MAX_PARALLEL 8   /* reads use up to 3 (one + two hedges); writes fan out to 8 */
 #define VT_CALL_MAX_HEDGES 2
@@ -92,7 +86,7 @@ typedef struct {
 } vt_vote;
 
 struct vt_call {
-  struct vt_gateway *gw;
+  vt_pool *pool;
   char method[65];
   const vt_method *m;
   char *body;              /* the request sent upstream */
@@ -133,11 +127,11 @@ struct vt_call {
 };
 
 /* Create and start a call. body is copied. Returns NULL on allocation failure. */
-vt_call *vt_call_start(struct vt_gateway *gw, const vt_method *m, const char *method, const char *body,
+vt_call *vt_call_start(vt_pool *pool, const vt_method *m, const char *method, const char *body,
                        size_t body_len, const vt_plan *plan, vt_call_done done, void *ud);
 void vt_call_free(vt_call *c);
 /* The same with verification options (copied). */
-vt_call *vt_call_start_opts(struct vt_gateway *gw, const vt_method *m, const char *method, const char *body,
+vt_call *vt_call_start_opts(vt_pool *pool, const vt_method *m, const char *method, const char *body,
                             size_t body_len, const vt_plan *plan, const vt_call_opts *opts, vt_call_done done,
                             void *ud);
 

@@ -7,7 +7,7 @@
  * call moves on. The verifier table maps a method to its kind; the kind decides how
  * the anchor block is found, what evidence is asked for and what the answer is.
  */
-#include "gateway/verify.h"
+#include "prove/verify.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -19,8 +19,8 @@
 #include "core/hex.h"
 #include "core/receipt.h"
 #include "core/tx.h"
-#include "gateway/anchor.h"
-#include "gateway/call.h"
+#include "prove/anchor.h"
+#include "pool/call.h"
 #include "obs/log.h"
 #include "util/buf.h"
 
@@ -55,7 +55,7 @@ static const struct verifier {
 };
 
 typedef struct vreq {
-  vt_gateway *gw;
+  vt_prover *pv;
   const struct verifier *v;
   json_t *params;
   uint8_t addr[20];
@@ -82,13 +82,11 @@ static const struct verifier *find(const char *method) {
   return NULL;
 }
 
-int vt_verify_logs(vt_gateway *gw, vt_span params, vt_answer_cb cb, void *ud);
-
-bool vt_verify_applies(const vt_gateway *gw, const char *method, const vt_plan *plan) {
+bool vt_verify_applies(const vt_prover *pv, const char *method, const vt_plan *plan) {
   if (!strcmp(method, "eth_getLogs"))
-    return gw->verify && gw->head_known && (plan->kind == VT_PIN_HASH || plan->kind == VT_PIN_NUMBER);
+    return pv->on && pv->pool->head_known && (plan->kind == VT_PIN_HASH || plan->kind == VT_PIN_NUMBER);
   const struct verifier *v = find(method);
-  if (!gw->verify || !v || !gw->head_known) return false;
+  if (!pv->on || !v || !pv->pool->head_known) return false;
   if (v->block == B_LOCATE) return true;
   if (v->block == B_PARAM0_HASH) return true;
   /* a block by number must be at or below the head (a future block cannot be anchored:
@@ -164,21 +162,13 @@ static void put_blockref(vt_buf *b, const vreq *r, bool object) {
   else vt_buf_printf(b, "\"%s\"", h);
 }
 
-bool vt_json_fixed(const json_t *v, uint8_t *out, size_t n) {
-  return json_is_string(v) && vc_hex_decode_fixed(json_string_value(v), json_string_length(v), out, n) == VC_OK;
-}
-
-bool vt_json_u64(const json_t *v, uint64_t *out) {
-  return json_is_string(v) && vc_hex_quantity_u64(json_string_value(v), json_string_length(v), out) == VC_OK;
-}
-
 static vt_call *start(vreq *r, const char *method, vt_buf *body, vt_call_check check, bool by_hash,
                       vt_call_done done) {
   vt_plan plan = {.kind = by_hash ? VT_PIN_HASH : VT_PIN_NUMBER, .number = r->anch.hdr.number};
   vt_call_opts o = {.check = check, .check_ud = r, .verified = true, .trust = r->anch.trust};
   vt_call *c = NULL;
   if (vt_buf_ok(body))
-    c = vt_call_start_opts(r->gw, vt_method_find(method), method, body->data, body->len, &plan, &o, done, r);
+    c = vt_call_start_opts(r->pv->pool, vt_method_find(method), method, body->data, body->len, &plan, &o, done, r);
   vt_buf_free(body);
   return c;
 }
@@ -466,9 +456,9 @@ static void on_anchor(const vt_anchored *h, const char *why, const char *data, v
   evidence(r);
 }
 
-static void anchor(vreq *r) {
-  if (r->by_hash) vt_anchor_by_hash(r->gw->anchor, r->bhash, on_anchor, r);
-  else vt_anchor_by_number(r->gw->anchor, r->number, on_anchor, r);
+static void fetch_anchor(vreq *r) {
+  if (r->by_hash) vt_anchor_by_hash(r->pv->anchor, r->bhash, on_anchor, r);
+  else vt_anchor_by_number(r->pv->anchor, r->number, on_anchor, r);
 }
 
 /* Receipt / transaction by hash: find the block first (null and pending are answered
@@ -491,7 +481,7 @@ static void on_located(vt_call *c, void *ud) {
   vt_call_free(c);
   if (!ok) { unavailable(r, "the upstream's answer names no valid block", NULL); return; }
   r->by_hash = false;
-  anchor(r);
+  fetch_anchor(r);
 }
 
 static void locate(vreq *r) {
@@ -503,7 +493,7 @@ static void locate(vreq *r) {
   vt_plan plan = {.kind = VT_PIN_NONE};
   vt_call *c = NULL;
   if (vt_buf_ok(&b))
-    c = vt_call_start(r->gw, vt_method_find(r->v->method), r->v->method, b.data, b.len, &plan, on_located, r);
+    c = vt_call_start(r->pv->pool, vt_method_find(r->v->method), r->v->method, b.data, b.len, &plan, on_located, r);
   vt_buf_free(&b);
   if (!c) unavailable(r, "out of memory", NULL);
 }
@@ -578,11 +568,11 @@ static bool read_params(vreq *r) {
   return false;
 }
 
-int vt_verify_start(vt_gateway *gw, const char *method, vt_span params, const vt_plan *plan, vt_answer_cb cb,
+int vt_verify_start(vt_prover *pv, const char *method, vt_span params, const vt_plan *plan, vt_answer_cb cb,
                     void *ud) {
   (void)plan;
   if (!strcmp(method, "eth_getLogs")) {
-    int lr = vt_verify_logs(gw, params, cb, ud);
+    int lr = vt_verify_logs(pv, params, cb, ud);
     if (lr != 0) return 0;
     /* not provable this way (reversed or future range): the upstreams' own answer,
      * with "nothing" confirmed by the quorum */
@@ -592,11 +582,11 @@ int vt_verify_start(vt_gateway *gw, const char *method, vt_span params, const vt
   if (!v) return -1;
   vreq *r = calloc(1, sizeof *r);
   if (!r) return -1;
-  r->gw = gw;
+  r->pv = pv;
   r->v = v;
   r->cb = cb;
   r->ud = ud;
-  r->t0 = vt_now_ms(gw);
+  r->t0 = vt_pool_now_ms(pv->pool);
   json_error_t je;
   r->params = params.n ? json_loadb(params.p, params.n, 0, &je) : json_array();
   if (!r->params || !json_is_array(r->params) || !read_params(r)) {
@@ -606,6 +596,6 @@ int vt_verify_start(vt_gateway *gw, const char *method, vt_span params, const vt
     return 0;
   }
   if (v->block == B_LOCATE) locate(r);
-  else anchor(r);
+  else fetch_anchor(r);
   return 0;
 }

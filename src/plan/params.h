@@ -22,25 +22,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "flow/flow.h"
 #include "rpc/json_scan.h"
 #include "rpc/methods.h"
 
-typedef enum {
-  VT_PIN_NONE = 0,   /* not about a block (gas price, tx by hash, …) */
-  VT_PIN_NUMBER,     /* a concrete block number: upstreams need head >= number */
-  VT_PIN_HASH,       /* a block by hash: any synced upstream */
-  VT_PIN_TAG,        /* safe / finalized / pending (kept), or latest with no head yet */
-} vt_pin_kind;
-
-typedef struct {
-  vt_pin_kind kind;
-  uint64_t number;        /* VT_PIN_NUMBER: the highest block the call touches */
-  bool pinned_latest;     /* latest/pending/omitted became `number` */
-  char *params;           /* rewritten params JSON, or NULL to send the original */
-  size_t params_len;
-  int err_code;           /* 0, or -32602 */
-  char err[200];
-} vt_plan;
+/* vt_pin_kind and vt_plan are in flow/flow.h: every stage below reads them. */
 
 /* Returns 0 (out filled: a plan, or err_code with the reason), -1 out of memory.
  * Tries vt_plan_params_fast, then the full check. */

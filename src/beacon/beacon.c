@@ -24,7 +24,7 @@
  * and by more endpoints than any other root becomes the checkpoint. Otherwise the round
  * is logged with every endpoint's answer and repeated after poll_ms; nothing is synced.
  */
-#include "gateway/beacon.h"
+#include "beacon/beacon.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,7 +66,7 @@ static const struct {
                            LC_KIND_OPTIMISTIC},
 };
 
-#include "gateway/beacon_int.h"
+#include "beacon/beacon_int.h"
 
 
 static void on_tick(uv_timer_t *t);

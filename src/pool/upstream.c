@@ -1,7 +1,7 @@
 /*
  * upstream.c: health, breaker, rate-limit and budget rules (see upstream.h).
  */
-#include "gateway/upstream.h"
+#include "pool/upstream.h"
 
 #include <math.h>
 #include <stdio.h>

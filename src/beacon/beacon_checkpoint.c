@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 #include "core/hex.h"
-#include "gateway/beacon_int.h"
+#include "beacon/beacon_int.h"
 #include "obs/log.h"
 
 #define FINALIZED_PATH "/eth/v1/beacon/headers/finalized"

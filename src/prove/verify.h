@@ -28,28 +28,47 @@
 #ifndef VT_VERIFY_H
 #define VT_VERIFY_H
 
-#include <jansson.h>
 #include <stdbool.h>
 
-#include "gateway/gateway.h"
-#include "gateway/params.h"
+#include "flow/flow.h"
+#include "flow/jvalue.h"
+#include "pool/pool.h"
+#include "prove/anchor.h"
 #include "rpc/json_scan.h"
 #include "rpc/methods.h"
 
-/* A JSON string holding exactly n bytes of DATA / a QUANTITY that fits 64 bits (the
- * strict codecs of core/hex.h); false for anything else. */
-bool vt_json_fixed(const json_t *v, uint8_t *out, size_t n);
-bool vt_json_u64(const json_t *v, uint64_t *out);
+/* How a prover runs the sub-calls it makes for evidence that other calls share (a
+ * block's receipts for eth_getLogs): through the plan stage's coalescing and answer
+ * cache, which sits above the provers, so it is handed down as a callback at wiring.
+ * share NULL: carry them directly. */
+typedef struct {
+  int (*share)(void *ud, const vt_job *job, vt_carry_fn carry, void *carry_ctx, vt_answer_cb cb, void *cb_ud);
+  void *ud;
+} vt_prove_share;
+
+/* The prove stage: what it reads (borrowed) and whether it proves at all. The gateway
+ * fills one at start-up and keeps it for the life of the process. */
+typedef struct vt_prover {
+  vt_pool *pool;            /* asked for evidence */
+  vt_anchor *anchor;        /* trusted headers */
+  bool on;                  /* prove what can be proven (config `verify`, default on) */
+  vt_prove_share share;
+} vt_prover;
 
 /* Will this call be proven (a verifier exists, verification is on, the block is one
  * that can be anchored)? */
-bool vt_verify_applies(const vt_gateway *gw, const char *method, const vt_plan *plan);
+bool vt_verify_applies(const vt_prover *pv, const char *method, const vt_plan *plan);
 
 /* Start proving. params: the call's params as they go upstream (after pinning).
  * cb runs exactly once (possibly before this returns). Returns 0; -1 when nothing
  * was started (out of memory; cb not called); 1 when this call cannot be proven
  * after all (e.g. an eth_getLogs range past the head): carry it the plain way. */
-int vt_verify_start(vt_gateway *gw, const char *method, vt_span params, const vt_plan *plan, vt_answer_cb cb,
+int vt_verify_start(vt_prover *pv, const char *method, vt_span params, const vt_plan *plan, vt_answer_cb cb,
                     void *ud);
+
+/* eth_getLogs from the proven receipts of the blocks whose anchored bloom may match
+ * (verify_logs.c; vt_verify_start calls it). 1: started; 0: not provable this way
+ * (the caller uses the plain path; cb not called); -1: answered with an error. */
+int vt_verify_logs(vt_prover *pv, vt_span params, vt_answer_cb cb, void *ud);
 
 #endif

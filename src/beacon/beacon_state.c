@@ -25,7 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "gateway/beacon_int.h"
+#include "beacon/beacon_int.h"
 #include "obs/log.h"
 #include "store/lmdb.h"
 

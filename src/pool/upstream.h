@@ -14,7 +14,7 @@
  * against verity's own head.
  *
  * This module does no I/O: every function takes the time (ms, loop clock), so the
- * rules are unit-tested with made-up clocks. The gateway owns the vt_upstream array.
+ * rules are unit-tested with made-up clocks. The pool (pool.h) owns the vt_upstream array.
  */
 #ifndef VT_UPSTREAM_H
 #define VT_UPSTREAM_H

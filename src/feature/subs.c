@@ -6,16 +6,16 @@
  * eth_getLogs per logs subscriber for block N, then N+1. A block that cannot be
  * fetched is retried on the next head change rather than skipped.
  */
-#include "gateway/subs.h"
+#include "feature/subs.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/call.h"
-#include "gateway/gateway.h"
 #include "obs/log.h"
+#include "plan/params.h"
+#include "pool/call.h"
 
 typedef enum { SUB_HEADS, SUB_LOGS } sub_kind;
 
@@ -28,14 +28,14 @@ typedef struct sub {
 } sub;
 
 struct vt_ws_sess {
-  vt_gateway *gw;
+  vt_subs *subs;
   vt_ws_conn *conn;     /* NULL once closed */
   unsigned refs;
   unsigned nsubs;
 };
 
 struct vt_subs {
-  vt_gateway *gw;
+  vt_pool *pool;
   sub *list;
   size_t count;
   uint64_t next_block;  /* next block to deliver; 0 = start from the current head */
@@ -57,10 +57,10 @@ struct vt_subs {
 
 /* --- sessions ------------------------------------------------------------------- */
 
-vt_ws_sess *vt_ws_sess_new(vt_gateway *gw, vt_ws_conn *c) {
+vt_ws_sess *vt_ws_sess_new(vt_subs *subs, vt_ws_conn *c) {
   vt_ws_sess *s = calloc(1, sizeof *s);
   if (!s) return NULL;
-  s->gw = gw;
+  s->subs = subs;
   s->conn = c;
   s->refs = 1;
   vt_ws_set_data(c, s);
@@ -104,17 +104,17 @@ static void remove_where(vt_subs *subs, vt_ws_sess *s, const char *id, bool *fou
 
 void vt_ws_sess_closed(vt_ws_sess *s) {
   s->conn = NULL;
-  if (s->gw->subs) remove_where(s->gw->subs, s, NULL, NULL);
+  if (s->subs) remove_where(s->subs, s, NULL, NULL);
   vt_ws_sess_unref(s);
 }
 
 /* --- subscribe ------------------------------------------------------------------ */
 
-vt_subs *vt_subs_new(vt_gateway *gw) {
+vt_subs *vt_subs_new(vt_pool *pool) {
   vt_subs *subs = calloc(1, sizeof *subs);
   if (!subs) return NULL;
-  subs->gw = gw;
-  if (uv_timer_init(gw->loop, &subs->retry) != 0) {
+  subs->pool = pool;
+  if (uv_timer_init(pool->loop, &subs->retry) != 0) {
     free(subs);
     return NULL;
   }
@@ -201,8 +201,8 @@ out:
   return s;
 }
 
-void vt_subs_handle(vt_gateway *gw, vt_ws_sess *s, const vt_rpc_call *rc, vt_buf *b) {
-  vt_subs *subs = gw->subs;
+void vt_subs_handle(vt_subs *subs, vt_ws_sess *s, const vt_rpc_call *rc, vt_buf *b) {
+  const vt_pool *pool = subs->pool;
   char err[200] = "";
   char kind[32] = "";
   if (!strcmp(rc->method, "eth_unsubscribe")) {
@@ -255,7 +255,7 @@ void vt_subs_handle(vt_gateway *gw, vt_ws_sess *s, const vt_rpc_call *rc, vt_buf
   subs->list = x;
   subs->count++;
   s->nsubs++;
-  if (!subs->next_block && gw->head_known) subs->next_block = gw->head + 1;
+  if (!subs->next_block && pool->head_known) subs->next_block = pool->head + 1;
   char res[24];
   int n = snprintf(res, sizeof res, "\"%s\"", x->id);
   vt_rpc_write_result(b, rc->id, res, (size_t)n);
@@ -286,13 +286,12 @@ static bool any_kind(const vt_subs *subs, sub_kind k) {
 }
 
 static void start_call(vt_subs *subs, const char *method, const char *params, vt_call_done cb) {
-  vt_gateway *gw = subs->gw;
   vt_buf up;
   vt_buf_init(&up, 64 * 1024);
   vt_buf_printf(&up, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":%s}", method, params);
   vt_plan plan = {.kind = VT_PIN_NUMBER, .number = subs->cur};
   subs->busy = true;
-  vt_call *c = vt_buf_ok(&up) ? vt_call_start(gw, vt_method_find(method), method, up.data, up.len, &plan, cb, subs) : NULL;
+  vt_call *c = vt_buf_ok(&up) ? vt_call_start(subs->pool, vt_method_find(method), method, up.data, up.len, &plan, cb, subs) : NULL;
   vt_buf_free(&up);
   if (!c) subs->busy = false;
 }
@@ -377,8 +376,7 @@ static void pump(vt_subs *subs) {
   start_call(subs, "eth_getBlockByNumber", params, on_header);
 }
 
-void vt_subs_on_head(vt_gateway *gw, uint64_t old_head, uint64_t new_head) {
-  vt_subs *subs = gw->subs;
+void vt_subs_on_head(vt_subs *subs, uint64_t old_head, uint64_t new_head) {
   if (!subs || !subs->count) {
     if (subs) subs->next_block = new_head + 1;
     return;

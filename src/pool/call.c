@@ -9,7 +9,7 @@
  * still reaches every upstream). Memory is released when the owner has released the
  * call, nothing is in flight, and the hedge timer's close callback has run.
  */
-#include "gateway/call.h"
+#include "pool/call.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +17,8 @@
 
 #include "core/hex.h"
 #include "core/keccak.h"
-#include "gateway/gateway.h"
 #include "obs/log.h"
+#include "rpc/rpc.h"
 
 #define WHY_MAX (8 * 1024)
 #define HEDGE_MIN_MS 30
@@ -106,9 +106,9 @@ bool vt_result_is_empty_like(uint8_t empty_like, const char *res, size_t n) {
 /* busy_ok: an upstream turned away only by its own load (vt_upstream_busy) counts, as
  * one the call will wait for. */
 static bool eligible_as(vt_call *c, vt_upstream *u, uint64_t now, char *why, size_t n, bool busy_ok) {
-  vt_gateway *gw = c->gw;
+  vt_pool *pool = c->pool;
   if (c->tried & (1ull << u->index)) return false;
-  if (c->opts.only_trusted && !gw->net[u->index].trusted) {
+  if (c->opts.only_trusted && !pool->net[u->index].trusted) {
     snprintf(why, n, "not a trusted upstream (anchor mode trusted)");
     return false;
   }
@@ -117,16 +117,16 @@ static bool eligible_as(vt_call *c, vt_upstream *u, uint64_t now, char *why, siz
     snprintf(why, n, "it refuses eth_getLogs ranges over %llu blocks", (unsigned long long)u->logs_max_range);
     return false;
   }
-  if (!gw->head_known) return true; /* starting up: nothing to compare with */
+  if (!pool->head_known) return true; /* starting up: nothing to compare with */
   if (!u->head_known) {
     snprintf(why, n, "its head is unknown (head polls failing)");
     return false;
   }
-  uint64_t lag_ok = gw->cfg->head_lag_blocks;
+  uint64_t lag_ok = pool->cfg->head_lag_blocks;
   switch (c->pin) {
     case VT_PIN_NUMBER: {
       uint64_t need = c->pin_number;
-      if (need > gw->head) need = gw->head; /* a future block: ask the synced ones */
+      if (need > pool->head) need = pool->head; /* a future block: ask the synced ones */
       if (u->head < need) {
         snprintf(why, n, "its head %llu is behind block %llu", (unsigned long long)u->head,
                  (unsigned long long)need);
@@ -135,9 +135,9 @@ static bool eligible_as(vt_call *c, vt_upstream *u, uint64_t now, char *why, siz
       return true;
     }
     default:
-      if (u->head + lag_ok < gw->head) {
+      if (u->head + lag_ok < pool->head) {
         snprintf(why, n, "its head %llu lags verity's head %llu", (unsigned long long)u->head,
-                 (unsigned long long)gw->head);
+                 (unsigned long long)pool->head);
         return false;
       }
       return true;
@@ -149,12 +149,12 @@ static bool eligible(vt_call *c, vt_upstream *u, uint64_t now, char *why, size_t
 }
 
 static vt_upstream *pick(vt_call *c, uint64_t now) {
-  vt_gateway *gw = c->gw;
+  vt_pool *pool = c->pool;
   vt_upstream *best = NULL;
   double best_score = 0;
   char why[160];
-  for (size_t i = 0; i < gw->nups; i++) {
-    vt_upstream *u = &gw->ups[i];
+  for (size_t i = 0; i < pool->nups; i++) {
+    vt_upstream *u = &pool->ups[i];
     if (!eligible(c, u, now, why, sizeof why)) continue;
     double s = vt_upstream_score(u);
     if (!best || s < best_score) { best = u; best_score = s; }
@@ -166,8 +166,8 @@ static vt_upstream *pick(vt_call *c, uint64_t now) {
 static unsigned count_eligible(vt_call *c, uint64_t now) {
   unsigned n = 0;
   char why[160];
-  for (size_t i = 0; i < c->gw->nups; i++)
-    if (eligible_as(c, &c->gw->ups[i], now, why, sizeof why, true)) n++;
+  for (size_t i = 0; i < c->pool->nups; i++)
+    if (eligible_as(c, &c->pool->ups[i], now, why, sizeof why, true)) n++;
   return n;
 }
 
@@ -253,11 +253,11 @@ static void on_busy_retry(uv_timer_t *t) {
 
 static bool wait_for_busy(vt_call *c) {
   if (!c->timer_init || c->broadcast || c->released) return false;
-  uint64_t now = vt_now_ms(c->gw);
+  uint64_t now = vt_pool_now_ms(c->pool);
   if (now - c->t_start_ms + BUSY_RETRY_MS >= c->timeout_ms) return false;
   char why[160];
-  for (size_t i = 0; i < c->gw->nups; i++) {
-    vt_upstream *u = &c->gw->ups[i];
+  for (size_t i = 0; i < c->pool->nups; i++) {
+    vt_upstream *u = &c->pool->ups[i];
     if (vt_upstream_busy(u, now) && eligible_as(c, u, now, why, sizeof why, true)) {
       uv_timer_stop(&c->hedge_timer);
       uv_timer_start(&c->hedge_timer, on_busy_retry, BUSY_RETRY_MS, 0);
@@ -272,7 +272,7 @@ static void settle(vt_call *c) {
   if (c->finished || wait_for_busy(c)) return;
   if (c->nvotes && c->opts.agree > 1) {
     /* Upstreams that failed (not disagreed) lower the quorum in force, as a broken
-     * upstream does for vt_gateway_quorum(); a disagreement never does. */
+     * upstream does for vt_pool_quorum(); a disagreement never does. */
     if (c->nvotes == 1) {
       char trust[32];
       snprintf(trust, sizeof trust, "quorum:%u/%u", c->votes[0].count, c->eligible_n);
@@ -308,9 +308,9 @@ static void settle(vt_call *c) {
 /* --- attempts ------------------------------------------------------------------- */
 
 static void attempt_failed(vt_call *c, vt_attempt *a, vt_fail_kind kind, double retry_after, const char *what) {
-  uint64_t now = vt_now_ms(c->gw);
+  uint64_t now = vt_pool_now_ms(c->pool);
   vt_upstream_on_failure(a->u, now, kind, retry_after, what);
-  vt_gateway_note_attempt(c->gw, a->u, (int)kind, (double)(now - a->t0_ms), a->hedged);
+  vt_pool_note_attempt(c->pool, a->u, (int)kind, (double)(now - a->t0_ms), a->hedged);
   char msg[240];
   snprintf(msg, sizeof msg, "%s: %s", vt_fail_kind_names[kind], what);
   note_why(c, a->u->name, msg);
@@ -344,14 +344,14 @@ static void record_vote(vt_call *c, const char *res, size_t n, vt_upstream *u, v
 static unsigned could_answer(vt_call *c, uint64_t now) { return c->inflight + count_eligible(c, now); }
 
 static void on_result(vt_call *c, vt_attempt *a, const char *res, size_t n) {
-  uint64_t now = vt_now_ms(c->gw);
+  uint64_t now = vt_pool_now_ms(c->pool);
   vt_buf checked;
-  vt_buf_init(&checked, c->gw->cfg->max_response + 1024);
+  vt_buf_init(&checked, c->pool->cfg->max_response + 1024);
   if (c->opts.check) {
     char why[200] = "";
     if (c->opts.check(c, a->u, res, n, &checked, why, sizeof why) != 0) {
       vt_upstream_on_failure(a->u, now, VT_FAIL_LIE, -1, why);
-      vt_gateway_note_attempt(c->gw, a->u, VT_FAIL_LIE, 0, false);
+      vt_pool_note_attempt(c->pool, a->u, VT_FAIL_LIE, 0, false);
       char msg[260];
       snprintf(msg, sizeof msg, "wrong answer: %s", why);
       note_why(c, a->u->name, msg);
@@ -382,11 +382,11 @@ static void on_result(vt_call *c, vt_attempt *a, const char *res, size_t n) {
     /* An upstream at the pinned block that said "nothing" was contradicted: at a
      * concrete block every honest, synced upstream has the same state. */
     if (c->empty_voters && c->pin == VT_PIN_NUMBER) {
-      for (size_t i = 0; i < c->gw->nups; i++) {
-        vt_upstream *u = &c->gw->ups[i];
+      for (size_t i = 0; i < c->pool->nups; i++) {
+        vt_upstream *u = &c->pool->ups[i];
         if (!(c->empty_voters & (1ull << u->index)) || u == a->u) continue;
         vt_upstream_on_failure(u, now, VT_FAIL_LIE, -1, "empty answer contradicted by another upstream");
-        vt_gateway_note_attempt(c->gw, u, VT_FAIL_LIE, 0, false);
+        vt_pool_note_attempt(c->pool, u, VT_FAIL_LIE, 0, false);
         note_why(c, u->name, "answered empty; contradicted by another upstream");
       }
     }
@@ -459,7 +459,7 @@ static void on_fetch(const vt_fetch_result *r, void *ud) {
   vt_upstream_on_done(a->u);
   if (r->error == VT_FETCH_E_CANCELLED || r->error == VT_FETCH_E_SHUTDOWN) goto next;
 
-  uint64_t now = vt_now_ms(c->gw);
+  uint64_t now = vt_pool_now_ms(c->pool);
   double lat = (double)(now - a->t0_ms);
   if (r->error != VT_FETCH_OK) {
     vt_fail_kind k = (unsigned)r->error < sizeof fetch_fail_kind / sizeof fetch_fail_kind[0]
@@ -479,7 +479,7 @@ static void on_fetch(const vt_fetch_result *r, void *ud) {
   }
   vt_rpc_resp resp;
   const char *bad;
-  if (vt_rpc_parse_response(r->body, r->body_len, c->gw->rpc_limits.max_depth + 16, &resp, &bad) != 0) {
+  if (vt_rpc_parse_response(r->body, r->body_len, c->pool->max_json_depth + 16, &resp, &bad) != 0) {
     attempt_failed(c, a, VT_FAIL_BAD_BODY, -1, bad);
     goto next;
   }
@@ -487,7 +487,7 @@ static void on_fetch(const vt_fetch_result *r, void *ud) {
     if (c->broadcast && is_already_known(resp.message)) {
       char h[70];
       vt_upstream_on_success(a->u, now, lat);
-      vt_gateway_note_attempt(c->gw, a->u, -1, lat, a->hedged);
+      vt_pool_note_attempt(c->pool, a->u, -1, lat, a->hedged);
       if (local_tx_hash(c, h)) { on_write_result(c, a, h, strlen(h)); goto next; }
     }
     if (c->opts.on_error && c->opts.on_error(c, a->u, resp.code, resp.message)) {
@@ -495,7 +495,7 @@ static void on_fetch(const vt_fetch_result *r, void *ud) {
       char what[300];
       snprintf(what, sizeof what, "%ld %s", resp.code, resp.message);
       vt_upstream_on_success(a->u, now, lat);
-      vt_gateway_note_attempt(c->gw, a->u, -1, lat, a->hedged);
+      vt_pool_note_attempt(c->pool, a->u, -1, lat, a->hedged);
       note_why(c, a->u->name, what);
       goto next;
     }
@@ -509,7 +509,7 @@ static void on_fetch(const vt_fetch_result *r, void *ud) {
     }
     /* A deterministic error: the upstream evaluated the call. */
     vt_upstream_on_success(a->u, now, lat);
-    vt_gateway_note_attempt(c->gw, a->u, -1, lat, a->hedged);
+    vt_pool_note_attempt(c->pool, a->u, -1, lat, a->hedged);
     if (c->broadcast) {
       if (!c->det_error) {
         c->det_error = malloc(resp.error.n + 1);
@@ -526,7 +526,7 @@ static void on_fetch(const vt_fetch_result *r, void *ud) {
     goto next;
   }
   vt_upstream_on_success(a->u, now, lat);
-  vt_gateway_note_attempt(c->gw, a->u, -1, lat, a->hedged);
+  vt_pool_note_attempt(c->pool, a->u, -1, lat, a->hedged);
   if (c->broadcast) on_write_result(c, a, resp.result.p, resp.result.n);
   else on_result(c, a, resp.result.p, resp.result.n);
 
@@ -542,7 +542,7 @@ static bool send_to(vt_call *c, vt_upstream *u, bool hedged) {
     if (!c->att[slot].active) break;
   if (slot == VT_CALL_MAX_PARALLEL) return false;
   vt_attempt *a = &c->att[slot];
-  uint64_t now = vt_now_ms(c->gw);
+  uint64_t now = vt_pool_now_ms(c->pool);
   c->tried |= 1ull << u->index;
   a->call = c;
   a->u = u;
@@ -550,7 +550,7 @@ static bool send_to(vt_call *c, vt_upstream *u, bool hedged) {
   a->hedged = hedged;
   a->active = true;
   c->inflight++;
-  a->fetch = vt_gateway_send(c->gw, u, c->body, c->body_len, c->timeout_ms, on_fetch, a);
+  a->fetch = vt_pool_send(c->pool, u, c->body, c->body_len, c->timeout_ms, on_fetch, a);
   if (!a->fetch) {
     a->active = false;
     c->inflight--;
@@ -566,7 +566,7 @@ static bool send_to(vt_call *c, vt_upstream *u, bool hedged) {
 }
 
 static unsigned hedge_delay(vt_call *c, vt_upstream *first) {
-  unsigned cfg = c->gw->cfg->hedge_after_ms;
+  unsigned cfg = c->pool->cfg->hedge_after_ms;
   if (cfg) return cfg;
   double q = vt_upstream_latency_quantile(first, 0.9);
   if (q < 0) return HEDGE_DEFAULT_MS;
@@ -579,14 +579,14 @@ static unsigned hedge_delay(vt_call *c, vt_upstream *first) {
 static void on_hedge(uv_timer_t *t) {
   vt_call *c = t->data;
   if (c->finished || c->hedges >= VT_CALL_MAX_HEDGES) return;
-  vt_upstream *u = pick(c, vt_now_ms(c->gw));
+  vt_upstream *u = pick(c, vt_pool_now_ms(c->pool));
   if (!u) return;
   VT_LOG(VT_LOG_DEBUG, "hedge", "method=%s to=%s", c->method, u->name);
   if (send_to(c, u, true) && c->hedges < VT_CALL_MAX_HEDGES) uv_timer_start(&c->hedge_timer, on_hedge, hedge_delay(c, u), 0);
 }
 
 static void try_next(vt_call *c, bool hedged) {
-  uint64_t now = vt_now_ms(c->gw);
+  uint64_t now = vt_pool_now_ms(c->pool);
   vt_upstream *u;
   while (!c->finished && (u = pick(c, now)) != NULL) {
     if (send_to(c, u, hedged)) {
@@ -601,27 +601,27 @@ static void try_next(vt_call *c, bool hedged) {
 
 /* Explain, for -32002, why each upstream never asked was not eligible. */
 static void note_ineligible(vt_call *c) {
-  uint64_t now = vt_now_ms(c->gw);
+  uint64_t now = vt_pool_now_ms(c->pool);
   char why[160];
-  for (size_t i = 0; i < c->gw->nups; i++) {
-    vt_upstream *u = &c->gw->ups[i];
+  for (size_t i = 0; i < c->pool->nups; i++) {
+    vt_upstream *u = &c->pool->ups[i];
     why[0] = 0;
     if (!eligible(c, u, now, why, sizeof why) && why[0]) note_why(c, u->name, why);
   }
 }
 
-vt_call *vt_call_start(vt_gateway *gw, const vt_method *m, const char *method, const char *body,
+vt_call *vt_call_start(vt_pool *pool, const vt_method *m, const char *method, const char *body,
                        size_t body_len, const vt_plan *plan, vt_call_done done, void *ud) {
-  return vt_call_start_opts(gw, m, method, body, body_len, plan, NULL, done, ud);
+  return vt_call_start_opts(pool, m, method, body, body_len, plan, NULL, done, ud);
 }
 
-vt_call *vt_call_start_opts(vt_gateway *gw, const vt_method *m, const char *method, const char *body,
+vt_call *vt_call_start_opts(vt_pool *pool, const vt_method *m, const char *method, const char *body,
                             size_t body_len, const vt_plan *plan, const vt_call_opts *opts, vt_call_done done,
                             void *ud) {
   vt_call *c = calloc(1, sizeof *c);
   if (!c) return NULL;
   if (opts) c->opts = *opts;
-  c->gw = gw;
+  c->pool = pool;
   c->m = m;
   snprintf(c->method, sizeof c->method, "%s", method);
   c->body = malloc(body_len + 1);
@@ -632,18 +632,18 @@ vt_call *vt_call_start_opts(vt_gateway *gw, const vt_method *m, const char *meth
   c->pin = plan ? plan->kind : VT_PIN_NONE;
   c->pin_number = plan ? plan->number : 0;
   c->broadcast = m->kind == VT_M_WRITE;
-  const vt_method_cfg *mc = vt_config_method(gw->cfg, method);
-  c->timeout_ms = mc && mc->timeout_ms ? mc->timeout_ms : gw->cfg->timeout_ms;
+  const vt_method_cfg *mc = vt_config_method(pool->cfg, method);
+  c->timeout_ms = mc && mc->timeout_ms ? mc->timeout_ms : pool->cfg->timeout_ms;
   c->done = done;
   c->ud = ud;
-  c->t_start_ms = vt_now_ms(gw);
+  c->t_start_ms = vt_pool_now_ms(pool);
   vt_buf_init(&c->why, WHY_MAX);
-  uint64_t now = vt_now_ms(gw);
+  uint64_t now = vt_pool_now_ms(pool);
   c->eligible_n = count_eligible(c, now);
-  unsigned k = vt_gateway_quorum(gw);
+  unsigned k = vt_pool_quorum(pool);
   c->need_confirm = k < c->eligible_n ? k : c->eligible_n;
   if (c->need_confirm < 1) c->need_confirm = 1;
-  if (uv_timer_init(gw->loop, &c->hedge_timer) == 0) {
+  if (uv_timer_init(pool->loop, &c->hedge_timer) == 0) {
     c->timer_init = true;
     c->hedge_timer.data = c;
   }

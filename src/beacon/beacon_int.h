@@ -12,7 +12,7 @@
 #include <uv.h>
 
 #include "core/lightclient/lc.h"
-#include "gateway/beacon.h"
+#include "beacon/beacon.h"
 #include "net/fetch.h"
 #include "store/lmdb.h"
 

@@ -9,13 +9,12 @@
  * memory (LMDB and Redis still are; a hit from them is answered from their copy). The
  * cache object still exists, at its smallest budget, only for degraded.stale values.
  */
-#include "gateway/flight.h"
+#include "plan/flight.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/call.h"
 #include "obs/log.h"
 #include "store/cache.h"
 #include "store/lmdb.h"
@@ -46,11 +45,14 @@ typedef struct flight {
   /* to start later (after a Redis miss): copies, not pointers into a request */
   const vt_method *m;
   vt_plan plan;
-  vt_flight_start start;
+  vt_carry_fn carry;
+  void *carry_ctx;
 } flight;
 
 struct vt_flights {
-  vt_gateway *gw;
+  uv_loop_t *loop;
+  const vt_config *cfg;
+  const vt_pool *pool;  /* verity's head */
   vt_cache *cache;
   bool mem_off;         /* cache.memory: 0: the cache holds degraded.stale values only */
   vt_lmdb *lmdb;
@@ -99,15 +101,17 @@ static void on_tick(uv_timer_t *t) {
     VT_LOG(VT_LOG_WARN, "lmdb", "commit failed: %s", vt_lmdb_errmsg(f->lmdb));
 }
 
-vt_flights *vt_flights_new(vt_gateway *gw, size_t budget, char *err, size_t errlen) {
+vt_flights *vt_flights_new(uv_loop_t *loop, const vt_config *cfg, const vt_pool *pool, size_t budget, char *err,
+                           size_t errlen) {
   vt_flights *f = calloc(1, sizeof *f);
   if (!f) { snprintf(err, errlen, "out of memory"); return NULL; }
-  f->gw = gw;
+  f->loop = loop;
+  f->cfg = cfg;
+  f->pool = pool;
   f->mem_off = budget == 0;
   if (budget < VT_CACHE_BUDGET_MIN) budget = VT_CACHE_BUDGET_MIN;
   f->cache = vt_cache_new(budget, err, errlen);
   if (!f->cache) goto fail;
-  const vt_config *cfg = gw->cfg;
   if (cfg->cache_path && cfg->cache_path[0]) {
     char e[256];
     if (vt_lmdb_open(cfg->cache_path, VT_LMDB_MAP_DEFAULT, &f->lmdb, e, sizeof e) != 0 ||
@@ -119,13 +123,13 @@ vt_flights *vt_flights_new(vt_gateway *gw, size_t budget, char *err, size_t errl
   if (cfg->redis_url && cfg->redis_url[0]) {
     vt_redis_opts ro = {.chain_id = cfg->chain_id};
     char e[256];
-    f->redis = vt_redis_new(gw->loop, cfg->redis_url, &ro, e, sizeof e);
+    f->redis = vt_redis_new(loop, cfg->redis_url, &ro, e, sizeof e);
     if (!f->redis) {
       snprintf(err, errlen, "cache.redis: %s", e);
       goto fail;
     }
   }
-  if (uv_timer_init(gw->loop, &f->tick) == 0) {
+  if (uv_timer_init(loop, &f->tick) == 0) {
     f->tick_init = true;
     f->tick.data = f;
     if (f->lmdb) uv_timer_start(&f->tick, on_tick, LMDB_TICK_MS, LMDB_TICK_MS);
@@ -187,16 +191,16 @@ static bool make_key(char *out, size_t *n, const char *method, vt_span params) {
 }
 
 /* Only answers about a block that can no longer change under the same key. */
-static bool cacheable(const vt_gateway *gw, const vt_plan *plan, uint64_t *block) {
+static bool cacheable(const vt_pool *pool, const vt_plan *plan, uint64_t *block) {
   /* `latest` pinned to a head no upstream has confirmed lately is not today's latest:
    * do not answer it from memory (degraded.stale may, saying how old it is) */
-  if (plan->pinned_latest && !vt_gateway_head_fresh(gw)) return false;
-  if (plan->kind == VT_PIN_NUMBER && gw->head_known && plan->number <= gw->head) {
+  if (plan->pinned_latest && !vt_pool_head_fresh(pool)) return false;
+  if (plan->kind == VT_PIN_NUMBER && pool->head_known && plan->number <= pool->head) {
     *block = plan->number;
     return true;
   }
   if (plan->kind == VT_PIN_HASH) {
-    *block = gw->head; /* unknown number: treat as recent */
+    *block = pool->head; /* unknown number: treat as recent */
     return true;
   }
   return false;
@@ -244,7 +248,7 @@ static void on_leader(const vt_answer *a, void *ud) {
   bool from_store = !strcmp(by, "cache") || !strcmp(by, "lmdb") || !strcmp(by, "redis");
   if (fl->cacheable && storable(a) && !from_store) {
     vt_cache_meta m = {.block_number = fl->block,
-                       .finalized = fl->block + FINALITY_DEPTH <= f->gw->head};
+                       .finalized = fl->block + FINALITY_DEPTH <= f->pool->head};
     snprintf(m.trust, sizeof m.trust, "%s", a->trust);
     if (!f->mem_off && vt_cache_put(f->cache, fl->key, fl->klen, a->result, a->len, &m) == VT_CACHE_OK)
       f->st.stored++;
@@ -256,7 +260,7 @@ static void on_leader(const vt_answer *a, void *ud) {
   size_t sklen;
   vt_answer stale;
   char trust[64];
-  if (f->gw->cfg->degraded_stale && stale_key(fl->key, fl->klen, sk, &sklen)) {
+  if (f->cfg->degraded_stale && stale_key(fl->key, fl->klen, sk, &sklen)) {
     const uint8_t *val;
     size_t vlen;
     vt_cache_meta sm;
@@ -296,15 +300,15 @@ static void answer_hit(vt_flights *f, flight *fl, const uint8_t *val, size_t vle
 
 static void start_leader(flight *fl) {
   vt_flights *f = fl->owner;
-  vt_flight_call call = {
+  vt_job job = {
       .m = fl->m,
       .method = fl->key,
       .params = vt_span_of(fl->key + strlen(fl->key) + 1, fl->klen - strlen(fl->key) - 1),
       .plan = &fl->plan,
   };
-  if (fl->start(f->gw, &call, on_leader, fl) != 0) {
+  if (fl->carry(fl->carry_ctx, &job, on_leader, fl) != 0) {
     vt_answer a = {.outcome = VT_CALL_UNAVAILABLE, .result = "{\"reason\":\"out of memory\"}", .trust = "none",
-                   .method = fl->key, .t_start_ms = vt_now_ms(f->gw)};
+                   .method = fl->key, .t_start_ms = uv_now(f->loop)};
     a.len = strlen(a.result);
     on_leader(&a, fl);
   }
@@ -333,17 +337,16 @@ static void answer_hit(vt_flights *f, flight *fl, const uint8_t *val, size_t vle
       vt_cache_get(f->cache, fl->key, fl->klen, &mv, &ml, &mm))
     copy = mm;
   vt_answer a = {.outcome = VT_CALL_OK, .result = (const char *)mv, .len = ml, .served_by = from,
-                 .trust = copy.trust, .method = fl->key, .t_start_ms = vt_now_ms(f->gw)};
+                 .trust = copy.trust, .method = fl->key, .t_start_ms = uv_now(f->loop)};
   on_leader(&a, fl);
 }
 
-int vt_flight_run(vt_flights *f, const vt_flight_call *call, vt_flight_start start, vt_answer_cb cb, void *ud) {
-  vt_gateway *gw = f->gw;
+int vt_flight_run(vt_flights *f, const vt_job *call, vt_carry_fn carry, void *carry_ctx, vt_answer_cb cb, void *ud) {
   char key[KEY_MAX];
   size_t klen;
-  if (!make_key(key, &klen, call->method, call->params)) return start(gw, call, cb, ud); /* too long to share */
+  if (!make_key(key, &klen, call->method, call->params)) return carry(carry_ctx, call, cb, ud); /* too long to share */
   uint64_t block = 0;
-  bool can_cache = cacheable(gw, call->plan, &block);
+  bool can_cache = cacheable(f->pool, call->plan, &block);
   if (can_cache) {
     const uint8_t *val;
     size_t vlen;
@@ -351,7 +354,7 @@ int vt_flight_run(vt_flights *f, const vt_flight_call *call, vt_flight_start sta
     if (!f->mem_off && vt_cache_get(f->cache, key, klen, &val, &vlen, &m)) {
       f->st.hits++;
       vt_answer a = {.outcome = VT_CALL_OK, .result = (const char *)val, .len = vlen, .served_by = "cache",
-                     .trust = m.trust, .method = call->method, .t_start_ms = vt_now_ms(gw)};
+                     .trust = m.trust, .method = call->method, .t_start_ms = uv_now(f->loop)};
       cb(&a, ud);
       return 0;
     }
@@ -386,7 +389,8 @@ int vt_flight_run(vt_flights *f, const vt_flight_call *call, vt_flight_start sta
   fl->plan = *call->plan;
   fl->plan.params = NULL;
   fl->plan.params_len = 0;
-  fl->start = start;
+  fl->carry = carry;
+  fl->carry_ctx = carry_ctx;
   fl->next = f->buckets[b];
   f->buckets[b] = fl;
   if (can_cache && f->lmdb) {

@@ -26,35 +26,27 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "gateway/gateway.h"
-#include "gateway/params.h"
+#include <uv.h>
+
+#include "config/config.h"
+#include "flow/flow.h"
+#include "pool/pool.h"
 
 typedef struct vt_flights vt_flights;
 
-/* What a flight carries: everything needed to start it later (after an asynchronous
- * Redis lookup), so none of it may point into a client's request. */
-typedef struct {
-  const vt_method *m;
-  const char *method;
-  vt_span params;       /* as they go upstream (pinned) */
-  const vt_plan *plan;  /* kind, number, pinned_latest; plan->params is not used */
-} vt_flight_call;
-
-/* Starts the work for a leader; must call cb(answer, ud) exactly once. Returns 0, or
- * -1 when nothing was started (cb not called). */
-typedef int (*vt_flight_start)(vt_gateway *gw, const vt_flight_call *call, vt_answer_cb cb, void *ud);
-
 /* The memory cache of cache_budget bytes (0: no memory tier); with cache.path an LMDB
  * store for answers about final blocks, with cache.redis a shared cache (both from
- * gw->cfg). */
-vt_flights *vt_flights_new(vt_gateway *gw, size_t cache_budget, char *err, size_t errlen);
+ * cfg). The pool is read for verity's head (what is final, what is fresh); borrowed. */
+vt_flights *vt_flights_new(uv_loop_t *loop, const vt_config *cfg, const vt_pool *pool, size_t cache_budget, char *err,
+                           size_t errlen);
 /* Stop the timers and Redis (asynchronous); done(arg) when closed. */
 void vt_flights_close(vt_flights *f, void (*done)(void *arg), void *arg);
 void vt_flights_free(vt_flights *f); /* after close: flushes LMDB, frees the cache */
 
-/* Run (or join, or answer from cache) a call; cb(ud) gets the answer exactly once.
+/* Run (or join, or answer from cache) a job; cb(ud) gets the answer exactly once. A
+ * leader is carried by carry(carry_ctx, …), maybe later (after a Redis miss).
  * Returns 0, or -1 when nothing could be started (cb not called). */
-int vt_flight_run(vt_flights *f, const vt_flight_call *call, vt_flight_start start, vt_answer_cb cb, void *ud);
+int vt_flight_run(vt_flights *f, const vt_job *job, vt_carry_fn carry, void *carry_ctx, vt_answer_cb cb, void *ud);
 
 /* A reorg was seen at or above block `number`: drop unfinalized entries above number-1. */
 void vt_flight_reorg(vt_flights *f, uint64_t number);

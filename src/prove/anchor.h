@@ -10,7 +10,8 @@
  *            hash to the hash asked for (whatever the mode).
  * Anchored headers are cached by number and by hash (a small ring), and concurrent
  * requests for the same header are coalesced into one upstream round. The light
- * client anchor (issue: beacon light client) plugs in here with the same callback.
+ * client anchor (anchor mode lightclient) walks parent hashes down from the light
+ * client's verified head (src/beacon/), each header by hash.
  */
 #ifndef VT_ANCHOR_H
 #define VT_ANCHOR_H
@@ -18,9 +19,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "beacon/beacon.h"
 #include "core/header.h"
-
-struct vt_gateway;
+#include "pool/pool.h"
 
 typedef struct {
   vc_header hdr;            /* hdr.hash is the block hash */
@@ -37,7 +38,13 @@ typedef void (*vt_anchor_cb)(const vt_anchored *h, const char *why, const char *
 
 typedef struct vt_anchor vt_anchor;
 
-vt_anchor *vt_anchor_new(struct vt_gateway *gw);
+/* Told when the anchor sees the block at `number` change (a reorg): answers cached
+ * about it and above are stale. Set by whoever wires the stages (the cache is above). */
+typedef void (*vt_anchor_reorg_fn)(void *ud, uint64_t number);
+
+/* pool: asked for headers (borrowed); beacon: the light-client driver in anchor mode
+ * lightclient, else NULL (borrowed). Returns NULL when out of memory. */
+vt_anchor *vt_anchor_new(vt_pool *pool, vt_beacon *beacon, vt_anchor_reorg_fn on_reorg, void *reorg_ud);
 void vt_anchor_free(vt_anchor *a);
 /* cb may run before these return (cache hit). */
 void vt_anchor_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *ud);

@@ -12,7 +12,7 @@
  * which makes the error messages. When the scanner rewrites params it writes them the
  * way json_dumps(JSON_COMPACT) would, so both paths give the same bytes (and cache key).
  */
-#include "gateway/params.h"
+#include "plan/params.h"
 
 #include <jansson.h>
 #include <stdarg.h>

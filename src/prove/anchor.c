@@ -8,18 +8,15 @@
  * (an upstream whose header does not hash to what it claims is charged with a wrong
  * answer); the vote is on the hash. Waiters are called in order when it finishes.
  */
-#include "gateway/anchor.h"
+#include "prove/anchor.h"
 
-#include "gateway/beacon.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/hex.h"
-#include "gateway/call.h"
-#include "gateway/flight.h"
-#include "gateway/gateway.h"
+#include "pool/call.h"
 #include "obs/log.h"
 
 #define CACHE_SLOTS 512
@@ -52,16 +49,23 @@ typedef struct pending {
 } pending;
 
 struct vt_anchor {
-  vt_gateway *gw;
+  vt_pool *pool;
+  vt_beacon *beacon;
+  vt_anchor_reorg_fn on_reorg;
+  void *reorg_ud;
   vt_anchored cache[CACHE_SLOTS];
   bool used[CACHE_SLOTS];
   pending *pend;
   unsigned npend;
 };
 
-vt_anchor *vt_anchor_new(vt_gateway *gw) {
+vt_anchor *vt_anchor_new(vt_pool *pool, vt_beacon *beacon, vt_anchor_reorg_fn on_reorg, void *reorg_ud) {
   vt_anchor *a = calloc(1, sizeof *a);
-  if (a) a->gw = gw;
+  if (!a) return NULL;
+  a->pool = pool;
+  a->beacon = beacon;
+  a->on_reorg = on_reorg;
+  a->reorg_ud = reorg_ud;
   return a;
 }
 
@@ -74,9 +78,9 @@ void vt_anchor_free(vt_anchor *a) {
 static size_t slot_of(uint64_t number) { return (size_t)(number % CACHE_SLOTS); }
 
 static bool fresh(const vt_anchor *a, const vt_anchored *e) {
-  const vt_gateway *gw = a->gw;
-  if (e->hdr.number + RECENT_BLOCKS <= gw->head) return true;
-  return vt_now_ms(gw) - e->at_ms < RECENT_TTL_MS;
+  const vt_pool *pool = a->pool;
+  if (e->hdr.number + RECENT_BLOCKS <= pool->head) return true;
+  return vt_pool_now_ms(pool) - e->at_ms < RECENT_TTL_MS;
 }
 
 static const vt_anchored *cached_number(vt_anchor *a, uint64_t n) {
@@ -103,10 +107,10 @@ static const vt_anchored *store(vt_anchor *a, const vc_header *h, const char *tr
     /* the block at this height changed: a reorg. Answers cached about it are stale. */
     VT_LOG(VT_LOG_WARN, "reorg", "block=%llu", (unsigned long long)h->number);
     vt_anchor_forget_above(a, h->number);
-    vt_flight_reorg(a->gw->flights, h->number);
+    if (a->on_reorg) a->on_reorg(a->reorg_ud, h->number);
   }
   a->cache[s].hdr = *h;
-  a->cache[s].at_ms = vt_now_ms(a->gw);
+  a->cache[s].at_ms = vt_pool_now_ms(a->pool);
   snprintf(a->cache[s].trust, sizeof a->cache[s].trust, "%s", trust);
   a->used[s] = true;
   return &a->cache[s];
@@ -133,7 +137,7 @@ static int check_header(vt_call *c, struct vt_upstream *u, const char *res, size
     /* No block. At or below verity's head, by number, the block exists: an upstream
      * that has reached the head and says null is wrong. Past the head, or by hash,
      * "no such block" is an answer that must be agreed on like any other. */
-    if (!p->by_hash && p->number <= p->a->gw->head) {
+    if (!p->by_hash && p->number <= p->a->pool->head) {
       snprintf(why, wl, "no block at %llu, at or below the head", (unsigned long long)p->number);
       goto out;
     }
@@ -214,7 +218,7 @@ static void on_call(vt_call *c, void *ud) {
   }
   char trust[40];
   if (p->by_hash) snprintf(trust, sizeof trust, "verified:hash");
-  else if (a->gw->cfg->anchor_mode == VT_ANCHOR_TRUSTED) snprintf(trust, sizeof trust, "verified:trusted");
+  else if (a->pool->cfg->anchor_mode == VT_ANCHOR_TRUSTED) snprintf(trust, sizeof trust, "verified:trusted");
   else snprintf(trust, sizeof trust, "verified:%s", c->trust[0] && strcmp(c->trust, "single") ? c->trust : "quorum:1/1");
   vc_header copy = *h;
   const vt_anchored *stored = store(a, &copy, trust);
@@ -260,7 +264,7 @@ static void lookup(vt_anchor *a, bool by_hash, uint64_t number, const uint8_t *h
   p->next = a->pend;
   a->pend = p;
   a->npend++;
-  vt_gateway *gw = a->gw;
+  vt_pool *pool = a->pool;
   char body[200];
   char hx[70];
   const char *method = by_hash ? "eth_getBlockByHash" : "eth_getBlockByNumber";
@@ -272,15 +276,15 @@ static void lookup(vt_anchor *a, bool by_hash, uint64_t number, const uint8_t *h
              (unsigned long long)number);
   }
   vt_plan plan = {.kind = by_hash ? VT_PIN_HASH : VT_PIN_NUMBER, .number = number};
-  bool trusted = gw->cfg->anchor_mode == VT_ANCHOR_TRUSTED;
+  bool trusted = pool->cfg->anchor_mode == VT_ANCHOR_TRUSTED;
   vt_call_opts o = {
       .check = check_header,
       .check_ud = p,
-      .agree = trusted && !by_hash ? 1 : vt_gateway_quorum(gw),
+      .agree = trusted && !by_hash ? 1 : vt_pool_quorum(pool),
       .only_trusted = trusted && !by_hash,
       .verified = true,
   };
-  vt_call *c = vt_call_start_opts(gw, vt_method_find(method), method, body, strlen(body), &plan, &o, on_call, p);
+  vt_call *c = vt_call_start_opts(pool, vt_method_find(method), method, body, strlen(body), &plan, &o, on_call, p);
   if (!c) finish_pending(p, NULL, "out of memory", NULL);
 }
 
@@ -324,7 +328,7 @@ static void lc_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *u
   vt_beacon_exec opt, fin;
   const vt_anchored *hit = cached_number(a, number);
   if (hit && strncmp(hit->trust, "verified:lightclient", 20) == 0) { cb(hit, NULL, NULL, ud); return; }
-  if (!a->gw->beacon || !vt_beacon_head(a->gw->beacon, false, &opt)) {
+  if (!a->beacon || !vt_beacon_head(a->beacon, false, &opt)) {
     cb(NULL, "the light client has no verified head yet", NULL, ud);
     return;
   }
@@ -332,7 +336,7 @@ static void lc_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *u
     cb(NULL, "block is newer than the light client's verified head", NULL, ud);
     return;
   }
-  bool use_fin = vt_beacon_head(a->gw->beacon, true, &fin) && number <= fin.block_number;
+  bool use_fin = vt_beacon_head(a->beacon, true, &fin) && number <= fin.block_number;
   lc_walk *w = calloc(1, sizeof *w);
   if (!w) { cb(NULL, "out of memory", NULL, ud); return; }
   w->a = a;
@@ -344,7 +348,7 @@ static void lc_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *u
 }
 
 void vt_anchor_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *ud) {
-  if (a->gw->cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT) {
+  if (a->pool->cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT) {
     lc_by_number(a, number, cb, ud);
     return;
   }

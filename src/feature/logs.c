@@ -7,7 +7,7 @@
  * Each running chunk is one vt_call whose ud is a ticket {request, chunk index}
  * (indices survive the array growing; pointers would not).
  */
-#include "gateway/logs.h"
+#include "feature/logs.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -18,9 +18,9 @@
 
 #include "core/bloom.h"
 #include "core/hex.h"
-#include "gateway/call.h"
-#include "gateway/upstream.h"
-#include "gateway/verify.h"
+#include "pool/call.h"
+#include "pool/upstream.h"
+#include "flow/jvalue.h"
 #include "obs/log.h"
 #include "util/buf.h"
 
@@ -122,7 +122,7 @@ typedef struct {
 } chunk;
 
 typedef struct {
-  vt_gateway *gw;
+  vt_pool *pool;
   json_t *filter;          /* the client's filter; fromBlock/toBlock set per chunk */
   vc_log_filter f;
   chunk *ch;
@@ -190,7 +190,7 @@ static int by_from(const void *a, const void *b) {
 static void finish(logs_req *l) {
   vt_answer a = {.method = "eth_getLogs", .t_start_ms = l->t0, .served_by = l->served_by};
   vt_buf out;
-  vt_buf_init(&out, l->gw->cfg->max_response + 64);
+  vt_buf_init(&out, l->pool->cfg->max_response + 64);
   chunk **done = NULL;
   if (l->failed) {
     a.outcome = l->err_outcome;
@@ -231,10 +231,10 @@ answer:
 }
 
 /* Widest range an available upstream is known to accept below width; 0 if none. */
-static uint64_t known_below(const vt_gateway *gw, uint64_t width) {
-  uint64_t now = vt_now_ms(gw), best = 0;
-  for (size_t i = 0; i < gw->nups; i++) {
-    const vt_upstream *u = &gw->ups[i];
+static uint64_t known_below(const vt_pool *pool, uint64_t width) {
+  uint64_t now = vt_pool_now_ms(pool), best = 0;
+  for (size_t i = 0; i < pool->nups; i++) {
+    const vt_upstream *u = &pool->ups[i];
     if (u->logs_max_range && u->logs_max_range < width && u->logs_max_range > best &&
         vt_upstream_available(u, now, NULL, 0))
       best = u->logs_max_range;
@@ -244,10 +244,10 @@ static uint64_t known_below(const vt_gateway *gw, uint64_t width) {
 
 /* The first chunk width: logs.chunk_blocks, narrowed when every available upstream
  * has a known limit below it. */
-static uint64_t first_width(const vt_gateway *gw) {
-  uint64_t w = gw->cfg->logs_chunk_blocks ? gw->cfg->logs_chunk_blocks : 1, now = vt_now_ms(gw), widest = 0;
-  for (size_t i = 0; i < gw->nups; i++) {
-    const vt_upstream *u = &gw->ups[i];
+static uint64_t first_width(const vt_pool *pool) {
+  uint64_t w = pool->cfg->logs_chunk_blocks ? pool->cfg->logs_chunk_blocks : 1, now = vt_pool_now_ms(pool), widest = 0;
+  for (size_t i = 0; i < pool->nups; i++) {
+    const vt_upstream *u = &pool->ups[i];
     if (!vt_upstream_available(u, now, NULL, 0)) continue;
     if (!u->logs_max_range) return w;
     if (u->logs_max_range > widest) widest = u->logs_max_range;
@@ -344,7 +344,7 @@ static bool on_chunk_error(vt_call *c, struct vt_upstream *u, long code, const c
 static bool retry_chunk(logs_req *l, size_t idx) {
   chunk *ch = &l->ch[idx];
   uint64_t width = ch->to - ch->from + 1;
-  uint64_t piece = ch->split_to && ch->split_to < width ? ch->split_to : known_below(l->gw, width);
+  uint64_t piece = ch->split_to && ch->split_to < width ? ch->split_to : known_below(l->pool, width);
   if (width > 1 && (ch->too_big || piece)) {
     if (!piece) piece = width / 2;
     uint64_t from = ch->from, to = ch->to;
@@ -390,7 +390,7 @@ static void on_chunk(vt_call *c, void *ud) {
     if (!strcmp(c->trust, "single")) l->weak = true;
     else if (!l->trust[0]) snprintf(l->trust, sizeof l->trust, "%s", c->trust);
     if (!l->served_by) l->served_by = c->served_by;
-    if (l->bytes > l->gw->cfg->max_response) {
+    if (l->bytes > l->pool->cfg->max_response) {
       char *e32005 = strdup("{\"code\":-32005,\"message\":\"limit exceeded: the logs of this range are larger than "
                             "limits.max_response; narrow the range or the filter\"}");
       fail_with(l, VT_CALL_RPC_ERROR, e32005);
@@ -426,7 +426,7 @@ static bool start_chunk(logs_req *l, size_t idx) {
   char *f = json_dumps(l->filter, JSON_COMPACT | JSON_PRESERVE_ORDER);
   ticket *t = malloc(sizeof *t);
   vt_buf body;
-  vt_buf_init(&body, l->gw->cfg->max_body + 256);
+  vt_buf_init(&body, l->pool->cfg->max_body + 256);
   vt_buf_puts(&body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getLogs\",\"params\":[");
   if (f) vt_buf_puts(&body, f);
   vt_buf_puts(&body, "]}");
@@ -442,7 +442,7 @@ static bool start_chunk(logs_req *l, size_t idx) {
   vt_call_opts o = {.check = check_chunk, .check_ud = t, .on_error = on_chunk_error,
                     .logs_range = ch->to - ch->from + 1};
   l->running++;
-  if (!vt_call_start_opts(l->gw, vt_method_find("eth_getLogs"), "eth_getLogs", body.data, body.len, &plan, &o,
+  if (!vt_call_start_opts(l->pool, vt_method_find("eth_getLogs"), "eth_getLogs", body.data, body.len, &plan, &o,
                           on_chunk, t)) {
     l->running--;
     ch->state = CH_QUEUED;
@@ -480,7 +480,7 @@ static void pump(logs_req *l) {
   finish(l);
 }
 
-int vt_logs_start(vt_gateway *gw, vt_span params, const vt_plan *plan, vt_answer_cb cb, void *ud) {
+int vt_logs_start(vt_pool *pool, vt_span params, const vt_plan *plan, vt_answer_cb cb, void *ud) {
   (void)plan;
   json_error_t je;
   json_t *p = json_loadb(params.p, params.n, 0, &je);
@@ -489,16 +489,16 @@ int vt_logs_start(vt_gateway *gw, vt_span params, const vt_plan *plan, vt_answer
   int rc = 0;
   uint64_t from, to;
   if (!json_is_object(f) || json_object_get(f, "blockHash") || !vt_json_u64(json_object_get(f, "fromBlock"), &from) ||
-      !vt_json_u64(json_object_get(f, "toBlock"), &to) || from > to || !gw->head_known || to > gw->head)
+      !vt_json_u64(json_object_get(f, "toBlock"), &to) || from > to || !pool->head_known || to > pool->head)
     goto out;
-  if (to - from >= gw->cfg->logs_max_blocks) {
+  if (to - from >= pool->cfg->logs_max_blocks) {
     char msg[240];
     snprintf(msg, sizeof msg,
              "{\"code\":-32005,\"message\":\"limit exceeded: eth_getLogs takes at most %llu blocks per call "
              "(logs.max_blocks); this range has %llu: split it\"}",
-             (unsigned long long)gw->cfg->logs_max_blocks, (unsigned long long)(to - from + 1));
+             (unsigned long long)pool->cfg->logs_max_blocks, (unsigned long long)(to - from + 1));
     vt_answer a = {.outcome = VT_CALL_RPC_ERROR, .result = msg, .len = strlen(msg), .trust = "none",
-                   .method = "eth_getLogs", .t_start_ms = vt_now_ms(gw)};
+                   .method = "eth_getLogs", .t_start_ms = vt_pool_now_ms(pool)};
     cb(&a, ud);
     rc = -1;
     goto out;
@@ -507,12 +507,12 @@ int vt_logs_start(vt_gateway *gw, vt_span params, const vt_plan *plan, vt_answer
   vc_err err;
   if (!l || vc_log_filter_from_json(f, &l->f, &err) != VC_OK) goto out;
   l->filter = json_incref(f);
-  l->gw = gw;
+  l->pool = pool;
   l->cb = cb;
   l->ud = ud;
-  l->t0 = vt_now_ms(gw);
-  l->parallel = gw->cfg->logs_parallel ? gw->cfg->logs_parallel : 1;
-  if (!add_chunks(l, from, to, first_width(gw))) goto out;
+  l->t0 = vt_pool_now_ms(pool);
+  l->parallel = pool->cfg->logs_parallel ? pool->cfg->logs_parallel : 1;
+  if (!add_chunks(l, from, to, first_width(pool))) goto out;
   json_decref(p);
   pump(l);
   return 1;

@@ -26,15 +26,15 @@
 
 #include <stdint.h>
 
-#include "gateway/gateway.h"
-#include "gateway/params.h"
+#include "pool/pool.h"
+#include "flow/flow.h"
 #include "rpc/json_scan.h"
 
 /* Start a chunked eth_getLogs. params: as they go upstream (pinned). Returns 1 when
  * started (cb runs exactly once, maybe before this returns); 0 when the call is not
  * a numeric range at or below the head (carry it the plain way; cb not called); -1
  * when it was answered with an error (cb called). */
-int vt_logs_start(vt_gateway *gw, vt_span params, const vt_plan *plan, vt_answer_cb cb, void *ud);
+int vt_logs_start(vt_pool *pool, vt_span params, const vt_plan *plan, vt_answer_cb cb, void *ud);
 
 typedef enum {
   VT_LOGS_LIMIT_NONE = 0,  /* not a size refusal */

@@ -17,10 +17,10 @@
 #include <stddef.h>
 
 #include "net/http_server.h"
+#include "pool/pool.h"
 #include "rpc/rpc.h"
 #include "util/buf.h"
 
-struct vt_gateway;
 typedef struct vt_ws_sess vt_ws_sess;
 typedef struct vt_subs vt_subs;
 
@@ -28,18 +28,22 @@ typedef struct vt_subs vt_subs;
 #define VT_SUBS_MAX_TOTAL 10000
 #define VT_SUBS_MAX_CATCHUP 32
 
-vt_ws_sess *vt_ws_sess_new(struct vt_gateway *gw, vt_ws_conn *c);
+/* A session for a new connection; it reports its close to subs (borrowed). */
+vt_ws_sess *vt_ws_sess_new(vt_subs *subs, vt_ws_conn *c);
 vt_ws_sess *vt_ws_sess_ref(vt_ws_sess *s);      /* NULL-safe */
 void vt_ws_sess_unref(vt_ws_sess *s);           /* NULL-safe */
 void vt_ws_sess_send(vt_ws_sess *s, const char *data, size_t len); /* dropped once closed */
 void vt_ws_sess_closed(vt_ws_sess *s);          /* the connection is gone */
 
-vt_subs *vt_subs_new(struct vt_gateway *gw);
+/* Subscriptions over the pool (borrowed: calls and the head). */
+vt_subs *vt_subs_new(vt_pool *pool);
 /* Stop fetching, no more pushes; done(arg) once its timer is closed. */
 void vt_subs_shutdown(vt_subs *subs, void (*done)(void *arg), void *arg);
 void vt_subs_free(vt_subs *subs);
 /* eth_subscribe / eth_unsubscribe from a session; writes the response into b. */
-void vt_subs_handle(struct vt_gateway *gw, vt_ws_sess *s, const vt_rpc_call *rc, vt_buf *b);
+void vt_subs_handle(vt_subs *subs, vt_ws_sess *s, const vt_rpc_call *rc, vt_buf *b);
+/* The pinned head advanced (wired as the pool's on_head hook). */
+void vt_subs_on_head(vt_subs *subs, uint64_t old_head, uint64_t new_head);
 size_t vt_subs_count(const vt_subs *subs);
 
 #endif

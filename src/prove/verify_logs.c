@@ -8,7 +8,8 @@
  * upstream can neither omit a log (the receipts root commits to every log) nor invent
  * one. Blocks are processed 8 x logs.parallel at a time (headers anchored, receipts
  * proven); ranges above logs.max_blocks are refused with -32005 and a message saying
- * to split them. Each block's proven receipts go through the answer cache (flight.h)
+ * to split them. Each block's proven receipts go through the answer cache (plan/flight.h,
+ * handed down as vt_prove_share at wiring)
  * under the same key as eth_getBlockReceipts by hash, so a block proven once is not
  * fetched again while it stays cached, by a later range or by another instance
  * sharing Redis. No upstream eth_getLogs is used, so the upstreams' range limits do
@@ -21,10 +22,9 @@
 
 #include "core/bloom.h"
 #include "core/hex.h"
-#include "gateway/anchor.h"
-#include "gateway/call.h"
-#include "gateway/flight.h"
-#include "gateway/verify.h"
+#include "prove/anchor.h"
+#include "pool/call.h"
+#include "prove/verify.h"
 #include "util/buf.h"
 
 #define LOGS_WINDOW_PER_PARALLEL 8
@@ -40,7 +40,7 @@ typedef struct {
 } lblock;
 
 struct lreq {
-  vt_gateway *gw;
+  vt_prover *pv;
   vc_log_filter f;
   bool by_hash;
   uint8_t hash[32];
@@ -147,8 +147,8 @@ static void on_receipts(const vt_answer *a, void *ud) {
 }
 
 /* flight start: prove a block's receipts (verify.c) */
-static int prove_receipts(vt_gateway *gw, const vt_flight_call *fc, vt_answer_cb cb, void *ud) {
-  return vt_verify_start(gw, fc->method, fc->params, fc->plan, cb, ud) == 0 ? 0 : -1;
+static int prove_receipts(void *ctx, const vt_job *job, vt_answer_cb cb, void *ud) {
+  return vt_verify_start(ctx, job->method, job->params, job->plan, cb, ud) == 0 ? 0 : -1;
 }
 
 static void on_anchor(const vt_anchored *h, const char *why, const char *data, void *ud) {
@@ -169,10 +169,11 @@ static void on_anchor(const vt_anchored *h, const char *why, const char *data, v
   vc_hex_encode(h->hdr.hash, 32, hx);
   snprintf(params, sizeof params, "[\"%s\"]", hx);
   vt_plan plan = {.kind = VT_PIN_HASH, .number = h->hdr.number};
-  vt_flight_call fc = {.m = vt_method_find("eth_getBlockReceipts"), .method = "eth_getBlockReceipts",
+  vt_job fc = {.m = vt_method_find("eth_getBlockReceipts"), .method = "eth_getBlockReceipts",
                        .params = vt_span_of(params, strlen(params)), .plan = &plan};
-  int rc = l->gw->flights ? vt_flight_run(l->gw->flights, &fc, prove_receipts, on_receipts, b)
-                          : prove_receipts(l->gw, &fc, on_receipts, b);
+  const vt_prove_share *sh = &l->pv->share;
+  int rc = sh->share ? sh->share(sh->ud, &fc, prove_receipts, l->pv, on_receipts, b)
+                     : prove_receipts(l->pv, &fc, on_receipts, b);
   if (rc != 0) {
     fail(l, "out of memory", NULL);
     block_done(b, NULL);
@@ -191,8 +192,8 @@ static void pump(lreq *l) {
     while (!l->failed && l->next < l->nblocks && l->inflight < l->window) {
       lblock *b = &l->blocks[l->next++];
       l->inflight++;
-      if (l->by_hash) vt_anchor_by_hash(l->gw->anchor, l->hash, on_anchor, b);
-      else vt_anchor_by_number(l->gw->anchor, b->number, on_anchor, b);
+      if (l->by_hash) vt_anchor_by_hash(l->pv->anchor, l->hash, on_anchor, b);
+      else vt_anchor_by_number(l->pv->anchor, b->number, on_anchor, b);
     }
   } while (l->again);
   l->pumping = false;
@@ -200,8 +201,7 @@ static void pump(lreq *l) {
 }
 
 /* 1: started; 0: not provable this way (caller uses the plain path); -1: answered with an error. */
-int vt_verify_logs(vt_gateway *gw, vt_span params, vt_answer_cb cb, void *ud);
-int vt_verify_logs(vt_gateway *gw, vt_span params, vt_answer_cb cb, void *ud) {
+int vt_verify_logs(vt_prover *pv, vt_span params, vt_answer_cb cb, void *ud) {
   json_error_t je;
   json_t *p = json_loadb(params.p, params.n, 0, &je);
   json_t *f = json_array_get(p, 0);
@@ -220,14 +220,14 @@ int vt_verify_logs(vt_gateway *gw, vt_span params, vt_answer_cb cb, void *ud) {
   } else {
     if (!vt_json_u64(json_object_get(f, "fromBlock"), &l->from) || !vt_json_u64(json_object_get(f, "toBlock"), &l->to)) goto out;
     if (l->from > l->to) goto out; /* the upstreams' own answer (an error) */
-    if (l->to - l->from >= gw->cfg->logs_max_blocks) {
+    if (l->to - l->from >= pv->pool->cfg->logs_max_blocks) {
       char msg[240];
       snprintf(msg, sizeof msg,
                "{\"code\":-32005,\"message\":\"limit exceeded: verified eth_getLogs takes at most %llu blocks per call "
                "(logs.max_blocks); this range has %llu: split it\"}",
-               (unsigned long long)gw->cfg->logs_max_blocks, (unsigned long long)(l->to - l->from + 1));
+               (unsigned long long)pv->pool->cfg->logs_max_blocks, (unsigned long long)(l->to - l->from + 1));
       vt_answer a = {.outcome = VT_CALL_RPC_ERROR, .result = msg, .len = strlen(msg), .trust = "none",
-                     .method = "eth_getLogs", .t_start_ms = vt_now_ms(gw)};
+                     .method = "eth_getLogs", .t_start_ms = vt_pool_now_ms(pv->pool)};
       cb(&a, ud);
       rc = -1;
       goto out;
@@ -240,11 +240,11 @@ int vt_verify_logs(vt_gateway *gw, vt_span params, vt_answer_cb cb, void *ud) {
     l->blocks[i].l = l;
     l->blocks[i].number = l->from + i;
   }
-  l->gw = gw;
+  l->pv = pv;
   l->cb = cb;
   l->ud = ud;
-  l->t0 = vt_now_ms(gw);
-  l->window = (size_t)gw->cfg->logs_parallel * LOGS_WINDOW_PER_PARALLEL;
+  l->t0 = vt_pool_now_ms(pv->pool);
+  l->window = (size_t)pv->pool->cfg->logs_parallel * LOGS_WINDOW_PER_PARALLEL;
   if (l->window < 1) l->window = 1;
   if (l->window > LOGS_WINDOW_MAX) l->window = LOGS_WINDOW_MAX;
   json_decref(p);

@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/gateway.h"
-#include "gateway/beacon.h"
 #include "obs/log.h"
+#include "pool/pool.h"
+#include "rpc/rpc.h"
 
 #define CHAIN_RECHECK_MS (5 * 60 * 1000)
 
@@ -26,19 +26,19 @@ static const char poll_body[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_
 static const char chain_body[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_chainId\",\"params\":[]}";
 
 typedef struct {
-  vt_gateway *gw;
+  vt_pool *pool;
   vt_upstream *u;
   bool chain;
 } poll_ctx;
 
 /* Parse a JSON-RPC QUANTITY result ("0x1a") from an upstream reply. */
-static int reply_qty(vt_gateway *gw, const vt_fetch_result *r, uint64_t *out, char *why, size_t n) {
+static int reply_qty(vt_pool *p, const vt_fetch_result *r, uint64_t *out, char *why, size_t n) {
   if (r->error != VT_FETCH_OK) { snprintf(why, n, "%s", r->error_msg ? r->error_msg : "transport error"); return (int)VT_FAIL_CONNECT; }
   if (r->http_status == 429) { snprintf(why, n, "HTTP 429"); return (int)VT_FAIL_RATELIMIT; }
   if (r->http_status != 200) { snprintf(why, n, "HTTP %ld", r->http_status); return (int)VT_FAIL_HTTP; }
   vt_rpc_resp resp;
   const char *bad;
-  if (vt_rpc_parse_response(r->body, r->body_len, gw->rpc_limits.max_depth, &resp, &bad) != 0) {
+  if (vt_rpc_parse_response(r->body, r->body_len, p->max_json_depth, &resp, &bad) != 0) {
     snprintf(why, n, "%s", bad);
     return (int)VT_FAIL_BAD_BODY;
   }
@@ -48,27 +48,27 @@ static int reply_qty(vt_gateway *gw, const vt_fetch_result *r, uint64_t *out, ch
 }
 
 static void on_poll(const vt_fetch_result *r, void *ud) {
-  poll_ctx *p = ud;
-  vt_gateway *gw = p->gw;
-  vt_upstream *u = p->u;
-  vt_up_net *net = &gw->net[u->index];
-  bool chain = p->chain;
-  free(p);
+  poll_ctx *pc = ud;
+  vt_pool *p = pc->pool;
+  vt_upstream *u = pc->u;
+  vt_up_net *net = &p->net[u->index];
+  bool chain = pc->chain;
+  free(pc);
   if (chain) net->chain_poll = NULL;
   else net->poll = NULL;
-  gw->head_polls_inflight--;
+  p->head_polls_inflight--;
   vt_upstream_on_done(u);
-  if (r->error == VT_FETCH_E_CANCELLED || r->error == VT_FETCH_E_SHUTDOWN || gw->closing) return;
-  uint64_t now = vt_now_ms(gw);
+  if (r->error == VT_FETCH_E_CANCELLED || r->error == VT_FETCH_E_SHUTDOWN || p->closing) return;
+  uint64_t now = vt_pool_now_ms(p);
   uint64_t v = 0;
   char why[200];
-  int fail = reply_qty(gw, r, &v, why, sizeof why);
+  int fail = reply_qty(p, r, &v, why, sizeof why);
   double lat = (double)(now - net->poll_t0);
   if (fail >= 0) {
     vt_upstream_on_failure(u, now, (vt_fail_kind)fail, r->retry_after_s, why);
-    vt_gateway_note_attempt(gw, u, fail, lat, false);
+    vt_pool_note_attempt(p, u, fail, lat, false);
     VT_LOG(VT_LOG_DEBUG, "head_poll_failed", "upstream=%s what=%s", u->name, why);
-    vt_head_recompute(gw);
+    vt_pool_head_recompute(p);
     return;
   }
   vt_upstream_on_success(u, now, r->elapsed_ms > 0 ? r->elapsed_ms : lat);
@@ -76,11 +76,11 @@ static void on_poll(const vt_fetch_result *r, void *ud) {
     bool was = u->chain_ok;
     u->chain_checked = true;
     u->chain_id_seen = v;
-    u->chain_ok = v == gw->cfg->chain_id;
+    u->chain_ok = v == p->cfg->chain_id;
     net->chain_checked_ms = now;
     if (!u->chain_ok)
       VT_LOG(VT_LOG_ERROR, "wrong_chain", "upstream=%s chain_id=%llu expected=%llu: not used", u->name,
-             (unsigned long long)v, (unsigned long long)gw->cfg->chain_id);
+             (unsigned long long)v, (unsigned long long)p->cfg->chain_id);
     else if (!was)
       VT_LOG(VT_LOG_INFO, "upstream_ok", "upstream=%s chain_id=%llu", u->name, (unsigned long long)v);
   } else {
@@ -89,43 +89,43 @@ static void on_poll(const vt_fetch_result *r, void *ud) {
     u->head_known = true;
     u->head_ok_ms = now;
   }
-  vt_head_recompute(gw);
+  vt_pool_head_recompute(p);
 }
 
-static void start_poll(vt_gateway *gw, vt_upstream *u, bool chain) {
-  poll_ctx *p = malloc(sizeof *p);
-  if (!p) return;
-  p->gw = gw;
-  p->u = u;
-  p->chain = chain;
-  vt_up_net *net = &gw->net[u->index];
-  net->poll_t0 = vt_now_ms(gw);
-  vt_fetch *f = vt_gateway_send(gw, u, chain ? chain_body : poll_body,
+static void start_poll(vt_pool *p, vt_upstream *u, bool chain) {
+  poll_ctx *pc = malloc(sizeof *pc);
+  if (!pc) return;
+  pc->pool = p;
+  pc->u = u;
+  pc->chain = chain;
+  vt_up_net *net = &p->net[u->index];
+  net->poll_t0 = vt_pool_now_ms(p);
+  vt_fetch *f = vt_pool_send(p, u, chain ? chain_body : poll_body,
                                 chain ? sizeof chain_body - 1 : sizeof poll_body - 1,
-                                gw->cfg->timeout_ms, on_poll, p);
-  if (!f) { free(p); vt_upstream_on_done(u); return; }
-  gw->head_polls_inflight++;
+                             p->cfg->timeout_ms, on_poll, pc);
+  if (!f) { free(pc); vt_upstream_on_done(u); return; }
+  p->head_polls_inflight++;
   if (chain) net->chain_poll = f;
   else net->poll = f;
 }
 
 static void on_tick(uv_timer_t *t) {
-  vt_gateway *gw = t->data;
-  uint64_t now = vt_now_ms(gw);
-  for (size_t i = 0; i < gw->nups; i++) {
-    vt_upstream *u = &gw->ups[i];
-    vt_up_net *net = &gw->net[i];
+  vt_pool *p = t->data;
+  uint64_t now = vt_pool_now_ms(p);
+  for (size_t i = 0; i < p->nups; i++) {
+    vt_upstream *u = &p->ups[i];
+    vt_up_net *net = &p->net[i];
     bool need_chain = !u->chain_checked || now - net->chain_checked_ms > CHAIN_RECHECK_MS;
     if (u->chain_checked && !u->chain_ok && now - net->chain_checked_ms < CHAIN_RECHECK_MS) continue;
     if (!vt_upstream_available(u, now, NULL, 0)) continue;
-    if (need_chain && !net->chain_poll) start_poll(gw, u, true);
-    else if (!net->poll && u->chain_ok) start_poll(gw, u, false);
+    if (need_chain && !net->chain_poll) start_poll(p, u, true);
+    else if (!net->poll && u->chain_ok) start_poll(p, u, false);
   }
-  vt_head_recompute(gw);
+  vt_pool_head_recompute(p);
 }
 
-static uint64_t head_stale_ms(const vt_gateway *gw) {
-  uint64_t every = gw->cfg->head_poll_ms ? gw->cfg->head_poll_ms : 1000;
+static uint64_t head_stale_ms(const vt_pool *p) {
+  uint64_t every = p->cfg->head_poll_ms ? p->cfg->head_poll_ms : 1000;
   uint64_t stale = 4 * every;
   return stale < 1000 ? 1000 : stale;
 }
@@ -135,54 +135,84 @@ static int cmp_desc(const void *a, const void *b) {
   return (x < y) - (x > y);
 }
 
-bool vt_gateway_head_fresh(const vt_gateway *gw) {
-  uint64_t now = vt_now_ms(gw), stale = head_stale_ms(gw);
-  for (size_t i = 0; i < gw->nups; i++)
-    if (gw->ups[i].head_known && now - gw->ups[i].head_ok_ms <= stale) return true;
+bool vt_pool_head_fresh(const vt_pool *p) {
+  uint64_t now = vt_pool_now_ms(p), stale = head_stale_ms(p);
+  for (size_t i = 0; i < p->nups; i++)
+    if (p->ups[i].head_known && now - p->ups[i].head_ok_ms <= stale) return true;
   return false;
 }
 
-void vt_head_recompute(vt_gateway *gw) {
+void vt_pool_head_recompute(vt_pool *p) {
   uint64_t heads[VT_MAX_UPSTREAMS];
   size_t n = 0;
-  uint64_t now = vt_now_ms(gw);
-  bool trusted_only = gw->cfg->anchor_mode == VT_ANCHOR_TRUSTED;
-  for (size_t i = 0; i < gw->nups; i++) {
-    vt_upstream *u = &gw->ups[i];
+  uint64_t now = vt_pool_now_ms(p);
+  bool trusted_only = p->cfg->anchor_mode == VT_ANCHOR_TRUSTED;
+  for (size_t i = 0; i < p->nups; i++) {
+    vt_upstream *u = &p->ups[i];
     if (!u->head_known || !u->chain_ok) continue;
-    if (trusted_only && !gw->net[i].trusted) continue;
+    if (trusted_only && !p->net[i].trusted) continue;
     /* a head nobody has confirmed lately (polls failing or hanging) is stale: it must
      * not hold verity's head back, or `latest` would be pinned to an old block */
-    if (now - u->head_ok_ms > head_stale_ms(gw)) continue;
+    if (now - u->head_ok_ms > head_stale_ms(p)) continue;
     if (!vt_upstream_available(u, now, NULL, 0) && u->breaker == VT_BREAKER_OPEN) continue;
     heads[n++] = u->head;
   }
   if (!n) return; /* keep what we had: requests will say who is missing */
   qsort(heads, n, sizeof heads[0], cmp_desc);
-  unsigned k = trusted_only ? 1 : vt_gateway_quorum(gw);
+  unsigned k = trusted_only ? 1 : vt_pool_quorum(p);
   /* At start-up the first upstream to answer must not set the head alone (it may be
    * running ahead): wait for k heads, or for the stale window, after which the ones
    * that never answered count as failing like any other. */
-  if (!gw->head_known && n < k && now - gw->started_ms < head_stale_ms(gw)) return;
+  if (!p->head_known && n < k && now - p->started_ms < head_stale_ms(p)) return;
   if (k > n) k = (unsigned)n;
   uint64_t h = heads[k - 1];
-  if (gw->cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT) {
-    vt_beacon_exec lc;
-    if (!gw->beacon || !vt_beacon_head(gw->beacon, false, &lc)) return;
-    if (lc.block_number < h) h = lc.block_number; /* latest = the light client's verified head */
+  if (p->cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT) {
+    uint64_t lc = 0;
+    if (!p->hooks.lc_head || !p->hooks.lc_head(p->hooks.ud, &lc)) return;
+    if (lc < h) h = lc; /* latest = the light client's verified head */
   }
-  uint64_t old = gw->head;
-  bool was_known = gw->head_known;
-  gw->head = h;
-  gw->head_known = true;
-  if (h > gw->head_reported || !was_known) gw->head_reported = h > gw->head_reported ? h : gw->head_reported;
+  uint64_t old = p->head;
+  bool was_known = p->head_known;
+  p->head = h;
+  p->head_known = true;
+  if (h > p->head_reported || !was_known) p->head_reported = h > p->head_reported ? h : p->head_reported;
   if (!was_known) VT_LOG(VT_LOG_INFO, "head", "block=%llu quorum=%u", (unsigned long long)h, k);
-  if (was_known && h > old) vt_subs_on_head(gw, old, h);
+  if (was_known && h > old && p->hooks.on_head) p->hooks.on_head(p->hooks.ud, old, h);
 }
 
-void vt_head_start(vt_gateway *gw) {
-  uv_timer_init(gw->loop, &gw->head_timer);
-  gw->head_timer.data = gw;
-  unsigned every = gw->cfg->head_poll_ms ? gw->cfg->head_poll_ms : 1000;
-  uv_timer_start(&gw->head_timer, on_tick, 0, every);
+void vt_pool_start(vt_pool *p) {
+  uv_timer_init(p->loop, &p->head_timer);
+  p->head_timer_init = true;
+  p->head_timer.data = p;
+  unsigned every = p->cfg->head_poll_ms ? p->cfg->head_poll_ms : 1000;
+  uv_timer_start(&p->head_timer, on_tick, 0, every);
+}
+
+typedef struct {
+  void (*done)(void *arg);
+  void *arg;
+} close_ctx;
+
+static void on_timer_closed(uv_handle_t *h) {
+  close_ctx *c = h->data;
+  void (*done)(void *) = c->done;
+  void *arg = c->arg;
+  free(c);
+  if (done) done(arg);
+}
+
+void vt_pool_close(vt_pool *p, void (*done)(void *arg), void *arg) {
+  p->closing = true;
+  close_ctx *c = malloc(sizeof *c);
+  if (!p->head_timer_init || !c) {
+    free(c);
+    if (done) done(arg);
+    return;
+  }
+  c->done = done;
+  c->arg = arg;
+  uv_timer_stop(&p->head_timer);
+  p->head_timer.data = c;
+  p->head_timer_init = false;
+  uv_close((uv_handle_t *)&p->head_timer, on_timer_closed);
 }
