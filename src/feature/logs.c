@@ -134,7 +134,7 @@ typedef struct {
   char *err;               /* the failure: an error object (RPC) or -32002 data (owned) */
   int err_outcome;
   const char *served_by;
-  char trust[32];
+  vt_trust trust;           /* the first chunk's quorum (tier none until one came) */
   vt_answer_cb cb;
   void *ud;
   uint64_t t0;
@@ -195,7 +195,7 @@ static void finish(logs_req *l) {
   if (l->failed) {
     a.outcome = l->err_outcome;
     a.result = l->err ? l->err : "{\"reason\":\"out of memory\",\"method\":\"eth_getLogs\"}";
-    a.trust = "none";
+    a.trust = vt_trust_of(VT_TRUST_NONE);
     goto answer;
   }
   size_t nd = 0;
@@ -216,12 +216,12 @@ static void finish(logs_req *l) {
   if (!vt_buf_ok(&out)) goto oom;
   a.outcome = VT_CALL_OK;
   a.result = out.data;
-  a.trust = l->weak || !l->trust[0] ? "single" : l->trust;
+  a.trust = l->weak || l->trust.tier == VT_TRUST_NONE ? vt_trust_of(VT_TRUST_SINGLE) : l->trust;
   goto answer;
 oom:
   a.outcome = VT_CALL_UNAVAILABLE;
   a.result = "{\"reason\":\"out of memory\",\"method\":\"eth_getLogs\"}";
-  a.trust = "none";
+  a.trust = vt_trust_of(VT_TRUST_NONE);
 answer:
   a.len = strlen(a.result);
   l->cb(&a, l->ud);
@@ -387,8 +387,8 @@ static void on_chunk(vt_call *c, void *ud) {
     ch->len = n;
     ch->state = CH_DONE;
     l->bytes += n;
-    if (!strcmp(c->trust, "single")) l->weak = true;
-    else if (!l->trust[0]) snprintf(l->trust, sizeof l->trust, "%s", c->trust);
+    if (c->trust.tier == VT_TRUST_SINGLE) l->weak = true;
+    else if (l->trust.tier == VT_TRUST_NONE) l->trust = c->trust;
     if (!l->served_by) l->served_by = c->served_by;
     if (l->bytes > l->pool->cfg->max_response) {
       char *e32005 = strdup("{\"code\":-32005,\"message\":\"limit exceeded: the logs of this range are larger than "
@@ -497,7 +497,7 @@ int vt_logs_start(vt_pool *pool, vt_span params, const vt_plan *plan, vt_answer_
              "{\"code\":-32005,\"message\":\"limit exceeded: eth_getLogs takes at most %llu blocks per call "
              "(logs.max_blocks); this range has %llu: split it\"}",
              (unsigned long long)pool->cfg->logs_max_blocks, (unsigned long long)(to - from + 1));
-    vt_answer a = {.outcome = VT_CALL_RPC_ERROR, .result = msg, .len = strlen(msg), .trust = "none",
+    vt_answer a = {.outcome = VT_CALL_RPC_ERROR, .result = msg, .len = strlen(msg), .trust = {.tier = VT_TRUST_NONE},
                    .method = "eth_getLogs", .t_start_ms = vt_pool_now_ms(pool)};
     cb(&a, ud);
     rc = -1;

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "flow/trust.h"
 #include "rpc/json_scan.h"
 #include "rpc/methods.h"
 
@@ -57,7 +58,7 @@ typedef struct {
   const char *result;       /* raw result JSON, raw error object, or -32002 data JSON */
   size_t len;
   const char *served_by;    /* upstream name, "cache" / "lmdb" / "redis", or NULL */
-  const char *trust;        /* "verified:quorum:2/3", "quorum:2/3", "single", "none" */
+  vt_trust trust;           /* how far it is trusted (trust.h) */
   const char *method;
   uint64_t t_start_ms;
 } vt_answer;

@@ -34,8 +34,13 @@
 #define TRUST_MAX 40
 #define UPSTREAM_HDR_MAX 200
 
-/* Trust levels, weakest first; a batch reports its weakest. */
-enum { TR_NONE = 0, TR_SINGLE, TR_QUORUM, TR_VERIFIED, TR_LOCAL };
+/* A batch reports its weakest answer: ranks, weakest first (stale ranks with single,
+ * verity's own answers above everything). */
+enum { RANK_NONE = 0, RANK_SINGLE, RANK_QUORUM, RANK_VERIFIED, RANK_LOCAL };
+static const int tier_rank[] = {
+    [VT_TRUST_NONE] = RANK_NONE, [VT_TRUST_SINGLE] = RANK_SINGLE, [VT_TRUST_QUORUM] = RANK_QUORUM,
+    [VT_TRUST_VERIFIED] = RANK_VERIFIED, [VT_TRUST_STALE] = RANK_SINGLE, [VT_TRUST_LOCAL] = RANK_LOCAL,
+};
 
 typedef struct rpc_ctx rpc_ctx;
 
@@ -75,9 +80,14 @@ static void ctx_free(rpc_ctx *x) {
   free(x);
 }
 
-static void note_trust(rpc_ctx *x, int rank, const char *trust, const char *by) {
-  if (rank < x->trust_rank || x->trust_rank == TR_LOCAL ||
-      (rank == x->trust_rank && rank == TR_QUORUM && strcmp(trust, x->trust) < 0)) {
+/* The trust becomes text here, for the X-Verity-Trust header only. Two quorums of the
+ * same rank keep the order of their text, as the header always had. */
+static void note_trust(rpc_ctx *x, const vt_trust *t, const char *by) {
+  int rank = t->tier < sizeof tier_rank / sizeof tier_rank[0] ? tier_rank[t->tier] : RANK_NONE;
+  char trust[VT_TRUST_TEXT_MAX];
+  vt_trust_format(t, trust, sizeof trust);
+  if (rank < x->trust_rank || x->trust_rank == RANK_LOCAL ||
+      (rank == x->trust_rank && rank == RANK_QUORUM && strcmp(trust, x->trust) < 0)) {
     x->trust_rank = rank;
     size_t n = strnlen(trust, sizeof x->trust - 1); /* truncated like snprintf */
     memcpy(x->trust, trust, n);
@@ -158,20 +168,18 @@ static void on_answer(const vt_answer *a, void *ud) {
   switch (a->outcome) {
     case VT_CALL_OK:
       vt_rpc_write_result(&b, rc->id, a->result, a->len);
-      note_trust(x, strncmp(a->trust, "verified", 8) == 0 ? TR_VERIFIED
-                    : strncmp(a->trust, "quorum", 6) == 0 ? TR_QUORUM : TR_SINGLE,
-                 a->trust, a->served_by);
+      note_trust(x, &a->trust, a->served_by);
       break;
     case VT_CALL_RPC_ERROR:
       vt_rpc_write_error_raw(&b, rc->id, a->result, a->len);
-      note_trust(x, TR_SINGLE, "single", a->served_by);
+      note_trust(x, &(vt_trust){.tier = VT_TRUST_SINGLE}, a->served_by);
       break;
     case VT_CALL_UNAVAILABLE:
     default:
       vt_rpc_write_error(&b, rc->id, VT_RPC_RESOURCE_UNAVAILABLE,
                          "resource unavailable: no upstream could give an answer verity can stand behind",
                          a->len ? a->result : NULL);
-      note_trust(x, TR_NONE, "none", NULL);
+      note_trust(x, &(vt_trust){.tier = VT_TRUST_NONE}, NULL);
       break;
   }
   set_out(x, s->index, &b);
@@ -181,7 +189,7 @@ static void on_answer(const vt_answer *a, void *ud) {
 
 /* --- local answers -------------------------------------------------------------- */
 
-static int local_answer(rpc_ctx *x, vt_rpc_call *rc, vt_buf *b) {
+static vt_trust_tier local_answer(rpc_ctx *x, vt_rpc_call *rc, vt_buf *b) {
   vt_gateway *gw = x->gw;
   const char *m = rc->method;
   char tmp[96];
@@ -196,11 +204,11 @@ static int local_answer(rpc_ctx *x, vt_rpc_call *rc, vt_buf *b) {
       vt_rpc_write_error(b, rc->id, VT_RPC_RESOURCE_UNAVAILABLE,
                          "resource unavailable: no upstream has reported a head yet",
                          "{\"reason\":\"no upstream has answered eth_blockNumber yet\"}");
-      return TR_NONE;
+      return VT_TRUST_NONE;
     }
     snprintf(tmp, sizeof tmp, "\"0x%llx\"", (unsigned long long)gw->pool.head_reported);
     vt_rpc_write_result(b, rc->id, tmp, strlen(tmp));
-    return gw->pool.head_known && vt_pool_quorum(&gw->pool) >= 2 ? TR_QUORUM : TR_SINGLE;
+    return gw->pool.head_known && vt_pool_quorum(&gw->pool) >= 2 ? VT_TRUST_QUORUM : VT_TRUST_SINGLE;
   } else if (!strcmp(m, "eth_accounts")) {
     snprintf(tmp, sizeof tmp, "[]");
   } else if (!strcmp(m, "eth_syncing") || !strcmp(m, "eth_mining")) {
@@ -212,7 +220,7 @@ static int local_answer(rpc_ctx *x, vt_rpc_call *rc, vt_buf *b) {
     if (vt_plan_params(vt_method_find(m), m, rc->params, 0, false, &p) != 0 || p.err_code) {
       vt_rpc_write_error(b, rc->id, VT_RPC_INVALID_PARAMS, p.err_code ? p.err : "invalid params", NULL);
       vt_plan_free(&p);
-      return TR_LOCAL;
+      return VT_TRUST_LOCAL;
     }
     vt_plan_free(&p);
     /* params: ["0x…"] (validated above) */
@@ -224,7 +232,7 @@ static int local_answer(rpc_ctx *x, vt_rpc_call *rc, vt_buf *b) {
     if (!raw || vc_hex_decode(q + 1, n, raw, n / 2 + 1, &rl) != VC_OK) {
       free(raw);
       vt_rpc_write_error(b, rc->id, VT_RPC_INVALID_PARAMS, "invalid params: web3_sha3 takes hex data", NULL);
-      return TR_LOCAL;
+      return VT_TRUST_LOCAL;
     }
     uint8_t h[32];
     vc_keccak256(raw, rl, h);
@@ -234,10 +242,10 @@ static int local_answer(rpc_ctx *x, vt_rpc_call *rc, vt_buf *b) {
     strcat(tmp, "\"");
   } else {
     vt_rpc_write_error(b, rc->id, VT_RPC_METHOD_NOT_FOUND, "method not found", NULL);
-    return TR_LOCAL;
+    return VT_TRUST_LOCAL;
   }
   vt_rpc_write_result(b, rc->id, tmp, strlen(tmp));
-  return TR_LOCAL;
+  return VT_TRUST_LOCAL;
 }
 
 /* --- dispatch ------------------------------------------------------------------- */
@@ -326,10 +334,9 @@ static void dispatch(rpc_ctx *x, size_t i) {
   }
   switch (m->kind) {
     case VT_M_LOCAL: {
-      int rank = local_answer(x, rc, &b);
-      char tq[32];
-      snprintf(tq, sizeof tq, "quorum:%u/%u", vt_pool_quorum(&gw->pool), vt_pool_usable(&gw->pool));
-      note_trust(x, rank, rank == TR_LOCAL ? "local" : rank == TR_NONE ? "none" : rank == TR_QUORUM ? tq : "single", NULL);
+      vt_trust t = vt_trust_of(local_answer(x, rc, &b));
+      if (t.tier == VT_TRUST_QUORUM) t = vt_trust_quorum(vt_pool_quorum(&gw->pool), vt_pool_usable(&gw->pool));
+      note_trust(x, &t, NULL);
       goto done;
     }
     case VT_M_SUBSCRIBE:
@@ -339,7 +346,7 @@ static void dispatch(rpc_ctx *x, size_t i) {
         vt_rpc_write_error(&b, rc->id, VT_RPC_METHOD_NOT_FOUND, msg, NULL);
       } else {
         vt_subs_handle(gw->subs, x->ws, rc, &b);
-        note_trust(x, TR_LOCAL, "local", NULL);
+        note_trust(x, &(vt_trust){.tier = VT_TRUST_LOCAL}, NULL);
       }
       goto done;
     default:
@@ -388,7 +395,7 @@ static bool handle_message(vt_gateway *gw, vt_http_req *req, vt_ws_sess *ws, con
   x->ws = vt_ws_sess_ref(ws);
   x->body = x->body_mem;
   x->len = len;
-  x->trust_rank = TR_LOCAL;
+  x->trust_rank = RANK_LOCAL;
   x->t0_ms = uv_now(gw->loop);
   if (req) vt_http_req_set_data(req, x);
   if (vt_rpc_parse(x->body, len, &gw->rpc_limits, &x->msg) != 0) goto oom;

@@ -232,9 +232,12 @@ static bool stale_key(const char *key, size_t klen, char *out, size_t *olen) {
   return true;
 }
 
-static bool storable(const vt_answer *a) {
-  return a->outcome == VT_CALL_OK && a->trust &&
-         (strncmp(a->trust, "verified", 8) == 0 || strncmp(a->trust, "quorum", 6) == 0);
+static bool storable(const vt_answer *a) { return a->outcome == VT_CALL_OK && vt_trust_cacheable(&a->trust); }
+
+/* The cache codec keeps trust as its text form (trust.h), as it always has. */
+static void meta_trust(vt_cache_meta *m, const vt_trust *t) {
+  char txt[VT_TRUST_TEXT_MAX];
+  snprintf(m->trust, sizeof m->trust, "%s", vt_trust_format(t, txt, sizeof txt));
 }
 
 static void on_leader(const vt_answer *a, void *ud) {
@@ -249,7 +252,7 @@ static void on_leader(const vt_answer *a, void *ud) {
   if (fl->cacheable && storable(a) && !from_store) {
     vt_cache_meta m = {.block_number = fl->block,
                        .finalized = fl->block + FINALITY_DEPTH <= f->pool->head};
-    snprintf(m.trust, sizeof m.trust, "%s", a->trust);
+    meta_trust(&m, &a->trust);
     if (!f->mem_off && vt_cache_put(f->cache, fl->key, fl->klen, a->result, a->len, &m) == VT_CACHE_OK)
       f->st.stored++;
     if (m.finalized && f->lmdb && vt_lmdb_put(f->lmdb, fl->key, fl->klen, a->result, a->len, &m, NULL) == VT_LMDB_OK)
@@ -259,25 +262,23 @@ static void on_leader(const vt_answer *a, void *ud) {
   char sk[96];
   size_t sklen;
   vt_answer stale;
-  char trust[64];
   if (f->cfg->degraded_stale && stale_key(fl->key, fl->klen, sk, &sklen)) {
     const uint8_t *val;
     size_t vlen;
     vt_cache_meta sm;
-    if (a->outcome == VT_CALL_OK && a->trust && strncmp(a->trust, "verified", 8) == 0) {
+    if (a->outcome == VT_CALL_OK && a->trust.tier == VT_TRUST_VERIFIED) {
       vt_cache_meta m = {.block_number = fl->block};
-      snprintf(m.trust, sizeof m.trust, "%s", a->trust);
+      meta_trust(&m, &a->trust);
       (void)vt_cache_put(f->cache, sk, sklen, a->result, a->len, &m);
     } else if (a->outcome == VT_CALL_UNAVAILABLE && vt_cache_get(f->cache, sk, sklen, &val, &vlen, &sm)) {
       /* nothing can be proven now: the last proven value, saying how old it is */
       uint64_t now = vt_cache_now_ms();
       unsigned age = now > sm.inserted_ms ? (unsigned)((now - sm.inserted_ms) / 1000) : 0;
-      snprintf(trust, sizeof trust, "stale:%u block=0x%llx", age, (unsigned long long)sm.block_number);
       stale = *a;
       stale.outcome = VT_CALL_OK;
       stale.result = (const char *)val;
       stale.len = vlen;
-      stale.trust = trust;
+      stale.trust = (vt_trust){.tier = VT_TRUST_STALE, .age_s = age, .block = sm.block_number};
       stale.served_by = "cache";
       a = &stale;
       f->st.stale++;
@@ -307,7 +308,7 @@ static void start_leader(flight *fl) {
       .plan = &fl->plan,
   };
   if (fl->carry(fl->carry_ctx, &job, on_leader, fl) != 0) {
-    vt_answer a = {.outcome = VT_CALL_UNAVAILABLE, .result = "{\"reason\":\"out of memory\"}", .trust = "none",
+    vt_answer a = {.outcome = VT_CALL_UNAVAILABLE, .result = "{\"reason\":\"out of memory\"}",
                    .method = fl->key, .t_start_ms = uv_now(f->loop)};
     a.len = strlen(a.result);
     on_leader(&a, fl);
@@ -317,7 +318,8 @@ static void start_leader(flight *fl) {
 static void on_redis(void *ud, vt_redis_result res, const uint8_t *val, size_t vlen, const vt_cache_meta *meta) {
   flight *fl = ud;
   vt_flights *f = fl->owner;
-  if (res == VT_REDIS_HIT && meta && (strncmp(meta->trust, "verified", 8) == 0 || strncmp(meta->trust, "quorum", 6) == 0)) {
+  vt_trust t;
+  if (res == VT_REDIS_HIT && meta && vt_trust_parse(meta->trust, &t) && vt_trust_cacheable(&t)) {
     f->st.redis_hits++;
     answer_hit(f, fl, val, vlen, meta, "redis");
     return;
@@ -337,7 +339,8 @@ static void answer_hit(vt_flights *f, flight *fl, const uint8_t *val, size_t vle
       vt_cache_get(f->cache, fl->key, fl->klen, &mv, &ml, &mm))
     copy = mm;
   vt_answer a = {.outcome = VT_CALL_OK, .result = (const char *)mv, .len = ml, .served_by = from,
-                 .trust = copy.trust, .method = fl->key, .t_start_ms = uv_now(f->loop)};
+                 .method = fl->key, .t_start_ms = uv_now(f->loop)};
+  (void)vt_trust_parse(copy.trust, &a.trust);
   on_leader(&a, fl);
 }
 
@@ -354,7 +357,8 @@ int vt_flight_run(vt_flights *f, const vt_job *call, vt_carry_fn carry, void *ca
     if (!f->mem_off && vt_cache_get(f->cache, key, klen, &val, &vlen, &m)) {
       f->st.hits++;
       vt_answer a = {.outcome = VT_CALL_OK, .result = (const char *)val, .len = vlen, .served_by = "cache",
-                     .trust = m.trust, .method = call->method, .t_start_ms = uv_now(f->loop)};
+                     .method = call->method, .t_start_ms = uv_now(f->loop)};
+      (void)vt_trust_parse(m.trust, &a.trust);
       cb(&a, ud);
       return 0;
     }

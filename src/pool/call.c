@@ -195,7 +195,7 @@ static void cancel_all(vt_call *c) {
   }
 }
 
-static void finish(vt_call *c, vt_call_outcome o, const char *res, size_t n, const char *by, const char *trust) {
+static void finish(vt_call *c, vt_call_outcome o, const char *res, size_t n, const char *by, const vt_trust *trust) {
   if (c->finished) return;
   c->finished = true;
   c->outcome = o;
@@ -210,7 +210,7 @@ static void finish(vt_call *c, vt_call_outcome o, const char *res, size_t n, con
     c->result_len = 0;
   }
   c->served_by = by;
-  snprintf(c->trust, sizeof c->trust, "%s", trust ? trust : "single");
+  c->trust = trust ? *trust : vt_trust_of(VT_TRUST_SINGLE);
   if (c->timer_init) uv_timer_stop(&c->hedge_timer);
   if (!c->broadcast) cancel_all(c);
   c->done(c, c->ud);
@@ -232,7 +232,7 @@ static void finish_unavailable(vt_call *c, const char *reason) {
     vt_buf_puts(&d, "{\"reason\":\"no upstream could answer\"}");
   }
   VT_LOG(VT_LOG_INFO, "unavailable", "method=%s reason=%s", c->method, reason);
-  finish(c, VT_CALL_UNAVAILABLE, d.data, d.len, NULL, "none");
+  finish(c, VT_CALL_UNAVAILABLE, d.data, d.len, NULL, &(vt_trust){.tier = VT_TRUST_NONE});
   vt_buf_free(&d);
 }
 
@@ -274,9 +274,8 @@ static void settle(vt_call *c) {
     /* Upstreams that failed (not disagreed) lower the quorum in force, as a broken
      * upstream does for vt_pool_quorum(); a disagreement never does. */
     if (c->nvotes == 1) {
-      char trust[32];
-      snprintf(trust, sizeof trust, "quorum:%u/%u", c->votes[0].count, c->eligible_n);
-      finish(c, VT_CALL_OK, c->votes[0].val, c->votes[0].len, c->votes[0].first_by, c->opts.trust ? c->opts.trust : trust);
+      vt_trust trust = vt_trust_quorum(c->votes[0].count, c->eligible_n);
+      finish(c, VT_CALL_OK, c->votes[0].val, c->votes[0].len, c->votes[0].first_by, c->opts.trust ? c->opts.trust : &trust);
       return;
     }
     finish_unavailable(c, "upstreams disagree and no answer reached the quorum");
@@ -288,17 +287,15 @@ static void settle(vt_call *c) {
     for (unsigned i = 1; i < c->nvotes; i++)
       if (c->votes[i].count > best->count) best = &c->votes[i];
     if (c->nvotes == 1) {
-      char trust[32];
-      if (best->count >= 2) snprintf(trust, sizeof trust, "quorum:%u/%u", best->count, c->eligible_n);
-      else snprintf(trust, sizeof trust, "single");
-      finish(c, VT_CALL_OK, best->val, best->len, best->first_by, trust);
+      vt_trust trust = best->count >= 2 ? vt_trust_quorum(best->count, c->eligible_n) : vt_trust_of(VT_TRUST_SINGLE);
+      finish(c, VT_CALL_OK, best->val, best->len, best->first_by, &trust);
       return;
     }
     finish_unavailable(c, "upstreams disagree and no answer reached the quorum");
     return;
   }
   if (c->det_error) {
-    finish(c, VT_CALL_RPC_ERROR, c->det_error, c->det_error_len, c->det_error_by, "single");
+    finish(c, VT_CALL_RPC_ERROR, c->det_error, c->det_error_len, c->det_error_by, NULL);
     return;
   }
   if (!c->why.len) note_ineligible(c);
@@ -369,9 +366,8 @@ static void on_result(vt_call *c, vt_attempt *a, const char *res, size_t n) {
     unsigned possible = have + could_answer(c, now);
     unsigned need = c->opts.agree < possible ? c->opts.agree : possible;
     if (v && have >= need && have >= 1) {
-      char trust[32];
-      snprintf(trust, sizeof trust, "quorum:%u/%u", have, c->eligible_n);
-      finish(c, VT_CALL_OK, res, n, a->u->name, c->opts.trust ? c->opts.trust : trust);
+      vt_trust trust = vt_trust_quorum(have, c->eligible_n);
+      finish(c, VT_CALL_OK, res, n, a->u->name, c->opts.trust ? c->opts.trust : &trust);
     } else if (!c->inflight) {
       try_next(c, false);
     }
@@ -390,7 +386,7 @@ static void on_result(vt_call *c, vt_attempt *a, const char *res, size_t n) {
         note_why(c, u->name, "answered empty; contradicted by another upstream");
       }
     }
-    finish(c, VT_CALL_OK, res, n, a->u->name, c->opts.trust ? c->opts.trust : "single");
+    finish(c, VT_CALL_OK, res, n, a->u->name, c->opts.trust); /* NULL: single */
     vt_buf_free(&checked);
     return;
   }
@@ -402,10 +398,8 @@ static void on_result(vt_call *c, vt_attempt *a, const char *res, size_t n) {
   unsigned need = c->need_confirm < possible ? c->need_confirm : possible;
   if (need < 1) need = 1;
   if (v && have >= need) {
-    char trust[32];
-    if (have >= 2) snprintf(trust, sizeof trust, "quorum:%u/%u", have, c->eligible_n);
-    else snprintf(trust, sizeof trust, "single");
-    finish(c, VT_CALL_OK, res, n, a->u->name, trust);
+    vt_trust trust = have >= 2 ? vt_trust_quorum(have, c->eligible_n) : vt_trust_of(VT_TRUST_SINGLE);
+    finish(c, VT_CALL_OK, res, n, a->u->name, &trust);
     vt_buf_free(&checked);
     return;
   }
@@ -415,7 +409,7 @@ static void on_result(vt_call *c, vt_attempt *a, const char *res, size_t n) {
 }
 
 static void on_write_result(vt_call *c, vt_attempt *a, const char *res, size_t n) {
-  finish(c, VT_CALL_OK, res, n, a->u->name, "single");
+  finish(c, VT_CALL_OK, res, n, a->u->name, NULL);
 }
 
 /* The local hash of a raw transaction, as the JSON string result ("0x…"). */
@@ -522,7 +516,7 @@ static void on_fetch(const vt_fetch_result *r, void *ud) {
       }
       goto next;
     }
-    finish(c, VT_CALL_RPC_ERROR, resp.error.p, resp.error.n, a->u->name, "single");
+    finish(c, VT_CALL_RPC_ERROR, resp.error.p, resp.error.n, a->u->name, NULL);
     goto next;
   }
   vt_upstream_on_success(a->u, now, lat);

@@ -64,7 +64,7 @@ typedef struct {
   unsigned agree;          /* > 0: finish only when this many upstreams gave the same (checked) answer */
   bool only_trusted;       /* ask only upstreams marked trusted */
   bool verified;           /* a check that proves: no empty-like confirmation is needed */
-  const char *trust;       /* trust to report on success (e.g. "verified:quorum"); NULL: computed */
+  const vt_trust *trust;   /* trust to report on success (the anchor's); NULL: computed */
   vt_call_on_error on_error; /* NULL: the retry tables only */
   uint64_t logs_range;     /* > 0: skip upstreams known to refuse eth_getLogs ranges this wide */
 } vt_call_opts;
@@ -120,7 +120,7 @@ struct vt_call {
   char *result;
   size_t result_len;
   const char *served_by;   /* upstream name (borrowed from config) */
-  char trust[32];          /* "single", "quorum:2/3" */
+  vt_trust trust;          /* single, quorum k/n, or opts.trust */
   vt_call_done done;
   void *ud;
   vt_call_opts opts;

@@ -85,7 +85,7 @@ static bool fresh(const vt_anchor *a, const vt_anchored *e) {
 
 static const vt_anchored *cached_number(vt_anchor *a, uint64_t n) {
   size_t s = slot_of(n);
-  return a->used[s] && a->cache[s].hdr.number == n && strncmp(a->cache[s].trust, "verified:hash", 13) != 0 &&
+  return a->used[s] && a->cache[s].hdr.number == n && a->cache[s].trust.anchor != VT_ANCHOR_SRC_HASH &&
                  fresh(a, &a->cache[s])
              ? &a->cache[s] : NULL;
 }
@@ -96,14 +96,14 @@ static const vt_anchored *cached_hash(vt_anchor *a, const uint8_t h[32]) {
   return NULL;
 }
 
-static const vt_anchored *store(vt_anchor *a, const vc_header *h, const char *trust) {
+static const vt_anchored *store(vt_anchor *a, const vc_header *h, const vt_trust *trust) {
   size_t s = slot_of(h->number);
   /* a by-hash header never evicts a canonical (by-number) one */
-  if (a->used[s] && strncmp(trust, "verified:hash", 13) == 0 && a->cache[s].hdr.number == h->number &&
-      strncmp(a->cache[s].trust, "verified:hash", 13) != 0)
+  bool by_hash = trust->anchor == VT_ANCHOR_SRC_HASH;
+  if (a->used[s] && by_hash && a->cache[s].hdr.number == h->number && a->cache[s].trust.anchor != VT_ANCHOR_SRC_HASH)
     return NULL;
   if (a->used[s] && a->cache[s].hdr.number == h->number && memcmp(a->cache[s].hdr.hash, h->hash, 32) != 0 &&
-      strncmp(trust, "verified:hash", 13) != 0) {
+      !by_hash) {
     /* the block at this height changed: a reorg. Answers cached about it are stale. */
     VT_LOG(VT_LOG_WARN, "reorg", "block=%llu", (unsigned long long)h->number);
     vt_anchor_forget_above(a, h->number);
@@ -111,7 +111,7 @@ static const vt_anchored *store(vt_anchor *a, const vc_header *h, const char *tr
   }
   a->cache[s].hdr = *h;
   a->cache[s].at_ms = vt_pool_now_ms(a->pool);
-  snprintf(a->cache[s].trust, sizeof a->cache[s].trust, "%s", trust);
+  a->cache[s].trust = *trust;
   a->used[s] = true;
   return &a->cache[s];
 }
@@ -175,7 +175,8 @@ out:
   return rc;
 }
 
-static void finish_pending(pending *p, const vt_anchored *h, const char *why, const char *data) {
+static void finish_pending(pending *p, const vt_anchored *h, const char *why, const char *data,
+                           const vt_trust *agreed) {
   vt_anchor *a = p->a;
   pending **pp = &a->pend;
   while (*pp && *pp != p) pp = &(*pp)->next;
@@ -183,7 +184,7 @@ static void finish_pending(pending *p, const vt_anchored *h, const char *why, co
   waiter *w = p->waiters;
   while (w) {
     waiter *next = w->next;
-    w->cb(h, why, data, w->ud);
+    w->cb(h, why, data, agreed, w->ud);
     free(w);
     w = next;
   }
@@ -195,15 +196,14 @@ static void on_call(vt_call *c, void *ud) {
   vt_anchor *a = p->a;
   if (c->outcome != VT_CALL_OK) {
     const char *data = c->outcome == VT_CALL_UNAVAILABLE ? c->result : NULL;
-    finish_pending(p, NULL, "no header for that block could be anchored", data);
+    finish_pending(p, NULL, "no header for that block could be anchored", data, NULL);
     vt_call_free(c);
     return;
   }
   if (c->result_len == 4 && memcmp(c->result, "null", 4) == 0) {
-    char trust[32];
-    snprintf(trust, sizeof trust, "%s", c->trust);
+    vt_trust agreed = c->trust;
     vt_call_free(c);
-    finish_pending(p, NULL, vt_anchor_absent, trust);
+    finish_pending(p, NULL, vt_anchor_absent, NULL, &agreed);
     return;
   }
   uint8_t want[32];
@@ -212,36 +212,36 @@ static void on_call(vt_call *c, void *ud) {
     for (unsigned i = 0; i < p->nseen; i++)
       if (memcmp(p->seen[i].hash, want, 32) == 0) h = &p->seen[i];
   if (!h) {
-    finish_pending(p, NULL, "internal: agreed header not found", NULL);
+    finish_pending(p, NULL, "internal: agreed header not found", NULL, NULL);
     vt_call_free(c);
     return;
   }
-  char trust[40];
-  if (p->by_hash) snprintf(trust, sizeof trust, "verified:hash");
-  else if (a->pool->cfg->anchor_mode == VT_ANCHOR_TRUSTED) snprintf(trust, sizeof trust, "verified:trusted");
-  else snprintf(trust, sizeof trust, "verified:%s", c->trust[0] && strcmp(c->trust, "single") ? c->trust : "quorum:1/1");
+  vt_trust trust = {.tier = VT_TRUST_VERIFIED, .anchor = VT_ANCHOR_SRC_QUORUM, .k = 1, .n = 1};
+  if (p->by_hash) trust.anchor = VT_ANCHOR_SRC_HASH;
+  else if (a->pool->cfg->anchor_mode == VT_ANCHOR_TRUSTED) trust.anchor = VT_ANCHOR_SRC_TRUSTED;
+  else if (c->trust.tier == VT_TRUST_QUORUM) { trust.k = c->trust.k; trust.n = c->trust.n; }
   vc_header copy = *h;
-  const vt_anchored *stored = store(a, &copy, trust);
+  const vt_anchored *stored = store(a, &copy, &trust);
   vt_anchored tmp;
   if (!stored) {
     tmp.hdr = copy;
-    snprintf(tmp.trust, sizeof tmp.trust, "%s", trust);
+    tmp.trust = trust;
     stored = &tmp;
   }
   vt_call_free(c);
-  finish_pending(p, stored, NULL, NULL);
+  finish_pending(p, stored, NULL, NULL, NULL);
 }
 
 static void lookup(vt_anchor *a, bool by_hash, uint64_t number, const uint8_t *hash, vt_anchor_cb cb, void *ud) {
   const vt_anchored *hit = by_hash ? cached_hash(a, hash) : cached_number(a, number);
-  if (hit) { cb(hit, NULL, NULL, ud); return; }
+  if (hit) { cb(hit, NULL, NULL, NULL, ud); return; }
   pending *p;
   for (p = a->pend; p; p = p->next)
     if (p->by_hash == by_hash && (by_hash ? memcmp(p->hash, hash, 32) == 0 : p->number == number)) break;
   waiter *w = calloc(1, sizeof *w);
   if (!w || (p && p->nwaiters >= MAX_WAITERS) || (!p && a->npend >= MAX_PENDING)) {
     free(w);
-    cb(NULL, "too many headers being anchored at once", NULL, ud);
+    cb(NULL, "too many headers being anchored at once", NULL, NULL, ud);
     return;
   }
   w->cb = cb;
@@ -253,7 +253,7 @@ static void lookup(vt_anchor *a, bool by_hash, uint64_t number, const uint8_t *h
     return;
   }
   p = calloc(1, sizeof *p);
-  if (!p) { free(w); cb(NULL, "out of memory", NULL, ud); return; }
+  if (!p) { free(w); cb(NULL, "out of memory", NULL, NULL, ud); return; }
   p->a = a;
   p->by_hash = by_hash;
   p->number = number;
@@ -285,7 +285,7 @@ static void lookup(vt_anchor *a, bool by_hash, uint64_t number, const uint8_t *h
       .verified = true,
   };
   vt_call *c = vt_call_start_opts(pool, vt_method_find(method), method, body, strlen(body), &plan, &o, on_call, p);
-  if (!c) finish_pending(p, NULL, "out of memory", NULL);
+  if (!c) finish_pending(p, NULL, "out of memory", NULL, NULL);
 }
 
 /* Light client: the verified head's block hash, then parent hashes down to the block
@@ -295,29 +295,28 @@ typedef struct {
   vt_anchor *a;
   uint64_t want;
   unsigned steps;
-  char trust[40];
+  vt_trust trust;
   vt_anchor_cb cb;
   void *ud;
 } lc_walk;
 
-static void lc_step(const vt_anchored *h, const char *why, const char *data, void *ud) {
+static void lc_step(const vt_anchored *h, const char *why, const char *data, const vt_trust *agreed, void *ud) {
   lc_walk *w = ud;
   if (!h) {
-    w->cb(NULL, why, data, w->ud);
+    w->cb(NULL, why, data, agreed, w->ud);
     free(w);
     return;
   }
   if (h->hdr.number == w->want) {
     vc_header copy = h->hdr;
-    const vt_anchored *stored = store(w->a, &copy, w->trust);
-    vt_anchored tmp = {.hdr = copy};
-    snprintf(tmp.trust, sizeof tmp.trust, "%s", w->trust);
-    w->cb(stored ? stored : &tmp, NULL, NULL, w->ud);
+    const vt_anchored *stored = store(w->a, &copy, &w->trust);
+    vt_anchored tmp = {.hdr = copy, .trust = w->trust};
+    w->cb(stored ? stored : &tmp, NULL, NULL, NULL, w->ud);
     free(w);
     return;
   }
   if (h->hdr.number < w->want || ++w->steps > LC_WALK_MAX) {
-    w->cb(NULL, "block is too far below the light client's verified head", NULL, w->ud);
+    w->cb(NULL, "block is too far below the light client's verified head", NULL, NULL, w->ud);
     free(w);
     return;
   }
@@ -327,23 +326,23 @@ static void lc_step(const vt_anchored *h, const char *why, const char *data, voi
 static void lc_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *ud) {
   vt_beacon_exec opt, fin;
   const vt_anchored *hit = cached_number(a, number);
-  if (hit && strncmp(hit->trust, "verified:lightclient", 20) == 0) { cb(hit, NULL, NULL, ud); return; }
+  if (hit && hit->trust.anchor == VT_ANCHOR_SRC_LIGHTCLIENT) { cb(hit, NULL, NULL, NULL, ud); return; }
   if (!a->beacon || !vt_beacon_head(a->beacon, false, &opt)) {
-    cb(NULL, "the light client has no verified head yet", NULL, ud);
+    cb(NULL, "the light client has no verified head yet", NULL, NULL, ud);
     return;
   }
   if (number > opt.block_number) {
-    cb(NULL, "block is newer than the light client's verified head", NULL, ud);
+    cb(NULL, "block is newer than the light client's verified head", NULL, NULL, ud);
     return;
   }
   bool use_fin = vt_beacon_head(a->beacon, true, &fin) && number <= fin.block_number;
   lc_walk *w = calloc(1, sizeof *w);
-  if (!w) { cb(NULL, "out of memory", NULL, ud); return; }
+  if (!w) { cb(NULL, "out of memory", NULL, NULL, ud); return; }
   w->a = a;
   w->want = number;
   w->cb = cb;
   w->ud = ud;
-  snprintf(w->trust, sizeof w->trust, "verified:lightclient:%s", use_fin ? "finalized" : "optimistic");
+  w->trust = (vt_trust){.tier = VT_TRUST_VERIFIED, .anchor = VT_ANCHOR_SRC_LIGHTCLIENT, .finalized = use_fin};
   lookup(a, true, 0, use_fin ? fin.block_hash : opt.block_hash, lc_step, w);
 }
 

@@ -21,20 +21,22 @@
 
 #include "beacon/beacon.h"
 #include "core/header.h"
+#include "flow/trust.h"
 #include "pool/pool.h"
 
 typedef struct {
   vc_header hdr;            /* hdr.hash is the block hash */
-  char trust[40];           /* "verified:quorum:2/3", "verified:trusted", "verified:hash" */
+  vt_trust trust;           /* verified, and by which anchor (flow/trust.h) */
   uint64_t at_ms;           /* when it was anchored */
 } vt_anchored;
 
 /* h is NULL on failure, with why (and the -32002 data JSON in data_json, or NULL).
  * When k upstreams agreed that there is no such block (a hash nobody knows, or a
- * number past every head), why is vt_anchor_absent and data_json is the trust of that
- * agreement ("quorum:2/3"). */
+ * number past every head), why is vt_anchor_absent, data_json is NULL and agreed is
+ * the trust of that agreement (quorum 2/3); agreed is NULL in every other case. */
 extern const char vt_anchor_absent[];
-typedef void (*vt_anchor_cb)(const vt_anchored *h, const char *why, const char *data_json, void *ud);
+typedef void (*vt_anchor_cb)(const vt_anchored *h, const char *why, const char *data_json, const vt_trust *agreed,
+                             void *ud);
 
 typedef struct vt_anchor vt_anchor;
 

@@ -105,7 +105,7 @@ static void vreq_free(vreq *r) {
   free(r);
 }
 
-static void answer(vreq *r, int outcome, const char *res, size_t n, const char *trust) {
+static void answer(vreq *r, int outcome, const char *res, size_t n, vt_trust trust) {
   vt_answer a = {
       .outcome = outcome, .result = res, .len = n, .served_by = r->served_by,
       .trust = trust, .method = r->v->method, .t_start_ms = r->t0,
@@ -130,7 +130,7 @@ static void unavailable(vreq *r, const char *reason, const char *upstream_data) 
     vt_buf_reset(&d);
     vt_buf_puts(&d, "{\"reason\":\"could not prove the answer\"}");
   }
-  answer(r, VT_CALL_UNAVAILABLE, d.data, d.len, "none");
+  answer(r, VT_CALL_UNAVAILABLE, d.data, d.len, vt_trust_of(VT_TRUST_NONE));
   vt_buf_free(&d);
 }
 
@@ -138,7 +138,7 @@ static void unavailable(vreq *r, const char *reason, const char *upstream_data) 
 static void relay(vreq *r, vt_call *c, const char *unavailable_reason) {
   r->served_by = c->served_by;
   if (c->outcome == VT_CALL_OK) answer(r, VT_CALL_OK, c->result, c->result_len, r->anch.trust);
-  else if (c->outcome == VT_CALL_RPC_ERROR) answer(r, VT_CALL_RPC_ERROR, c->result, c->result_len, "single");
+  else if (c->outcome == VT_CALL_RPC_ERROR) answer(r, VT_CALL_RPC_ERROR, c->result, c->result_len, vt_trust_of(VT_TRUST_SINGLE));
   else unavailable(r, unavailable_reason, c->result);
   vt_call_free(c);
 }
@@ -165,7 +165,7 @@ static void put_blockref(vt_buf *b, const vreq *r, bool object) {
 static vt_call *start(vreq *r, const char *method, vt_buf *body, vt_call_check check, bool by_hash,
                       vt_call_done done) {
   vt_plan plan = {.kind = by_hash ? VT_PIN_HASH : VT_PIN_NUMBER, .number = r->anch.hdr.number};
-  vt_call_opts o = {.check = check, .check_ud = r, .verified = true, .trust = r->anch.trust};
+  vt_call_opts o = {.check = check, .check_ud = r, .verified = true, .trust = &r->anch.trust};
   vt_call *c = NULL;
   if (vt_buf_ok(body))
     c = vt_call_start_opts(r->pv->pool, vt_method_find(method), method, body->data, body->len, &plan, &o, done, r);
@@ -434,13 +434,13 @@ static void evidence(vreq *r) {
   }
 }
 
-static void on_anchor(const vt_anchored *h, const char *why, const char *data, void *ud) {
+static void on_anchor(const vt_anchored *h, const char *why, const char *data, const vt_trust *agreed, void *ud) {
   vreq *r = ud;
   if (!h && why == vt_anchor_absent) {
     switch (r->v->kind) {
       case K_BLOCK: case K_TX_BY_INDEX: case K_BLOCK_RECEIPTS: case K_RECEIPT: case K_TX_BY_HASH:
         /* the upstreams agree the block does not exist (yet, for verity's view): as a node would, null */
-        answer(r, VT_CALL_OK, "null", 4, data && data[0] ? data : "single");
+        answer(r, VT_CALL_OK, "null", 4, agreed ? *agreed : vt_trust_of(VT_TRUST_SINGLE));
         return;
       default:
         unavailable(r, "the block is past every usable upstream's head: its state cannot be proven yet", NULL);
@@ -592,7 +592,7 @@ int vt_verify_start(vt_prover *pv, const char *method, vt_span params, const vt_
   if (!r->params || !json_is_array(r->params) || !read_params(r)) {
     /* params passed validation; what the verifier cannot read it does not prove */
     static const char e[] = "{\"code\":-32602,\"message\":\"invalid params: could not be read for verification\"}";
-    answer(r, VT_CALL_RPC_ERROR, e, sizeof e - 1, "none");
+    answer(r, VT_CALL_RPC_ERROR, e, sizeof e - 1, vt_trust_of(VT_TRUST_NONE));
     return 0;
   }
   if (v->block == B_LOCATE) locate(r);

@@ -51,7 +51,7 @@ struct lreq {
   bool failed;
   char why[200];
   char *fail_data;
-  char trust[48];
+  vt_trust trust;           /* of the last proven block (tier none until one is) */
   vt_answer_cb cb;
   void *ud;
   uint64_t t0;
@@ -83,7 +83,7 @@ static void finish(lreq *l) {
     a.outcome = VT_CALL_UNAVAILABLE;
     a.result = vt_buf_ok(&d) ? d.data : "{\"reason\":\"logs could not be proven\"}";
     a.len = strlen(a.result);
-    a.trust = "none";
+    a.trust = vt_trust_of(VT_TRUST_NONE);
     l->cb(&a, l->ud);
     vt_buf_free(&d);
     lreq_free(l);
@@ -101,7 +101,7 @@ static void finish(lreq *l) {
     a.result = txt;
   }
   a.len = strlen(a.result);
-  a.trust = l->trust[0] ? l->trust : "verified";
+  a.trust = l->trust.tier != VT_TRUST_NONE ? l->trust : vt_trust_of(VT_TRUST_VERIFIED);
   l->cb(&a, l->ud);
   free(txt);
   lreq_free(l);
@@ -131,7 +131,7 @@ static void on_receipts(const vt_answer *a, void *ud) {
     block_done(b, NULL);
     return;
   }
-  snprintf(l->trust, sizeof l->trust, "%s", a->trust);
+  l->trust = a->trust;
   json_error_t je;
   json_t *rs = json_loadb(a->result, a->len, 0, &je);
   json_t *out = json_array();
@@ -151,7 +151,8 @@ static int prove_receipts(void *ctx, const vt_job *job, vt_answer_cb cb, void *u
   return vt_verify_start(ctx, job->method, job->params, job->plan, cb, ud) == 0 ? 0 : -1;
 }
 
-static void on_anchor(const vt_anchored *h, const char *why, const char *data, void *ud) {
+static void on_anchor(const vt_anchored *h, const char *why, const char *data, const vt_trust *agreed, void *ud) {
+  (void)agreed;
   lblock *b = ud;
   lreq *l = b->l;
   if (!h) {
@@ -160,7 +161,7 @@ static void on_anchor(const vt_anchored *h, const char *why, const char *data, v
     block_done(b, NULL);
     return;
   }
-  if (!l->trust[0]) snprintf(l->trust, sizeof l->trust, "%s", h->trust);
+  if (l->trust.tier == VT_TRUST_NONE) l->trust = h->trust;
   if (l->failed || !vc_bloom_may_match(h->hdr.logs_bloom, &l->f)) {
     block_done(b, NULL); /* the header's bloom proves no log here matches */
     return;
@@ -226,7 +227,7 @@ int vt_verify_logs(vt_prover *pv, vt_span params, vt_answer_cb cb, void *ud) {
                "{\"code\":-32005,\"message\":\"limit exceeded: verified eth_getLogs takes at most %llu blocks per call "
                "(logs.max_blocks); this range has %llu: split it\"}",
                (unsigned long long)pv->pool->cfg->logs_max_blocks, (unsigned long long)(l->to - l->from + 1));
-      vt_answer a = {.outcome = VT_CALL_RPC_ERROR, .result = msg, .len = strlen(msg), .trust = "none",
+      vt_answer a = {.outcome = VT_CALL_RPC_ERROR, .result = msg, .len = strlen(msg), .trust = {.tier = VT_TRUST_NONE},
                      .method = "eth_getLogs", .t_start_ms = vt_pool_now_ms(pv->pool)};
       cb(&a, ud);
       rc = -1;

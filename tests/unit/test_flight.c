@@ -37,13 +37,14 @@ static void on_answer(const vt_answer *a, void *ud) {
   (void)ud;
   nanswers++;
   snprintf(last_result, sizeof last_result, "%.*s", (int)a->len, a->result);
-  snprintf(last_trust, sizeof last_trust, "%s", a->trust);
+  vt_trust_format(&a->trust, last_trust, sizeof last_trust);
   snprintf(last_by, sizeof last_by, "%s", a->served_by ? a->served_by : "");
 }
 
 static void finish_start(int i, int outcome, const char *result, const char *trust) {
   vt_answer a = {.outcome = outcome, .result = result, .len = strlen(result), .served_by = "a",
-                 .trust = trust, .method = "eth_getBalance"};
+                 .method = "eth_getBalance"};
+  assert_true(vt_trust_parse(trust, &a.trust));
   starts[i].cb(&a, starts[i].ud);
 }
 
