@@ -1,13 +1,11 @@
 /*
- * flight.c: coalescing identical calls and caching proven answers (see flight.h).
+ * flight.c: coalescing identical calls, and deciding what the answer cache may hold
+ * (see flight.h). The stores themselves (memory, LMDB, Redis, stale values) are the
+ * tiers of store/tiers.h, behind one get and one put.
  *
  * Flights in progress live in a small hash table keyed by the call's key; each holds
  * its waiters in arrival order. The leader's answer is cached first (when allowed),
  * then handed to every waiter; the flight is freed after the last one.
- *
- * cache.memory: 0 turns the memory tier off: answers are neither looked up nor kept in
- * memory (LMDB and Redis still are; a hit from them is answered from their copy). The
- * cache object still exists, at its smallest budget, only for degraded.stale values.
  */
 #include "plan/flight.h"
 
@@ -16,15 +14,12 @@
 #include <string.h>
 
 #include "obs/log.h"
-#include "store/cache.h"
-#include "store/lmdb.h"
-#include "store/redis.h"
+#include "store/tiers.h"
 
 #define FLIGHT_BUCKETS 1024
 #define FLIGHT_MAX_WAITERS 10000
 #define FINALITY_DEPTH 64
-#define KEY_MAX 511 /* LMDB's key limit (the memory cache allows 512) */
-#define LMDB_TICK_MS 20
+#define KEY_MAX VT_TIERS_KEY_MAX
 
 typedef struct waiter {
   struct waiter *next;
@@ -53,52 +48,15 @@ struct vt_flights {
   uv_loop_t *loop;
   const vt_config *cfg;
   const vt_pool *pool;  /* verity's head */
-  vt_cache *cache;
-  bool mem_off;         /* cache.memory: 0: the cache holds degraded.stale values only */
-  vt_lmdb *lmdb;
-  vt_redis *redis;
-  uv_timer_t tick;
-  bool tick_init;
-  unsigned closing;
-  void (*on_closed)(void *);
-  void *on_closed_arg;
+  vt_tiers *tiers;
   flight *buckets[FLIGHT_BUCKETS];
-  vt_flight_stats st;
+  vt_flight_stats st;   /* hits, misses, joined, stale (the tiers count the rest) */
 };
 
-/* Cache keys do not name the chain, so a store holds one chain's answers: its chain id
- * is recorded in the store at first use, and a store of another chain is refused
- * (answers of mainnet must never be served for sepolia from a shared directory). */
-#define CHAIN_BLOB "chain_id"
-static int check_store_chain(vt_lmdb *db, uint64_t chain_id, char *err, size_t errlen) {
-  char want[24];
-  int wl = snprintf(want, sizeof want, "%llu", (unsigned long long)chain_id);
-  uint8_t *have = NULL;
-  size_t n = 0;
-  int rc = -1;
-  vt_lmdb_status st = vt_lmdb_get_blob(db, CHAIN_BLOB, &have, &n);
-  if (st == VT_LMDB_NOTFOUND) {
-    if (vt_lmdb_put_blob(db, CHAIN_BLOB, want, (size_t)wl) == VT_LMDB_OK) rc = 0;
-    else snprintf(err, errlen, "cannot record the chain id in the store: %s", vt_lmdb_errmsg(db));
-    goto out;
-  }
-  if (st != VT_LMDB_OK) {
-    snprintf(err, errlen, "the store's chain id record cannot be read (%s)", vt_lmdb_errmsg(db));
-    goto out;
-  }
-  if (n == (size_t)wl && memcmp(have, want, n) == 0) rc = 0;
-  else
-    snprintf(err, errlen, "holds answers of chain %.*s, not of chain %s: use one directory per chain",
-             (int)(n < 20 ? n : 20), (const char *)have, want);
-out:
-  free(have);
-  return rc;
-}
-
-static void on_tick(uv_timer_t *t) {
-  vt_flights *f = t->data;
-  if (f->lmdb && vt_lmdb_tick(f->lmdb) != VT_LMDB_OK)
-    VT_LOG(VT_LOG_WARN, "lmdb", "commit failed: %s", vt_lmdb_errmsg(f->lmdb));
+/* A shared (Redis) entry is served only when it says it was verified or agreed. */
+static bool accept_shared(const vt_cache_meta *m) {
+  vt_trust t;
+  return vt_trust_parse(m->trust, &t) && vt_trust_cacheable(&t);
 }
 
 vt_flights *vt_flights_new(uv_loop_t *loop, const vt_config *cfg, const vt_pool *pool, size_t budget, char *err,
@@ -108,69 +66,22 @@ vt_flights *vt_flights_new(uv_loop_t *loop, const vt_config *cfg, const vt_pool 
   f->loop = loop;
   f->cfg = cfg;
   f->pool = pool;
-  f->mem_off = budget == 0;
-  if (budget < VT_CACHE_BUDGET_MIN) budget = VT_CACHE_BUDGET_MIN;
-  f->cache = vt_cache_new(budget, err, errlen);
-  if (!f->cache) goto fail;
-  if (cfg->cache_path && cfg->cache_path[0]) {
-    char e[256];
-    if (vt_lmdb_open(cfg->cache_path, VT_LMDB_MAP_DEFAULT, &f->lmdb, e, sizeof e) != 0 ||
-        check_store_chain(f->lmdb, cfg->chain_id, e, sizeof e) != 0) {
-      snprintf(err, errlen, "cache.path: %s: %s", cfg->cache_path, e);
-      goto fail;
-    }
-  }
-  if (cfg->redis_url && cfg->redis_url[0]) {
-    vt_redis_opts ro = {.chain_id = cfg->chain_id};
-    char e[256];
-    f->redis = vt_redis_new(loop, cfg->redis_url, &ro, e, sizeof e);
-    if (!f->redis) {
-      snprintf(err, errlen, "cache.redis: %s", e);
-      goto fail;
-    }
-  }
-  if (uv_timer_init(loop, &f->tick) == 0) {
-    f->tick_init = true;
-    f->tick.data = f;
-    if (f->lmdb) uv_timer_start(&f->tick, on_tick, LMDB_TICK_MS, LMDB_TICK_MS);
+  vt_tiers_opts o = {.memory = budget, .lmdb_path = cfg->cache_path, .redis_url = cfg->redis_url,
+                     .chain_id = cfg->chain_id, .accept = accept_shared};
+  f->tiers = vt_tiers_new(loop, &o, err, errlen);
+  if (!f->tiers) {
+    free(f);
+    return NULL;
   }
   return f;
-fail:
-  vt_flights_free(f);
-  return NULL;
 }
 
-static void closed_part(vt_flights *f) {
-  if (--f->closing == 0 && f->on_closed) f->on_closed(f->on_closed_arg);
-}
-static void on_tick_closed(uv_handle_t *h) { closed_part(h->data); }
-static void on_redis_closed(void *arg) { closed_part(arg); }
-
-void vt_flights_close(vt_flights *f, void (*done)(void *arg), void *arg) {
-  f->on_closed = done;
-  f->on_closed_arg = arg;
-  f->closing = 1 + (f->tick_init ? 1 : 0) + (f->redis ? 1 : 0);
-  if (f->tick_init) {
-    uv_timer_stop(&f->tick);
-    uv_close((uv_handle_t *)&f->tick, on_tick_closed);
-    f->tick_init = false;
-  }
-  if (f->redis) {
-    vt_redis *r = f->redis;
-    f->redis = NULL;
-    vt_redis_close(r, on_redis_closed, f);
-  }
-  closed_part(f);
-}
+void vt_flights_close(vt_flights *f, void (*done)(void *arg), void *arg) { vt_tiers_close(f->tiers, done, arg); }
 
 void vt_flights_free(vt_flights *f) {
   if (!f) return;
   /* flights still in progress are owned by their calls, which the gateway's stop cancels */
-  if (f->lmdb) {
-    (void)vt_lmdb_flush(f->lmdb);
-    vt_lmdb_close(f->lmdb);
-  }
-  vt_cache_free(f->cache);
+  vt_tiers_free(f->tiers);
   free(f);
 }
 
@@ -206,38 +117,38 @@ static bool cacheable(const vt_pool *pool, const vt_plan *plan, uint64_t *block)
   return false;
 }
 
-/* Degraded mode (degraded.stale): the last proven value of these, per address, may
- * answer when nothing can be proven now, marked stale:<seconds> with its block. */
-static const char *const stale_methods[] = {"eth_getBalance", "eth_getTransactionCount", "eth_getCode"};
-
-/* "stale\0<method>\0<address>" from a key "<method>\0[\"0x<40 hex>\",…]", or false. */
-static bool stale_key(const char *key, size_t klen, char *out, size_t *olen) {
-  size_t ml = strnlen(key, klen);
-  bool known = false;
-  for (size_t i = 0; i < sizeof stale_methods / sizeof stale_methods[0]; i++)
-    if (strlen(stale_methods[i]) == ml && memcmp(stale_methods[i], key, ml) == 0) known = true;
-  if (!known || klen < ml + 1 + 2 + 42) return false;
-  const char *p = key + ml + 1;
-  if (p[0] != '[' || p[1] != '"' || p[2] != '0' || (p[3] != 'x' && p[3] != 'X')) return false;
-  size_t n = 0;
-  memcpy(out, "stale", 6);
-  n = 6;
-  memcpy(out + n, key, ml + 1);
-  n += ml + 1;
-  for (size_t i = 0; i < 42; i++) {
-    char c = p[2 + i];
-    out[n++] = (char)(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
-  }
-  *olen = n;
-  return true;
-}
-
 static bool storable(const vt_answer *a) { return a->outcome == VT_CALL_OK && vt_trust_cacheable(&a->trust); }
 
 /* The cache codec keeps trust as its text form (trust.h), as it always has. */
 static void meta_trust(vt_cache_meta *m, const vt_trust *t) {
   char txt[VT_TRUST_TEXT_MAX];
   snprintf(m->trust, sizeof m->trust, "%s", vt_trust_format(t, txt, sizeof txt));
+}
+
+/* degraded.stale: keep the last proven value; when nothing could be answered, *stale
+ * becomes that value (saying how old it is) and the answer to give. */
+static const vt_answer *stale_mode(vt_flights *f, flight *fl, const vt_answer *a, vt_answer *stale) {
+  if (a->outcome == VT_CALL_OK && a->trust.tier == VT_TRUST_VERIFIED) {
+    vt_cache_meta m = {.block_number = fl->block};
+    meta_trust(&m, &a->trust);
+    vt_tiers_stale_put(f->tiers, fl->key, fl->klen, a->result, a->len, &m);
+    return a;
+  }
+  const uint8_t *val;
+  size_t vlen;
+  vt_cache_meta sm;
+  if (a->outcome != VT_CALL_UNAVAILABLE || !vt_tiers_stale_get(f->tiers, fl->key, fl->klen, &val, &vlen, &sm))
+    return a;
+  uint64_t now = vt_cache_now_ms();
+  unsigned age = now > sm.inserted_ms ? (unsigned)((now - sm.inserted_ms) / 1000) : 0;
+  *stale = *a;
+  stale->outcome = VT_CALL_OK;
+  stale->result = (const char *)val;
+  stale->len = vlen;
+  stale->trust = (vt_trust){.tier = VT_TRUST_STALE, .age_s = age, .block = sm.block_number};
+  stale->served_by = "cache";
+  f->st.stale++;
+  return stale;
 }
 
 static void on_leader(const vt_answer *a, void *ud) {
@@ -250,40 +161,12 @@ static void on_leader(const vt_answer *a, void *ud) {
   const char *by = a->served_by ? a->served_by : "";
   bool from_store = !strcmp(by, "cache") || !strcmp(by, "lmdb") || !strcmp(by, "redis");
   if (fl->cacheable && storable(a) && !from_store) {
-    vt_cache_meta m = {.block_number = fl->block,
-                       .finalized = fl->block + FINALITY_DEPTH <= f->pool->head};
+    vt_cache_meta m = {.block_number = fl->block, .finalized = fl->block + FINALITY_DEPTH <= f->pool->head};
     meta_trust(&m, &a->trust);
-    if (!f->mem_off && vt_cache_put(f->cache, fl->key, fl->klen, a->result, a->len, &m) == VT_CACHE_OK)
-      f->st.stored++;
-    if (m.finalized && f->lmdb && vt_lmdb_put(f->lmdb, fl->key, fl->klen, a->result, a->len, &m, NULL) == VT_LMDB_OK)
-      f->st.lmdb_stored++;
-    if (f->redis && vt_redis_put(f->redis, fl->key, fl->klen, a->result, a->len, &m)) f->st.redis_stored++;
+    vt_tiers_put(f->tiers, fl->key, fl->klen, a->result, a->len, &m);
   }
-  char sk[96];
-  size_t sklen;
   vt_answer stale;
-  if (f->cfg->degraded_stale && stale_key(fl->key, fl->klen, sk, &sklen)) {
-    const uint8_t *val;
-    size_t vlen;
-    vt_cache_meta sm;
-    if (a->outcome == VT_CALL_OK && a->trust.tier == VT_TRUST_VERIFIED) {
-      vt_cache_meta m = {.block_number = fl->block};
-      meta_trust(&m, &a->trust);
-      (void)vt_cache_put(f->cache, sk, sklen, a->result, a->len, &m);
-    } else if (a->outcome == VT_CALL_UNAVAILABLE && vt_cache_get(f->cache, sk, sklen, &val, &vlen, &sm)) {
-      /* nothing can be proven now: the last proven value, saying how old it is */
-      uint64_t now = vt_cache_now_ms();
-      unsigned age = now > sm.inserted_ms ? (unsigned)((now - sm.inserted_ms) / 1000) : 0;
-      stale = *a;
-      stale.outcome = VT_CALL_OK;
-      stale.result = (const char *)val;
-      stale.len = vlen;
-      stale.trust = (vt_trust){.tier = VT_TRUST_STALE, .age_s = age, .block = sm.block_number};
-      stale.served_by = "cache";
-      a = &stale;
-      f->st.stale++;
-    }
-  }
+  if (f->cfg->degraded_stale) a = stale_mode(f, fl, a, &stale);
   waiter *w = fl->waiters;
   while (w) {
     waiter *next = w->next;
@@ -293,11 +176,6 @@ static void on_leader(const vt_answer *a, void *ud) {
   }
   free(fl);
 }
-
-/* Copy a hit from a lower tier into memory and answer from there (the memory copy is
- * what the answer borrows). */
-static void answer_hit(vt_flights *f, flight *fl, const uint8_t *val, size_t vlen, const vt_cache_meta *m,
-                       const char *from);
 
 static void start_leader(flight *fl) {
   vt_flights *f = fl->owner;
@@ -315,60 +193,26 @@ static void start_leader(flight *fl) {
   }
 }
 
-static void on_redis(void *ud, vt_redis_result res, const uint8_t *val, size_t vlen, const vt_cache_meta *meta) {
+static const char *const tier_names[] = {[VT_TIER_MEMORY] = "cache", [VT_TIER_LMDB] = "lmdb", [VT_TIER_REDIS] = "redis"};
+
+/* A lower tier's answer (LMDB, Redis), or a miss: then the leader goes upstream. */
+static void on_tier(void *ud, vt_tier from, const uint8_t *val, size_t vlen, const vt_cache_meta *m) {
   flight *fl = ud;
-  vt_flights *f = fl->owner;
-  vt_trust t;
-  if (res == VT_REDIS_HIT && meta && vt_trust_parse(meta->trust, &t) && vt_trust_cacheable(&t)) {
-    f->st.redis_hits++;
-    answer_hit(f, fl, val, vlen, meta, "redis");
+  if (from == VT_TIER_NONE) {
+    start_leader(fl);
     return;
   }
-  if (res == VT_REDIS_MISS) f->st.redis_misses++;
-  else f->st.redis_unavailable++;
-  start_leader(fl);
-}
-
-static void answer_hit(vt_flights *f, flight *fl, const uint8_t *val, size_t vlen, const vt_cache_meta *m,
-                       const char *from) {
-  vt_cache_meta copy = *m;
-  const uint8_t *mv = val;
-  size_t ml = vlen;
-  vt_cache_meta mm;
-  if (!f->mem_off && vt_cache_put(f->cache, fl->key, fl->klen, val, vlen, &copy) == VT_CACHE_OK &&
-      vt_cache_get(f->cache, fl->key, fl->klen, &mv, &ml, &mm))
-    copy = mm;
-  vt_answer a = {.outcome = VT_CALL_OK, .result = (const char *)mv, .len = ml, .served_by = from,
-                 .method = fl->key, .t_start_ms = uv_now(f->loop)};
-  (void)vt_trust_parse(copy.trust, &a.trust);
+  vt_answer a = {.outcome = VT_CALL_OK, .result = (const char *)val, .len = vlen, .served_by = tier_names[from],
+                 .method = fl->key, .t_start_ms = uv_now(fl->owner->loop)};
+  (void)vt_trust_parse(m->trust, &a.trust);
   on_leader(&a, fl);
 }
 
-int vt_flight_run(vt_flights *f, const vt_job *call, vt_carry_fn carry, void *carry_ctx, vt_answer_cb cb, void *ud) {
-  char key[KEY_MAX];
-  size_t klen;
-  if (!make_key(key, &klen, call->method, call->params)) return carry(carry_ctx, call, cb, ud); /* too long to share */
-  uint64_t block = 0;
-  bool can_cache = cacheable(f->pool, call->plan, &block);
-  if (can_cache) {
-    const uint8_t *val;
-    size_t vlen;
-    vt_cache_meta m;
-    if (!f->mem_off && vt_cache_get(f->cache, key, klen, &val, &vlen, &m)) {
-      f->st.hits++;
-      vt_answer a = {.outcome = VT_CALL_OK, .result = (const char *)val, .len = vlen, .served_by = "cache",
-                     .method = call->method, .t_start_ms = uv_now(f->loop)};
-      (void)vt_trust_parse(m.trust, &a.trust);
-      cb(&a, ud);
-      return 0;
-    }
-    f->st.misses++;
-  }
+/* Join the flight for key, or start one (its leader looks in the lower tiers first when
+ * the answer may be cached). */
+static int join_or_lead(vt_flights *f, const vt_job *call, const char *key, size_t klen, bool can_cache,
+                        uint64_t block, vt_carry_fn carry, void *carry_ctx, waiter *w) {
   size_t b = hash_key(key, klen);
-  waiter *w = calloc(1, sizeof *w);
-  if (!w) return -1;
-  w->cb = cb;
-  w->ud = ud;
   for (flight *fl = f->buckets[b]; fl; fl = fl->next) {
     if (fl->klen == klen && memcmp(fl->key, key, klen) == 0 && fl->nwaiters < FLIGHT_MAX_WAITERS) {
       *fl->tail = w;
@@ -379,7 +223,7 @@ int vt_flight_run(vt_flights *f, const vt_job *call, vt_carry_fn carry, void *ca
     }
   }
   flight *fl = calloc(1, sizeof *fl);
-  if (!fl) { free(w); return -1; }
+  if (!fl) return -1;
   fl->owner = f;
   fl->bucket = b;
   memcpy(fl->key, key, klen);
@@ -397,39 +241,61 @@ int vt_flight_run(vt_flights *f, const vt_job *call, vt_carry_fn carry, void *ca
   fl->carry_ctx = carry_ctx;
   fl->next = f->buckets[b];
   f->buckets[b] = fl;
-  if (can_cache && f->lmdb) {
-    uint8_t *val = NULL;
-    size_t vlen = 0;
+  if (can_cache) vt_tiers_get(f->tiers, fl->key, fl->klen, on_tier, fl);
+  else start_leader(fl);
+  return 0;
+}
+
+int vt_flight_run(vt_flights *f, const vt_job *call, vt_carry_fn carry, void *carry_ctx, vt_answer_cb cb, void *ud) {
+  char key[KEY_MAX];
+  size_t klen;
+  if (!make_key(key, &klen, call->method, call->params)) return carry(carry_ctx, call, cb, ud); /* too long to share */
+  uint64_t block = 0;
+  bool can_cache = cacheable(f->pool, call->plan, &block);
+  if (can_cache) {
+    const uint8_t *val;
+    size_t vlen;
     vt_cache_meta m;
-    if (vt_lmdb_get(f->lmdb, key, klen, &val, &vlen, &m) == VT_LMDB_OK && val) {
-      f->st.lmdb_hits++;
-      answer_hit(f, fl, val, vlen, &m, "lmdb");
-      free(val);
+    if (vt_tiers_get_memory(f->tiers, key, klen, &val, &vlen, &m)) {
+      f->st.hits++;
+      vt_answer a = {.outcome = VT_CALL_OK, .result = (const char *)val, .len = vlen, .served_by = "cache",
+                     .method = call->method, .t_start_ms = uv_now(f->loop)};
+      (void)vt_trust_parse(m.trust, &a.trust);
+      cb(&a, ud);
       return 0;
     }
-    free(val);
+    f->st.misses++;
   }
-  if (can_cache && f->redis && vt_redis_get(f->redis, key, klen, on_redis, fl) == 0) return 0;
-  start_leader(fl);
+  waiter *w = calloc(1, sizeof *w);
+  if (!w) return -1;
+  w->cb = cb;
+  w->ud = ud;
+  if (join_or_lead(f, call, key, klen, can_cache, block, carry, carry_ctx, w) != 0) {
+    free(w);
+    return -1;
+  }
   return 0;
 }
 
 void vt_flight_reorg(vt_flights *f, uint64_t number) {
-  if (f && number > 0) vt_cache_drop_unfinalized_above(f->cache, number - 1);
+  if (f) vt_tiers_reorg(f->tiers, number);
 }
 
 void vt_flight_stats_get(const vt_flights *f, vt_flight_stats *out) {
+  vt_tiers_stats ts;
+  vt_tiers_stats_get(f->tiers, &ts);
   *out = f->st;
-  out->lmdb = f->lmdb != NULL;
-  out->redis = f->redis != NULL;
-  if (f->redis) {
-    vt_redis_stats rs;
-    vt_redis_stats_get(f->redis, &rs);
-    out->redis_connected = rs.connected;
-  }
-  vt_cache_stats cs;
-  vt_cache_stats_get(f->cache, &cs);
-  out->bytes = cs.bytes;
-  out->entries = cs.entries;
-  out->budget = f->mem_off ? 0 : cs.budget;
+  out->stored = ts.stored;
+  out->lmdb_hits = ts.lmdb_hits;
+  out->lmdb_stored = ts.lmdb_stored;
+  out->redis_hits = ts.redis_hits;
+  out->redis_misses = ts.redis_misses;
+  out->redis_unavailable = ts.redis_unavailable;
+  out->redis_stored = ts.redis_stored;
+  out->lmdb = ts.lmdb;
+  out->redis = ts.redis;
+  out->redis_connected = ts.redis_connected;
+  out->bytes = ts.bytes;
+  out->entries = ts.entries;
+  out->budget = ts.budget;
 }

@@ -1,5 +1,6 @@
 /*
- * flight.h: one upstream round for identical calls, and the answer cache in front.
+ * flight.h: one upstream round for identical calls, and the answer cache in front
+ * (the plan stage's last step before a call is carried down the flow).
  *
  * Every read goes through vt_flight_run(): its key is the method and its params as
  * they go upstream (after pinning, so `latest` reads of the same head share a key).
@@ -10,7 +11,7 @@
  *      was stored with and is copied into memory.
  *   2. An identical call already in flight is joined: one upstream round, every
  *      waiter gets the same answer.
- *   3. Otherwise the call is carried (by `start`) and its answer, if it is verified
+ *   3. Otherwise the call is carried (by `carry`) and its answer, if it is verified
  *      or quorum-agreed and about a block, is cached. Errors and single-upstream
  *      answers are never cached.
  * With degraded.stale on, the last proven eth_getBalance / eth_getTransactionCount /
@@ -19,6 +20,8 @@
  * that was not proven.
  * Entries about blocks near the head are "unfinalized" and are dropped when a reorg
  * is seen (vt_flight_reorg); blocks FINALITY_DEPTH below the head are final.
+ * The flights decide (what is cacheable, what is stored, what is stale); the stores
+ * are store/tiers.h, behind one get and one put.
  */
 #ifndef VT_FLIGHT_H
 #define VT_FLIGHT_H
