@@ -20,13 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/hex.h"
-#include "core/keccak.h"
 #include "feature/logs.h"
 #include "feature/subs.h"
 #include "obs/log.h"
 #include "plan/flight.h"
 #include "plan/params.h"
+#include "plan/policy.h"
 #include "pool/call.h"
 #include "prove/verify.h"
 #include "rpc/methods.h"
@@ -187,67 +186,6 @@ static void on_answer(const vt_answer *a, void *ud) {
   call_finished(x);
 }
 
-/* --- local answers -------------------------------------------------------------- */
-
-static vt_trust_tier local_answer(rpc_ctx *x, vt_rpc_call *rc, vt_buf *b) {
-  vt_gateway *gw = x->gw;
-  const char *m = rc->method;
-  char tmp[96];
-  if (!strcmp(m, "eth_chainId")) {
-    snprintf(tmp, sizeof tmp, "\"%s\"", gw->chain_id_hex);
-  } else if (!strcmp(m, "net_version")) {
-    snprintf(tmp, sizeof tmp, "\"%s\"", gw->net_version);
-  } else if (!strcmp(m, "web3_clientVersion")) {
-    snprintf(tmp, sizeof tmp, "\"verity/v%s\"", VT_VERSION);
-  } else if (!strcmp(m, "eth_blockNumber")) {
-    if (!gw->pool.head_known) {
-      vt_rpc_write_error(b, rc->id, VT_RPC_RESOURCE_UNAVAILABLE,
-                         "resource unavailable: no upstream has reported a head yet",
-                         "{\"reason\":\"no upstream has answered eth_blockNumber yet\"}");
-      return VT_TRUST_NONE;
-    }
-    snprintf(tmp, sizeof tmp, "\"0x%llx\"", (unsigned long long)gw->pool.head_reported);
-    vt_rpc_write_result(b, rc->id, tmp, strlen(tmp));
-    return gw->pool.head_known && vt_pool_quorum(&gw->pool) >= 2 ? VT_TRUST_QUORUM : VT_TRUST_SINGLE;
-  } else if (!strcmp(m, "eth_accounts")) {
-    snprintf(tmp, sizeof tmp, "[]");
-  } else if (!strcmp(m, "eth_syncing") || !strcmp(m, "eth_mining")) {
-    snprintf(tmp, sizeof tmp, "false");
-  } else if (!strcmp(m, "net_listening")) {
-    snprintf(tmp, sizeof tmp, "true");
-  } else if (!strcmp(m, "web3_sha3")) {
-    vt_plan p;
-    if (vt_plan_params(vt_method_find(m), m, rc->params, 0, false, &p) != 0 || p.err_code) {
-      vt_rpc_write_error(b, rc->id, VT_RPC_INVALID_PARAMS, p.err_code ? p.err : "invalid params", NULL);
-      vt_plan_free(&p);
-      return VT_TRUST_LOCAL;
-    }
-    vt_plan_free(&p);
-    /* params: ["0x…"] (validated above) */
-    const char *q = memchr(rc->params.p, '"', rc->params.n);
-    const char *e = q ? memchr(q + 1, '"', rc->params.n - (size_t)(q + 1 - rc->params.p)) : NULL;
-    size_t n = e ? (size_t)(e - q - 1) : 0;
-    uint8_t *raw = malloc(n / 2 + 1);
-    size_t rl = 0;
-    if (!raw || vc_hex_decode(q + 1, n, raw, n / 2 + 1, &rl) != VC_OK) {
-      free(raw);
-      vt_rpc_write_error(b, rc->id, VT_RPC_INVALID_PARAMS, "invalid params: web3_sha3 takes hex data", NULL);
-      return VT_TRUST_LOCAL;
-    }
-    uint8_t h[32];
-    vc_keccak256(raw, rl, h);
-    free(raw);
-    tmp[0] = '"';
-    vc_hex_encode(h, 32, tmp + 1);
-    strcat(tmp, "\"");
-  } else {
-    vt_rpc_write_error(b, rc->id, VT_RPC_METHOD_NOT_FOUND, "method not found", NULL);
-    return VT_TRUST_LOCAL;
-  }
-  vt_rpc_write_result(b, rc->id, tmp, strlen(tmp));
-  return VT_TRUST_LOCAL;
-}
-
 /* --- dispatch ------------------------------------------------------------------- */
 
 /* Carrying one call to the upstreams: proven when it can be, plainly otherwise. */
@@ -296,16 +234,6 @@ int vt_gateway_carry(void *ctx, const vt_job *ca, vt_answer_cb cb, void *ud) {
   return 0;
 }
 
-static const vt_method *resolve(const vt_gateway *gw, const char *name, bool *denied) {
-  const vt_method *m = vt_method_find(name);
-  const vt_method_cfg *mc = vt_config_method(gw->cfg, name);
-  *denied = false;
-  if (mc && mc->policy == VT_POLICY_DENY) { *denied = true; return m; }
-  if (mc && mc->policy == VT_POLICY_ALLOW && (!m || m->kind == VT_M_DENY)) return vt_method_generic_read();
-  if (m && m->kind == VT_M_DENY) *denied = true;
-  return m;
-}
-
 static void dispatch(rpc_ctx *x, size_t i) {
   vt_gateway *gw = x->gw;
   vt_rpc_call *rc = &x->msg.calls[i];
@@ -317,7 +245,7 @@ static void dispatch(rpc_ctx *x, size_t i) {
     goto done;
   }
   bool denied;
-  const vt_method *m = resolve(gw, rc->method, &denied);
+  const vt_method *m = vt_plan_method(gw->cfg, rc->method, &denied);
   if (!m) {
     snprintf(msg, sizeof msg,
              "method not found: %.64s is not a method verity serves; if your upstreams support it, "
@@ -334,7 +262,7 @@ static void dispatch(rpc_ctx *x, size_t i) {
   }
   switch (m->kind) {
     case VT_M_LOCAL: {
-      vt_trust t = vt_trust_of(local_answer(x, rc, &b));
+      vt_trust t = vt_trust_of(vt_local_answer(gw, m, rc, &b));
       if (t.tier == VT_TRUST_QUORUM) t = vt_trust_quorum(vt_pool_quorum(&gw->pool), vt_pool_usable(&gw->pool));
       note_trust(x, &t, NULL);
       goto done;

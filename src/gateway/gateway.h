@@ -84,6 +84,11 @@ vt_http_handlers vt_gateway_handlers(vt_gateway *gw);
  * eth_getLogs feature for a range, else one pool call (gateway.c). ctx is the gateway. */
 int vt_gateway_carry(void *ctx, const vt_job *job, vt_answer_cb cb, void *ud);
 
+/* Answer a method verity serves itself (m->kind VT_M_LOCAL), by the handler its row
+ * names (local.c); writes the response object for rc into b. Returns how far the
+ * answer is trusted: local, or for eth_blockNumber quorum / single / none. */
+vt_trust_tier vt_local_answer(vt_gateway *gw, const vt_method *m, const vt_rpc_call *rc, vt_buf *b);
+
 /* Status endpoints (status.c): bodies are malloc'd, caller frees. */
 char *vt_status_json(vt_gateway *gw, size_t *len);
 char *vt_metrics_text(vt_gateway *gw, size_t *len);

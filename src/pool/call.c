@@ -444,6 +444,51 @@ static const vt_fail_kind fetch_fail_kind[] = {
     [VT_FETCH_E_SHUTDOWN] = VT_FAIL_CONNECT,
 };
 
+/* A JSON-RPC error from an upstream: "already known" for a write, a request too big
+ * for that upstream, a retryable error (the upstream cannot answer now), or a
+ * deterministic error (the upstream evaluated the call: that is the answer). */
+static void on_rpc_error(vt_call *c, vt_attempt *a, const vt_rpc_resp *resp, uint64_t now, double lat) {
+  if (c->broadcast && is_already_known(resp->message)) {
+    char h[70];
+    vt_upstream_on_success(a->u, now, lat);
+    vt_pool_note_attempt(c->pool, a->u, -1, lat, a->hedged);
+    if (local_tx_hash(c, h)) { on_write_result(c, a, h, strlen(h)); return; }
+  }
+  if (c->opts.on_error && c->opts.on_error(c, a->u, resp->code, resp->message)) {
+    /* too big for this upstream: it answered, the request is what failed */
+    char what[300];
+    snprintf(what, sizeof what, "%ld %s", resp->code, resp->message);
+    vt_upstream_on_success(a->u, now, lat);
+    vt_pool_note_attempt(c->pool, a->u, -1, lat, a->hedged);
+    note_why(c, a->u->name, what);
+    return;
+  }
+  if (vt_rpc_error_retryable(resp->code, resp->message)) {
+    bool rl = any_match(resp->message, ratelimit_msgs, sizeof ratelimit_msgs / sizeof ratelimit_msgs[0]) ||
+              resp->code == 429 || resp->code == -32005;
+    char what[300];
+    snprintf(what, sizeof what, "%ld %s", resp->code, resp->message);
+    attempt_failed(c, a, rl ? VT_FAIL_RATELIMIT : VT_FAIL_RPC, -1, what);
+    return;
+  }
+  /* A deterministic error: the upstream evaluated the call. */
+  vt_upstream_on_success(a->u, now, lat);
+  vt_pool_note_attempt(c->pool, a->u, -1, lat, a->hedged);
+  if (c->broadcast) {
+    if (!c->det_error) {
+      c->det_error = malloc(resp->error.n + 1);
+      if (c->det_error) {
+        memcpy(c->det_error, resp->error.p, resp->error.n);
+        c->det_error[resp->error.n] = 0;
+        c->det_error_len = resp->error.n;
+        c->det_error_by = a->u->name;
+      }
+    }
+    return;
+  }
+  finish(c, VT_CALL_RPC_ERROR, resp->error.p, resp->error.n, a->u->name, NULL);
+}
+
 static void on_fetch(const vt_fetch_result *r, void *ud) {
   vt_attempt *a = ud;
   vt_call *c = a->call;
@@ -478,45 +523,7 @@ static void on_fetch(const vt_fetch_result *r, void *ud) {
     goto next;
   }
   if (resp.is_error) {
-    if (c->broadcast && is_already_known(resp.message)) {
-      char h[70];
-      vt_upstream_on_success(a->u, now, lat);
-      vt_pool_note_attempt(c->pool, a->u, -1, lat, a->hedged);
-      if (local_tx_hash(c, h)) { on_write_result(c, a, h, strlen(h)); goto next; }
-    }
-    if (c->opts.on_error && c->opts.on_error(c, a->u, resp.code, resp.message)) {
-      /* too big for this upstream: it answered, the request is what failed */
-      char what[300];
-      snprintf(what, sizeof what, "%ld %s", resp.code, resp.message);
-      vt_upstream_on_success(a->u, now, lat);
-      vt_pool_note_attempt(c->pool, a->u, -1, lat, a->hedged);
-      note_why(c, a->u->name, what);
-      goto next;
-    }
-    if (vt_rpc_error_retryable(resp.code, resp.message)) {
-      bool rl = any_match(resp.message, ratelimit_msgs, sizeof ratelimit_msgs / sizeof ratelimit_msgs[0]) ||
-                resp.code == 429 || resp.code == -32005;
-      char what[300];
-      snprintf(what, sizeof what, "%ld %s", resp.code, resp.message);
-      attempt_failed(c, a, rl ? VT_FAIL_RATELIMIT : VT_FAIL_RPC, -1, what);
-      goto next;
-    }
-    /* A deterministic error: the upstream evaluated the call. */
-    vt_upstream_on_success(a->u, now, lat);
-    vt_pool_note_attempt(c->pool, a->u, -1, lat, a->hedged);
-    if (c->broadcast) {
-      if (!c->det_error) {
-        c->det_error = malloc(resp.error.n + 1);
-        if (c->det_error) {
-          memcpy(c->det_error, resp.error.p, resp.error.n);
-          c->det_error[resp.error.n] = 0;
-          c->det_error_len = resp.error.n;
-          c->det_error_by = a->u->name;
-        }
-      }
-      goto next;
-    }
-    finish(c, VT_CALL_RPC_ERROR, resp.error.p, resp.error.n, a->u->name, NULL);
+    on_rpc_error(c, a, &resp, now, lat);
     goto next;
   }
   vt_upstream_on_success(a->u, now, lat);

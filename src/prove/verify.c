@@ -34,24 +34,25 @@ typedef enum {
 /* Where the anchor block comes from. */
 typedef enum { B_PARAM_BLOCK, B_PARAM0_HASH, B_PARAM0_BLOCK, B_LOCATE } bsource;
 
+/* One row per vt_verifier (the method table's verifier column names the row). */
 static const struct verifier {
   const char *method;
   vkind kind;
   bsource block;
   int block_idx;          /* for B_PARAM_BLOCK */
-} verifiers[] = {
-    {"eth_getBalance", K_BALANCE, B_PARAM_BLOCK, 1},
-    {"eth_getTransactionCount", K_NONCE, B_PARAM_BLOCK, 1},
-    {"eth_getStorageAt", K_STORAGE, B_PARAM_BLOCK, 2},
-    {"eth_getProof", K_PROOF, B_PARAM_BLOCK, 2},
-    {"eth_getCode", K_CODE, B_PARAM_BLOCK, 1},
-    {"eth_getBlockByNumber", K_BLOCK, B_PARAM0_BLOCK, 0},
-    {"eth_getBlockByHash", K_BLOCK, B_PARAM0_HASH, 0},
-    {"eth_getBlockReceipts", K_BLOCK_RECEIPTS, B_PARAM0_BLOCK, 0},
-    {"eth_getTransactionReceipt", K_RECEIPT, B_LOCATE, 0},
-    {"eth_getTransactionByHash", K_TX_BY_HASH, B_LOCATE, 0},
-    {"eth_getTransactionByBlockHashAndIndex", K_TX_BY_INDEX, B_PARAM0_HASH, 0},
-    {"eth_getTransactionByBlockNumberAndIndex", K_TX_BY_INDEX, B_PARAM0_BLOCK, 0},
+} verifiers[VT_V_COUNT] = {
+    [VT_V_BALANCE] = {"eth_getBalance", K_BALANCE, B_PARAM_BLOCK, 1},
+    [VT_V_NONCE] = {"eth_getTransactionCount", K_NONCE, B_PARAM_BLOCK, 1},
+    [VT_V_STORAGE] = {"eth_getStorageAt", K_STORAGE, B_PARAM_BLOCK, 2},
+    [VT_V_PROOF] = {"eth_getProof", K_PROOF, B_PARAM_BLOCK, 2},
+    [VT_V_CODE] = {"eth_getCode", K_CODE, B_PARAM_BLOCK, 1},
+    [VT_V_BLOCK_BY_NUMBER] = {"eth_getBlockByNumber", K_BLOCK, B_PARAM0_BLOCK, 0},
+    [VT_V_BLOCK_BY_HASH] = {"eth_getBlockByHash", K_BLOCK, B_PARAM0_HASH, 0},
+    [VT_V_BLOCK_RECEIPTS] = {"eth_getBlockReceipts", K_BLOCK_RECEIPTS, B_PARAM0_BLOCK, 0},
+    [VT_V_RECEIPT] = {"eth_getTransactionReceipt", K_RECEIPT, B_LOCATE, 0},
+    [VT_V_TX_BY_HASH] = {"eth_getTransactionByHash", K_TX_BY_HASH, B_LOCATE, 0},
+    [VT_V_TX_BY_BLOCK_HASH_INDEX] = {"eth_getTransactionByBlockHashAndIndex", K_TX_BY_INDEX, B_PARAM0_HASH, 0},
+    [VT_V_TX_BY_BLOCK_NUMBER_INDEX] = {"eth_getTransactionByBlockNumberAndIndex", K_TX_BY_INDEX, B_PARAM0_BLOCK, 0},
 };
 
 typedef struct vreq {
@@ -76,16 +77,22 @@ typedef struct vreq {
   const char *served_by;
 } vreq;
 
-static const struct verifier *find(const char *method) {
-  for (size_t i = 0; i < sizeof verifiers / sizeof verifiers[0]; i++)
-    if (!strcmp(verifiers[i].method, method)) return &verifiers[i];
-  return NULL;
+/* The method row's verifier: VT_V_NONE when the method has none (or is not a row). */
+static vt_verifier verifier_of(const char *method) {
+  const vt_method *m = vt_method_find(method);
+  return m && m->verifier < VT_V_COUNT ? (vt_verifier)m->verifier : VT_V_NONE;
+}
+
+/* The row of a verifier that proves one call (eth_getLogs is verify_logs.c's). */
+static const struct verifier *find(vt_verifier v) {
+  return v != VT_V_NONE && verifiers[v].method ? &verifiers[v] : NULL;
 }
 
 bool vt_verify_applies(const vt_prover *pv, const char *method, const vt_plan *plan) {
-  if (!strcmp(method, "eth_getLogs"))
+  vt_verifier which = verifier_of(method);
+  if (which == VT_V_LOGS)
     return pv->on && pv->pool->head_known && (plan->kind == VT_PIN_HASH || plan->kind == VT_PIN_NUMBER);
-  const struct verifier *v = find(method);
+  const struct verifier *v = find(which);
   if (!pv->on || !v || !pv->pool->head_known) return false;
   if (v->block == B_LOCATE) return true;
   if (v->block == B_PARAM0_HASH) return true;
@@ -571,14 +578,15 @@ static bool read_params(vreq *r) {
 int vt_verify_start(vt_prover *pv, const char *method, vt_span params, const vt_plan *plan, vt_answer_cb cb,
                     void *ud) {
   (void)plan;
-  if (!strcmp(method, "eth_getLogs")) {
+  vt_verifier which = verifier_of(method);
+  if (which == VT_V_LOGS) {
     int lr = vt_verify_logs(pv, params, cb, ud);
     if (lr != 0) return 0;
     /* not provable this way (reversed or future range): the upstreams' own answer,
      * with "nothing" confirmed by the quorum */
     return 1;
   }
-  const struct verifier *v = find(method);
+  const struct verifier *v = find(which);
   if (!v) return -1;
   vreq *r = calloc(1, sizeof *r);
   if (!r) return -1;

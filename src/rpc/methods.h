@@ -6,9 +6,13 @@
  * bad input is refused with -32602 before any upstream sees it), where its block
  * parameter is (so `latest` can be pinned to a number), and which results are
  * "unknown-like" (a zero balance, a null receipt, an empty log list) and so must be
- * confirmed by another upstream before a client sees them. Adding a method is adding
- * a row. Prefix rows deny whole namespaces (admin_, debug_, …) unless the config
- * allows a method by name.
+ * confirmed by another upstream before a client sees them, which verifier proves its
+ * answer (src/prove/verify.c) and which handler answers it locally (src/gateway/
+ * local.c). Whether an answer is cached follows from its pinning: a read about a
+ * concrete block at or below the head, or a block by hash (src/plan/flight.c). The
+ * config can allow or deny any method by name or prefix (src/plan/policy.c). Adding a
+ * method is adding a row. Prefix rows deny whole namespaces (admin_, debug_, …) unless
+ * the config allows a method by name.
  */
 #ifndef VT_METHODS_H
 #define VT_METHODS_H
@@ -59,6 +63,23 @@ enum {
   VT_MF_RANGE = 1 << 3,         /* eth_getLogs: fromBlock/toBlock in a filter */
 };
 
+/* The verifier that proves a method's answer against an anchored header. */
+typedef enum {
+  VT_V_NONE = 0,
+  VT_V_BALANCE, VT_V_NONCE, VT_V_STORAGE, VT_V_PROOF, VT_V_CODE,     /* account proofs */
+  VT_V_BLOCK_BY_NUMBER, VT_V_BLOCK_BY_HASH,                           /* header, transactions */
+  VT_V_BLOCK_RECEIPTS, VT_V_RECEIPT,                                  /* receipts root */
+  VT_V_TX_BY_HASH, VT_V_TX_BY_BLOCK_HASH_INDEX, VT_V_TX_BY_BLOCK_NUMBER_INDEX,
+  VT_V_LOGS,                                                          /* receipts of bloom matches */
+  VT_V_COUNT
+} vt_verifier;
+
+/* The handler of a method verity answers itself (kind VT_M_LOCAL). */
+typedef enum {
+  VT_L_NONE = 0, VT_L_CHAIN_ID, VT_L_NET_VERSION, VT_L_CLIENT_VERSION, VT_L_BLOCK_NUMBER,
+  VT_L_ACCOUNTS, VT_L_FALSE, VT_L_TRUE, VT_L_SHA3, VT_L_COUNT
+} vt_local;
+
 #define VT_MAX_PARAMS 4
 
 typedef struct {
@@ -69,6 +90,8 @@ typedef struct {
   int8_t block_idx;       /* index of the block parameter; -1 none */
   uint8_t empty_like;     /* VT_E_* results that need confirmation */
   uint8_t flags;          /* VT_MF_* */
+  uint8_t verifier;       /* vt_verifier: VT_V_NONE when it cannot be proven */
+  uint8_t local;          /* vt_local: the handler of a VT_M_LOCAL method */
 } vt_method;
 
 /* The row for name, or NULL. Denied namespaces match a prefix row. */
