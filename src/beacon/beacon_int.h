@@ -2,7 +2,7 @@
  * beacon_int.h: the light-client driver's private state, shared by beacon.c (requests,
  * updates, the public API), beacon_checkpoint.c (agreeing on a checkpoint when none is
  * configured) and beacon_state.c (saving and restoring the verified store: a file or
- * the LMDB store). Nothing outside src/gateway/beacon*.c uses it.
+ * the LMDB store). Nothing outside src/beacon/beacon*.c uses it.
  */
 #ifndef VT_BEACON_INT_H
 #define VT_BEACON_INT_H

@@ -1,6 +1,7 @@
 /*
- * status.c: what the gateway tells operators: /status JSON, /metrics text, and the
- * metric updates made on the request path.
+ * status.c: what the gateway tells operators: /status JSON, /metrics text, /healthz,
+ * and the front's metric updates. It reads every stage (pool, flights, beacon, subs)
+ * through their headers and registers the pool's metric families in the one registry.
  *
  * Nothing here ever prints an upstream's URL or headers: upstreams appear by name
  * and display_url (redacted by the config loader). Label values are method names

@@ -10,7 +10,9 @@
  * poll within 4 poll intervals does not count); in anchor mode `trusted`
  * only trusted upstreams set it. The head may go back when the upstreams that had
  * reached it are gone (pinning must name a block someone can serve), but
- * head_reported, which eth_blockNumber returns, never goes backwards.
+ * head_reported, which eth_blockNumber returns, never goes backwards. In anchor mode
+ * lightclient the head is capped by the light client's verified head (hook lc_head);
+ * every advance is told to the stages above through the on_head hook (pool.h).
  */
 #include <stdio.h>
 #include <stdlib.h>

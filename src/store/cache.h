@@ -2,10 +2,11 @@
  * cache.h: verity's in-memory response cache with a byte budget, and the entry format
  * shared by the three stores (memory, LMDB, Redis).
  *
- * Who calls it: the gateway's planner, on the libuv loop thread only (no locks). The
- * gateway builds the key (method + canonical params with the block pinned to a number
- * or a hash) and stores only answers it may serve again: verified or quorum-agreed
- * results, never errors, never a single upstream's unproven answer.
+ * Who calls it: the answer tiers (store/tiers.c) for the plan stage's flights, on the
+ * libuv loop thread only (no locks). The flights build the key (method + canonical
+ * params with the block pinned to a number or a hash) and store only answers they may
+ * serve again: verified or quorum-agreed results, never errors, never a single
+ * upstream's unproven answer.
  *
  * Ownership: the cache copies keys and values in on put. vt_cache_get() returns a
  * borrowed pointer to the value that stays valid until the next call that changes the

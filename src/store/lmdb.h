@@ -3,8 +3,8 @@
  * (finalized answers never change, so they are worth keeping across restarts), plus
  * named blob slots for state such as the light client's saved store ("lightclient").
  *
- * Who calls it: the gateway on the loop thread: flights (the answer cache) and the
- * light-client driver (its saved store, src/gateway/beacon_state.c). LMDB forbids opening
+ * Who calls it: the loop thread: the answer tiers (store/tiers.c) and the
+ * light-client driver (its saved store, src/beacon/beacon_state.c). LMDB forbids opening
  * one environment twice in a process, so vt_lmdb_open() of a directory this process
  * already has open returns the SAME handle with one more reference (the directory is
  * matched by device and inode; the map grows to the larger size asked for); each
