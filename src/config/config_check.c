@@ -221,22 +221,10 @@ static bool valid_checkpoint(const char *s) {
   return true;
 }
 
-int vt_config_validate(const vt_config *c, char *err, size_t errlen) {
-  size_t ntrusted = 0;
-  if (vt_config__check_ranges(c, err, errlen)) return -1;
-  if (c->chain_id == 0) {
-    snprintf(err, errlen, "chain.id: missing: a chain that is not a preset (%s) needs its chain id",
-             c->chain_name ? c->chain_name : "?");
-    return -1;
-  }
-  if (c->nupstreams == 0) {
-    snprintf(err, errlen, "upstreams: empty: at least one upstream is needed");
-    return -1;
-  }
-  if (c->nupstreams > VT_CONFIG_MAX_UPSTREAMS) {
-    snprintf(err, errlen, "upstreams: %zu given: at most %d are allowed", c->nupstreams, VT_CONFIG_MAX_UPSTREAMS);
-    return -1;
-  }
+/* Every upstream: a valid unique name, an http(s) url, a weight in range. 0, or -1 with
+ * err; *ntrusted counts the trusted ones. */
+static int check_upstreams(const vt_config *c, size_t *ntrusted, char *err, size_t errlen) {
+  *ntrusted = 0;
   for (size_t i = 0; i < c->nupstreams; i++) {
     const vt_upstream_cfg *u = &c->upstreams[i];
     if (!valid_upstream_name(u->name)) {
@@ -260,8 +248,13 @@ int vt_config_validate(const vt_config *c, char *err, size_t errlen) {
       snprintf(err, errlen, "upstreams[%zu].weight: %u: expected an integer from 1 to 1000", i, u->weight);
       return -1;
     }
-    ntrusted += u->trusted;
+    *ntrusted += u->trusted;
   }
+  return 0;
+}
+
+/* What each anchor mode needs. 0, or -1 with err. */
+static int check_anchor_mode(const vt_config *c, size_t ntrusted, char *err, size_t errlen) {
   switch (c->anchor_mode) {
     case VT_ANCHOR_QUORUM:
       if (c->quorum < 1 || c->quorum > c->nupstreams) {
@@ -282,7 +275,7 @@ int vt_config_validate(const vt_config *c, char *err, size_t errlen) {
         return -1;
       }
       /* No anchor.checkpoint: the beacon driver agrees on one at first start (see
-       * src/gateway/beacon.h and docs/config.md). An all-zero root is no block and is
+       * src/beacon/beacon.h and docs/config.md). An all-zero root is no block and is
        * how the driver is told "none", so it is refused rather than taken as absent. */
       if (c->checkpoint && strspn(c->checkpoint + (c->checkpoint[0] == '0' && c->checkpoint[1] ? 2 : 0), "0") == 64) {
         snprintf(err, errlen, "anchor.checkpoint: all zero: not a beacon block root (omit it to agree on one)");
@@ -290,6 +283,26 @@ int vt_config_validate(const vt_config *c, char *err, size_t errlen) {
       }
       break;
   }
+  return 0;
+}
+
+int vt_config_validate(const vt_config *c, char *err, size_t errlen) {
+  size_t ntrusted = 0;
+  if (vt_config__check_ranges(c, err, errlen)) return -1;
+  if (c->chain_id == 0) {
+    snprintf(err, errlen, "chain.id: missing: a chain that is not a preset (%s) needs its chain id",
+             c->chain_name ? c->chain_name : "?");
+    return -1;
+  }
+  if (c->nupstreams == 0) {
+    snprintf(err, errlen, "upstreams: empty: at least one upstream is needed");
+    return -1;
+  }
+  if (c->nupstreams > VT_CONFIG_MAX_UPSTREAMS) {
+    snprintf(err, errlen, "upstreams: %zu given: at most %d are allowed", c->nupstreams, VT_CONFIG_MAX_UPSTREAMS);
+    return -1;
+  }
+  if (check_upstreams(c, &ntrusted, err, errlen) != 0 || check_anchor_mode(c, ntrusted, err, errlen) != 0) return -1;
   if (c->checkpoint && !valid_checkpoint(c->checkpoint)) {
     snprintf(err, errlen, "anchor.checkpoint: \"%.80s\": expected 0x followed by 64 hex digits", c->checkpoint);
     return -1;
