@@ -190,31 +190,20 @@ void vt_pool_start(vt_pool *p) {
   uv_timer_start(&p->head_timer, on_tick, 0, every);
 }
 
-typedef struct {
-  void (*done)(void *arg);
-  void *arg;
-} close_ctx;
-
 static void on_timer_closed(uv_handle_t *h) {
-  close_ctx *c = h->data;
-  void (*done)(void *) = c->done;
-  void *arg = c->arg;
-  free(c);
-  if (done) done(arg);
+  vt_pool *p = h->data;
+  if (p->on_closed) p->on_closed(p->on_closed_arg);
 }
 
 void vt_pool_close(vt_pool *p, void (*done)(void *arg), void *arg) {
   p->closing = true;
-  close_ctx *c = malloc(sizeof *c);
-  if (!p->head_timer_init || !c) {
-    free(c);
+  p->on_closed = done;
+  p->on_closed_arg = arg;
+  if (!p->head_timer_init) {
     if (done) done(arg);
     return;
   }
-  c->done = done;
-  c->arg = arg;
   uv_timer_stop(&p->head_timer);
-  p->head_timer.data = c;
   p->head_timer_init = false;
   uv_close((uv_handle_t *)&p->head_timer, on_timer_closed);
 }

@@ -85,6 +85,8 @@ typedef struct vt_pool {
   vt_pool_metrics m;
   vt_pool_hooks hooks;
   bool closing;
+  void (*on_closed)(void *arg);
+  void *on_closed_arg;
 } vt_pool;
 
 /* Fill the pool from cfg (upstreams and how to reach them). 0, or -1 with err. */
