@@ -80,7 +80,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ARCHIVES)
 # --- fuzz harnesses (clang only) ---
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: bench-build all deps build run check include-graph unit unit-asan unit-one fuzz fuzz-short e2e demo bench soak clean core-lib
+.PHONY: bench-build all deps build run check unit unit-asan unit-one fuzz fuzz-short e2e demo bench soak clean core-lib
 
 all: build
 build: $(BUILD)/verity $(BUILD)/libverity-core.a
@@ -105,6 +105,7 @@ unit: $(UNIT_BINS)
 	@VERITY_FIXTURES=$(FIXTURES) scripts/run-unit.sh $(BUILD)/tests $(UNIT_BINS)
 
 # The folders under src/ and who includes whom (fails on a circle).
+.PHONY: include-graph
 include-graph:
 	@scripts/include-graph.sh -v
 
