@@ -11,7 +11,7 @@
  *
  * Client side: dial() / dial_from() (a chosen loopback source address such as
  * 127.0.0.2, for "another peer"), send_all(), sends(), read_exact(), readable(),
- * sees_eof(); every socket has a 5 s receive timeout so no test hangs. CHECK(cond)
+ * sees_eof(), close_rst() (a reset: the client vanished); every socket has a 5 s receive timeout so no test hangs. CHECK(cond)
  * records the failing line in t->note and jumps to the client's out: label; it needs
  * a variable t with a char note[] member in scope.
  */
@@ -128,6 +128,13 @@ static bool read_exact(int fd, void *b, size_t n) {
 static inline bool readable(int fd) {
   struct pollfd p = {.fd = fd, .events = POLLIN};
   return poll(&p, 1, 0) == 1;
+}
+
+/* Close with a reset (SO_LINGER 0): the client vanished, as opposed to a FIN. */
+static inline void close_rst(int fd) {
+  struct linger l = {.l_onoff = 1, .l_linger = 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  close(fd);
 }
 
 /* True when the server closes the connection (EOF) within the receive timeout. */

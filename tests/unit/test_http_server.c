@@ -188,8 +188,7 @@ static void test_post_echo_async(void **state) {
   assert_int_equal(t.r[0].status, 200);
   assert_string_equal(t.r[0].body, "POST /rpc {\"id\":1,\"a\":2}");
   assert_non_null(strstr(t.r[0].head, "Content-Length: 24\r\n"));
-  assert_non_null(strstr(t.r[0].head, "Access-Control-Allow-Origin: *\r\n"));
-  assert_non_null(strstr(t.r[0].head, "Access-Control-Expose-Headers: X-Verity-Upstream, X-Verity-Trust\r\n"));
+  assert_null(strstr(t.r[0].head, "Access-Control")); /* CORS is off by default */
   assert_non_null(strstr(t.r[0].head, "X-Verity-Trust: test\r\n"));
   assert_null(strstr(t.r[0].head, "Bad")); /* header injection dropped */
   assert_null(strstr(t.r[0].head, "Connection: close"));
@@ -438,7 +437,10 @@ out:
 static void test_options_preflight(void **state) {
   (void)state;
   test t = {0};
-  run(&t, NULL, c_preflight);
+  vt_http_limits lim;
+  vt_http_limits_default(&lim);
+  lim.cors_origin = "*";
+  run(&t, &lim, c_preflight);
   assert_true(t.ok);
   assert_int_equal(t.r[0].status, 204);
   assert_true(has_header(&t.r[0], "\r\nAccess-Control-Allow-Origin: *\r\n"));
@@ -474,10 +476,13 @@ static void test_cors_origin_configured(void **state) {
 }
 
 static void c_conn_cap(test *t) {
-  int a = dial(t->env.port), b = dial(t->env.port), c = -1;
+  int a = dial(t->env.port), b = dial(t->env.port), c = -1, d = -1;
   CHECK(a >= 0 && b >= 0);
   CHECK(sends(a, "GET /sync HTTP/1.1\r\n\r\n") && read_resp(a, &t->r[0]));
   CHECK(sends(b, "GET /sync HTTP/1.1\r\n\r\n") && read_resp(b, &t->r[1]));
+  d = dial(t->env.port); /* the reserved slot: health and metrics only */
+  CHECK(d >= 0);
+  CHECK(sends(d, "GET /sync HTTP/1.1\r\n\r\n") && read_resp(d, &t->r[3]));
   c = dial(t->env.port);
   CHECK(c >= 0);
   send_all(c, "GET /sync HTTP/1.1\r\n\r\n", 23);
@@ -494,6 +499,7 @@ out:
   if (a >= 0) close(a);
   if (b >= 0) close(b);
   if (c >= 0) close(c);
+  if (d >= 0) close(d);
 }
 
 static void test_connection_cap(void **state) {
@@ -501,12 +507,134 @@ static void test_connection_cap(void **state) {
   test t = {0};
   vt_http_limits l;
   vt_http_limits_default(&l);
-  l.max_connections = 2;
+  l.max_connections = 3;
+  l.max_per_client = 3;
+  l.reserved_connections = 1;
   run(&t, &l, c_conn_cap);
   assert_true(t.ok);
+  assert_int_equal(t.r[0].status, 200);
+  assert_int_equal(t.r[1].status, 200);
   assert_int_equal(t.r[2].status, 200);
+  assert_int_equal(t.r[3].status, 503);
   assert_int_equal(t.env.stats.refused, 1);
-  assert_int_equal(t.env.stats.connections, 3);
+  assert_int_equal(t.env.stats.connections, 4);
+  finish(&t);
+}
+
+/* A request followed by shutdown(SHUT_WR) is still answered, then the server closes. */
+static void c_half_close(test *t) {
+  int fd = dial(t->env.port);
+  CHECK(fd >= 0);
+  CHECK(sends(fd, "GET /slow HTTP/1.1\r\n\r\nPOST /sync/2 HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi"));
+  CHECK(shutdown(fd, SHUT_WR) == 0);
+  CHECK(read_resp(fd, &t->r[0]));
+  CHECK(read_resp(fd, &t->r[1]));
+  t->closed_after = sees_eof(fd);
+  t->ok = 1;
+out:
+  if (fd >= 0) close(fd);
+}
+
+static void test_half_close_answered(void **state) {
+  (void)state;
+  test t = {0};
+  run(&t, NULL, c_half_close);
+  assert_true(t.ok);
+  assert_string_equal(t.r[0].body, "GET /slow ");
+  assert_string_equal(t.r[1].body, "POST /sync/2 hi");
+  assert_true(t.closed_after);
+  assert_int_equal(t.aborts, 0);
+  finish(&t);
+}
+
+/* One address may hold max_per_client regular slots and one reserved slot; another
+ * address is still served. */
+static void c_per_client(test *t) {
+  int fd[5] = {-1, -1, -1, -1, -1};
+  for (int i = 0; i < 3; i++) {
+    fd[i] = dial_from(t->env.port, "127.0.0.2");
+    CHECK(fd[i] >= 0);
+    CHECK(sends(fd[i], "GET /sync HTTP/1.1\r\n\r\n") && read_resp(fd[i], &t->r[i]));
+  }
+  fd[3] = dial_from(t->env.port, "127.0.0.2"); /* over its share and its reserved slot */
+  CHECK(fd[3] >= 0);
+  send_all(fd[3], "GET /sync HTTP/1.1\r\n\r\n", 23);
+  CHECK(sees_eof(fd[3]));
+  fd[4] = dial_from(t->env.port, "127.0.0.3"); /* another client */
+  CHECK(fd[4] >= 0);
+  CHECK(sends(fd[4], "GET /sync/other HTTP/1.1\r\n\r\n") && read_resp(fd[4], &t->r[3]));
+  t->ok = 1;
+out:
+  for (int i = 0; i < 5; i++)
+    if (fd[i] >= 0) close(fd[i]);
+}
+
+static void test_per_client_limit(void **state) {
+  (void)state;
+  test t = {0};
+  vt_http_limits l;
+  vt_http_limits_default(&l);
+  l.max_connections = 16;
+  l.max_per_client = 2;
+  run(&t, &l, c_per_client);
+  assert_true(t.ok);
+  assert_int_equal(t.r[0].status, 200);
+  assert_int_equal(t.r[1].status, 200);
+  assert_int_equal(t.r[2].status, 503); /* its reserved slot: /sync is not health */
+  assert_int_equal(t.r[3].status, 200);
+  assert_string_equal(t.r[3].body, "GET /sync/other ");
+  assert_int_equal(t.env.stats.refused, 1);
+  finish(&t);
+}
+
+/* Full server: /healthz still answers through the reserved slot; idle connections are
+ * reaped after busy_idle_ms when a new client needs a slot. */
+static void c_full(test *t) {
+  int fd[6] = {-1, -1, -1, -1, -1, -1};
+  for (int i = 0; i < 2; i++) { /* two idle keep-alive connections */
+    fd[i] = dial_from(t->env.port, "127.0.0.2");
+    CHECK(fd[i] >= 0);
+    CHECK(sends(fd[i], "GET /sync HTTP/1.1\r\n\r\n") && read_resp(fd[i], &t->r[0]));
+  }
+  fd[2] = dial_from(t->env.port, "127.0.0.2"); /* the last regular slot, busy (not idle) */
+  CHECK(fd[2] >= 0);
+  CHECK(sends(fd[2], "GET /hold HTTP/1.1\r\n\r\n"));
+  fd[3] = dial_from(t->env.port, "127.0.0.3"); /* full: the reserved slot */
+  CHECK(fd[3] >= 0);
+  CHECK(sends(fd[3], "GET /healthz HTTP/1.1\r\n\r\n") && read_resp(fd[3], &t->r[1]));
+  usleep(250000); /* past busy_idle_ms, before /hold is answered */
+  fd[4] = dial_from(t->env.port, "127.0.0.4"); /* makes room: the idle ones are reaped */
+  CHECK(fd[4] >= 0);
+  CHECK(sends(fd[4], "POST /sync HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}") && read_resp(fd[4], &t->r[2]));
+  CHECK(sees_eof(fd[0]));
+  CHECK(sees_eof(fd[1]));
+  CHECK(read_resp(fd[2], &t->r[3])); /* the busy one was left alone */
+  t->ok = 1;
+out:
+  for (int i = 0; i < 6; i++)
+    if (fd[i] >= 0) close(fd[i]);
+}
+
+static void test_full_server_reserved_and_reaping(void **state) {
+  (void)state;
+  test t = {0};
+  vt_http_limits l;
+  vt_http_limits_default(&l);
+  l.max_connections = 4;
+  l.max_per_client = 4;
+  l.reserved_connections = 1;
+  l.busy_idle_ms = 150;
+  run(&t, &l, c_full);
+  assert_true(t.ok);
+  assert_int_equal(t.r[0].status, 200);
+  assert_int_equal(t.r[1].status, 200);
+  assert_string_equal(t.r[1].body, "GET /healthz ");
+  assert_int_equal(t.r[2].status, 200);
+  assert_string_equal(t.r[2].body, "POST /sync {}");
+  assert_int_equal(t.r[3].status, 200);
+  assert_string_equal(t.r[3].body, "GET /hold ");
+  assert_true(t.env.stats.reaped >= 2);
+  assert_int_equal(t.env.stats.refused, 0);
   finish(&t);
 }
 
@@ -555,17 +683,18 @@ static void test_idle_and_slowloris_timeout(void **state) {
   finish(&t);
 }
 
+/* The client vanishes: a reset (a FIN alone is a half-close, and is answered). */
 static void c_abort(test *t) {
   int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(sends(fd, "GET /hold HTTP/1.1\r\n\r\nGET /hold2 HTTP/1.1\r\n\r\n"));
   usleep(50000);
-  close(fd);
+  close_rst(fd);
   fd = dial(t->env.port); /* no abort callback: the late answer is dropped safely */
   CHECK(fd >= 0);
   CHECK(sends(fd, "GET /orphan HTTP/1.1\r\n\r\n"));
   usleep(50000);
-  close(fd);
+  close_rst(fd);
   fd = -1;
   usleep(500000); /* past both answers */
   t->ok = 1;
@@ -737,6 +866,9 @@ int main(void) {
       cmocka_unit_test(test_options_preflight),
       cmocka_unit_test(test_cors_origin_configured),
       cmocka_unit_test(test_connection_cap),
+      cmocka_unit_test(test_half_close_answered),
+      cmocka_unit_test(test_per_client_limit),
+      cmocka_unit_test(test_full_server_reserved_and_reaping),
       cmocka_unit_test(test_idle_and_slowloris_timeout),
       cmocka_unit_test(test_abort_on_disconnect),
       cmocka_unit_test(test_server_close_aborts_pending),

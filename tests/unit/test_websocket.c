@@ -127,6 +127,11 @@ static void test_parser_rejects(void **state) {
       {"close code 999", {0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe7}, 8, 1002},
       {"over max_message", {0x82, 0xfe, 0x04, 0x01, 0, 0, 0, 0}, 8, 1009},
       {"fragments over max", {0x02, 0xfe, 0x02, 0x00, 0, 0, 0, 0}, 8, 0},
+      {"close reason not utf-8", {0x88, 0x84, 0, 0, 0, 0, 0x03, 0xe8, 0xff, 0xfe}, 10, 1007},
+      {"close reason overlong", {0x88, 0x84, 0, 0, 0, 0, 0x03, 0xe8, 0xc0, 0xaf}, 10, 1007},
+      {"close reason cut utf-8", {0x88, 0x83, 0, 0, 0, 0, 0x03, 0xe8, 0xe2}, 9, 1007},
+      {"text not utf-8", {0x81, 0x82, 0, 0, 0, 0, 0xc0, 0xaf}, 8, 1007},
+      {"text surrogate", {0x81, 0x83, 0, 0, 0, 0, 0xed, 0xa0, 0x80}, 9, 1007},
   };
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
     vt_wsp p;
@@ -156,11 +161,11 @@ static void test_parser_rejects(void **state) {
   {
     uint8_t buf[32];
     vt_wsp p;
-    size_t used, n = make_frame(buf, true, VT_WS_OP_CLOSE, "\x03\xe8ok", 4, true, 0);
+    size_t used, n = make_frame(buf, true, VT_WS_OP_CLOSE, "\x03\xe8o\xc3\xa9", 5, true, 0);
     vt_wsp_init(&p, 1000);
     assert_int_equal(vt_wsp_feed(&p, buf, n, &used), VT_WSP_CLOSE);
     assert_int_equal(p.close_code, 1000);
-    assert_string_equal((const char *)p.ctl + 2, "ok");
+    assert_string_equal((const char *)p.ctl + 2, "o\xc3\xa9"); /* UTF-8 reasons pass */
     vt_wsp_free(&p);
   }
 }
@@ -272,7 +277,7 @@ static bool read_head(test *t, int fd) {
 static bool ws_open(test *t, int fd, const void *extra, size_t extra_len) {
   char req[512];
   int n = snprintf(req, sizeof req,
-                   "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"
+                   "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"
                    "Sec-WebSocket-Key: " RFC_KEY "\r\nSec-WebSocket-Version: 13\r\n\r\n");
   char both[1024];
   memcpy(both, req, (size_t)n);
