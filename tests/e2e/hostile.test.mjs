@@ -32,6 +32,9 @@ before(async () => {
     upstreams: world.proxies.map((p) => ({ name: p.name, url: p.url })),
     overrides: { cors_origin: '*' },
   });
+  // startVerity polled /healthz with fetch(), whose keep-alive connection stays open for
+  // 4 s: let it go, so the connection-count tests know every connection there is.
+  await sleep(4500);
 });
 
 after(async () => {
@@ -240,12 +243,13 @@ test('framing: HTTP/9.9 gets 505 and the connection closed; HTTP/1.0 and 1.1 are
   });
 });
 
-test('framing: a request smuggled behind "Transfer-Encoding : chunked" plus Content-Length is never served', async (t) => {
+test('framing: a request smuggled behind "Transfer-Encoding : chunked" is never served', async (t) => {
   await withVerity(t, async (v, port) => {
+    // a proxy that ignores the malformed header sees one request whose body runs on;
+    // a lenient server would frame by it and serve the GET hidden after the last chunk
     const inner = `GET /status HTTP/1.1\r\nHost: x\r\n\r\n`;
-    const body = `0\r\n\r\n${inner}`;
-    const r = await exchange(port, `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n` +
-      `Content-Length: ${body.length}\r\n\r\n${body}`, { count: 2, timeoutMs: 1500 });
+    const r = await exchange(port, `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n\r\n` +
+      `0\r\n\r\n${inner}`, { count: 2, timeoutMs: 1500 });
     assert.equal(r.responses[0]?.status, 400);
     assert.equal(r.responses.length, 1, 'a second response came back');
   });
