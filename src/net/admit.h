@@ -46,7 +46,8 @@ vt_admit *vt_admit_new(const vt_admit_limits *l);
 void vt_admit_free(vt_admit *a);
 
 /* The verdict for a new connection from addr; a slot it gives is taken. */
-vt_admit_verdict vt_admit_decide(vt_admit *a, const uint8_t *addr, size_t len);
+vt_admit_verdict vt_admit_decide(vt_admit *a, const uint8_t *addr, size_t len)
+    __attribute__((warn_unused_result));
 
 /* A connection that was admitted with verdict v closed: give its slot back. */
 void vt_admit_release(vt_admit *a, const uint8_t *addr, size_t len, vt_admit_verdict v);

@@ -57,7 +57,7 @@ void vt_h1s_reset(vt_h1s *s);
 
 /* Check d[0..n). Returns the bytes taken: n, or fewer when the message ended inside
  * d (vt_h1s_done() is then true) or an error was found (s->error set; sticky). */
-size_t vt_h1s_feed(vt_h1s *s, const char *d, size_t n);
+size_t vt_h1s_feed(vt_h1s *s, const char *d, size_t n) __attribute__((warn_unused_result));
 
 /* Has the checker seen the message's last byte? */
 bool vt_h1s_done(const vt_h1s *s);

@@ -191,8 +191,9 @@ static bool render(vt_hconn *c, vt_http_req *r, int status, const char *ctype, c
   return true;
 }
 
-/* Queue the server's own error response, then stop parsing and close after it. */
-static void fail_request(vt_hconn *c, int status) {
+/* Queue the server's own error response (why: its text, or NULL for the status's
+ * usual one), then stop parsing and close after it. */
+static void fail_request_why(vt_hconn *c, int status, const char *why) {
   vt_http_req *r = c->cur ? c->cur : c->done;
   if (c->cur && c->done) req_free(c->done);
   c->cur = c->done = NULL;
@@ -204,7 +205,12 @@ static void fail_request(vt_hconn *c, int status) {
     vt_hconn_close(c, false);
     return;
   }
+  char line[VT_HTTP_MAX_ERROR_TEXT];
   const char *text = vt_http_status_text(status);
+  if (why) {
+    snprintf(line, sizeof line, "%s\n", why);
+    text = line;
+  }
   if (!text) text = "error\n";
   r->close_after = true;
   r->upgrade = false;
@@ -215,6 +221,8 @@ static void fail_request(vt_hconn *c, int status) {
   if (!render(c, r, status, "text/plain", NULL, 0, text, strlen(text))) r->resp = NULL;
   flush(c);
 }
+
+static void fail_request(vt_hconn *c, int status) { fail_request_why(c, status, NULL); }
 
 /* ---- http_parser callbacks ---- */
 
@@ -501,7 +509,8 @@ static size_t http_step(vt_hconn *c, const char *d, size_t n) {
   /* The strict checker frames the same bytes: it must agree on where a message ends. */
   size_t seen = vt_h1s_feed(&c->strict, d, got);
   if (c->strict.error || seen != got || (c->done != NULL) != vt_h1s_done(&c->strict)) {
-    fail_request(c, c->strict.error ? c->strict.error : 400);
+    fail_request_why(c, c->strict.error ? c->strict.error : 400,
+                     c->strict.error ? c->strict.why : "bad request: ambiguous message framing");
     return n;
   }
   if (c->done) vt_h1s_reset(&c->strict);
