@@ -155,12 +155,13 @@ static int resolve_limits(vt_hctx *ctx, const vt_http_limits *in) {
   }
   vt_http_limits *l = &ctx->lim;
   if (l->max_per_client == 0) l->max_per_client = l->max_connections / 4 ? l->max_connections / 4 : 1;
-  if (l->reserved_connections == 0) {
+  if (l->reserved_connections == 0) { /* default: 1..16, and a regular slot left */
     unsigned r = l->max_connections / 16;
     l->reserved_connections = r < 1 ? 1 : r > 16 ? 16 : r;
     if (l->reserved_connections >= l->max_connections) l->reserved_connections = l->max_connections - 1;
+  } else if (l->reserved_connections >= l->max_connections) {
+    return UV_EINVAL; /* no regular slot would be left */
   }
-  if (l->reserved_connections >= l->max_connections && l->max_connections > 1) return UV_EINVAL;
   const char *o = ctx->lim.cors_origin;
   ctx->lim.cors_origin = NULL;
   if (o && *o) {

@@ -835,6 +835,16 @@ static void test_bad_start_args(void **state) {
   vt_http_limits_default(&l);
   l.cors_origin = "evil\r\nSet-Cookie: x";
   assert_int_equal(vt_http_server_start(&loop, "127.0.0.1", 0, &l, &h, &s), UV_EINVAL);
+  vt_http_limits_default(&l);
+  l.max_connections = 4;
+  l.reserved_connections = 4; /* no regular slot left */
+  assert_int_equal(vt_http_server_start(&loop, "127.0.0.1", 0, &l, &h, &s), UV_EINVAL);
+  l.max_connections = 1;
+  l.reserved_connections = 1;
+  assert_int_equal(vt_http_server_start(&loop, "127.0.0.1", 0, &l, &h, &s), UV_EINVAL);
+  l.max_per_client = 2000000; /* out of range */
+  l.reserved_connections = 0;
+  assert_int_equal(vt_http_server_start(&loop, "127.0.0.1", 0, &l, &h, &s), UV_EINVAL);
   h.on_request = NULL;
   assert_int_equal(vt_http_server_start(&loop, "127.0.0.1", 0, NULL, &h, &s), UV_EINVAL);
   h.on_request = on_request;
