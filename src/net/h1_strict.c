@@ -62,7 +62,10 @@ static void check_version(vt_h1s *s) {
   size_t n = sizeof v10 - 1;
   const char *t = s->tail + (s->tail_len > n ? s->tail_len - n : 0);
   s->request_line_done = true;
-  if (s->tail_len >= n && (memcmp(t, v10, n) == 0 || memcmp(t, v11, n) == 0)) return;
+  if (s->tail_len >= n && (memcmp(t, v10, n) == 0 || memcmp(t, v11, n) == 0)) {
+    s->http10 = memcmp(t, v10, n) == 0;
+    return;
+  }
   if (s->tail_len >= n && memcmp(t, " HTTP/", 6) == 0 && t[6] >= '0' && t[6] <= '9' && t[7] == '.' &&
       t[8] >= '0' && t[8] <= '9') {
     fail(s, 505, "HTTP version not supported: only HTTP/1.0 and HTTP/1.1");
@@ -130,6 +133,10 @@ static void field_done(vt_h1s *s) {
 static void head_done(vt_h1s *s) {
   if (s->have_te && s->have_cl) {
     fail(s, 400, "bad request: both Content-Length and Transfer-Encoding");
+    return;
+  }
+  if (s->have_te && s->http10) { /* RFC 9112 6.1: faulty framing */
+    fail(s, 400, "bad request: Transfer-Encoding in an HTTP/1.0 request");
     return;
   }
   if (s->chunked) s->state = S_SIZE;

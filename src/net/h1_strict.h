@@ -16,8 +16,9 @@
  *  - 400: a header name that is not a token (whitespace before the colon included),
  *    an empty name, obs-fold (a line starting with SP or HTAB), a control character
  *    in a header value, CR not followed by LF, Content-Length that is not digits or
- *    comes twice, Content-Length together with Transfer-Encoding, chunk data not
- *    followed by CRLF, a malformed chunk size line;
+ *    comes twice, Content-Length together with Transfer-Encoding, Transfer-Encoding
+ *    in an HTTP/1.0 request, chunk data not followed by CRLF, a malformed chunk size
+ *    line;
  *  - 501: a Transfer-Encoding other than exactly "chunked".
  * Head lines may end in LF alone (RFC 9112 2.2 allows it); chunk framing may not.
  *
@@ -39,6 +40,7 @@
 typedef struct {
   unsigned state;          /* where in the message (h1_strict.c) */
   bool request_line_done;
+  bool http10;             /* the request line said HTTP/1.0 */
   bool have_cl, have_te, chunked;
   uint64_t content_length; /* then the body bytes still to come */
   uint64_t chunk_left;
