@@ -11,6 +11,13 @@
  * queued, already-answered entry with Connection: close, after which nothing more is
  * parsed.
  *
+ * Every byte http_parser consumes also goes through the strict framing checker
+ * (h1_strict.c); a request it refuses, or one the two frame differently, is answered
+ * with the checker's status and sentence and never dispatched. A connection in a
+ * reserved slot gets 503 for anything but the health and metrics paths; a WebSocket
+ * opens on VT_HTTP_WS_PATH only. After the client's FIN (vt_hconn_eof) the queued
+ * requests are still answered, then the connection closes (eof_check).
+ *
  * Memory: one allocation per request (struct + header index), one capped buffer for
  * request line and headers, one for the body, one for the rendered response, freed
  * together when the response is handed to the host or at teardown.

@@ -23,6 +23,18 @@
  * Memory of a connection is freed when the last of its three handles has closed;
  * that is also where the core is torn down (abort callbacks, on_ws_close).
  * The server is freed, and done() called, when its last handle has closed.
+ *
+ * Admission (admit.c): every accepted connection asks for a slot by the client's
+ * address: regular, reserved (health and metrics only: the core refuses the rest with
+ * 503) or none (closed at once, stats.refused). The slot goes back when the connection
+ * starts closing (close_now), so a reaped or refused connection frees its slot at
+ * once. While the regular slots are all taken, a new connection first reaps the
+ * keep-alive connections idle for busy_idle_ms (stats.reaped), and idle timers armed
+ * then use busy_idle_ms instead of idle_timeout_ms.
+ *
+ * A FIN from the client (UV_EOF) is a half-close, not a disappearance: reading stops,
+ * the core answers what it already has, then closes; the FIN we send then ends the
+ * connection without lingering. Read errors (a reset) abort pending requests.
  */
 #include "net/http_server.h"
 
