@@ -11,6 +11,13 @@
  * queued, already-answered entry with Connection: close, after which nothing more is
  * parsed.
  *
+ * Every byte http_parser consumes also goes through the strict framing checker
+ * (h1_strict.c); a request it refuses, or one the two frame differently, is answered
+ * with the checker's status and sentence and never dispatched. A connection in a
+ * reserved slot gets 503 for anything but the health and metrics paths; a WebSocket
+ * opens on VT_HTTP_WS_PATH only. After the client's FIN (vt_hconn_eof) the queued
+ * requests are still answered, then the connection closes (eof_check).
+ *
  * Memory: one allocation per request (struct + header index), one capped buffer for
  * request line and headers, one for the body, one for the rendered response, freed
  * together when the response is handed to the host or at teardown.
@@ -45,36 +52,6 @@ struct vt_http_req {
   char peer[VT_HTTP_PEER_MAX];
 };
 
-/* Status line reasons and the short text bodies of the server's own errors. */
-static const struct { int status; const char *reason, *text; } status_table[] = {
-    {100, "Continue", NULL},
-    {101, "Switching Protocols", NULL},
-    {200, "OK", NULL},
-    {204, "No Content", NULL},
-    {400, "Bad Request", "bad request\n"},
-    {403, "Forbidden", NULL},
-    {404, "Not Found", NULL},
-    {405, "Method Not Allowed", "method not allowed\n"},
-    {408, "Request Timeout", "request timeout\n"},
-    {413, "Payload Too Large", "request body too large\n"},
-    {415, "Unsupported Media Type", NULL},
-    {417, "Expectation Failed", "expectation failed\n"},
-    {426, "Upgrade Required", "websocket version 13 required\n"},
-    {429, "Too Many Requests", NULL},
-    {431, "Request Header Fields Too Large", "request header fields too large\n"},
-    {500, "Internal Server Error", "internal server error\n"},
-    {501, "Not Implemented", "not implemented\n"},
-    {502, "Bad Gateway", NULL},
-    {503, "Service Unavailable", NULL},
-    {504, "Gateway Timeout", NULL},
-};
-
-static int status_row(int status) {
-  for (size_t i = 0; i < sizeof status_table / sizeof status_table[0]; i++)
-    if (status_table[i].status == status) return (int)i;
-  return -1;
-}
-
 /* http_parser errors that deserve something more precise than 400. */
 static const struct { enum http_errno err; int status; } parse_error_table[] = {
     {HPE_HEADER_OVERFLOW, 431},
@@ -85,8 +62,6 @@ static int parse_error_status(enum http_errno e) {
     if (parse_error_table[i].err == e) return parse_error_table[i].status;
   return 400;
 }
-
-static bool no_body_status(int status) { return (status >= 100 && status < 200) || status == 204 || status == 304; }
 
 /* ---- requests ---- */
 
@@ -151,103 +126,13 @@ static void kick(vt_hconn *c) {
   if (!c->closing && c->io->kick) c->io->kick(c->io_ud);
 }
 
-static bool header_ok(const char *s, bool name) {
-  if (!s || (name && !*s)) return false;
-  for (; *s; s++)
-    if (*s == '\r' || *s == '\n' || (name && (*s == ':' || *s == ' '))) return false;
-  return true;
-}
+static bool processable(const vt_hconn *c);
 
-/* Response rendering: the head is laid out twice by the same code, once to count its
- * bytes (w == NULL) and once to write them, so a response is one exact allocation and
- * no printf. */
-typedef struct {
-  char *w;
-  size_t n;
-  bool checked;     /* the counting pass checked the headers: */
-  bool ctype_ok;
-  uint64_t extra_ok; /* bit i: extra[i] is sent (at most 64 extra headers are) */
-} head_out;
-
-static void put(head_out *o, const char *s, size_t n) {
-  if (o->w) memcpy(o->w + o->n, s, n);
-  o->n += n;
-}
-static void put_s(head_out *o, const char *s) { put(o, s, strlen(s)); }
-static void put_u(head_out *o, uint64_t v) {
-  char d[24];
-  size_t i = sizeof d;
-  do d[--i] = (char)('0' + v % 10); while ((v /= 10) != 0);
-  put(o, d + i, sizeof d - i);
-}
-
-static void render_head(head_out *o, const vt_hconn *c, const vt_http_req *r, int status, const char *ctype,
-                        const vt_http_header *extra, size_t nextra, size_t len) {
-  const vt_http_limits *l = &c->ctx->lim;
-  int row = status_row(status);
-  put_s(o, "HTTP/1.1 ");
-  put_u(o, (uint64_t)status);
-  put_s(o, " ");
-  put_s(o, row >= 0 ? status_table[row].reason : "Status");
-  put_s(o, "\r\n");
-  if (!no_body_status(status)) {
-    put_s(o, "Content-Length: ");
-    put_u(o, len);
-    put_s(o, "\r\n");
-  }
-  if (!o->checked) {
-    o->ctype_ok = ctype && header_ok(ctype, false);
-    for (size_t i = 0; i < nextra && i < 64; i++)
-      if (header_ok(extra[i].name, true) && header_ok(extra[i].value, false)) o->extra_ok |= (uint64_t)1 << i;
-    o->checked = true;
-  }
-  if (o->ctype_ok) {
-    put_s(o, "Content-Type: ");
-    put_s(o, ctype);
-    put_s(o, "\r\n");
-  }
-  if (l->cors_origin) {
-    put_s(o, "Access-Control-Allow-Origin: ");
-    put_s(o, l->cors_origin);
-    put_s(o, "\r\nAccess-Control-Expose-Headers: X-Verity-Upstream, X-Verity-Trust\r\n");
-    if (strcmp(l->cors_origin, "*") != 0) put_s(o, "Vary: Origin\r\n");
-  }
-  if (r->close_after) put_s(o, "Connection: close\r\n");
-  else if (r->http10) put_s(o, "Connection: keep-alive\r\n");
-  for (size_t i = 0; i < nextra && i < 64; i++) {
-    if (!(o->extra_ok >> i & 1)) continue;
-    put_s(o, extra[i].name);
-    put_s(o, ": ");
-    put_s(o, extra[i].value);
-    put_s(o, "\r\n");
-  }
-  put_s(o, "\r\n");
-}
-
-/* Render a response into r->resp. Returns false when it cannot be rendered. */
-static bool render(vt_hconn *c, vt_http_req *r, int status, const char *ctype, const vt_http_header *extra,
-                   size_t nextra, const char *body, size_t len) {
-  if (no_body_status(status)) len = 0;
-  head_out o = {0};
-  render_head(&o, c, r, status, ctype, extra, nextra, len);
-  size_t blen = len && strcmp(r->method, "HEAD") != 0 ? len : 0;
-  if (o.n > 65536 || blen > VT_HTTP_MAX_RESPONSE) return false; /* the same caps as before */
-  char *p = malloc(o.n + blen + 1);
-  if (!p) return false;
-  size_t counted = o.n;
-  o.w = p;
-  o.n = 0;
-  render_head(&o, c, r, status, ctype, extra, nextra, len);
-  if (o.n != counted) { /* never: both passes lay out the same head */
-    free(p);
-    return false;
-  }
-  if (blen) memcpy(p + o.n, body, blen);
-  p[o.n + blen] = 0;
-  free(r->resp);
-  r->resp = p;
-  r->resp_len = o.n + blen;
-  return true;
+/* After the client's FIN: close (gracefully) once nothing more can be answered. */
+static void eof_check(vt_hconn *c) {
+  if (!c->peer_eof || c->closing) return;
+  if (c->mode == VT_HC_HTTP && (c->head || (c->in.len > 0 && processable(c)))) return;
+  vt_hconn_close(c, true);
 }
 
 /* Write answered responses from the head of the queue, in order. */
@@ -274,11 +159,48 @@ static void flush(vt_hconn *c) {
     c->continue_pending = false;
     vt_hconn_emit(c, p, sizeof cont - 1);
   }
+  eof_check(c);
   kick(c);
 }
 
-/* Queue the server's own error response, then stop parsing and close after it. */
-static void fail_request(vt_hconn *c, int status) {
+/* Paths that never get CORS headers unless cors_all_paths: the operator's pages. */
+static const char *const private_paths[] = {"/status", "/metrics", "/dashboard"};
+
+/* Paths a connection admitted into a reserved slot may ask for. */
+static const char *const reserved_paths[] = {"/healthz", "/health", "/metrics"};
+
+static bool path_in(const char *path, const char *const *list, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    size_t l = strlen(list[i]);
+    if (strncmp(path, list[i], l) == 0 && (path[l] == 0 || path[l] == '/')) return true;
+  }
+  return false;
+}
+
+static bool cors_applies(const vt_hconn *c, const vt_http_req *r) {
+  if (!c->ctx->lim.cors_origin) return false;
+  if (c->ctx->lim.cors_all_paths) return true;
+  if (!r->headers_done) return false; /* the server's own error before a path was known */
+  return !path_in(vt_http_req_path(r), private_paths, sizeof private_paths / sizeof private_paths[0]);
+}
+
+/* Render a response into r->resp. Returns false when it cannot be rendered. */
+static bool render(vt_hconn *c, vt_http_req *r, int status, const char *ctype, const vt_http_header *extra,
+                   size_t nextra, const char *body, size_t len) {
+  vt_hrender ro = {.close = r->close_after, .http10 = r->http10, .head = strcmp(r->method, "HEAD") == 0,
+                   .cors = cors_applies(c, r)};
+  size_t n = 0;
+  char *p = vt_http_render(c->ctx, &ro, status, ctype, extra, nextra, body, len, &n);
+  if (!p) return false;
+  free(r->resp);
+  r->resp = p;
+  r->resp_len = n;
+  return true;
+}
+
+/* Queue the server's own error response (why: its text, or NULL for the status's
+ * usual one), then stop parsing and close after it. */
+static void fail_request_why(vt_hconn *c, int status, const char *why) {
   vt_http_req *r = c->cur ? c->cur : c->done;
   if (c->cur && c->done) req_free(c->done);
   c->cur = c->done = NULL;
@@ -290,8 +212,13 @@ static void fail_request(vt_hconn *c, int status) {
     vt_hconn_close(c, false);
     return;
   }
-  int row = status_row(status);
-  const char *text = row >= 0 && status_table[row].text ? status_table[row].text : "error\n";
+  char line[VT_HTTP_MAX_ERROR_TEXT];
+  const char *text = vt_http_status_text(status);
+  if (why) {
+    snprintf(line, sizeof line, "%s\n", why);
+    text = line;
+  }
+  if (!text) text = "error\n";
   r->close_after = true;
   r->upgrade = false;
   r->method = "GET"; /* so the error text is always sent */
@@ -301,6 +228,8 @@ static void fail_request(vt_hconn *c, int status) {
   if (!render(c, r, status, "text/plain", NULL, 0, text, strlen(text))) r->resp = NULL;
   flush(c);
 }
+
+static void fail_request(vt_hconn *c, int status) { fail_request_why(c, status, NULL); }
 
 /* ---- http_parser callbacks ---- */
 
@@ -480,8 +409,8 @@ static bool token_in(const char *list, const char *token) {
 }
 
 static void answer(vt_hconn *c, vt_http_req *r, int status, const vt_http_header *extra, size_t nextra) {
-  int row = status_row(status);
-  const char *text = status >= 400 && row >= 0 && status_table[row].text ? status_table[row].text : "";
+  const char *text = status >= 400 ? vt_http_status_text(status) : NULL;
+  if (!text) text = "";
   vt_http_respond(r, status, text[0] ? "text/plain" : NULL, extra, nextra, text, strlen(text));
   (void)c;
 }
@@ -497,7 +426,7 @@ static void preflight(vt_hconn *c, vt_http_req *r) {
       {"Access-Control-Allow-Headers", echo ? want : "content-type"},
       {"Access-Control-Max-Age", "86400"},
   };
-  answer(c, r, 204, cors, c->ctx->lim.cors_origin ? 4 : 1);
+  answer(c, r, 204, cors, cors_applies(c, r) ? 4 : 1);
 }
 
 /* An Upgrade request. WebSocket is accepted; anything else is served as plain HTTP. */
@@ -524,6 +453,9 @@ static void upgrade(vt_hconn *c, vt_http_req *r) {
   c->stop_parsing = true;
   if (!c->ctx->h.on_ws_message) {
     answer(c, r, 501, NULL, 0);
+  } else if (strcmp(vt_http_req_path(r), VT_HTTP_WS_PATH) != 0 || c->reserved) {
+    c->ctx->stats.bad_requests++;
+    answer(c, r, c->reserved ? 503 : 404, NULL, 0);
   } else if (strcmp(r->method, "GET") != 0 || r->http10 || !key || vt_ws_accept_key(key, accept) != 0) {
     c->ctx->stats.bad_requests++;
     answer(c, r, 400, NULL, 0);
@@ -554,7 +486,13 @@ static void dispatch(vt_hconn *c, vt_http_req *r) {
     c->stop_parsing = true;
   }
   enqueue(c, r);
-  if (r->upgrade) upgrade(c, r);
+  if (c->reserved && !path_in(vt_http_req_path(r), reserved_paths, sizeof reserved_paths / sizeof reserved_paths[0])) {
+    r->close_after = true; /* the server is full: this slot is kept for monitoring */
+    r->upgrade = false;
+    c->stop_parsing = true;
+    c->ctx->stats.bad_requests++;
+    answer(c, r, 503, NULL, 0);
+  } else if (r->upgrade) upgrade(c, r);
   else if (strcmp(r->method, "OPTIONS") == 0) preflight(c, r);
   else c->ctx->h.on_request(r, c->ctx->h.ud);
 }
@@ -575,6 +513,14 @@ static size_t http_step(vt_hconn *c, const char *d, size_t n) {
     return n;
   }
   if (e == HPE_PAUSED) http_parser_pause(&c->parser, 0);
+  /* The strict checker frames the same bytes: it must agree on where a message ends. */
+  size_t seen = vt_h1s_feed(&c->strict, d, got);
+  if (c->strict.error || seen != got || (c->done != NULL) != vt_h1s_done(&c->strict)) {
+    fail_request_why(c, c->strict.error ? c->strict.error : 400,
+                     c->strict.error ? c->strict.why : "bad request: ambiguous message framing");
+    return n;
+  }
+  if (c->done) vt_h1s_reset(&c->strict);
   if (!c->done) {
     if (got < n) fail_request(c, 400); /* stopped without a request: never expected */
     return n;
@@ -649,11 +595,12 @@ void vt_hconn_resume(vt_hconn *c) {
   if (c->closing) return;
   if (c->mode == VT_HC_WS_OPENING) vt_hconn_ws_open(c);
   process_held(c);
+  eof_check(c);
   kick(c);
 }
 
 bool vt_hconn_wants_read(const vt_hconn *c) {
-  if (c->closing || c->in.len > 0) return false;
+  if (c->closing || c->peer_eof || c->in.len > 0) return false;
   if (c->mode == VT_HC_WS) return c->out_pending < VT_HTTP_OUT_HIGH;
   return processable(c);
 }
@@ -683,6 +630,20 @@ void vt_hconn_timeout(vt_hconn *c) {
 }
 
 void vt_hconn_abort(vt_hconn *c) { vt_hconn_close(c, false); }
+
+void vt_hconn_eof(vt_hconn *c) {
+  if (c->closing || c->peer_eof) return;
+  c->peer_eof = true;
+  if (c->mode != VT_HC_HTTP) { /* a websocket without a close frame, or one opening */
+    vt_hconn_close(c, false);
+    return;
+  }
+  if (c->cur && !c->head) { /* a request cut short, nothing else to answer */
+    vt_hconn_close(c, false);
+    return;
+  }
+  eof_check(c);
+}
 
 void vt_hconn_teardown(vt_hconn *c) {
   if (c->torn_down) return;

@@ -22,6 +22,10 @@
  *    callback): pending requests are aborted or orphaned, on_ws_close runs, and all
  *    memory the core holds is released.
  * Handlers are called only from feed, resume, timeout and teardown.
+ *
+ * The core is split in three files that are one unit: http_conn.c (parsing, the
+ * request queue, dispatch), http_render.c (response heads and the status table) and
+ * websocket.c (after an upgrade); h1_strict.c checks the framing beside http_parser.
  */
 #ifndef VT_NET_HTTP_CONN_H
 #define VT_NET_HTTP_CONN_H
@@ -31,12 +35,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "net/h1_strict.h"
 #include "net/http_server.h"
 #include "net/ws_frame.h"
 #include "util/buf.h"
 
 #define VT_HTTP_PEER_MAX 64u
 #define VT_HTTP_MAX_HELD_INPUT (256u * 1024) /* unparsed input kept while paused */
+#define VT_HTTP_MAX_RESPONSE_HEAD 65536u     /* bytes of a rendered response head */
+#define VT_HTTP_WS_PATH "/"                  /* the only path a WebSocket opens on */
+#define VT_HTTP_MAX_ERROR_TEXT 160u          /* bytes of the text body of the server's own errors */
 
 /* Server-wide state the connections share: resolved limits, handlers, counters. */
 typedef struct {
@@ -84,6 +92,9 @@ typedef struct vt_hconn {
   vt_hconn_mode mode;
   int err_status;               /* set by a parser callback to fail the request */
   bool closing, stop_parsing, continue_pending, torn_down;
+  bool peer_eof;                /* the client half-closed: answer what came, then close */
+  bool reserved;                /* admitted into a reserved slot: /healthz and /metrics only */
+  vt_h1s strict;                /* strict framing beside http_parser (h1_strict.h) */
   /* websocket */
   vt_ws_conn ws;
   vt_wsp wsp;
@@ -98,8 +109,27 @@ bool vt_hconn_has_work(const vt_hconn *c);
 void vt_hconn_written(vt_hconn *c, size_t n);
 vt_hphase vt_hconn_phase(const vt_hconn *c);
 void vt_hconn_timeout(vt_hconn *c);  /* the phase's timer fired */
-void vt_hconn_abort(vt_hconn *c);    /* peer gone (EOF, error) or server closing: close at once */
+void vt_hconn_abort(vt_hconn *c);    /* peer gone (error) or server closing: close at once */
+/* The client sent FIN. HTTP: the requests already received are still answered (and
+ * held input parsed), then the connection closes; a request cut short is dropped.
+ * WebSocket: closes at once. */
+void vt_hconn_eof(vt_hconn *c);
 void vt_hconn_teardown(vt_hconn *c);
+
+/* How a response is rendered (http_render.c). */
+typedef struct {
+  bool close;  /* Connection: close */
+  bool http10; /* an HTTP/1.0 request kept alive: Connection: keep-alive */
+  bool head;   /* a HEAD request: no body */
+  bool cors;   /* CORS headers apply to this path (when cors_origin is set) */
+} vt_hrender;
+
+/* The whole response (head and body) in one malloc'd buffer the caller owns, or NULL
+ * when it passes VT_HTTP_MAX_RESPONSE(_HEAD) or memory runs out. */
+char *vt_http_render(const vt_hctx *ctx, const vt_hrender *ro, int status, const char *ctype,
+                     const vt_http_header *extra, size_t nextra, const char *body, size_t len, size_t *out_len);
+/* The short text body of the server's own error for status, or NULL. */
+const char *vt_http_status_text(int status);
 
 /* Shared by http_conn.c and websocket.c. */
 void vt_hconn_emit(vt_hconn *c, char *buf, size_t len); /* io->write + accounting */

@@ -23,6 +23,18 @@
  * Memory of a connection is freed when the last of its three handles has closed;
  * that is also where the core is torn down (abort callbacks, on_ws_close).
  * The server is freed, and done() called, when its last handle has closed.
+ *
+ * Admission (admit.c): every accepted connection asks for a slot by the client's
+ * address: regular, reserved (health and metrics only: the core refuses the rest with
+ * 503) or none (closed at once, stats.refused). The slot goes back when the connection
+ * starts closing (close_now), so a reaped or refused connection frees its slot at
+ * once. While the regular slots are all taken, a new connection first reaps the
+ * keep-alive connections idle for busy_idle_ms (stats.reaped), and idle timers armed
+ * then use busy_idle_ms instead of idle_timeout_ms.
+ *
+ * A FIN from the client (UV_EOF) is a half-close, not a disappearance: reading stops,
+ * the core answers what it already has, then closes; the FIN we send then ends the
+ * connection without lingering. Read errors (a reset) abort pending requests.
  */
 #include "net/http_server.h"
 
@@ -31,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/admit.h"
 #include "net/http_conn.h"
 
 #define VT_HTTP_READ_BUF (64u * 1024)
@@ -45,6 +58,7 @@ struct vt_http_server {
   uv_loop_t *loop;
   uv_tcp_t listener;
   vt_hctx ctx;
+  vt_admit *admit;  /* slots per client address, reserved slots */
   conn *conns;
   unsigned nconn;
   unsigned live; /* handles (listener, connections, refused sockets) not yet closed */
@@ -64,6 +78,10 @@ struct conn {
   vt_http_server *srv;
   conn *prev, *next;
   unsigned handles;   /* of tcp, timer, idle still open */
+  uint8_t addr[VT_ADMIT_ADDR_MAX]; /* the client's address, for admission */
+  uint8_t addr_len;
+  vt_admit_verdict slot; /* the slot it holds; REFUSED once given back */
+  uint64_t last_active;  /* loop time of the last read or completed write */
   size_t writes;      /* uv_write requests in flight */
   uint64_t begun;     /* core.begun when the timer was last armed */
   vt_hphase phase;
@@ -104,7 +122,11 @@ void vt_http_limits_default(vt_http_limits *l) {
   l->idle_timeout_ms = 60000;
   l->max_ws_message = 4u << 20;
   l->max_ws_queue = 16u << 20;
-  l->cors_origin = "*";
+  l->cors_origin = NULL;
+  l->cors_all_paths = false;
+  l->max_per_client = 0;       /* max_connections / 4, at least 1 */
+  l->reserved_connections = 0; /* max_connections / 16, 1..16, fewer than max_connections */
+  l->busy_idle_ms = 5000;
 }
 
 /* One row per numeric limit: zero means default; otherwise it must be in range. */
@@ -117,6 +139,9 @@ static const struct { size_t off, size; uint64_t lo, hi; } limit_table[] = {
     LIM_ROW(idle_timeout_ms, 10, 86400000),
     LIM_ROW(max_ws_message, 126, 1u << 30),
     LIM_ROW(max_ws_queue, 4096, (uint64_t)4 << 30),
+    LIM_ROW(max_per_client, 1, 1000000),
+    LIM_ROW(reserved_connections, 1, 1000),
+    LIM_ROW(busy_idle_ms, 10, 86400000),
 };
 
 static uint64_t lim_get(const vt_http_limits *l, size_t i) {
@@ -140,6 +165,15 @@ static int resolve_limits(vt_hctx *ctx, const vt_http_limits *in) {
     if (v == 0) lim_set(&ctx->lim, i, lim_get(&def, i));
     else if (v < limit_table[i].lo || v > limit_table[i].hi) return UV_EINVAL;
   }
+  vt_http_limits *l = &ctx->lim;
+  if (l->max_per_client == 0) l->max_per_client = l->max_connections / 4 ? l->max_connections / 4 : 1;
+  if (l->reserved_connections == 0) { /* default: 1..16, and a regular slot left */
+    unsigned r = l->max_connections / 16;
+    l->reserved_connections = r < 1 ? 1 : r > 16 ? 16 : r;
+    if (l->reserved_connections >= l->max_connections) l->reserved_connections = l->max_connections - 1;
+  } else if (l->reserved_connections >= l->max_connections) {
+    return UV_EINVAL; /* no regular slot would be left */
+  }
   const char *o = ctx->lim.cors_origin;
   ctx->lim.cors_origin = NULL;
   if (o && *o) {
@@ -157,6 +191,7 @@ static void server_handle_gone(vt_http_server *s) {
   if (--s->live > 0 || !s->closing) return;
   void (*done)(void *) = s->done;
   void *arg = s->done_arg;
+  vt_admit_free(s->admit);
   free(s);
   if (done) done(arg);
 }
@@ -196,6 +231,8 @@ static void drop_pending(conn *c) {
 static void close_now(conn *c) {
   if (c->closing) return;
   c->closing = true;
+  vt_admit_release(c->srv->admit, c->addr, c->addr_len, c->slot); /* free for the next client now */
+  c->slot = VT_ADMIT_REFUSED;
   drop_pending(c);
   uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
   uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
@@ -213,6 +250,7 @@ static void on_write(uv_write_t *req, int status) {
   wreq *w = (wreq *)req;
   conn *c = w->c;
   c->writes--;
+  c->last_active = uv_now(c->srv->loop);
   if (!c->closing) vt_hconn_written(&c->core, w->len);
   free(w->buf);
   free(w);
@@ -317,7 +355,8 @@ static void io_write(void *ud, char *buf, size_t len) {
 
 static void on_shutdown(uv_shutdown_t *req, int status) {
   conn *c = req->data;
-  if (status < 0) close_now(c); /* no-op when already closing (UV_ECANCELED) */
+  /* Failed (no-op when already closing: UV_ECANCELED), or both sides are done. */
+  if (status < 0 || c->core.peer_eof) close_now(c);
 }
 
 /* All writes are out: send FIN and drain input until the client closes or time's up. */
@@ -329,7 +368,7 @@ static void start_linger(conn *c) {
     close_now(c);
     return;
   }
-  if (!c->reading) c->reading = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0;
+  if (!c->reading && !c->core.peer_eof) c->reading = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0;
   uv_timer_start(&c->timer, on_timer, ms < VT_HTTP_LINGER_MS ? ms : VT_HTTP_LINGER_MS, 0);
   c->timer_on = true;
 }
@@ -363,11 +402,19 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
     if (nread < 0) close_now(c);
     return;
   }
-  if (nread < 0) { /* EOF or error: the client is gone, pending requests are aborted */
+  if (nread == UV_EOF) { /* a half-close: what was asked is still answered */
+    if (c->reading) uv_read_stop(st);
+    c->reading = false;
+    vt_hconn_eof(&c->core);
+    if (!c->closing) sync_conn(c);
+    return;
+  }
+  if (nread < 0) { /* error: the client is gone, pending requests are aborted */
     conn_fail(c);
     return;
   }
   if (nread == 0) return;
+  c->last_active = uv_now(c->srv->loop);
   c->batching = true;
   vt_hconn_feed(&c->core, buf->base, (size_t)nread);
   c->batching = false;
@@ -403,7 +450,11 @@ static void on_timer(uv_timer_t *t) {
 }
 
 static void arm_timer(conn *c, vt_hphase ph) {
-  unsigned ms = c->srv->ctx.lim.idle_timeout_ms / timer_table[ph].divisor;
+  const vt_http_limits *l = &c->srv->ctx.lim;
+  unsigned ms = l->idle_timeout_ms / timer_table[ph].divisor;
+  /* Idle keep-alive while the server is full (or in a reserved slot): reap sooner. */
+  if (ph == VT_HC_IDLE && (c->core.reserved || vt_admit_full(c->srv->admit)) && l->busy_idle_ms < ms)
+    ms = l->busy_idle_ms;
   c->phase = ph;
   c->begun = c->core.begun;
   if (ph == VT_HC_WAITING && c->writes == 0) {
@@ -441,23 +492,29 @@ static void sync_conn(conn *c) {
   if (restart) arm_timer(c, ph);
 }
 
-static void format_peer(uv_tcp_t *t, char *out, size_t cap) {
+/* The client's "ip:port" for logs, and its address bytes for admission (an
+ * IPv4-mapped IPv6 address counts as the IPv4 address it maps). */
+static void peer_of(conn *c, char *out, size_t cap) {
   struct sockaddr_storage ss;
   int len = sizeof ss;
   char ip[64] = "?";
-  int port = 0;
   snprintf(out, cap, "?");
-  if (uv_tcp_getpeername(t, (struct sockaddr *)&ss, &len) != 0) return;
+  c->addr_len = 0;
+  if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0) return;
   if (ss.ss_family == AF_INET6) {
     const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     uv_ip6_name(a, ip, sizeof ip);
-    port = ntohs(a->sin6_port);
-    snprintf(out, cap, "[%s]:%d", ip, port);
+    snprintf(out, cap, "[%s]:%d", ip, ntohs(a->sin6_port));
+    bool v4 = memcmp(a->sin6_addr.s6_addr, mapped, sizeof mapped) == 0;
+    c->addr_len = v4 ? 4 : 16;
+    memcpy(c->addr, a->sin6_addr.s6_addr + (v4 ? 12 : 0), c->addr_len);
   } else {
     const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
     uv_ip4_name(a, ip, sizeof ip);
-    port = ntohs(a->sin_port);
-    snprintf(out, cap, "%s:%d", ip, port);
+    snprintf(out, cap, "%s:%d", ip, ntohs(a->sin_port));
+    c->addr_len = 4;
+    memcpy(c->addr, &a->sin_addr.s_addr, 4);
   }
 }
 
@@ -474,22 +531,24 @@ static void refuse(vt_http_server *s) {
   uv_close((uv_handle_t *)t, on_refused_closed);
 }
 
-static void on_connection(uv_stream_t *ls, int status) {
-  vt_http_server *s = ls->data;
-  char peer[VT_HTTP_PEER_MAX];
-  if (status < 0 || s->closing) return;
-  if (s->nconn >= s->ctx.lim.max_connections) {
-    refuse(s);
-    return;
+/* The server is full: close keep-alive connections idle for busy_idle_ms or more. */
+static void reap_idle(vt_http_server *s) {
+  uint64_t now = uv_now(s->loop), min_idle = s->ctx.lim.busy_idle_ms;
+  for (conn *c = s->conns; c; c = c->next) {
+    if (c->closing || c->graceful || vt_hconn_phase(&c->core) != VT_HC_IDLE) continue;
+    if (now - c->last_active < min_idle) continue;
+    s->ctx.stats.reaped++;
+    conn_fail(c);
   }
+}
+
+/* A new connection and its uv handles, linked into the server. NULL when out of memory. */
+static conn *conn_new(vt_http_server *s) {
   conn *c = calloc(1, sizeof *c);
-  if (!c) {
-    refuse(s);
-    return;
-  }
+  if (!c) return NULL;
   if (uv_tcp_init(s->loop, &c->tcp) != 0) {
     free(c);
-    return;
+    return NULL;
   }
   uv_timer_init(s->loop, &c->timer);
   uv_idle_init(s->loop, &c->idle);
@@ -501,14 +560,39 @@ static void on_connection(uv_stream_t *ls, int status) {
   s->conns = c;
   s->nconn++;
   s->live++;
+  c->last_active = uv_now(s->loop);
+  return c;
+}
+
+static void on_connection(uv_stream_t *ls, int status) {
+  vt_http_server *s = ls->data;
+  char peer[VT_HTTP_PEER_MAX];
+  if (status < 0 || s->closing) return;
+  if (vt_admit_full(s->admit)) reap_idle(s);
+  if (s->nconn >= 2 * s->ctx.lim.max_connections) { /* closing ones not yet freed: no memory for more */
+    refuse(s);
+    return;
+  }
+  conn *c = conn_new(s);
+  if (!c) {
+    refuse(s);
+    return;
+  }
   if (uv_accept(ls, (uv_stream_t *)&c->tcp) != 0) {
     vt_hconn_init(&c->core, &s->ctx, &conn_io, c, "?");
     close_now(c);
     return;
   }
-  uv_tcp_nodelay(&c->tcp, 1);
-  format_peer(&c->tcp, peer, sizeof peer);
+  peer_of(c, peer, sizeof peer);
   vt_hconn_init(&c->core, &s->ctx, &conn_io, c, peer);
+  c->slot = vt_admit_decide(s->admit, c->addr, c->addr_len);
+  if (c->slot == VT_ADMIT_REFUSED) { /* over max_connections or this client's share */
+    s->ctx.stats.refused++;
+    close_now(c);
+    return;
+  }
+  uv_tcp_nodelay(&c->tcp, 1);
+  c->core.reserved = c->slot == VT_ADMIT_RESERVED;
   s->ctx.stats.connections++;
   c->phase = VT_HC_IDLE;
   sync_conn(c);
@@ -534,8 +618,17 @@ int vt_http_server_start(uv_loop_t *loop, const char *host, int port, const vt_h
   }
   s->ctx.h = *h;
   s->loop = loop;
+  vt_admit_limits al = {.max_connections = s->ctx.lim.max_connections,
+                        .max_per_client = s->ctx.lim.max_per_client,
+                        .reserved = s->ctx.lim.reserved_connections,
+                        .seed = uv_hrtime() ^ (uint64_t)(uintptr_t)s};
+  if (!(s->admit = vt_admit_new(&al))) {
+    free(s);
+    return UV_ENOMEM;
+  }
   rc = uv_tcp_init(loop, &s->listener);
   if (rc != 0) {
+    vt_admit_free(s->admit);
     free(s);
     return rc;
   }

@@ -11,16 +11,27 @@
  *    pipelining with responses in request order (a request still waiting for its
  *    response holds later responses back); chunked request bodies; Expect:
  *    100-continue;
- *  - OPTIONS (CORS preflight) is answered with 204 and the Access-Control-Allow-*
- *    headers; every response carries Access-Control-Allow-Origin (cors_origin) and
- *    Access-Control-Expose-Headers: X-Verity-Upstream, X-Verity-Trust, and
- *    Content-Length (except 1xx and 204, where RFC 9110 forbids it);
- *  - errors with a short text body and then close: 400 (parse error), 408 (request
- *    not complete within idle_timeout_ms: slowloris), 413 (body over max_body),
- *    417 (unknown Expect), 431 (headers over max_header_bytes or max_headers);
- *  - caps: connections over max_connections are accepted and closed at once
- *    (counted in stats.refused); at most VT_HTTP_MAX_PIPELINE requests wait per
- *    connection and reading stops while more than VT_HTTP_OUT_HIGH bytes are unsent.
+ *  - CORS is off unless cors_origin is set. Then OPTIONS (preflight) is answered with
+ *    204 and the Access-Control-Allow-* headers, and responses carry
+ *    Access-Control-Allow-Origin (cors_origin) and Access-Control-Expose-Headers:
+ *    X-Verity-Upstream, X-Verity-Trust, on every path except the private ones
+ *    (/status, /metrics, /dashboard...) unless cors_all_paths is set too. Every
+ *    response has Content-Length (except 1xx and 204, where RFC 9110 forbids it);
+ *  - strict RFC 9112 framing (h1_strict.h): header names must be tokens, chunk data
+ *    must end in CRLF, Content-Length and Transfer-Encoding may not both come, only
+ *    HTTP/1.0 and HTTP/1.1 are served;
+ *  - errors with a short text body and then close: 400 (parse or framing error), 404
+ *    (a WebSocket upgrade on a path other than /), 408 (request not complete within
+ *    idle_timeout_ms: slowloris), 413 (body over max_body), 417 (unknown Expect), 431
+ *    (headers over max_header_bytes or max_headers), 501 (a transfer coding other than
+ *    chunked), 503 (a reserved slot asked for something else), 505 (HTTP version);
+ *  - caps: max_connections in all; at most max_per_client of them from one source
+ *    address; the last reserved_connections slots only serve /healthz, /health and
+ *    /metrics (so monitoring still gets in when the server is full). A connection
+ *    over a cap is accepted and closed at once (counted in stats.refused). When the
+ *    server is full, idle keep-alive connections are reaped after busy_idle_ms instead
+ *    of idle_timeout_ms. At most VT_HTTP_MAX_PIPELINE requests wait per connection and
+ *    reading stops while more than VT_HTTP_OUT_HIGH bytes are unsent.
  *
  * Ownership and lifetime:
  *  - vt_http_req belongs to the server. It is valid from on_request until
@@ -35,14 +46,16 @@
  *    vt_http_server_close() calls done(arg) from the loop once everything is freed.
  *  - Closing after an error or Connection: close is graceful: the response is
  *    written, then FIN, then input is drained (at most 2 s) so no RST destroys it.
- *  - EOF from the client while requests wait counts as the client vanishing: their
- *    abort callbacks run (half-closed clients are not served).
+ *  - EOF from the client (a half-close, shutdown(SHUT_WR)) while requests wait: they
+ *    are still answered, then the connection closes. Only a reset or a write error
+ *    counts as the client vanishing (abort callbacks run).
  *  - vt_http_server_start() sets SIGPIPE to SIG_IGN for the process: a client that
  *    vanished mid-write must be an EPIPE, not a dead daemon.
  */
 #ifndef VT_NET_HTTP_SERVER_H
 #define VT_NET_HTTP_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
@@ -67,11 +80,15 @@ typedef struct {
   unsigned idle_timeout_ms;  /* default 60000: keep-alive idle, slow request, stalled write */
   size_t max_ws_message;     /* default 4 MiB -> close 1009 */
   size_t max_ws_queue;       /* default 16 MiB of unsent ws data per connection -> 1008 */
-  const char *cors_origin;   /* default "*"; NULL or "" sends no CORS headers; copied */
+  const char *cors_origin;   /* default NULL: no CORS headers; "*" or an origin; copied */
+  bool cors_all_paths;       /* default false: no CORS on /status, /metrics, /dashboard */
+  unsigned max_per_client;   /* default max_connections / 4 (at least 1): per source address */
+  unsigned reserved_connections; /* default max_connections / 16, 1..16: /healthz and /metrics only */
+  unsigned busy_idle_ms;     /* default 5000: idle keep-alive timeout while the server is full */
 } vt_http_limits;
 
 /* Fill l with the defaults above. A zero field given to vt_http_server_start() also
- * means "default". */
+ * means "default" (the per-client and reserved defaults follow max_connections). */
 void vt_http_limits_default(vt_http_limits *l);
 
 typedef struct {
@@ -111,11 +128,12 @@ void vt_http_respond(vt_http_req *r, int status, const char *content_type, const
 
 typedef struct {
   uint64_t connections;  /* accepted and served */
-  uint64_t refused;      /* accepted and closed at once: over max_connections */
+  uint64_t refused;      /* accepted and closed at once: over max_connections or max_per_client */
+  uint64_t reaped;       /* idle connections closed early because the server was full */
   uint64_t requests;     /* complete HTTP requests (preflights and upgrades included) */
   uint64_t ws_open;      /* websocket upgrades done */
   uint64_t ws_messages;  /* complete websocket messages received */
-  uint64_t bad_requests; /* 4xx produced by the server itself (400/408/413/417/431) */
+  uint64_t bad_requests; /* 4xx/5xx produced by the server itself (400/404/408/413/417/431/501/503/505) */
 } vt_http_stats;
 void vt_http_server_stats(const vt_http_server *s, vt_http_stats *out);
 

@@ -27,6 +27,7 @@ static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 static const struct { uint16_t code; const char *reason; } close_reasons[] = {
     {VT_WS_CLOSE_GOING_AWAY, "idle"},
     {VT_WS_CLOSE_PROTOCOL, "protocol error"},
+    {VT_WS_CLOSE_INVALID_DATA, "invalid utf-8"},
     {VT_WS_CLOSE_POLICY, "send queue full"},
     {VT_WS_CLOSE_TOO_BIG, "message too big"},
 };

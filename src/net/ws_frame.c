@@ -6,7 +6,8 @@
  * into p->hdr because it may arrive split), then streaming the payload, unmasked as
  * it goes, into the message buffer (data frames) or the control buffer (control
  * frames). Every check on a frame is made once its header is complete, so no byte of
- * an invalid or oversized frame is ever buffered.
+ * an invalid or oversized frame is ever buffered. Close reasons and complete text
+ * messages must be valid UTF-8 (else 1007, RFC 6455 8.1).
  */
 #include "net/ws_frame.h"
 
@@ -26,6 +27,27 @@ static bool close_code_ok(uint16_t code) {
   for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
     if (code >= ok[i].lo && code <= ok[i].hi) return true;
   return false;
+}
+
+/* Is d[0..n) valid UTF-8 (RFC 3629: no overlongs, no surrogates, nothing past
+ * U+10FFFF)? Close reasons and text messages must be (RFC 6455 5.6, 8.1). */
+static bool utf8_valid(const uint8_t *d, size_t n) {
+  for (size_t i = 0; i < n;) {
+    unsigned c = d[i], need, min, cp;
+    if (c < 0x80) { i++; continue; }
+    if (c >= 0xc2 && c <= 0xdf) { need = 1; min = 0x80; cp = c & 0x1f; }
+    else if (c >= 0xe0 && c <= 0xef) { need = 2; min = 0x800; cp = c & 0x0f; }
+    else if (c >= 0xf0 && c <= 0xf4) { need = 3; min = 0x10000; cp = c & 0x07; }
+    else return false;
+    if (n - i <= need) return false;
+    for (unsigned k = 1; k <= need; k++) {
+      if ((d[i + k] & 0xc0) != 0x80) return false;
+      cp = cp << 6 | (d[i + k] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += need + 1;
+  }
+  return true;
 }
 
 void vt_wsp_init(vt_wsp *p, size_t max_message) {
@@ -96,11 +118,14 @@ static vt_wsp_event frame_done(vt_wsp *p) {
     if (p->ctl_len >= 2) {
       p->close_code = (uint16_t)((p->ctl[0] << 8) | p->ctl[1]);
       if (!close_code_ok(p->close_code)) return fail(p, 1002);
+      if (!utf8_valid(p->ctl + 2, p->ctl_len - 2)) return fail(p, 1007);
     }
     p->ctl[p->ctl_len] = 0;
     return VT_WSP_CLOSE;
   default:
     if (!p->fin) return VT_WSP_MORE;
+    if (p->msg_opcode == VT_WS_OP_TEXT && !utf8_valid((const uint8_t *)p->msg.data, p->msg.len))
+      return fail(p, 1007);
     p->in_message = false;
     p->msg_ready = true;
     return VT_WSP_MESSAGE;

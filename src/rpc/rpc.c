@@ -4,7 +4,9 @@
  * Validation follows the JSON-RPC 2.0 spec: "jsonrpc" must be exactly "2.0", "method"
  * a string, "params" (optional) an array or object, "id" (optional) a string, number
  * or null. Unknown members are invalid. An invalid member gives -32600 for that call
- * only; in a batch the other calls go on. Duplicate members are invalid.
+ * only; in a batch the other calls go on. Duplicate members are invalid. An id over
+ * VT_RPC_MAX_ID bytes is not kept (the error goes back with id null), and a method
+ * name with a NUL in it is refused rather than cut short.
  */
 #include "rpc/rpc.h"
 
@@ -30,6 +32,25 @@ static void invalid(vt_rpc_call *c, const char *why) {
   if (!c->err_code) {
     c->err_code = VT_RPC_INVALID_REQUEST;
     c->err_msg = why;
+  }
+}
+
+static const char id_too_long[] =
+    "invalid request: \"id\" is longer than 1024 bytes of JSON; use a shorter id";
+
+/* The method name: a string of 1..64 bytes once decoded, without NUL (a \u0000 would
+ * cut the name short, so "eth_blockNumber\u0000admin_x" must not pass as the first). */
+static void set_method(vt_rpc_call *c, vt_span val, vt_json_type vt) {
+  if (vt != VT_JSON_STRING) {
+    invalid(c, "invalid request: \"method\" must be a string");
+    return;
+  }
+  long n = vt_json_str_decode(val, c->method, sizeof c->method);
+  if (n <= 0 || !c->method[0]) {
+    invalid(c, "invalid request: \"method\" is empty or longer than 64 bytes");
+  } else if ((size_t)n != strlen(c->method)) {
+    c->method[0] = 0;
+    invalid(c, "invalid request: \"method\" contains a NUL character (\\u0000); method names never do");
   }
 }
 
@@ -59,13 +80,12 @@ static void parse_call(vt_span v, vt_json_type t, unsigned depth, vt_rpc_call *c
           invalid(c, "invalid request: \"jsonrpc\" must be \"2.0\"");
         break;
       case F_ID:
-        if (vt == VT_JSON_STRING || vt == VT_JSON_NUMBER || vt == VT_JSON_NULL) c->id = val;
+        if (val.n > VT_RPC_MAX_ID) invalid(c, id_too_long);
+        else if (vt == VT_JSON_STRING || vt == VT_JSON_NUMBER || vt == VT_JSON_NULL) c->id = val;
         else invalid(c, "invalid request: \"id\" must be a string, a number or null");
         break;
       case F_METHOD:
-        if (vt != VT_JSON_STRING) { invalid(c, "invalid request: \"method\" must be a string"); break; }
-        if (vt_json_str_decode(val, c->method, sizeof c->method) < 0 || !c->method[0])
-          invalid(c, "invalid request: \"method\" is empty or longer than 64 bytes");
+        set_method(c, val, vt);
         break;
       case F_PARAMS:
         if (vt == VT_JSON_ARRAY || vt == VT_JSON_OBJECT) c->params = val;
@@ -133,6 +153,16 @@ void vt_rpc_msg_free(vt_rpc_msg *msg) {
   msg->ncalls = 0;
 }
 
+/* A response is written whole or not at all: cut a failed write back to its start. */
+static bool finish(vt_buf *b, size_t start) {
+  if (vt_buf_ok(b)) return true;
+  if (b->data && start <= b->len) {
+    b->len = start;
+    b->data[start] = 0;
+  }
+  return false;
+}
+
 static void put_head(vt_buf *b, vt_span id) {
   if (!id.n) id = null_id;
   vt_buf_puts(b, "{\"jsonrpc\":\"2.0\",\"id\":");
@@ -140,13 +170,16 @@ static void put_head(vt_buf *b, vt_span id) {
 }
 
 bool vt_rpc_write_result(vt_buf *b, vt_span id, const char *result, size_t n) {
+  size_t start = b->len;
   put_head(b, id);
   vt_buf_puts(b, ",\"result\":");
   vt_buf_append(b, result, n);
-  return vt_buf_append(b, "}", 1);
+  vt_buf_append(b, "}", 1);
+  return finish(b, start);
 }
 
 bool vt_rpc_write_error(vt_buf *b, vt_span id, int code, const char *msg, const char *data_json) {
+  size_t start = b->len;
   put_head(b, id);
   vt_buf_printf(b, ",\"error\":{\"code\":%d,\"message\":", code);
   vt_buf_json_str(b, msg, strlen(msg));
@@ -154,14 +187,17 @@ bool vt_rpc_write_error(vt_buf *b, vt_span id, int code, const char *msg, const 
     vt_buf_puts(b, ",\"data\":");
     vt_buf_puts(b, data_json);
   }
-  return vt_buf_puts(b, "}}");
+  vt_buf_puts(b, "}}");
+  return finish(b, start);
 }
 
 bool vt_rpc_write_error_raw(vt_buf *b, vt_span id, const char *err, size_t n) {
+  size_t start = b->len;
   put_head(b, id);
   vt_buf_puts(b, ",\"error\":");
   vt_buf_append(b, err, n);
-  return vt_buf_append(b, "}", 1);
+  vt_buf_append(b, "}", 1);
+  return finish(b, start);
 }
 
 static int parse_error_obj(vt_span e, unsigned depth, vt_rpc_resp *out) {

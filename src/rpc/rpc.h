@@ -6,9 +6,13 @@
  * the body, so an id goes back to the client byte for byte (huge integers, strings
  * with escapes, null) and params are only parsed by whoever needs them. A call that is
  * not a valid request carries the error to answer with (-32600 and a sentence a
- * person can act on). The body must outlive the vt_rpc_msg.
+ * person can act on). The body must outlive the vt_rpc_msg. A method name holding
+ * NUL (\u0000) and an id longer than VT_RPC_MAX_ID are refused; ids with invalid
+ * UTF-8 never get this far (the whole body is then a parse error, id null).
  *
- * The writers build responses into a capped vt_buf. vt_rpc_parse_response() reads an
+ * The writers build responses into a capped vt_buf. They write all of a response or
+ * nothing: when the cap is passed the buffer is cut back to where the response
+ * began (and stays failed, so vt_buf_ok() tells), never left holding half an object. vt_rpc_parse_response() reads an
  * upstream's reply to one call.
  */
 #ifndef VT_RPC_H
@@ -33,6 +37,9 @@ enum {
 };
 
 #define VT_RPC_METHOD_MAX 64
+/* Bytes of an id's raw JSON. A longer id is refused (-32600, answered with id null):
+ * every response repeats the id, and the caps on response buffers must hold it. */
+#define VT_RPC_MAX_ID 1024
 
 typedef struct {
   vt_span id;           /* raw JSON of the id; "null" when invalid and unknown */

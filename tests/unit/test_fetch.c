@@ -1,7 +1,8 @@
 /*
  * test_fetch.c: the upstream HTTP client (src/net/fetch.c) against a tiny loopback
- * HTTP/1.1 server that runs on the same libuv loop inside this test (the server and
- * the per-test harness are in fetch_testsrv.h).
+ * HTTP/1.1 server that runs on the same libuv loop inside this test (the server is
+ * upstream_testsrv.h, shared with test_h1client.c; the per-test harness, env_new,
+ * fetch_one and friends, is below).
  *
  * The server picks a canned behaviour by path (a table): JSON 200, echo, 500, 429 with
  * Retry-After in seconds and as an HTTP-date, redirect, slow, hang, truncated, huge
@@ -23,8 +24,95 @@
 #include <sys/resource.h>
 #include <uv.h>
 
-#include "fetch_testsrv.h"
 #include "net/fetch.h"
+#include "upstream_testsrv.h"
+
+/* ------------------------------------------------------------- harness ---- */
+
+typedef struct {
+  uv_loop_t loop;
+  uv_timer_t tick;
+  srv s;
+  vt_fetcher *f;
+  int closed;
+  char url[256];
+} env;
+
+static void on_tick(uv_timer_t *t) { (void)t; } /* keeps UV_RUN_ONCE returning */
+static void on_fetcher_closed(void *arg) { ((env *)arg)->closed++; }
+
+static env *env_new(void) {
+  env *e = calloc(1, sizeof *e);
+  assert_non_null(e);
+  assert_int_equal(uv_loop_init(&e->loop), 0);
+  uv_timer_init(&e->loop, &e->tick);
+  uv_timer_start(&e->tick, on_tick, 10, 10);
+  srv_start(&e->s, &e->loop);
+  e->f = vt_fetcher_new(&e->loop, NULL);
+  assert_non_null(e->f);
+  return e;
+}
+
+static const char *url_of(env *e, const char *path) {
+  snprintf(e->url, sizeof e->url, "http://127.0.0.1:%d%s", e->s.port, path);
+  return e->url;
+}
+
+static void env_free(env *e) {
+  if (e->f) vt_fetcher_close(e->f, on_fetcher_closed, e);
+  e->f = NULL;
+  srv_stop(&e->s);
+  uv_close((uv_handle_t *)&e->tick, NULL);
+  uv_run(&e->loop, UV_RUN_DEFAULT);
+  assert_int_equal(e->closed, 1);
+  assert_int_equal(uv_loop_close(&e->loop), 0);
+  free(e);
+}
+
+static void run_until(env *e, const int *counter, int target, unsigned max_ms) {
+  uint64_t deadline = uv_hrtime() + (uint64_t)max_ms * 1000000u;
+  while (*counter < target && uv_hrtime() < deadline) uv_run(&e->loop, UV_RUN_ONCE);
+}
+
+static void run_for(env *e, unsigned ms) {
+  int never = 0;
+  run_until(e, &never, 1, ms);
+}
+
+typedef struct {
+  int calls, httpver;
+  vt_fetch_error err;
+  long status;
+  size_t body_len;
+  double retry, elapsed, connect_ms;
+  char body[512], msg[256];
+} cap;
+
+static void on_cap(const vt_fetch_result *r, void *ud) {
+  cap *c = ud;
+  c->calls++;
+  c->err = r->error;
+  c->status = r->http_status;
+  c->body_len = r->body_len;
+  snprintf(c->body, sizeof c->body, "%.*s", (int)(r->body_len < 511 ? r->body_len : 511), r->body);
+  c->retry = r->retry_after_s;
+  c->elapsed = r->elapsed_ms;
+  c->connect_ms = r->connect_ms;
+  c->httpver = r->http_version;
+  snprintf(c->msg, sizeof c->msg, "%s", r->error_msg);
+}
+
+/* One GET (or POST when body) to path; waits for the callback. */
+static void fetch_one(env *e, const char *path, const char *body, unsigned timeout_ms, size_t max, cap *c) {
+  vt_fetch_opts o = {.url = url_of(e, path), .body = body, .body_len = body ? strlen(body) : 0,
+                     .timeout_ms = timeout_ms, .max_response = max};
+  memset(c, 0, sizeof *c);
+  vt_fetch *x = vt_fetch_start(e->f, &o, on_cap, c);
+  assert_non_null(x);
+  assert_int_equal(c->calls, 0); /* never synchronous */
+  run_until(e, &c->calls, 1, 5000);
+  assert_int_equal(c->calls, 1);
+}
 
 /* Fault injection: this definition wins over libuv's for the fetcher linked into this
  * test; while g_fail_poll_init > 0 it fails, otherwise it forwards to libuv. */

@@ -3,7 +3,7 @@
  * and the sans-I/O h1wire.c) against a small HTTP/1.1 server running on the same libuv
  * loop inside this test, on 127.0.0.1 only.
  *
- * The server (h1_testsrv.h) picks a canned behaviour by path (a table): 200 JSON, echo, 500, 429 with
+ * The server (upstream_testsrv.h) picks a canned behaviour by path (a table): 200 JSON, echo, 500, 429 with
  * Retry-After in seconds and as an HTTP-date, redirect, delayed, hang, truncated body,
  * chunked body sent in pieces, bodies over the cap (Content-Length and chunked),
  * Connection: close, HTTP/1.0 read-until-close, 100 Continue, garbage. It records what
@@ -20,7 +20,7 @@
 
 #include <uv.h>
 
-#include "h1_testsrv.h"
+#include "upstream_testsrv.h"
 #include "net/h1client.h"
 #include "net/h1wire.h"
 

@@ -5,27 +5,18 @@
  * Each test starts a server on 127.0.0.1 port 0 in its own uv loop on the main
  * thread, runs a blocking-socket client script in a second thread, and when the
  * client is done closes the server and runs the loop until every handle is closed
- * (so ASan sees any leak). The client thread never asserts: it records what it saw
- * in the test struct and the main thread checks after joining it.
+ * (so ASan sees any leak); that harness is client_thread.h, shared with
+ * test_websocket.c. The client thread never asserts: it records what it saw in the
+ * test struct and the main thread checks after joining it.
  *
  * The handler answers asynchronously from a uv_timer (delay chosen by the path),
  * echoing "METHOD PATH BODY", so ordering, pipelining and aborts are exercised.
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stdbool.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
-#include <unistd.h>
-#include <uv.h>
 
+#include "client_thread.h"
 #include "net/http_server.h"
-#include "testutil.h"
 
 #define RESP_MAX (4u << 20)
 
@@ -40,13 +31,8 @@ typedef struct test test;
 typedef void (*client_fn)(test *t);
 
 struct test {
-  uv_loop_t loop;
-  uv_async_t done_async;
-  vt_http_server *srv;
-  int port;
+  ct_env env; /* loop, server, port, stats: client_thread.h */
   client_fn client;
-  pthread_t th;
-  vt_http_stats stats;
   /* filled by the handler (loop thread) */
   int aborts, orphans_answered;
   char peer[64];
@@ -126,7 +112,7 @@ static void on_request(vt_http_req *req, void *ud) {
   pending *p = calloc(1, sizeof *p);
   p->req = req;
   p->t = t;
-  uv_timer_init(&t->loop, &p->timer);
+  uv_timer_init(&t->env.loop, &p->timer);
   p->timer.data = p;
   if (route_table[i].abortable) {
     vt_http_req_set_data(req, p);
@@ -137,35 +123,15 @@ static void on_request(vt_http_req *req, void *ud) {
 
 /* ---------- harness ---------- */
 
-static void on_async_closed(uv_handle_t *h) { (void)h; }
-
-static void on_client_done(uv_async_t *a) {
-  test *t = a->data;
-  vt_http_server_stats(t->srv, &t->stats);
-  vt_http_server_close(t->srv, NULL, NULL);
-  uv_close((uv_handle_t *)a, on_async_closed);
-}
-
-static void *client_main(void *arg) {
+static void client_of(void *arg) {
   test *t = arg;
   t->client(t);
-  uv_async_send(&t->done_async);
-  return NULL;
 }
 
 static void run(test *t, const vt_http_limits *lim, client_fn fn) {
   vt_http_handlers h = {.on_request = on_request, .ud = t};
   t->client = fn;
-  assert_int_equal(uv_loop_init(&t->loop), 0);
-  assert_int_equal(vt_http_server_start(&t->loop, "127.0.0.1", 0, lim, &h, &t->srv), 0);
-  t->port = vt_http_server_port(t->srv);
-  assert_true(t->port > 0);
-  uv_async_init(&t->loop, &t->done_async, on_client_done);
-  t->done_async.data = t;
-  assert_int_equal(pthread_create(&t->th, NULL, client_main, t), 0);
-  uv_run(&t->loop, UV_RUN_DEFAULT);
-  pthread_join(t->th, NULL);
-  assert_int_equal(uv_loop_close(&t->loop), 0);
+  ct_run(&t->env, lim, &h, client_of, t);
   if (!t->ok) fprintf(stderr, "client: %s\n", t->note);
 }
 
@@ -175,41 +141,6 @@ static void finish(test *t) {
 }
 
 /* ---------- client side (blocking sockets, its own thread) ---------- */
-
-static int dial(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  struct timeval tv = {.tv_sec = 5};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-static bool send_all(int fd, const char *s, size_t n) {
-  while (n) {
-    ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
-    if (w <= 0) return false;
-    s += w;
-    n -= (size_t)w;
-  }
-  return true;
-}
-
-static bool sends(int fd, const char *s) { return send_all(fd, s, strlen(s)); }
-
-static bool read_exact(int fd, char *p, size_t n) {
-  while (n) {
-    ssize_t r = recv(fd, p, n, 0);
-    if (r <= 0) return false;
-    p += r;
-    n -= (size_t)r;
-  }
-  return true;
-}
 
 /* Read the status line and headers of one response. */
 static bool read_head(int fd, resp *out) {
@@ -235,33 +166,12 @@ static bool read_resp(int fd, resp *out) {
   return read_exact(fd, out->body, len);
 }
 
-/* Has the server sent something (so the client should stop sending and read)? */
-static bool readable(int fd) {
-  struct pollfd p = {.fd = fd, .events = POLLIN};
-  return poll(&p, 1, 0) == 1;
-}
-
-/* True when the server closes the connection (EOF) within the receive timeout. */
-static bool sees_eof(int fd) {
-  char c;
-  ssize_t r = recv(fd, &c, 1, 0);
-  return r == 0 || (r < 0 && errno == ECONNRESET);
-}
-
 static bool has_header(const resp *r, const char *line) { return strcasestr(r->head, line) != NULL; }
-
-#define CHECK(cond)                                                             \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      snprintf(t->note, sizeof t->note, "line %d: %s", __LINE__, #cond);        \
-      goto out;                                                                 \
-    }                                                                           \
-  } while (0)
 
 /* ---------- tests ---------- */
 
 static void c_post_echo(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(sends(fd, "POST /rpc?x=1 HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
                   "Content-Length: 14\r\n\r\n{\"id\":1,\"a\":2}"));
@@ -278,20 +188,19 @@ static void test_post_echo_async(void **state) {
   assert_int_equal(t.r[0].status, 200);
   assert_string_equal(t.r[0].body, "POST /rpc {\"id\":1,\"a\":2}");
   assert_non_null(strstr(t.r[0].head, "Content-Length: 24\r\n"));
-  assert_non_null(strstr(t.r[0].head, "Access-Control-Allow-Origin: *\r\n"));
-  assert_non_null(strstr(t.r[0].head, "Access-Control-Expose-Headers: X-Verity-Upstream, X-Verity-Trust\r\n"));
+  assert_null(strstr(t.r[0].head, "Access-Control")); /* CORS is off by default */
   assert_non_null(strstr(t.r[0].head, "X-Verity-Trust: test\r\n"));
   assert_null(strstr(t.r[0].head, "Bad")); /* header injection dropped */
   assert_null(strstr(t.r[0].head, "Connection: close"));
-  assert_int_equal(t.stats.requests, 1);
-  assert_int_equal(t.stats.connections, 1);
+  assert_int_equal(t.env.stats.requests, 1);
+  assert_int_equal(t.env.stats.connections, 1);
   assert_int_equal(strncmp(t.peer, "127.0.0.1:", 10), 0);
   assert_true(strtol(t.peer + 10, NULL, 10) > 0);
   finish(&t);
 }
 
 static void c_keepalive(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(sends(fd, "POST /a HTTP/1.1\r\nContent-Length: 1\r\n\r\nx"));
   CHECK(read_resp(fd, &t->r[0]));
@@ -315,13 +224,13 @@ static void test_keepalive_reuse(void **state) {
   assert_string_equal(t.r[2].body, "GET /c ");
   assert_true(has_header(&t.r[2], "Connection: close"));
   assert_true(t.closed_after);
-  assert_int_equal(t.stats.connections, 1);
-  assert_int_equal(t.stats.requests, 3);
+  assert_int_equal(t.env.stats.connections, 1);
+  assert_int_equal(t.env.stats.requests, 3);
   finish(&t);
 }
 
 static void c_pipeline(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   /* the slow one first: its answer must still come first */
   CHECK(sends(fd, "GET /slow HTTP/1.1\r\n\r\nPOST /sync HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi"
@@ -339,7 +248,7 @@ out:
 static void c_pipeline_batch(test *t) {
   char req[40 * 40], want[64];
   size_t n = 0;
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   for (int i = 0; i < 40; i++)
     n += (size_t)snprintf(req + n, sizeof req - n, "GET /%s/%d HTTP/1.1\r\n\r\n", i == 20 ? "slow" : "sync", i);
@@ -363,7 +272,7 @@ static void test_pipelined_batch_in_order(void **state) {
   test t = {0};
   run(&t, NULL, c_pipeline_batch);
   if (!t.ok) fail_msg("%s", t.note);
-  assert_int_equal(t.stats.requests, 40);
+  assert_int_equal(t.env.stats.requests, 40);
   finish(&t);
 }
 
@@ -377,12 +286,12 @@ static void test_pipelined_in_order(void **state) {
   assert_string_equal(t.r[2].body, "GET /x ");
   assert_int_equal(t.r[3].status, 200);
   assert_non_null(strstr(t.r[3].head, "Content-Length: 13\r\n"));
-  assert_int_equal(t.stats.requests, 4);
+  assert_int_equal(t.env.stats.requests, 4);
   finish(&t);
 }
 
 static void c_chunked(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(sends(fd, "POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n"));
   usleep(20000);
@@ -402,13 +311,13 @@ static void test_chunked_body(void **state) {
 }
 
 static void c_too_large(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(sends(fd, "POST / HTTP/1.1\r\nContent-Length: 5000\r\n\r\n"));
   CHECK(read_resp(fd, &t->r[0]));
   CHECK(sees_eof(fd));
   close(fd);
-  fd = dial(t->port); /* chunked: caught while the body streams */
+  fd = dial(t->env.port); /* chunked: caught while the body streams */
   CHECK(fd >= 0);
   CHECK(sends(fd, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"));
   for (int i = 0; i < 20; i++) {
@@ -438,14 +347,14 @@ static void test_body_413(void **state) {
   assert_true(has_header(&t.r[0], "Connection: close"));
   assert_int_equal(t.r[1].status, 413);
   assert_true(t.closed_after);
-  assert_int_equal(t.stats.bad_requests, 2);
-  assert_int_equal(t.stats.requests, 0);
+  assert_int_equal(t.env.stats.bad_requests, 2);
+  assert_int_equal(t.env.stats.requests, 0);
   finish(&t);
 }
 
 static void c_headers_431(test *t) {
   char big[3000];
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   memset(big, 'v', sizeof big);
   big[sizeof big - 1] = 0;
@@ -455,7 +364,7 @@ static void c_headers_431(test *t) {
   CHECK(read_resp(fd, &t->r[0]));
   CHECK(sees_eof(fd));
   close(fd);
-  fd = dial(t->port); /* too many headers */
+  fd = dial(t->env.port); /* too many headers */
   CHECK(fd >= 0);
   CHECK(sends(fd, "GET / HTTP/1.1\r\n"));
   for (int i = 0; i < 12; i++) {
@@ -483,12 +392,12 @@ static void test_headers_431(void **state) {
   assert_int_equal(t.r[0].status, 431);
   assert_int_equal(t.r[1].status, 431);
   assert_true(t.closed_after);
-  assert_int_equal(t.stats.bad_requests, 2);
+  assert_int_equal(t.env.stats.bad_requests, 2);
   finish(&t);
 }
 
 static void c_garbage(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(sends(fd, "GET / HTTP/1.1\r\n\r\n\x01\x02garbage \r\n\r\n"));
   CHECK(read_resp(fd, &t->r[0]));
@@ -508,12 +417,12 @@ static void test_garbage_400_then_close(void **state) {
   assert_int_equal(t.r[1].status, 400);
   assert_true(has_header(&t.r[1], "Connection: close"));
   assert_true(t.closed_after);
-  assert_int_equal(t.stats.bad_requests, 1);
+  assert_int_equal(t.env.stats.bad_requests, 1);
   finish(&t);
 }
 
 static void c_preflight(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(sends(fd, "OPTIONS / HTTP/1.1\r\nOrigin: https://app.example\r\nAccess-Control-Request-Method: POST\r\n"
                   "Access-Control-Request-Headers: content-type, x-api-key\r\n\r\n"
@@ -528,7 +437,10 @@ out:
 static void test_options_preflight(void **state) {
   (void)state;
   test t = {0};
-  run(&t, NULL, c_preflight);
+  vt_http_limits lim;
+  vt_http_limits_default(&lim);
+  lim.cors_origin = "*";
+  run(&t, &lim, c_preflight);
   assert_true(t.ok);
   assert_int_equal(t.r[0].status, 204);
   assert_true(has_header(&t.r[0], "\r\nAccess-Control-Allow-Origin: *\r\n"));
@@ -537,12 +449,12 @@ static void test_options_preflight(void **state) {
   assert_true(has_header(&t.r[0], "\r\nAccess-Control-Max-Age: 86400\r\n"));
   assert_false(has_header(&t.r[0], "Content-Length"));
   assert_true(has_header(&t.r[1], "\r\nAccess-Control-Allow-Headers: content-type\r\n"));
-  assert_int_equal(t.stats.requests, 2);
+  assert_int_equal(t.env.stats.requests, 2);
   finish(&t);
 }
 
 static void c_cors_origin(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(sends(fd, "GET /sync HTTP/1.1\r\n\r\n"));
   t->ok = read_resp(fd, &t->r[0]);
@@ -564,18 +476,21 @@ static void test_cors_origin_configured(void **state) {
 }
 
 static void c_conn_cap(test *t) {
-  int a = dial(t->port), b = dial(t->port), c = -1;
+  int a = dial(t->env.port), b = dial(t->env.port), c = -1, d = -1;
   CHECK(a >= 0 && b >= 0);
   CHECK(sends(a, "GET /sync HTTP/1.1\r\n\r\n") && read_resp(a, &t->r[0]));
   CHECK(sends(b, "GET /sync HTTP/1.1\r\n\r\n") && read_resp(b, &t->r[1]));
-  c = dial(t->port);
+  d = dial(t->env.port); /* the reserved slot: health and metrics only */
+  CHECK(d >= 0);
+  CHECK(sends(d, "GET /sync HTTP/1.1\r\n\r\n") && read_resp(d, &t->r[3]));
+  c = dial(t->env.port);
   CHECK(c >= 0);
   send_all(c, "GET /sync HTTP/1.1\r\n\r\n", 23);
   CHECK(sees_eof(c));
   close(c);
   close(a); /* a slot frees up */
   usleep(50000);
-  c = dial(t->port);
+  c = dial(t->env.port);
   CHECK(c >= 0);
   CHECK(sends(c, "GET /sync HTTP/1.1\r\n\r\n") && read_resp(c, &t->r[2]));
   t->ok = 1;
@@ -584,6 +499,7 @@ out:
   if (a >= 0) close(a);
   if (b >= 0) close(b);
   if (c >= 0) close(c);
+  if (d >= 0) close(d);
 }
 
 static void test_connection_cap(void **state) {
@@ -591,12 +507,134 @@ static void test_connection_cap(void **state) {
   test t = {0};
   vt_http_limits l;
   vt_http_limits_default(&l);
-  l.max_connections = 2;
+  l.max_connections = 3;
+  l.max_per_client = 3;
+  l.reserved_connections = 1;
   run(&t, &l, c_conn_cap);
   assert_true(t.ok);
+  assert_int_equal(t.r[0].status, 200);
+  assert_int_equal(t.r[1].status, 200);
   assert_int_equal(t.r[2].status, 200);
-  assert_int_equal(t.stats.refused, 1);
-  assert_int_equal(t.stats.connections, 3);
+  assert_int_equal(t.r[3].status, 503);
+  assert_int_equal(t.env.stats.refused, 1);
+  assert_int_equal(t.env.stats.connections, 4);
+  finish(&t);
+}
+
+/* A request followed by shutdown(SHUT_WR) is still answered, then the server closes. */
+static void c_half_close(test *t) {
+  int fd = dial(t->env.port);
+  CHECK(fd >= 0);
+  CHECK(sends(fd, "GET /slow HTTP/1.1\r\n\r\nPOST /sync/2 HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi"));
+  CHECK(shutdown(fd, SHUT_WR) == 0);
+  CHECK(read_resp(fd, &t->r[0]));
+  CHECK(read_resp(fd, &t->r[1]));
+  t->closed_after = sees_eof(fd);
+  t->ok = 1;
+out:
+  if (fd >= 0) close(fd);
+}
+
+static void test_half_close_answered(void **state) {
+  (void)state;
+  test t = {0};
+  run(&t, NULL, c_half_close);
+  assert_true(t.ok);
+  assert_string_equal(t.r[0].body, "GET /slow ");
+  assert_string_equal(t.r[1].body, "POST /sync/2 hi");
+  assert_true(t.closed_after);
+  assert_int_equal(t.aborts, 0);
+  finish(&t);
+}
+
+/* One address may hold max_per_client regular slots and one reserved slot; another
+ * address is still served. */
+static void c_per_client(test *t) {
+  int fd[5] = {-1, -1, -1, -1, -1};
+  for (int i = 0; i < 3; i++) {
+    fd[i] = dial_from(t->env.port, "127.0.0.2");
+    CHECK(fd[i] >= 0);
+    CHECK(sends(fd[i], "GET /sync HTTP/1.1\r\n\r\n") && read_resp(fd[i], &t->r[i]));
+  }
+  fd[3] = dial_from(t->env.port, "127.0.0.2"); /* over its share and its reserved slot */
+  CHECK(fd[3] >= 0);
+  send_all(fd[3], "GET /sync HTTP/1.1\r\n\r\n", 23);
+  CHECK(sees_eof(fd[3]));
+  fd[4] = dial_from(t->env.port, "127.0.0.3"); /* another client */
+  CHECK(fd[4] >= 0);
+  CHECK(sends(fd[4], "GET /sync/other HTTP/1.1\r\n\r\n") && read_resp(fd[4], &t->r[3]));
+  t->ok = 1;
+out:
+  for (int i = 0; i < 5; i++)
+    if (fd[i] >= 0) close(fd[i]);
+}
+
+static void test_per_client_limit(void **state) {
+  (void)state;
+  test t = {0};
+  vt_http_limits l;
+  vt_http_limits_default(&l);
+  l.max_connections = 16;
+  l.max_per_client = 2;
+  run(&t, &l, c_per_client);
+  assert_true(t.ok);
+  assert_int_equal(t.r[0].status, 200);
+  assert_int_equal(t.r[1].status, 200);
+  assert_int_equal(t.r[2].status, 503); /* its reserved slot: /sync is not health */
+  assert_int_equal(t.r[3].status, 200);
+  assert_string_equal(t.r[3].body, "GET /sync/other ");
+  assert_int_equal(t.env.stats.refused, 1);
+  finish(&t);
+}
+
+/* Full server: /healthz still answers through the reserved slot; idle connections are
+ * reaped after busy_idle_ms when a new client needs a slot. */
+static void c_full(test *t) {
+  int fd[6] = {-1, -1, -1, -1, -1, -1};
+  for (int i = 0; i < 2; i++) { /* two idle keep-alive connections */
+    fd[i] = dial_from(t->env.port, "127.0.0.2");
+    CHECK(fd[i] >= 0);
+    CHECK(sends(fd[i], "GET /sync HTTP/1.1\r\n\r\n") && read_resp(fd[i], &t->r[0]));
+  }
+  fd[2] = dial_from(t->env.port, "127.0.0.2"); /* the last regular slot, busy (not idle) */
+  CHECK(fd[2] >= 0);
+  CHECK(sends(fd[2], "GET /hold HTTP/1.1\r\n\r\n"));
+  fd[3] = dial_from(t->env.port, "127.0.0.3"); /* full: the reserved slot */
+  CHECK(fd[3] >= 0);
+  CHECK(sends(fd[3], "GET /healthz HTTP/1.1\r\n\r\n") && read_resp(fd[3], &t->r[1]));
+  usleep(250000); /* past busy_idle_ms, before /hold is answered */
+  fd[4] = dial_from(t->env.port, "127.0.0.4"); /* makes room: the idle ones are reaped */
+  CHECK(fd[4] >= 0);
+  CHECK(sends(fd[4], "POST /sync HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}") && read_resp(fd[4], &t->r[2]));
+  CHECK(sees_eof(fd[0]));
+  CHECK(sees_eof(fd[1]));
+  CHECK(read_resp(fd[2], &t->r[3])); /* the busy one was left alone */
+  t->ok = 1;
+out:
+  for (int i = 0; i < 6; i++)
+    if (fd[i] >= 0) close(fd[i]);
+}
+
+static void test_full_server_reserved_and_reaping(void **state) {
+  (void)state;
+  test t = {0};
+  vt_http_limits l;
+  vt_http_limits_default(&l);
+  l.max_connections = 4;
+  l.max_per_client = 4;
+  l.reserved_connections = 1;
+  l.busy_idle_ms = 150;
+  run(&t, &l, c_full);
+  assert_true(t.ok);
+  assert_int_equal(t.r[0].status, 200);
+  assert_int_equal(t.r[1].status, 200);
+  assert_string_equal(t.r[1].body, "GET /healthz ");
+  assert_int_equal(t.r[2].status, 200);
+  assert_string_equal(t.r[2].body, "POST /sync {}");
+  assert_int_equal(t.r[3].status, 200);
+  assert_string_equal(t.r[3].body, "GET /hold ");
+  assert_true(t.env.stats.reaped >= 2);
+  assert_int_equal(t.env.stats.refused, 0);
   finish(&t);
 }
 
@@ -607,13 +645,13 @@ static double now_ms(void) {
 }
 
 static void c_idle(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   double t0 = now_ms();
   CHECK(fd >= 0);
   CHECK(sees_eof(fd)); /* silent: closed after ~150 ms */
   CHECK(now_ms() - t0 < 2000);
   close(fd);
-  fd = dial(t->port); /* slowloris: headers trickle in, the deadline holds from byte one */
+  fd = dial(t->env.port); /* slowloris: headers trickle in, the deadline holds from byte one */
   CHECK(fd >= 0);
   t0 = now_ms();
   const char *slow = "GET / HTTP/1.1\r\nX-A: 1\r\nX-B: 2\r\nX-C: 3\r\nX-D: 4\r\nX-E: 5\r\nX-F: 6\r\nX-G: 7\r\n"
@@ -645,17 +683,18 @@ static void test_idle_and_slowloris_timeout(void **state) {
   finish(&t);
 }
 
+/* The client vanishes: a reset (a FIN alone is a half-close, and is answered). */
 static void c_abort(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(sends(fd, "GET /hold HTTP/1.1\r\n\r\nGET /hold2 HTTP/1.1\r\n\r\n"));
   usleep(50000);
-  close(fd);
-  fd = dial(t->port); /* no abort callback: the late answer is dropped safely */
+  close_rst(fd);
+  fd = dial(t->env.port); /* no abort callback: the late answer is dropped safely */
   CHECK(fd >= 0);
   CHECK(sends(fd, "GET /orphan HTTP/1.1\r\n\r\n"));
   usleep(50000);
-  close(fd);
+  close_rst(fd);
   fd = -1;
   usleep(500000); /* past both answers */
   t->ok = 1;
@@ -674,7 +713,7 @@ static void test_abort_on_disconnect(void **state) {
 }
 
 static void c_left_pending(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(sends(fd, "GET /sync/first HTTP/1.1\r\n\r\n"));
   CHECK(read_resp(fd, &t->r[0]));
@@ -700,7 +739,7 @@ static void test_server_close_aborts_pending(void **state) {
 }
 
 static void c_expect(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(sends(fd, "POST /e HTTP/1.1\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n"));
   CHECK(read_resp(fd, &t->r[0]));
@@ -726,13 +765,13 @@ static void test_expect_continue(void **state) {
 }
 
 static void c_http10(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(sends(fd, "GET /sync HTTP/1.0\r\n\r\n"));
   CHECK(read_resp(fd, &t->r[0]));
   CHECK(sees_eof(fd));
   close(fd);
-  fd = dial(t->port);
+  fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(sends(fd, "GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
   CHECK(read_resp(fd, &t->r[1]));
@@ -751,12 +790,12 @@ static void test_http10(void **state) {
   assert_true(has_header(&t.r[0], "Connection: close"));
   assert_true(has_header(&t.r[1], "Connection: keep-alive"));
   assert_string_equal(t.r[2].body, "GET /b ");
-  assert_int_equal(t.stats.connections, 2);
+  assert_int_equal(t.env.stats.connections, 2);
   finish(&t);
 }
 
 static void c_big(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(sends(fd, "GET /big HTTP/1.1\r\n\r\nGET /big HTTP/1.1\r\n\r\nGET /sync/after HTTP/1.1\r\n\r\n"));
   usleep(100000); /* let the server hit back-pressure */
@@ -796,6 +835,16 @@ static void test_bad_start_args(void **state) {
   vt_http_limits_default(&l);
   l.cors_origin = "evil\r\nSet-Cookie: x";
   assert_int_equal(vt_http_server_start(&loop, "127.0.0.1", 0, &l, &h, &s), UV_EINVAL);
+  vt_http_limits_default(&l);
+  l.max_connections = 4;
+  l.reserved_connections = 4; /* no regular slot left */
+  assert_int_equal(vt_http_server_start(&loop, "127.0.0.1", 0, &l, &h, &s), UV_EINVAL);
+  l.max_connections = 1;
+  l.reserved_connections = 1;
+  assert_int_equal(vt_http_server_start(&loop, "127.0.0.1", 0, &l, &h, &s), UV_EINVAL);
+  l.max_per_client = 2000000; /* out of range */
+  l.reserved_connections = 0;
+  assert_int_equal(vt_http_server_start(&loop, "127.0.0.1", 0, &l, &h, &s), UV_EINVAL);
   h.on_request = NULL;
   assert_int_equal(vt_http_server_start(&loop, "127.0.0.1", 0, NULL, &h, &s), UV_EINVAL);
   h.on_request = on_request;
@@ -827,6 +876,9 @@ int main(void) {
       cmocka_unit_test(test_options_preflight),
       cmocka_unit_test(test_cors_origin_configured),
       cmocka_unit_test(test_connection_cap),
+      cmocka_unit_test(test_half_close_answered),
+      cmocka_unit_test(test_per_client_limit),
+      cmocka_unit_test(test_full_server_reserved_and_reaping),
       cmocka_unit_test(test_idle_and_slowloris_timeout),
       cmocka_unit_test(test_abort_on_disconnect),
       cmocka_unit_test(test_server_close_aborts_pending),

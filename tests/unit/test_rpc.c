@@ -135,6 +135,105 @@ static void test_batch(void **st) {
   vt_rpc_msg_free(&m);
 }
 
+/* A JSON request whose id is a string of idlen bytes of 'x' (idlen + 2 bytes of JSON). */
+static char *req_with_id(size_t idlen) {
+  char *s = malloc(idlen + 128);
+  assert_non_null(s);
+  int n = sprintf(s, "{\"jsonrpc\":\"2.0\",\"method\":\"eth_chainId\",\"id\":\"");
+  memset(s + n, 'x', idlen);
+  strcpy(s + n + idlen, "\"}");
+  return s;
+}
+
+/* Ids at and past VT_RPC_MAX_ID and the old 64 KiB response cut (65,494 characters). */
+static void test_long_ids(void **st) {
+  (void)st;
+  static const struct { size_t idlen; bool ok; } rows[] = {
+      {VT_RPC_MAX_ID - 2, true}, {VT_RPC_MAX_ID - 1, false}, {4096, false},
+      {65493, false}, {65494, false}, {65536, false}, {1u << 20, false},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    char *s = req_with_id(rows[i].idlen);
+    vt_rpc_msg m;
+    parse(s, &m);
+    assert_int_equal(m.ncalls, 1);
+    if (rows[i].ok) {
+      assert_int_equal(m.calls[0].err_code, 0);
+      assert_int_equal(m.calls[0].id.n, rows[i].idlen + 2);
+    } else {
+      if (m.calls[0].err_code != VT_RPC_INVALID_REQUEST) fail_msg("id of %zu accepted", rows[i].idlen);
+      assert_non_null(strstr(m.calls[0].err_msg, "longer than 1024"));
+      assert_int_equal(m.calls[0].id.n, 4); /* answered with id null */
+      assert_memory_equal(m.calls[0].id.p, "null", 4);
+      assert_true(m.calls[0].has_id);
+    }
+    vt_rpc_msg_free(&m);
+    free(s);
+  }
+}
+
+/* In a batch, a call with an over-long id gets its own error; its neighbours are whole. */
+static void test_long_id_in_batch(void **st) {
+  (void)st;
+  char *one = req_with_id(70000);
+  char *s = malloc(strlen(one) + 256);
+  sprintf(s, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\"},%s,{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"b\"}]", one);
+  vt_rpc_msg m;
+  parse(s, &m);
+  assert_int_equal(m.ncalls, 3);
+  assert_int_equal(m.calls[0].err_code, 0);
+  assert_int_equal(m.calls[1].err_code, VT_RPC_INVALID_REQUEST);
+  assert_int_equal(m.calls[2].err_code, 0);
+  assert_memory_equal(m.calls[2].id.p, "3", 1);
+  vt_rpc_msg_free(&m);
+  free(s);
+  free(one);
+}
+
+/* A write that passes the buffer's cap leaves nothing half-written behind. */
+static void test_writers_all_or_nothing(void **st) {
+  (void)st;
+  char id[300];
+  memset(id, 'i', sizeof id);
+  id[0] = id[sizeof id - 1] = '"';
+  vt_buf b;
+  vt_buf_init(&b, 256);
+  assert_true(vt_rpc_write_result(&b, vt_span_of("1", 1), "true", 4));
+  size_t len = b.len;
+  assert_false(vt_rpc_write_result(&b, vt_span_of(id, sizeof id), "true", 4));
+  assert_int_equal(b.len, len);
+  assert_false(vt_buf_ok(&b));
+  assert_string_equal(b.data, "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":true}");
+  vt_buf_reset(&b);
+  assert_false(vt_rpc_write_error(&b, vt_span_of(id, sizeof id), -32600, "x", NULL));
+  assert_int_equal(b.len, 0);
+  vt_buf_reset(&b);
+  assert_false(vt_rpc_write_error_raw(&b, vt_span_of(id, sizeof id), "{}", 2));
+  assert_int_equal(b.len, 0);
+  vt_buf_free(&b);
+}
+
+/* "eth_blockNumber\u0000admin_nodeInfo" is not eth_blockNumber; invalid UTF-8 in an
+ * id makes the whole body a parse error (the id is never echoed). */
+static void test_nul_method_and_bad_utf8_id(void **st) {
+  (void)st;
+  vt_rpc_msg m;
+  parse("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_blockNumber\\u0000admin_nodeInfo\"}", &m);
+  assert_int_equal(m.calls[0].err_code, VT_RPC_INVALID_REQUEST);
+  assert_non_null(strstr(m.calls[0].err_msg, "NUL"));
+  assert_string_equal(m.calls[0].method, "");
+  vt_rpc_msg_free(&m);
+  parse("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\\u0000\"}", &m);
+  assert_int_equal(m.calls[0].err_code, VT_RPC_INVALID_REQUEST);
+  vt_rpc_msg_free(&m);
+  parse("{\"jsonrpc\":\"2.0\",\"id\":\"\xff\xfe\",\"method\":\"eth_chainId\"}", &m);
+  assert_int_equal(m.err_code, VT_RPC_PARSE_ERROR);
+  vt_rpc_msg_free(&m);
+  parse("[{\"jsonrpc\":\"2.0\",\"id\":\"\xc0\xaf\",\"method\":\"eth_chainId\"}]", &m);
+  assert_int_equal(m.err_code, VT_RPC_PARSE_ERROR);
+  vt_rpc_msg_free(&m);
+}
+
 static void test_error_writer_escapes(void **st) {
   (void)st;
   vt_buf b;
@@ -195,7 +294,9 @@ int main(void) {
       cmocka_unit_test(test_single_and_ids),   cmocka_unit_test(test_notification_and_invalid),
       cmocka_unit_test(test_batch),            cmocka_unit_test(test_error_writer_escapes),
       cmocka_unit_test(test_parse_response),   cmocka_unit_test(test_method_table),
-      cmocka_unit_test(test_result_u64),
+      cmocka_unit_test(test_result_u64),       cmocka_unit_test(test_long_ids),
+      cmocka_unit_test(test_long_id_in_batch), cmocka_unit_test(test_writers_all_or_nothing),
+      cmocka_unit_test(test_nul_method_and_bad_utf8_id),
   };
   return cmocka_run_group_tests_name("rpc", tests, NULL, NULL);
 }

@@ -3,27 +3,17 @@
  * sans-I/O frame parser (src/net/ws_frame.c) from byte vectors, and the protocol
  * over real loopback sockets (src/net/websocket.c via http_server.c).
  *
- * Socket tests follow test_http_server.c: server in a uv loop on the main thread, a
- * blocking client in a second thread that records what it saw, the main thread
- * asserts after the loop has closed every handle (so ASan sees leaks).
+ * Socket tests use client_thread.h, shared with test_http_server.c: server in a uv loop
+ * on the main thread, a blocking client in a second thread that records what it saw,
+ * the main thread asserts after the loop has closed every handle (so ASan sees leaks).
  * The server's handler echoes every message; "close-me" makes it close with 1000,
  * "flood" makes it send far more than max_ws_queue to a client that is not reading.
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stdbool.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
-#include <unistd.h>
-#include <uv.h>
 
+#include "client_thread.h"
 #include "net/http_server.h"
 #include "net/ws_frame.h"
-#include "testutil.h"
 
 #define RFC_KEY "dGhlIHNhbXBsZSBub25jZQ=="
 #define RFC_ACCEPT "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
@@ -137,6 +127,11 @@ static void test_parser_rejects(void **state) {
       {"close code 999", {0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe7}, 8, 1002},
       {"over max_message", {0x82, 0xfe, 0x04, 0x01, 0, 0, 0, 0}, 8, 1009},
       {"fragments over max", {0x02, 0xfe, 0x02, 0x00, 0, 0, 0, 0}, 8, 0},
+      {"close reason not utf-8", {0x88, 0x84, 0, 0, 0, 0, 0x03, 0xe8, 0xff, 0xfe}, 10, 1007},
+      {"close reason overlong", {0x88, 0x84, 0, 0, 0, 0, 0x03, 0xe8, 0xc0, 0xaf}, 10, 1007},
+      {"close reason cut utf-8", {0x88, 0x83, 0, 0, 0, 0, 0x03, 0xe8, 0xe2}, 9, 1007},
+      {"text not utf-8", {0x81, 0x82, 0, 0, 0, 0, 0xc0, 0xaf}, 8, 1007},
+      {"text surrogate", {0x81, 0x83, 0, 0, 0, 0, 0xed, 0xa0, 0x80}, 9, 1007},
   };
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
     vt_wsp p;
@@ -166,11 +161,11 @@ static void test_parser_rejects(void **state) {
   {
     uint8_t buf[32];
     vt_wsp p;
-    size_t used, n = make_frame(buf, true, VT_WS_OP_CLOSE, "\x03\xe8ok", 4, true, 0);
+    size_t used, n = make_frame(buf, true, VT_WS_OP_CLOSE, "\x03\xe8o\xc3\xa9", 5, true, 0);
     vt_wsp_init(&p, 1000);
     assert_int_equal(vt_wsp_feed(&p, buf, n, &used), VT_WSP_CLOSE);
     assert_int_equal(p.close_code, 1000);
-    assert_string_equal((const char *)p.ctl + 2, "ok");
+    assert_string_equal((const char *)p.ctl + 2, "o\xc3\xa9"); /* UTF-8 reasons pass */
     vt_wsp_free(&p);
   }
 }
@@ -204,13 +199,8 @@ typedef struct {
 } frame;
 
 struct test {
-  uv_loop_t loop;
-  uv_async_t done_async;
-  vt_http_server *srv;
-  int port;
+  ct_env env; /* loop, server, port, stats: client_thread.h */
   client_fn client;
-  pthread_t th;
-  vt_http_stats stats;
   int opens, closes, enobufs, data_ok; /* loop thread */
   int ok;                              /* client thread */
   char note[256];
@@ -259,71 +249,17 @@ static void on_ws_close(vt_ws_conn *c, void *ud) {
   if (vt_ws_send(c, "late", 4) != UV_EPIPE) t->data_ok = -3;
 }
 
-static void on_async_closed(uv_handle_t *h) { (void)h; }
-
-static void on_client_done(uv_async_t *a) {
-  test *t = a->data;
-  vt_http_server_stats(t->srv, &t->stats);
-  vt_http_server_close(t->srv, NULL, NULL);
-  uv_close((uv_handle_t *)a, on_async_closed);
-}
-
-static void *client_main(void *arg) {
+static void client_of(void *arg) {
   test *t = arg;
   t->client(t);
-  uv_async_send(&t->done_async);
-  return NULL;
 }
 
 static void run(test *t, const vt_http_limits *lim, client_fn fn) {
   vt_http_handlers h = {on_request, on_ws_open, on_ws_message, on_ws_close, t};
   t->client = fn;
-  assert_int_equal(uv_loop_init(&t->loop), 0);
-  assert_int_equal(vt_http_server_start(&t->loop, "127.0.0.1", 0, lim, &h, &t->srv), 0);
-  t->port = vt_http_server_port(t->srv);
-  uv_async_init(&t->loop, &t->done_async, on_client_done);
-  t->done_async.data = t;
-  assert_int_equal(pthread_create(&t->th, NULL, client_main, t), 0);
-  uv_run(&t->loop, UV_RUN_DEFAULT);
-  pthread_join(t->th, NULL);
-  assert_int_equal(uv_loop_close(&t->loop), 0);
+  ct_run(&t->env, lim, &h, client_of, t);
   if (!t->ok) fprintf(stderr, "client: %s\n", t->note);
   assert_int_equal(t->data_ok, 0);
-}
-
-static int dial(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  struct timeval tv = {.tv_sec = 5};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-static bool send_all(int fd, const void *b, size_t n) {
-  const char *s = b;
-  while (n) {
-    ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
-    if (w <= 0) return false;
-    s += w;
-    n -= (size_t)w;
-  }
-  return true;
-}
-
-static bool read_exact(int fd, void *b, size_t n) {
-  char *p = b;
-  while (n) {
-    ssize_t r = recv(fd, p, n, 0);
-    if (r <= 0) return false;
-    p += r;
-    n -= (size_t)r;
-  }
-  return true;
 }
 
 static bool read_head(test *t, int fd) {
@@ -341,7 +277,7 @@ static bool read_head(test *t, int fd) {
 static bool ws_open(test *t, int fd, const void *extra, size_t extra_len) {
   char req[512];
   int n = snprintf(req, sizeof req,
-                   "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"
+                   "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"
                    "Sec-WebSocket-Key: " RFC_KEY "\r\nSec-WebSocket-Version: 13\r\n\r\n");
   char both[1024];
   memcpy(both, req, (size_t)n);
@@ -383,21 +319,7 @@ static bool read_frame(int fd, frame *f) {
   return true;
 }
 
-static bool sees_eof(int fd) {
-  char c;
-  ssize_t r = recv(fd, &c, 1, 0);
-  return r == 0 || (r < 0 && errno == ECONNRESET);
-}
-
 static unsigned close_code(const frame *f) { return f->len >= 2 ? (unsigned)(f->data[0] << 8 | f->data[1]) : 0; }
-
-#define CHECK(cond)                                                             \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      snprintf(t->note, sizeof t->note, "line %d: %s", __LINE__, #cond);        \
-      goto out;                                                                 \
-    }                                                                           \
-  } while (0)
 
 /* ---------- socket tests ---------- */
 
@@ -405,7 +327,7 @@ static void c_echo(test *t) {
   static char big[70000];
   uint8_t first[64];
   size_t fl = make_frame(first, true, VT_WS_OP_TEXT, "early", 5, true, 0);
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(ws_open(t, fd, first, fl)); /* a frame right behind the upgrade request */
   CHECK(strstr(t->head, "\r\nSec-WebSocket-Accept: " RFC_ACCEPT "\r\n") != NULL);
@@ -437,12 +359,12 @@ static void test_handshake_echo_close(void **state) {
   assert_true(t.closed_after);
   assert_int_equal(t.opens, 1);
   assert_int_equal(t.closes, 1);
-  assert_int_equal(t.stats.ws_open, 1);
-  assert_int_equal(t.stats.ws_messages, 3);
+  assert_int_equal(t.env.stats.ws_open, 1);
+  assert_int_equal(t.env.stats.ws_messages, 3);
 }
 
 static void c_fragments(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(ws_open(t, fd, NULL, 0));
   CHECK(send_frame(fd, false, VT_WS_OP_TEXT, "Hel", 3, true));
@@ -475,14 +397,14 @@ static void test_fragmented_message_and_ping(void **state) {
 
 static void c_oversize(test *t) {
   static char big[2000];
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(ws_open(t, fd, NULL, 0));
   CHECK(send_frame(fd, true, VT_WS_OP_TEXT, big, sizeof big, true));
   CHECK(read_frame(fd, &t->f[0]));
   t->closed_after = sees_eof(fd);
   close(fd);
-  fd = dial(t->port);
+  fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(ws_open(t, fd, NULL, 0));
   CHECK(send_frame(fd, true, VT_WS_OP_TEXT, "plain", 5, false)); /* unmasked */
@@ -507,11 +429,11 @@ static void test_oversize_1009_unmasked_1002(void **state) {
   assert_int_equal(t.f[1].op, VT_WS_OP_CLOSE);
   assert_int_equal(close_code(&t.f[1]), 1002);
   assert_int_equal(t.closes, 2);
-  assert_int_equal(t.stats.ws_messages, 0);
+  assert_int_equal(t.env.stats.ws_messages, 0);
 }
 
 static void c_server_close(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(ws_open(t, fd, NULL, 0));
   CHECK(send_frame(fd, true, VT_WS_OP_TEXT, "close-me", 8, true));
@@ -549,7 +471,7 @@ static void c_bad_handshakes(test *t) {
   };
   static const int want[] = {426, 400, 400, 200};
   for (size_t i = 0; i < 4; i++) {
-    int fd = dial(t->port);
+    int fd = dial(t->env.port);
     CHECK(fd >= 0);
     bool ok = send_all(fd, reqs[i], strlen(reqs[i])) && read_head(t, fd) && t->status == want[i];
     if (ok && i == 0) ok = strstr(t->head, "\r\nSec-WebSocket-Version: 13\r\n") != NULL;
@@ -570,11 +492,11 @@ static void test_bad_handshakes(void **state) {
   run(&t, NULL, c_bad_handshakes);
   assert_true(t.ok);
   assert_int_equal(t.opens, 0);
-  assert_int_equal(t.stats.bad_requests, 3);
+  assert_int_equal(t.env.stats.bad_requests, 3);
 }
 
 static void c_idle(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(ws_open(t, fd, NULL, 0));
   CHECK(read_frame(fd, &t->f[0])); /* ping after idle/2 */
@@ -603,7 +525,7 @@ static void test_idle_ping_then_close(void **state) {
 }
 
 static void c_slow_reader(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(ws_open(t, fd, NULL, 0));
   CHECK(send_frame(fd, true, VT_WS_OP_TEXT, "flood", 5, true));
@@ -634,7 +556,7 @@ static void test_slow_reader_1008(void **state) {
 }
 
 static void c_left_open(test *t) {
-  int fd = dial(t->port);
+  int fd = dial(t->env.port);
   CHECK(fd >= 0);
   CHECK(ws_open(t, fd, NULL, 0));
   CHECK(send_frame(fd, true, VT_WS_OP_TEXT, "still here", 10, true));

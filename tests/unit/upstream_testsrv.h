@@ -1,17 +1,22 @@
 /*
- * h1_testsrv.h: the canned HTTP/1.1 server test_h1client.c runs the native upstream
- * client against (header-only, static helpers; 127.0.0.1 on an ephemeral port).
+ * upstream_testsrv.h: the canned loopback HTTP/1.1 upstream that the upstream-client
+ * tests run against (test_fetch.c for the fetcher over curl and the native client,
+ * test_h1client.c for the native client alone). Header-only, static helpers; it
+ * listens on 127.0.0.1 on an ephemeral port.
  *
  * It answers by path from routes[] (200 JSON, echo, 500, 429 with Retry-After in
- * seconds and as an HTTP-date, redirect, delayed, hang, truncated body, chunked body
- * in pieces, bodies over the cap, Connection: close, HTTP/1.0 read-until-close,
- * 100 Continue, garbage), records what the last request carried (Content-Type and how
- * many, Authorization, Host), counts accepted and currently open connections (and the
- * most ever open at once), and can drop every connection at once (srv_drop_conns) to
- * stage the keep-alive race. The test closes the listener and connections itself.
+ * seconds and as an HTTP-date, redirect, short and long delays, hang, empty reply,
+ * truncated body, garbage, a folded first header, chunked body in pieces, bodies over
+ * the cap plain and chunked, Connection: close, HTTP/1.0 read-until-close, 100
+ * Continue), keeps connections alive, records what the last request carried (method,
+ * Content-Type and how many, Expect, Authorization, Host, body length), counts
+ * accepted and currently open connections (and the most ever open at once), and can
+ * drop every connection at once (srv_drop_conns) to stage the keep-alive race.
+ * srv_stop() closes the listener and every connection; the test runs the loop until
+ * they are closed.
  */
-#ifndef VERITY_H1_TESTSRV_H
-#define VERITY_H1_TESTSRV_H
+#ifndef VERITY_UPSTREAM_TESTSRV_H
+#define VERITY_UPSTREAM_TESTSRV_H
 
 #include "testutil.h"
 
@@ -23,8 +28,9 @@
 
 /* ------------------------------------------------------------------ server ---- */
 
-#define SRV_BUF_MAX (1u * 1024 * 1024) /* request bytes buffered per connection */
-#define BIG_BODY    (2u * 1024 * 1024)
+#define SRV_BUF_MAX (4u * 1024 * 1024) /* request bytes buffered per connection */
+#define BIG_BODY    (2u * 1024 * 1024)  /* /big, /bigchunked (also /huge, /hugechunked) */
+#define HUGE_BODY   BIG_BODY
 #define OK_BODY     "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x1\"}"
 
 typedef struct sconn sconn;
@@ -34,8 +40,10 @@ typedef struct {
   int port;
   unsigned accepted, requests, open, max_open;
   sconn *conns;
-  char last_ct[128], last_auth[128], last_host[128];
+  char last_method[16], last_ct[128], last_auth[128], last_host[128];
   unsigned last_ct_count;
+  bool last_expect;
+  size_t last_body_len;
 } srv;
 
 struct sconn {
@@ -92,7 +100,7 @@ static void send_resp(sconn *c, int status, const char *extra, const char *body,
   send_raw(c, head, (size_t)n, body, blen, false);
 }
 
-typedef enum { M_RESP, M_ECHO, M_DATE429, M_DELAY, M_HANG, M_RAW, M_RAW_CLOSE, M_BIG, M_BIGCHUNKED, M_CHUNKED } mode;
+typedef enum { M_RESP, M_ECHO, M_DATE429, M_DELAY, M_SLOW, M_HANG, M_EMPTY, M_RAW, M_RAW_CLOSE, M_BIG, M_BIGCHUNKED, M_CHUNKED } mode;
 static const struct {
   const char *path;
   mode m;
@@ -105,16 +113,22 @@ static const struct {
     {"/429s", M_RESP, 429, "Retry-After: 2\r\n", "{}"},
     {"/429d", M_DATE429, 429, "", "{}"},
     {"/redirect", M_RESP, 301, "Location: /ok\r\n", ""},
-    {"/delay", M_DELAY, 200, "", OK_BODY},
+    {"/delay", M_DELAY, 200, "", OK_BODY}, /* 20 ms */
+    {"/slow", M_SLOW, 200, "", OK_BODY},   /* 300 ms */
     {"/hang", M_HANG, 0, "", NULL},
+    {"/empty", M_EMPTY, 0, "", NULL},      /* close without a reply */
     {"/trunc", M_RAW_CLOSE, 0, "", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"jsonrpc\""},
     {"/garbage", M_RAW_CLOSE, 0, "", "NOT-HTTP garbage\r\n\r\n"},
+    /* First header folded: read freed memory in libcurl < 8.1.0 on a reused handle. */
+    {"/folded", M_RAW_CLOSE, 0, "", "HTTP/1.1 200 OK\r\n X-Folded: y\r\nContent-Length: 2\r\n\r\n{}"},
     {"/close", M_RAW_CLOSE, 0, "", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"},
     {"/http10", M_RAW_CLOSE, 0, "", "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"v\":10}"},
     {"/continue", M_RAW, 0, "", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"},
     {"/chunked", M_CHUNKED, 0, "", NULL},
     {"/big", M_BIG, 200, "", NULL},
     {"/bigchunked", M_BIGCHUNKED, 200, "", NULL},
+    {"/huge", M_BIG, 200, "", NULL},
+    {"/hugechunked", M_BIGCHUNKED, 200, "", NULL},
 };
 
 static void on_delay(uv_timer_t *t) { send_resp(t->data, 200, "", OK_BODY, strlen(OK_BODY)); }
@@ -153,7 +167,9 @@ static void serve(sconn *c, size_t r, const char *body, size_t n) {
     send_resp(c, 429, extra, "{}", 2);
     break;
   case M_DELAY: uv_timer_start(&c->delay, on_delay, 20, 0); break;
+  case M_SLOW: uv_timer_start(&c->delay, on_delay, 300, 0); break;
   case M_HANG: break;
+  case M_EMPTY: sconn_close(c); break;
   case M_RAW: send_raw(c, routes[r].body, strlen(routes[r].body), NULL, 0, false); break;
   case M_RAW_CLOSE: send_raw(c, routes[r].body, strlen(routes[r].body), NULL, 0, true); break;
   case M_CHUNKED: /* separate writes: the client parses across reads */
@@ -169,10 +185,15 @@ static size_t header_num(const char *head, const char *name) {
   return p ? (size_t)strtoull(p + strlen(name), NULL, 10) : 0;
 }
 
+/* The value of the last header called name (given as "\r\nname:"), trimmed. */
 static void header_copy(const char *head, const char *name, char *out, size_t cap) {
-  const char *p = strcasestr(head, name);
+  const char *p = NULL;
+  for (const char *q = head; (q = strcasestr(q, name)) != NULL; q += 2) p = q;
   out[0] = 0;
-  if (p) snprintf(out, cap, "%.*s", (int)strcspn(p + strlen(name), "\r"), p + strlen(name));
+  if (!p) return;
+  p += strlen(name);
+  p += strspn(p, " \t");
+  snprintf(out, cap, "%.*s", (int)strcspn(p, "\r"), p);
 }
 
 static void srv_process(sconn *c) {
@@ -183,16 +204,19 @@ static void srv_process(sconn *c) {
     if (!end) return;
     size_t hl = (size_t)(end + 4 - c->buf);
     end[2] = 0;
-    size_t cl = header_num(c->buf, "\r\ncontent-length: ");
+    size_t cl = header_num(c->buf, "\r\ncontent-length:");
     if (c->len < hl + cl) { end[2] = '\r'; return; }
     char method[16] = {0}, path[256] = {0};
     assert_int_equal(sscanf(c->buf, "%15s %255s", method, path), 2);
     s->requests++;
+    snprintf(s->last_method, sizeof s->last_method, "%s", method);
     s->last_ct_count = 0;
     for (const char *p = c->buf; (p = strcasestr(p, "\r\ncontent-type:")) != NULL; p += 2) s->last_ct_count++;
-    header_copy(c->buf, "\r\ncontent-type: ", s->last_ct, sizeof s->last_ct);
-    header_copy(c->buf, "\r\nauthorization: ", s->last_auth, sizeof s->last_auth);
-    header_copy(c->buf, "\r\nhost: ", s->last_host, sizeof s->last_host);
+    header_copy(c->buf, "\r\ncontent-type:", s->last_ct, sizeof s->last_ct);
+    header_copy(c->buf, "\r\nauthorization:", s->last_auth, sizeof s->last_auth);
+    header_copy(c->buf, "\r\nhost:", s->last_host, sizeof s->last_host);
+    s->last_expect = strcasestr(c->buf, "\r\nexpect:") != NULL;
+    s->last_body_len = cl;
     char *q = strchr(path, '?');
     if (q) *q = 0;
     size_t r = 0, nroutes = sizeof routes / sizeof routes[0];
@@ -258,8 +282,13 @@ static void srv_start(srv *s, uv_loop_t *loop) {
   s->port = ntohs(((struct sockaddr_in *)&got)->sin_port);
 }
 
-static void srv_drop_conns(srv *s) {
+static inline void srv_drop_conns(srv *s) {
   while (s->conns) sconn_close(s->conns);
+}
+
+static inline void srv_stop(srv *s) {
+  uv_close((uv_handle_t *)&s->lis, NULL);
+  srv_drop_conns(s);
 }
 
 #endif
