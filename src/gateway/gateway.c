@@ -22,6 +22,7 @@
 
 #include "feature/logs.h"
 #include "feature/subs.h"
+#include "filters/filters.h"
 #include "obs/log.h"
 #include "plan/flight.h"
 #include "plan/params.h"
@@ -188,6 +189,15 @@ static void on_answer(const vt_answer *a, void *ud) {
 
 /* --- dispatch ------------------------------------------------------------------- */
 
+/* Who a filter belongs to, for filters.max_per_client: the source address without its
+ * port (behind a proxy: the proxy's address), or "ws" for a WebSocket session. */
+static void client_of(const rpc_ctx *x, char *out, size_t n) {
+  const char *peer = x->req ? vt_http_req_peer(x->req) : NULL;
+  snprintf(out, n, "%s", peer ? peer : "ws");
+  char *colon = strrchr(out, ':');
+  if (peer && colon && colon != out) *colon = 0;
+}
+
 /* Carrying one call to the upstreams: proven when it can be, plainly otherwise. */
 typedef struct {
   vt_answer_cb cb;
@@ -255,7 +265,7 @@ static void dispatch(rpc_ctx *x, size_t i) {
   }
   if (denied) {
     snprintf(msg, sizeof msg,
-             "method not available: %.64s is denied (node administration, keys, filters and debug "
+             "method not available: %.64s is denied (node administration, keys and debug "
              "namespaces are off by default); allow it under `methods:` in the config", rc->method);
     vt_rpc_write_error(&b, rc->id, VT_RPC_METHOD_NOT_FOUND, msg, NULL);
     goto done;
@@ -277,6 +287,18 @@ static void dispatch(rpc_ctx *x, size_t i) {
         note_trust(x, &(vt_trust){.tier = VT_TRUST_LOCAL}, NULL);
       }
       goto done;
+    case VT_M_FILTER: {
+      char client[64];
+      client_of(x, client, sizeof client);
+      x->pending++;
+      if (vt_filters_handle(gw->filters, rc, client, on_answer, &x->slots[i]) != 0) {
+        x->pending--;
+        vt_rpc_write_error(&b, rc->id, VT_RPC_INTERNAL, "internal error: out of memory", NULL);
+        goto done;
+      }
+      vt_buf_free(&b);
+      return;
+    }
     default:
       break;
   }

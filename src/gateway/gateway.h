@@ -36,6 +36,7 @@ typedef struct vt_subs vt_subs;
 typedef struct vt_anchor vt_anchor;
 typedef struct vt_flights vt_flights;
 typedef struct vt_beacon vt_beacon;
+typedef struct vt_filters vt_filters;
 
 /* The front's own metric families (the pool's are in vt_pool_metrics). */
 typedef struct {
@@ -58,6 +59,7 @@ typedef struct vt_gateway {
   vt_prover prover;         /* proven answers */
   vt_flights *flights;      /* coalescing + answer cache */
   vt_subs *subs;            /* eth_subscribe */
+  vt_filters *filters;      /* eth_newFilter & co (src/filters/) */
 
   /* the front */
   vt_http_server *http;
