@@ -195,8 +195,8 @@ static void do_new(fop *op, const vt_rpc_call *rc, const char *client) {
   char err[256];
   if (!strcmp(rc->method, "eth_newPendingTransactionFilter")) {
     fop_error(op, VT_RPC_METHOD_UNSUPPORTED,
-              "eth_newPendingTransactionFilter needs a mempool: verity has no mempool of its own; set `mempool: true` "
-              "on the upstream whose node should be the source");
+              "eth_newPendingTransactionFilter needs a mempool: verity has none of its own and does not yet forward "
+              "pending-transaction filters to an upstream; watch new blocks with eth_newBlockFilter instead");
     return;
   }
   if (!fs->pool->head_known) { fop_unavailable(op, "no head yet: no upstream has reported a block"); return; }

@@ -195,8 +195,7 @@ static void deliver(fop *op) {
   op->end = pool->head;
   if (op->f->has_to && op->f->to < op->end) op->end = op->f->to;
   if (op->f->kind == VT_FK_BLOCKS) next_block(op);
-  else if (op->f->kind == VT_FK_LOGS) next_logs(op);
-  else fop_ok(op);
+  else next_logs(op);
 }
 
 static void reorg_check(fop *op);
@@ -229,7 +228,6 @@ static void reorg_check(fop *op) {
 
 void fpoll_changes(fop *op) {
   vt_buf_puts(&op->out, "[");
-  if (op->f->kind == VT_FK_PENDING) { fop_ok(op); return; }
   reorg_check(op);
 }
 
