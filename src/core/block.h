@@ -28,6 +28,7 @@
 
 #include "core/bloom.h"
 #include "core/header.h"
+#include "core/op.h"
 #include "core/vc_base.h"
 
 #include <jansson.h>
@@ -55,6 +56,15 @@ vc_status vc_verify_block_ex(const json_t *block, const uint8_t *expected_hash,
 vc_status vc_verify_block_opts(const json_t *block, const uint8_t *expected_hash, unsigned flags,
                                vc_header *hdr_out, vc_block_check *chk,
                                vc_err *err) VC_MUST_CHECK;
+
+/* The same on a chain of the given kind (op.h): VC_CHAIN_OP_STACK accepts deposit
+ * transactions (type 0x7e, whose effective gas price is 0), requires an empty
+ * withdrawals list and does not compare an Isthmus withdrawalsRoot (the message
+ * passer's storage root) with it; VC_CHAIN_ETHEREUM (what _ex and _opts use) rejects
+ * a block holding a deposit. */
+vc_status vc_verify_block_for(const json_t *block, const uint8_t *expected_hash,
+                              vc_chain_kind kind, unsigned flags, vc_header *hdr_out,
+                              vc_block_check *chk, vc_err *err) VC_MUST_CHECK;
 
 /* Strict: VC_OK only if everything the JSON contains is proven (the header, and the
  * transactions and uncles lists whenever they are present and non-empty). */

@@ -11,6 +11,7 @@
 
 #include "core/block_internal.h"
 #include "core/keccak.h"
+#include "core/op.h"
 #include "core/receipt.h"
 #include "core/rlp.h"
 
@@ -71,6 +72,7 @@ static vc_status receipt_vs_tx(const json_t *r, const json_t *tx, size_t i,
   if (vc_jf_present(tx, "type") && (st = vc_jf_u64(tx, "type", &tt, what, err)) != VC_OK) return st;
   if (rt != tt) return vc_fail(err, VC_ERR_MISMATCH, "%s: type differs from the tx", what);
   if (vc_jf_present(r, "from") && (st = same_opt_addr(r, tx, "from", what, err)) != VC_OK) return st;
+  if ((st = vc_op_check_deposit_fields(tx, r, err)) != VC_OK) return st;
   if ((st = same_opt_addr(r, tx, "to", what, err)) != VC_OK) return st;
   if (vc_jf_present(tx, "to")) {
     if (vc_jf_present(r, "contractAddress"))
