@@ -38,7 +38,8 @@ typedef struct {
   bool txs_proven;          /* the list (hashes or objects) is proven by transactionsRoot */
   size_t n_txs;
   bool withdrawals_present; /* "withdrawals" was in the JSON */
-  bool withdrawals_proven;  /* and matched withdrawalsRoot */
+  bool withdrawals_proven;  /* and matched withdrawalsRoot (OP stack: the list is empty,
+                               as the chain's rules require; see vc_verify_block_for) */
   bool uncles_proven;       /* "uncles" matched sha3Uncles (only possible when empty) */
   bool size_proven;         /* "size" recomputed from the full block and equal */
   bool senders_proven;      /* every full tx's "from" recovered from its signature */

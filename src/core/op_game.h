@@ -38,6 +38,13 @@
  *     initialized bool (17), l2BlockNumberChallenged bool (18, v1.3+)
  *   status: 0 IN_PROGRESS, 1 CHALLENGER_WINS, 2 DEFENDER_WINS.
  *
+ * How this differs from nimbus-eth1's verified proxy (nimbus_verified_proxy/op/, read
+ * for this design): nimbus runs eth_call on L1 through its verifying EVM
+ * (SystemConfig.disputeGameFactory(), gameCount(), gameAtIndex(count-1), the game's
+ * rootClaim() and l2BlockNumber(); AnchorStateRegistry.getAnchorRoot() for finality)
+ * and takes the latest game whatever its status. Here the same facts are read as
+ * storage and code proofs directly, with no EVM, and the game's status comes with them.
+ *
  * NOT checked here (the gateway's policy, with more L1 proofs): whether the game type
  * is the portal's respected type, whether the AnchorStateRegistry blacklisted or
  * retired the game, and the challenge window (createdAt + max clock duration). A

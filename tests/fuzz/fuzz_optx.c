@@ -48,7 +48,8 @@ static json_t *deposit_json(const vc_tx_raw *tx) {
       continue;
     case 'a':
       if (!p.len) continue;
-      /* fallthrough */
+      vc_hex_encode(p.ptr, p.len, s);
+      break;
     case 'h':
       vc_hex_encode(p.ptr, p.len, s);
       break;
