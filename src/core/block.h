@@ -88,11 +88,20 @@ vc_status vc_verify_uncles(const json_t *uncle_hashes, const json_t *uncle_heade
 vc_status vc_verify_block_receipts(const json_t *receipts, const vc_header *hdr,
                                    const json_t *verified_block, vc_err *err) VC_MUST_CHECK;
 
+/* The same on a chain of the given kind: on VC_CHAIN_OP_STACK a receipt's blobGasUsed
+ * is its DA footprint (Jovian), not blob gas, and is not checked (op.h: unproven). */
+vc_status vc_verify_block_receipts_for(const json_t *receipts, const vc_header *hdr,
+                                       const json_t *verified_block, vc_chain_kind kind,
+                                       vc_err *err) VC_MUST_CHECK;
+
 /* One receipt's tx-derived members (transactionHash, type, from, to, contractAddress,
  * effectiveGasPrice, blobGasUsed) and its blockHash/blockNumber against its verified tx
  * object and the verified header of its block (eth_getTransactionReceipt). */
 vc_status vc_verify_receipt_vs_tx(const json_t *receipt, const json_t *verified_tx,
                                   const vc_header *hdr, vc_err *err) VC_MUST_CHECK;
+vc_status vc_verify_receipt_vs_tx_for(const json_t *receipt, const json_t *verified_tx,
+                                      const vc_header *hdr, vc_chain_kind kind,
+                                      vc_err *err) VC_MUST_CHECK;
 
 /* A tx object (eth_getTransactionByHash / ...ByBlock*AndIndex) matches the entry at its
  * transactionIndex in a verified block (full objects, or hashes proven with

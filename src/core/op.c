@@ -16,11 +16,12 @@ const uint8_t vc_op_message_passer[20] = {0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                           0,    0, 0, 0, 0, 0, 0, 0, 0, 0x16};
 
 /* op-geth / op-reth receipt members derived from the L1 attributes and the tx size,
- * committed to by no root (Bedrock .. Jovian). */
+ * committed to by no root (Bedrock .. Jovian). blobGasUsed: on OP chains (Jovian) the
+ * tx's DA footprint, not blob gas, and in no receipt encoding. */
 const char *const vc_op_receipt_unproven[] = {
     "l1Fee",           "l1GasPrice",          "l1GasUsed",         "l1FeeScalar",
     "l1BaseFeeScalar", "l1BlobBaseFee",       "l1BlobBaseFeeScalar", "operatorFeeScalar",
-    "operatorFeeConstant", "daFootprintGasScalar", NULL,
+    "operatorFeeConstant", "daFootprintGasScalar", "blobGasUsed", NULL,
 };
 
 void vc_op_output_root(const uint8_t state_root[32], const uint8_t mp_root[32],

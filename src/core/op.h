@@ -19,7 +19,8 @@
  *     (receipt.h), so the receipts root proves them. The L1 fee fields op-geth adds to
  *     every receipt (l1Fee, l1GasPrice, l1GasUsed, l1FeeScalar, l1BaseFeeScalar,
  *     l1BlobBaseFee, l1BlobBaseFeeScalar, operatorFeeScalar, operatorFeeConstant,
- *     daFootprintGasScalar) are NOT committed to by any root. verity's choice: a
+ *     daFootprintGasScalar, and from Jovian blobGasUsed, which on an OP chain is the tx's
+ *     DA footprint) are NOT committed to by any root. verity's choice: a
  *     verified receipt does not carry them. vc_op_strip_unproven removes them from
  *     receipts before an answer is labelled verified; a client that needs them asks
  *     with verification off. The deposit tx JSON members outside the encoding (nonce,
