@@ -251,11 +251,31 @@ static void test_anchor_end_to_end(void **state) {
   assert_memory_equal(g.proxy, w.proxy, 20);
   assert_int_equal(vc_op_verify_output(&h, g.claim.l2_block_number, NULL, g.claim.root_claim,
                                        NULL, &err), VC_OK);
-  /* the claim read from the clone's proven code is the same claim */
-  vc_op_claim from_code = {.game_type = 1};
+  /* the latest-game path: count and last entry from the factory, the game's account
+   * (its codeHash) from its proof, the claim from its code, then the claim proven */
+  uint8_t ls[2][32];
+  memcpy(ls[0], w.s_len, 32);
+  memcpy(ls[1], w.s_entry, 32);
+  json_t *fp = factory_proof(&w, (const uint8_t(*)[32])ls, 2);
+  uint64_t count = 0, ts;
+  uint32_t type;
+  uint8_t proxy[20];
+  assert_int_equal(vc_op_verify_game_list(w.l1_root, w.factory, NULL, fp, GAME_COUNT - 1, &count,
+                                          &type, &ts, proxy, &err), VC_OK);
+  json_decref(fp);
+  assert_int_equal(count, GAME_COUNT);
+  assert_memory_equal(proxy, w.proxy, 20);
+  json_t *gp = game_proof(&w);
+  vc_account acct;
+  assert_int_equal(vc_verify_account_proof(gp, w.l1_root, proxy, &acct, &err), VC_OK);
+  json_decref(gp);
+  vc_op_claim from_code = {.game_type = type};
   uint8_t l1_head[32];
-  assert_int_equal(vc_op_claim_from_code(w.code, w.code_len, w.code_hash, &from_code, l1_head,
+  assert_int_equal(vc_op_claim_from_code(w.code, w.code_len, acct.code_hash, &from_code, l1_head,
                                          &err), VC_OK);
+  vc_op_game g2;
+  assert_int_equal(run_verify(&w, &from_code, &idx, &g2, &err), VC_OK);
+  assert_memory_equal(g2.proxy, proxy, 20);
   assert_memory_equal(from_code.root_claim, c.root_claim, 32);
   assert_int_equal(from_code.l2_block_number, 1);
   assert_memory_equal(l1_head, w.l1_head, 32);

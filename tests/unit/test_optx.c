@@ -6,8 +6,9 @@
  * the blocks as eth_getBlockByNumber JSON verified with the OP-stack chain kind and
  * refused with the Ethereum one; their receipts as eth_getBlockReceipts. Deposit JSON
  * re-encodes to the raw bytes, and every field of it is committed (tamper -> new hash).
- * Inline vectors: the Base Isthmus L1-attributes deposit and a Canyon deposit receipts
- * root (Unichain Sepolia). Rules without chain data: Isthmus withdrawalsRoot, empty
+ * Inline vectors: the Base Isthmus L1-attributes deposit, a Base Jovian header (21
+ * fields, withdrawalsRoot = message-passer root) and a Canyon deposit receipts root
+ * (Unichain Sepolia). Rules without chain data: Isthmus withdrawalsRoot, empty
  * withdrawals, deposit JSON members outside the encoding, unproven L1 fee members.
  */
 #include "opfix.h"
