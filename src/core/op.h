@@ -36,7 +36,8 @@
  * that block (any fork), or both (then they must agree). How the output root itself is
  * proven on L1 (dispute games) is op_game.h.
  *
- * All functions are pure; inputs are borrowed, outputs are caller buffers.
+ * All functions are pure (no I/O, no globals); inputs are borrowed, outputs are caller
+ * buffers, except vc_op_strip_unproven, which edits the caller's JSON in place.
  */
 #ifndef VC_OP_H
 #define VC_OP_H
