@@ -10,6 +10,8 @@
  *   primitives   hex, u256, keccak (nettle's permutation, Keccak padding), rlp
  *   execution    mpt (proofs), account (eth_getProof), header (every fork layout),
  *                tx, receipt, trie (roots), bloom, block (blocks, receipts, logs)
+ *   OP stack     op (chain kind, deposits' rules, output roots, unproven receipt
+ *                members), op_game (output roots proven on L1 by dispute games)
  *   consensus    bls (BLS12-381 verification, Ethereum ciphersuite), ssz,
  *                lightclient (sync-committee protocol as a state machine)
  *
@@ -30,6 +32,8 @@
 #include "core/bloom.h"
 #include "core/header.h"
 #include "core/mpt.h"
+#include "core/op.h"
+#include "core/op_game.h"
 #include "core/receipt.h"
 #include "core/trie.h"
 #include "core/tx.h"
