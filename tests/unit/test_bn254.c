@@ -642,8 +642,6 @@ static void test_timing(void **state) {
 }
 
 /* ---- @noble/curves cross-check (file written by tests/e2e/bn254_noble.test.mjs) ---- */
-#define XCHECK_MAX_IN (8 * 192)
-
 static void test_crosscheck_noble(void **state) {
   (void)state;
   static const struct {
