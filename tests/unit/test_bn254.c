@@ -378,6 +378,20 @@ static void test_g2_laws(void **state) {
   qa.inf = false;
   assert_true(bn_g2a_on_curve(&qa));
   assert_true(g2_subgroup_agree(&qa));
+  /* its cofactor part [r]Q' (order dividing 2p - r) and that plus G2: also outside */
+  bn_g2j C, M;
+  bn_g2j_from_affine(&s, &qa);
+  assert_false(bn_g2j_in_subgroup(&s));
+  bn_g2j_mul(&C, &s, r_be);
+  assert_false(bn_g2j_is_inf(&C));
+  bn_g2j_add(&M, &C, &G);
+  const bn_g2j *outside[2] = {&C, &M};
+  for (int i = 0; i < 2; i++) {
+    assert_false(bn_g2j_in_subgroup(outside[i]));
+    assert_false(bn_g2j_in_subgroup_slow(outside[i]));
+  }
+  bn_g2j_mul(&s, &C, r_be); /* [r] does not kill the cofactor part */
+  assert_false(bn_g2j_is_inf(&s));
   memset(enc, 0, sizeof enc);
   assert_true(bn_g2a_decode(&back, enc) && back.inf);
 }
