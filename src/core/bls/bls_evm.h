@@ -75,8 +75,8 @@ vc_status bls_evm_kzg_verify(const uint8_t commitment[BLS_KZG_G1], const uint8_t
                              const uint8_t y[BLS_KZG_FIELD], const uint8_t proof[BLS_KZG_G1],
                              vc_err *err) VC_MUST_CHECK;
 
-/* The trusted setup's [s]_2 as this build holds it, compressed (96 bytes), for tests that
- * compare it with the published g2_monomial[1]. */
-void bls_evm_kzg_setup_g2(uint8_t out[96]);
+/* The trusted setup's [s]_2 as this build holds it, in the 256-byte EIP-2537 encoding,
+ * for tests that compare it with the published g2_monomial[1]. */
+void bls_evm_kzg_setup_g2(uint8_t out[BLS_EVM_G2]);
 
 #endif
