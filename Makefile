@@ -77,6 +77,15 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ARCHIVES)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(LINK_ARCHIVES) $(LIBS) $(LDSAN) -lcmocka
 
+# --- EVM conformance tooling (tests/evm): the state test loader, the statetest runner,
+# the bytecode runner. st_*.c are shared by the tools and by tests/unit/test_st_load.c. ---
+EVMT_LIB   := $(wildcard tests/evm/st_*.c)
+EVMT_HDRS  := $(wildcard tests/evm/*.h)
+
+$(BUILD)/tests/test_st_load: tests/unit/test_st_load.c $(EVMT_LIB) $(EVMT_HDRS) $(wildcard tests/unit/*.h) $(ARCHIVES)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(EVMT_LIB) $(LINK_ARCHIVES) $(LIBS) $(LDSAN) -lcmocka
+
 # --- fuzz harnesses (clang only) ---
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 
