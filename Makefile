@@ -86,10 +86,23 @@ $(BUILD)/tests/test_st_load: tests/unit/test_st_load.c $(EVMT_LIB) $(EVMT_HDRS) 
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(EVMT_LIB) $(LINK_ARCHIVES) $(LIBS) $(LDSAN) -lcmocka
 
+$(BUILD)/evm-statetest: tests/evm/statetest.c tests/evm/stexec.c $(EVMT_LIB) $(EVMT_HDRS) $(ARCHIVES)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ tests/evm/statetest.c tests/evm/stexec.c $(EVMT_LIB) $(LINK_ARCHIVES) $(LIBS) $(LDSAN)
+
+$(BUILD)/evmrun: tests/evm/evmrun.c $(EVMT_HDRS) $(ARCHIVES)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ tests/evm/evmrun.c $(LINK_ARCHIVES) $(LIBS) $(LDSAN)
+
+# Conformance: every GeneralStateTests case and EIPTests/StateTests/stEIP2537, one
+# folder per job on nproc cores; tests/evm/known_failures.txt lists the allowed failures.
+evm-tests: $(BUILD)/evm-statetest
+	@scripts/evm-tests.sh $(BUILD)/evm-statetest $(FIXTURES)
+
 # --- fuzz harnesses (clang only) ---
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: bench-build all deps build run check unit unit-asan unit-one fuzz fuzz-short e2e demo bench soak clean core-lib
+.PHONY: evm-tests bench-build all deps build run check unit unit-asan unit-one fuzz fuzz-short e2e demo bench soak clean core-lib
 
 all: build
 build: $(BUILD)/verity $(BUILD)/libverity-core.a
@@ -117,6 +130,7 @@ unit-one: $(BUILD)/tests/test_$(T)
 
 unit-asan:
 	@$(MAKE) --no-print-directory unit V=asan
+	@$(MAKE) --no-print-directory evm-tests V=release
 
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz-run V=fuzz FUZZ_SECS=$(FUZZ_SECS)
