@@ -175,6 +175,7 @@ bench: deps
 	bench/cache.sh
 	bench/restart.sh
 	bench/mixed.sh
+	bench/evm.sh
 
 check: deps
 	@$(MAKE) --no-print-directory build V=release
