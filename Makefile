@@ -147,7 +147,7 @@ fuzz-run: $(FUZZ_BINS)
 	@scripts/run-fuzz.sh $(FUZZ_SECS) $(FUZZ_BINS)
 
 e2e: deps
-	@$(MAKE) --no-print-directory build V=release
+	@$(MAKE) --no-print-directory build build/release/evmrun V=release
 	VERITY_BIN=$(abspath build/release/verity) FIXTURES=$(FIXTURES) \
 	  node --test --test-concurrency=1 --test-timeout=240000 tests/e2e/
 
