@@ -323,6 +323,7 @@ static void buy_gas(vm *v, uint32_t a, const tx_costs *c) {
   vm_sub_balance(v, a, &cost);
   st_journal_acct(s, a);
   s->accts[a].nonce++;
+  s->accts[a].flags |= AF_KNOWN | AF_EXISTS;
 }
 
 static void settle(vm *v, uint32_t sender, const tx_costs *c, int64_t gas_left) {
