@@ -8,7 +8,9 @@
  * interpreter would only run what the caller can pay; this keeps blake2f's 2^32 rounds
  * and pre-Berlin modexp's giant zero-padded exponents out of the fuzzer's time), and
  * its output must have the shape its spec gives (32 bytes or empty, exactly mod_len
- * bytes, the input itself, ...). ASan/UBSan/LeakSanitizer catch the rest. Calls the
+ * bytes, the input itself, ...). ecrecover and modexp read their input as if padded
+ * with zeros on the right, so the same input with zero bytes appended must give the
+ * same price and the same output. ASan/UBSan/LeakSanitizer catch the rest. Calls the
  * functions directly, not the table, so it links without the other families.
  */
 #include "core/evm/precompile.h"
@@ -19,6 +21,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_GAS_BUDGET 200000 /* what one fuzz run may cost: modexp and blake2f scale */
+#define FUZZ_PAD 40            /* zero bytes appended for the padding check */
+#define FUZZ_PAD_MAX_IN 4096   /* inputs up to this size get the padding check */
 
 typedef enum { OUT_WORD_OR_EMPTY, OUT_WORD, OUT_COPY, OUT_MODLEN, OUT_64 } out_shape;
 
@@ -26,14 +30,15 @@ static const struct {
   evm_pc_gas_fn gas;
   evm_pc_run_fn run;
   out_shape shape;
+  int zero_padded; /* reads its input as if padded with zeros on the right */
 } family[] = {
-    {evm_pc_ecrecover_gas, evm_pc_ecrecover, OUT_WORD_OR_EMPTY},
-    {evm_pc_sha256_gas, evm_pc_sha256, OUT_WORD},
-    {evm_pc_ripemd160_gas, evm_pc_ripemd160, OUT_WORD},
-    {evm_pc_identity_gas, evm_pc_identity, OUT_COPY},
-    {evm_pc_modexp_gas, evm_pc_modexp, OUT_MODLEN},
-    {evm_pc_blake2f_gas, evm_pc_blake2f, OUT_64},
-    {evm_pc_p256verify_gas, evm_pc_p256verify, OUT_WORD_OR_EMPTY},
+    {evm_pc_ecrecover_gas, evm_pc_ecrecover, OUT_WORD_OR_EMPTY, 1},
+    {evm_pc_sha256_gas, evm_pc_sha256, OUT_WORD, 0},
+    {evm_pc_ripemd160_gas, evm_pc_ripemd160, OUT_WORD, 0},
+    {evm_pc_identity_gas, evm_pc_identity, OUT_COPY, 0},
+    {evm_pc_modexp_gas, evm_pc_modexp, OUT_MODLEN, 1},
+    {evm_pc_blake2f_gas, evm_pc_blake2f, OUT_64, 0},
+    {evm_pc_p256verify_gas, evm_pc_p256verify, OUT_WORD_OR_EMPTY, 0},
 };
 #define FAMILY_LEN (sizeof family / sizeof family[0])
 
@@ -90,6 +95,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check_shape(family[pick].shape, in, len, &o);
   } else if (o.data != NULL || o.len != 0) {
     abort(); /* a failed run hands nothing back */
+  }
+  if (family[pick].zero_padded && len <= FUZZ_PAD_MAX_IN) {
+    static uint8_t padded[FUZZ_PAD_MAX_IN + FUZZ_PAD];
+    memcpy(padded, in, len);
+    memset(padded + len, 0, FUZZ_PAD);
+    if (family[pick].gas(padded, len + FUZZ_PAD, fork) != gas) abort();
+    evm_pc_out p = {NULL, 0};
+    if (family[pick].run(padded, len + FUZZ_PAD, fork, &p) != st || p.len != o.len ||
+        (p.len && memcmp(p.data, o.data, p.len) != 0))
+      abort();
+    free(p.data);
   }
   free(o.data);
   return 0;
