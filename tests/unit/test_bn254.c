@@ -127,7 +127,9 @@ static void test_fp_laws(void **state) {
     bn_fp_neg(&s, &a);
     bn_fp_add(&s, &s, &a);
     assert_true(bn_fp_eq(&s, &zero));
-    bn_fp_inv(&s, &a); /* a a^-1 = 1 */
+    bn_fp_inv(&s, &a); /* a a^-1 = 1, and the same as Fermat's a^(p - 2) */
+    bn_fp_pow(&t, &a, &bn_exp_p_minus_2);
+    assert_true(bn_fp_eq(&s, &t));
     bn_fp_mul(&s, &s, &a);
     assert_true(bn_fp_eq(&s, &one));
   }
@@ -135,6 +137,15 @@ static void test_fp_laws(void **state) {
   assert_true(bn_fp_eq(&a, &one));
   bn_fp_inv(&s, &zero);
   assert_true(bn_fp_is_zero(&s));
+  bn_fp_inv(&s, &one); /* the edges of the Euclid loop: 1, -1, 2 */
+  assert_true(bn_fp_eq(&s, &one));
+  bn_fp_neg(&a, &one);
+  bn_fp_inv(&s, &a);
+  assert_true(bn_fp_eq(&s, &a));
+  bn_fp_from_u64(&a, 2);
+  bn_fp_inv(&s, &a);
+  bn_fp_pow(&t, &a, &bn_exp_p_minus_2);
+  assert_true(bn_fp_eq(&s, &t));
   /* encoding: round trip, p and above refused, p - 1 accepted and equal to -1 */
   uint8_t be[32], out[32];
   for (int i = 0; i < 32; i++) be[i] = (uint8_t)(0x2f - i);
