@@ -8,6 +8,8 @@
  *  - kzg_vectors.h: the 122 verify_kzg_proof vectors (c-kzg-4844 / consensus-spec-tests),
  *    directly and through the precompile (with the versioned hash), plus go-ethereum's
  *    pointEvaluation vector and the trusted-setup constant [s]_2.
+ *  - the draft EIP-2537 rows (pc_bls_draft.h, for the stEIP2537 state tests) against
+ *    the draft-era go-ethereum vectors (a208e725), prices included.
  *  - MSM gas at k = 0, 1, 2, 128, 129 and pairing gas, from the EIP formulas.
  *  - Pippenger against a sum of single multiplications, scalars >= r, the no-subgroup
  *    rule of the additions, length and encoding errors.
@@ -26,6 +28,7 @@
 #include "bls_precompile_vectors.h"
 #include "core/bls/bls_curve.h"
 #include "core/bls/bls_evm.h"
+#include "core/evm/pc_bls_draft.h"
 #include "core/evm/precompile.h"
 #include "kzg_vectors.h"
 
@@ -58,11 +61,12 @@ static const pc_row *row_of(uint16_t addr) {
   return NULL;
 }
 
-/* Runs one case; expected_hex NULL means the call must fail. Returns 1 when it agrees. */
-static int run_case(uint16_t addr, const char *name, const char *in_hex, const char *expected_hex,
-                    uint64_t gas, int verbose) {
+/* Runs one case on the given gas and run functions; expected_hex NULL means the call
+ * must fail. Returns 1 when it agrees. */
+static int run_fns(evm_pc_gas_fn gas_fn, evm_pc_run_fn run_fn, uint16_t addr, const char *name,
+                   const char *in_hex, const char *expected_hex, uint64_t gas, int verbose) {
   uint8_t want[MAX_OUT];
-  const pc_row *r = row_of(addr);
+  const pc_row fns = {addr, name, gas_fn, run_fn}, *r = &fns;
   size_t cap = strlen(in_hex) / 2 + 1;
   assert_true(cap <= MAX_IN);
   uint8_t *in = malloc(cap);
@@ -92,6 +96,13 @@ static int run_case(uint16_t addr, const char *name, const char *in_hex, const c
   return ok;
 }
 
+/* The same on the final EIP-2537 / EIP-4844 row at addr. */
+static int run_case(uint16_t addr, const char *name, const char *in_hex, const char *expected_hex,
+                    uint64_t gas, int verbose) {
+  const pc_row *r = row_of(addr);
+  return run_fns(r->gas, r->run, addr, name, in_hex, expected_hex, gas, verbose);
+}
+
 static void test_eip2537_vectors(void **state) {
   (void)state;
   size_t n = sizeof bls_vectors / sizeof bls_vectors[0], good = 0, fails = 0;
@@ -103,6 +114,39 @@ static void test_eip2537_vectors(void **state) {
   fprintf(stderr, "EIP-2537 vectors: %zu of %zu agree (%zu of them failure cases)\n", good, n, fails);
   assert_int_equal(good, n);
   assert_true(fails >= 60);
+}
+
+/* The draft rows (pc_bls_draft.h) against the draft-era go-ethereum vectors; the final
+ * rows must not be mistaken for them (other addresses and prices). */
+static void test_draft_rows(void **state) {
+  (void)state;
+  size_t n = sizeof bls_draft_vectors / sizeof bls_draft_vectors[0], good = 0;
+  for (size_t i = 0; i < n; i++) {
+    const bls_vector *v = &bls_draft_vectors[i];
+    uint8_t addr[20] = {0};
+    addr[19] = (uint8_t)v->addr;
+    const evm_precompile *row = evm_pc_bls_draft_find(addr);
+    assert_non_null(row);
+    good += (size_t)run_fns(row->gas, row->run, v->addr, v->name, v->input, v->expected, v->gas, 1);
+  }
+  fprintf(stderr, "draft EIP-2537 vectors: %zu of %zu agree\n", good, n);
+  assert_int_equal(good, n);
+  size_t rows_n;
+  const evm_precompile *t = evm_pc_bls_draft_table(&rows_n);
+  assert_int_equal(rows_n, 9);
+  assert_int_equal(t[0].addr, 0x0b);
+  assert_int_equal(t[8].addr, 0x13);
+  uint8_t a[20] = {0};
+  a[19] = 0x14;
+  assert_null(evm_pc_bls_draft_find(a));
+  a[19] = 0x0b;
+  a[0] = 1;
+  assert_null(evm_pc_bls_draft_find(a));
+  /* draft prices differ from the final ones */
+  a[0] = 0;
+  assert_int_equal(evm_pc_bls_draft_find(a)->gas(NULL, 256, EVM_PRAGUE), 500);
+  a[19] = 0x11;
+  assert_int_equal(evm_pc_bls_draft_find(a)->gas(NULL, 384, EVM_PRAGUE), 108000);
 }
 
 /* Every bls*.json of go-ethereum's precompile test folder, when BLS_VECTORS_DIR names it. */
@@ -524,7 +568,8 @@ static void test_timing(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_eip2537_vectors),   cmocka_unit_test(test_geth_vector_dir),
+      cmocka_unit_test(test_eip2537_vectors),   cmocka_unit_test(test_draft_rows),
+      cmocka_unit_test(test_geth_vector_dir),
       cmocka_unit_test(test_gas),               cmocka_unit_test(test_kzg_setup_constant),
       cmocka_unit_test(test_kzg_vectors),       cmocka_unit_test(test_kzg_precompile),
       cmocka_unit_test(test_msm_matches_naive), cmocka_unit_test(test_scalar_not_reduced),
