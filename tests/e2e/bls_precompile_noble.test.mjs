@@ -239,7 +239,7 @@ function stateCases() {
   return cases;
 }
 
-test('EIP-2537 precompiles match a reference on @noble/curves', (t) => {
+test('EIP-2537 precompiles match a reference on @noble/curves', { timeout: 900000 }, (t) => {
   if (!existsSync(BIN)) {
     t.skip(`${BIN} is missing: run \`make build/release/tests/test_bls_precompile\` first`);
     return;
