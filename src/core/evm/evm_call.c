@@ -348,7 +348,7 @@ int evm_op_call(frame *f, uint8_t op) {
   evm_outcome o;
   evm_message(v, &m, &o);
   f->gas += o.gas_left;
-  f->sp -= k + 4;
+  f->sp -= k + 3; /* pops k + 4 words, pushes one */
   w_u64(&f->sp[-1], o.status == EVM_SUCCESS);
   take_output(f, &o, ro, rn);
   return v->s->oom ? EVM_HALT_LIMIT : 0;
