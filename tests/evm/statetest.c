@@ -189,6 +189,7 @@ static void run_case(runner *rn, const char *file, const st_file *f, const st_te
 }
 
 static void run_path(runner *rn, const char *arg, tally *all) {
+  sx_use_bls_draft(strstr(arg, "stEIP2537") != NULL); /* filled with the draft EIP */
   path_list pl = {0};
   tally ty = {0};
   if (walk(arg, &pl) != 0) ty.load_errors++;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/evm/pc_bls_draft.h"
 #include "core/keccak.h"
 
 #define SX_CHAIN_ID 1
@@ -75,6 +76,10 @@ fail:
   return -1;
 }
 
+static bool use_bls_draft;
+
+void sx_use_bls_draft(bool on) { use_bls_draft = on; }
+
 static void make_block(const st_env *e, evm_fork fork, sx_scratch *sc, evm_block *b) {
   memset(b, 0, sizeof *b);
   b->fork = fork;
@@ -98,6 +103,10 @@ static void make_block(const st_env *e, evm_fork fork, sx_scratch *sc, evm_block
   }
   b->hashes = sc->hashes;
   b->n_hashes = n;
+  if (use_bls_draft) {
+    b->pc_overlay_find = evm_pc_bls_draft_find;
+    b->pc_overlay_table = evm_pc_bls_draft_table;
+  }
 }
 
 static int make_tx(const st_test *t, const st_post *p, sx_scratch *sc, evm_tx *x, char *why) {

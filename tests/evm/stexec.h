@@ -32,6 +32,11 @@ typedef struct {
  * not run that fork. */
 int sx_fork_of(const char *name);
 
+/* Run the next cases with the draft EIP-2537 precompiles of pc_bls_draft.h in front of
+ * the fork's table (true for ethereum/tests' EIPTests/StateTests/stEIP2537, which was
+ * filled with them; see docs/evm-bls.md), or without them (false, the default). */
+void sx_use_bls_draft(bool on);
+
 /* Run and judge one case; returns 0 (the outcome says pass or fail) or -1 when the case
  * could not be set up (out of memory, a pre account the EVM refused), also in why. */
 int sx_run(const st_test *t, const st_post *p, evm_fork fork, sx_outcome *o);

@@ -251,6 +251,19 @@ static void vm_free(vm *v) {
   free(v->logs);
 }
 
+static void warm_precompiles(vm *v, const evm_precompile *(*table)(size_t *n)) {
+  size_t n;
+  const evm_precompile *pcs = table(&n);
+  for (size_t i = 0; i < n; i++) {
+    if (v->fork < pcs[i].since) continue;
+    uint8_t addr[20] = {0};
+    addr[18] = (uint8_t)(pcs[i].addr >> 8);
+    addr[19] = (uint8_t)pcs[i].addr;
+    uint32_t a = st_acct(v->s, addr);
+    if (a != EVM_NO_IDX) vm_warm_acct(v, a);
+  }
+}
+
 /* EIP-2929/2930/3651 warm set at the start of the transaction; no needs are recorded
  * for warming alone. */
 static void warm_start(vm *v) {
@@ -260,15 +273,8 @@ static void warm_start(vm *v) {
   uint32_t a = st_acct(s, tx->from);
   if (a != EVM_NO_IDX) vm_warm_acct(v, a);
   if (!tx->create && (a = st_acct(s, tx->to)) != EVM_NO_IDX) vm_warm_acct(v, a);
-  size_t n;
-  const evm_precompile *pcs = evm_precompile_table(&n);
-  for (size_t i = 0; i < n; i++) {
-    if (v->fork < pcs[i].since) continue;
-    uint8_t addr[20] = {0};
-    addr[18] = (uint8_t)(pcs[i].addr >> 8);
-    addr[19] = (uint8_t)pcs[i].addr;
-    if ((a = st_acct(s, addr)) != EVM_NO_IDX) vm_warm_acct(v, a);
-  }
+  warm_precompiles(v, evm_precompile_table);
+  if (v->b->pc_overlay_table) warm_precompiles(v, v->b->pc_overlay_table);
   if (v->fork >= EVM_SHANGHAI && (a = st_acct(s, v->b->coinbase)) != EVM_NO_IDX)
     vm_warm_acct(v, a);
   for (size_t i = 0; i < tx->n_access; i++) {
