@@ -31,6 +31,7 @@
 /* --- running code in a new frame --- */
 
 static bool frame_buffers(vm *v, unsigned depth) {
+  while (v->n_bufs <= depth) memset(&v->bufs[v->n_bufs++], 0, sizeof v->bufs[0]);
   evm_frame_buf *b = &v->bufs[depth];
   if (!b->stack) b->stack = malloc(EVM_STACK_LIMIT * sizeof(evm_word));
   if (!b->stack) v->s->oom = true;

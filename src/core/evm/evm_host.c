@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/evm/precompile.h"
+
 #define COLD_ACCOUNT_EXTRA 2500 /* EIP-2929: 2600 cold - 100 warm (already charged) */
 #define COLD_SLOAD_EXTRA 2000   /* 2100 - 100 */
 #define COLD_SLOAD 2100
@@ -109,9 +111,20 @@ void vm_sub_balance(vm *v, uint32_t a, const vc_u256 *x) {
   ac->touched_tx = s->tx_id;
 }
 
+/* Precompiles are warm from the start of every transaction (EIP-2929). */
+static bool is_precompile(vm *v, const uint8_t addr[20]) {
+  uint64_t hi, mid;
+  memcpy(&hi, addr, 8);
+  memcpy(&mid, addr + 8, 8);
+  if (hi | mid | addr[16] | addr[17]) return false;
+  if (v->b->pc_overlay_find && v->b->pc_overlay_find(addr)) return true;
+  return evm_precompile_find(addr, v->fork) != NULL;
+}
+
 bool vm_warm_acct(vm *v, uint32_t a) {
   evm_state *s = v->s;
   if (s->accts[a].warm_tx == s->tx_id) return true;
+  if (is_precompile(v, s->accts[a].addr)) return true;
   journal_once(v, a);
   s->accts[a].warm_tx = s->tx_id;
   return false;
