@@ -85,13 +85,6 @@ bool vm_delegation(const uint8_t *code, size_t len, uint8_t target[20]) {
 
 static void journal_once(vm *v, uint32_t a) { st_journal_acct(v->s, a); }
 
-void vm_touch(vm *v, uint32_t a) {
-  evm_state *s = v->s;
-  if (s->accts[a].touched_tx == s->tx_id) return;
-  journal_once(v, a);
-  s->accts[a].touched_tx = s->tx_id;
-}
-
 static void make_exist(evm_acct *x) { x->flags |= AF_KNOWN | AF_EXISTS; }
 
 void vm_add_balance(vm *v, uint32_t a, const vc_u256 *x) {

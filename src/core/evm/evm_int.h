@@ -230,7 +230,6 @@ bool vm_exists(vm *v, uint32_t a);
 bool vm_empty(vm *v, uint32_t a);
 const evm_code *vm_code(vm *v, uint32_t a, uint32_t *ci); /* NULL bytes => need recorded */
 void vm_sload(vm *v, uint32_t a, const uint8_t key[32], vc_u256 *val, uint32_t *si);
-void vm_touch(vm *v, uint32_t a);
 void vm_add_balance(vm *v, uint32_t a, const vc_u256 *x);
 void vm_sub_balance(vm *v, uint32_t a, const vc_u256 *x);
 bool vm_warm_acct(vm *v, uint32_t a); /* returns whether it was already warm */
