@@ -34,9 +34,14 @@ static const struct {
   const char *name;
   evm_fork fork;
 } fork_names[] = {
-    {"Cancun", EVM_CANCUN},
-    {"Prague", EVM_PRAGUE},
-    {"Osaka", EVM_OSAKA},
+    {"Frontier", EVM_FRONTIER},   {"Homestead", EVM_HOMESTEAD},
+    {"EIP150", EVM_TANGERINE},    {"EIP158", EVM_SPURIOUS},
+    {"Byzantium", EVM_BYZANTIUM}, {"Constantinople", EVM_CONSTANTINOPLE},
+    {"ConstantinopleFix", EVM_PETERSBURG}, {"Istanbul", EVM_ISTANBUL},
+    {"Berlin", EVM_BERLIN},       {"London", EVM_LONDON},
+    {"Paris", EVM_PARIS},         {"Merge", EVM_PARIS},
+    {"Shanghai", EVM_SHANGHAI},   {"Cancun", EVM_CANCUN},
+    {"Prague", EVM_PRAGUE},       {"Osaka", EVM_OSAKA},
 };
 
 int sx_fork_of(const char *name) {

@@ -28,7 +28,7 @@ typedef struct {
   double seconds;       /* wall time of the EVM run alone */
 } sx_outcome;
 
-/* The evm_fork of a post key ("Cancun", "Prague", "Osaka"), or -1 when the runner does
+/* The evm_fork of a post key ("Frontier" .. "Osaka"), or -1 when the runner does
  * not run that fork. */
 int sx_fork_of(const char *name);
 
