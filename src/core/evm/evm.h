@@ -29,7 +29,9 @@
  * thread-safe on the same state; distinct states are independent.
  *
  * Stability. This header is the contract with the state-test runner and the gateway:
- * additions are fine, changes are described here.
+ * additions are fine, changes are described here. Since the first version: evm_block
+ * gained pc_overlay_find/pc_overlay_table (conformance runs only; NULL otherwise), and
+ * EVM_TXERR_BLOB_TOO_MANY is named TYPE_3_TX_BLOB_COUNT_EXCEEDED (the fixtures' name).
  */
 #ifndef EVM_H
 #define EVM_H

@@ -83,13 +83,11 @@ bool vm_delegation(const uint8_t *code, size_t len, uint8_t target[20]) {
   return true;
 }
 
-static void journal_once(vm *v, uint32_t a) { st_journal_acct(v->s, a); }
-
 static void make_exist(evm_acct *x) { x->flags |= AF_KNOWN | AF_EXISTS; }
 
 void vm_add_balance(vm *v, uint32_t a, const vc_u256 *x) {
   evm_state *s = v->s;
-  journal_once(v, a);
+  st_journal_acct(v->s, a);
   evm_acct *ac = &s->accts[a];
   w_add(&ac->balance, &ac->balance, x);
   ac->touched_tx = s->tx_id;
@@ -98,7 +96,7 @@ void vm_add_balance(vm *v, uint32_t a, const vc_u256 *x) {
 
 void vm_sub_balance(vm *v, uint32_t a, const vc_u256 *x) {
   evm_state *s = v->s;
-  journal_once(v, a);
+  st_journal_acct(v->s, a);
   evm_acct *ac = &s->accts[a];
   w_sub(&ac->balance, &ac->balance, x);
   ac->touched_tx = s->tx_id;
@@ -118,7 +116,7 @@ bool vm_warm_acct(vm *v, uint32_t a) {
   evm_state *s = v->s;
   if (s->accts[a].warm_tx == s->tx_id) return true;
   if (is_precompile(v, s->accts[a].addr)) return true;
-  journal_once(v, a);
+  st_journal_acct(v->s, a);
   s->accts[a].warm_tx = s->tx_id;
   return false;
 }
@@ -397,7 +395,7 @@ int evm_op_selfdestruct(frame *f) {
     return 0;
   }
   vm_add_balance(v, b, &bal);
-  journal_once(v, f->self);
+  st_journal_acct(s, f->self);
   memset(&s->accts[f->self].balance, 0, sizeof bal); /* burnt if to == self */
   s->accts[f->self].destruct_tx = s->tx_id;
   f->sp--;

@@ -4,14 +4,15 @@
  *
  * One table row per opcode (OP_TABLE: code, name, static gas, words popped, words
  * pushed, first fork); evm_ops_for turns it into a fork's table of static gas and stack
- * bounds. The loop checks, per op, the stack bounds and the static gas from that table
- * (an undefined opcode has an impossible stack requirement, so the fast path is one
- * compare each), then jumps to the op through a computed-goto table (GCC's labels as
- * values). Because the labels must live in one function, evm_run_frame is longer than
- * this project's functions usually are; each op there is one call to a small inline
- * function. Opcodes that reach the world state live in evm_host.c, calls and creates in
- * evm_call.c. No allocation per op: the stack is the frame's buffer, memory grows
- * geometrically up to EVM_MAX_MEMORY.
+ * bounds (cached in the state). The loop keeps the stack pointer, the gas and the
+ * instruction pointer in locals and checks, per op, the stack bounds and the static gas
+ * from that table (an undefined opcode has an impossible stack requirement, so the fast
+ * path is two compares), then jumps to the op through a computed-goto table (GCC's
+ * labels as values; each op ends by dispatching the next one). Because the labels must
+ * live in one function, evm_run_frame is longer than this project's functions usually
+ * are; each op there is a few lines or one call to an out-of-line op. Opcodes that reach
+ * the world state live in evm_host.c, calls and creates in evm_call.c. No allocation per
+ * op: the stack is the frame's buffer, memory grows geometrically up to EVM_MAX_MEMORY.
  *
  * Caller: evm_message (evm_call.c) for every frame. The frame owns nothing it did not
  * get from the vm, except ret (the last sub-call's return data).
