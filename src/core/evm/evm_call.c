@@ -288,7 +288,7 @@ static void take_output(frame *f, evm_outcome *o, uint64_t ro, uint64_t rn) {
 }
 
 /* Gas of the call's extra accesses and value (EIP-2929, EIP-7702, new account). */
-static int call_extra_gas(frame *f, uint8_t op, uint32_t a, bool has_value, uint8_t code_addr[20]) {
+static int call_extra_gas(frame *f, uint8_t op, uint32_t a, bool has_value) {
   vm *v = f->v;
   uint64_t g = 0;
   if (v->fork >= EVM_BERLIN && !vm_warm_acct(v, a)) g += COLD_ACCOUNT - WARM_READ;
@@ -304,7 +304,6 @@ static int call_extra_gas(frame *f, uint8_t op, uint32_t a, bool has_value, uint
   if (has_value) g += CALL_VALUE_GAS;
   if (op == 0xf1 && has_value && vm_empty(v, a) && v->fork >= EVM_SPURIOUS) g += NEW_ACCOUNT_GAS;
   if (op == 0xf1 && v->fork < EVM_SPURIOUS && !vm_exists(v, a)) g += NEW_ACCOUNT_GAS;
-  (void)code_addr;
   return evm_charge(f, g);
 }
 
@@ -326,7 +325,7 @@ int evm_op_call(frame *f, uint8_t op) {
   w_to_addr(&p[-2], to);
   uint32_t a = vm_acct(v, to);
   if (a == EVM_NO_IDX) return EVM_HALT_LIMIT;
-  h = call_extra_gas(f, op, a, has_value, NULL);
+  h = call_extra_gas(f, op, a, has_value);
   if (h) return h;
   uint64_t avail = (uint64_t)f->gas;
   if (v->fork >= EVM_TANGERINE) avail -= avail / 64;
