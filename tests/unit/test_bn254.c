@@ -6,7 +6,8 @@
  *   - field laws in Fp, Fp2 and Fp12 on deterministic pseudo-random values, the
  *     Frobenius map against a plain exponentiation by p, cyclotomic squaring against
  *     plain squaring, the sparse line product against a full product;
- *   - group laws in G1 and G2, [r]P = O, psi(Q) = [p]Q, a twist point outside G2;
+ *   - group laws in G1 and G2, [r]P = O, psi(Q) = [p]Q, a twist point outside G2,
+ *     the GLV scalar multiplication against the plain window;
  *   - the pairing: bilinear, non-degenerate, of order r, the final exponentiation
  *     against a plain exponentiation by (p^12 - 1) / r;
  *   - go-ethereum's precompile vectors (a selection, cited below), invalid inputs,
@@ -23,6 +24,8 @@
 
 #include "core/evm/bn254.h"
 #include "core/evm/precompile.h"
+
+#include "bn254_vectors.h"
 
 #define LAW_ROUNDS 256
 
@@ -101,24 +104,6 @@ static void fp12_pow(bn_fp12 *r, const bn_fp12 *a, const uint8_t *e, size_t n) {
     }
   *r = acc;
 }
-
-/* A point on the twist outside the order-r subgroup: x = 2 + u, y the square root
- * of x^3 + b' found by the complex method (Python; [r]Q != O checked there). */
-static const char *G2_NOT_IN_SUBGROUP =
-    "0000000000000000000000000000000000000000000000000000000000000001000000000000000000000000"
-    "00000000000000000000000000000000000000022b76c179599bb92a963dac85546a005a777f7c13f6a7b75d"
-    "5918b6b5808f5fde101f7278419308b95099eca02dcee0c5381f4d26d1d62313f057167f064101ce";
-
-/* (p^12 - 1) / r, big-endian (Python): the final exponentiation by definition. */
-static const char *FULL_EXP_HEX =
-    "2f4b6dc97020fddadf107d20bc842d43bf6369b1ff6a1c71015f3f7be2e1e30a73bb94fec0daf15466b2383a"
-    "5d3ec3d15ad524d8f70c54efee1bd8c3b21377e563a09a1b705887e72eceaddea3790364a61f676baaf97787"
-    "0e88d5c6c8fef0781361e443ae77f5b63a2a2264487f2940a8b1ddb3d15062cd0fb2015dfc6668449aed3cc4"
-    "8a82d0d602d268c7daab6a41294c0cc4ebe5664568dfc50e1648a45a4a1e3a5195846a3ed011a337a02088ec"
-    "80e0ebae8755cfe107acf3aafb40494e406f804216bb10cf430b0f37856b42db8dc5514724ee93dfb10826f0"
-    "dd4a0364b9580291d2cd65664814fde37ca80bb4ea44eacc5e641bbadf423f9a2cbf813b8d145da90029baee"
-    "7ddadda71c7f3811c4105262945bba1668c3be69a3c230974d83561841d766f9c9d570bb7fbe04c7e8a6c3c7"
-    "60c0de81def35692da361102b6b9b2b918837fa97896e84abb40a4efb7e54523a486964b64ca86f120";
 
 /* ---------------- fields ---------------- */
 
@@ -404,6 +389,34 @@ static void test_g1_laws(void **state) {
   assert_true(bn_g1a_decode(&back, zero) && back.inf);
 }
 
+/* The GLV multiplication against the plain window: edge scalars (around 0, r, 2^256,
+ * lambda and the lattice basis) and random ones, on random points. */
+static void test_g1_glv(void **state) {
+  (void)state;
+  bn_g1a g;
+  bn_g1j G, P, s, t;
+  uint8_t k[32];
+  bn_g1_generator(&g);
+  bn_g1j_from_affine(&G, &g);
+  size_t ne = sizeof GLV_EDGES / sizeof GLV_EDGES[0];
+  for (size_t i = 0; i < ne + 300; i++) {
+    if (i < ne) {
+      memset(k, 0, sizeof k);
+      size_t n = strlen(GLV_EDGES[i]) / 2;
+      assert_int_equal(test_unhex(GLV_EDGES[i], k + 32 - n, n), (long)n);
+      P = G;
+    } else {
+      rand_scalar(k, 32);
+      uint8_t kp[32];
+      rand_scalar(kp, 32);
+      bn_g1j_mul_plain(&P, &G, kp);
+    }
+    bn_g1j_mul(&s, &P, k);
+    bn_g1j_mul_plain(&t, &P, k);
+    if (!g1_eq(&s, &t)) fail_msg("scalar %zu: GLV and plain multiplication differ", i);
+  }
+}
+
 static bool g2_subgroup_agree(const bn_g2a *q) {
   bn_g2j j;
   bn_g2j_from_affine(&j, q);
@@ -534,8 +547,6 @@ static void test_pairing_laws(void **state) {
 
 /* ---------------- precompiles ---------------- */
 
-#include "bn254_vectors.h"
-
 static evm_pc_status run_op(pc_op op, const uint8_t *in, size_t len, evm_fork fork,
                             evm_pc_out *out) {
   static const evm_pc_run_fn runs[] = {evm_pc_bn254_add, evm_pc_bn254_mul, evm_pc_bn254_pairing};
@@ -570,14 +581,6 @@ static void test_geth_vectors(void **state) {
   fprintf(stderr, "go-ethereum vectors: %zu of %zu agree\n", n - bad, n);
   assert_int_equal(bad, 0);
 }
-
-static const char *G1_GEN = "0000000000000000000000000000000000000000000000000000000000000001"
-                            "0000000000000000000000000000000000000000000000000000000000000002";
-static const char *G2_GEN =
-    "198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2"
-    "1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed"
-    "090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b"
-    "12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa";
 
 static evm_pc_status run_buf(pc_op op, const uint8_t *in, size_t len, uint8_t *res, size_t *res_len) {
   evm_pc_out out = {NULL, 0};
@@ -786,6 +789,7 @@ int main(void) {
       cmocka_unit_test(test_fp_laws),        cmocka_unit_test(test_fp_vs_gmp),
       cmocka_unit_test(test_fp2_laws),
       cmocka_unit_test(test_fp12_tower),     cmocka_unit_test(test_g1_laws),
+      cmocka_unit_test(test_g1_glv),
       cmocka_unit_test(test_g2_laws),        cmocka_unit_test(test_pairing_laws),
       cmocka_unit_test(test_geth_vectors),   cmocka_unit_test(test_invalid_inputs),
       cmocka_unit_test(test_gas),            cmocka_unit_test(test_pair_cap),

@@ -237,8 +237,11 @@ void bn_g1j_from_affine(bn_g1j *r, const bn_g1a *a);
 void bn_g1j_to_affine(bn_g1a *r, const bn_g1j *a);
 void bn_g1j_dbl(bn_g1j *r, const bn_g1j *a);
 void bn_g1j_add(bn_g1j *r, const bn_g1j *a, const bn_g1j *b);
-/* r = [k]a for a scalar given as 32 big-endian bytes (any value, not reduced). */
+/* r = [k]a for a scalar given as 32 big-endian bytes (any value, not reduced), a in G1
+ * (every point of E(Fp) is): GLV split, half the doublings. */
 void bn_g1j_mul(bn_g1j *r, const bn_g1j *a, const uint8_t k_be[32]);
+/* The same by a plain 4-bit window over all 256 bits (reference and fallback). */
+void bn_g1j_mul_plain(bn_g1j *r, const bn_g1j *a, const uint8_t k_be[32]);
 bool bn_g1a_on_curve(const bn_g1a *a) BN_CHECK;
 void bn_g1_generator(bn_g1a *r);
 /* 64 bytes (x, y): both below p and on the curve, or both zero (infinity). */
