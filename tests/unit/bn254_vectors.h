@@ -7,6 +7,17 @@
 #ifndef TEST_BN254_VECTORS_H
 #define TEST_BN254_VECTORS_H
 
+#include "core/evm/bn254.h"
+
+static inline void limbs_to_be(uint8_t out[32], const bn_fp *plain) {
+  for (int i = 0; i < 4; i++)
+    for (int k = 0; k < 8; k++) out[(3 - i) * 8 + k] = (uint8_t)(plain->l[i] >> (56 - 8 * k));
+}
+
+static inline void unhex_exact(const char *hex, uint8_t *out, size_t n) {
+  assert_int_equal(test_unhex(hex, out, n), (long)n);
+}
+
 typedef enum { OP_ADD, OP_MUL, OP_PAIR } pc_op;
 
 typedef struct {
@@ -179,13 +190,13 @@ static const pc_vector GETH_VECTORS[] = {
 
 /* A point on the twist outside the order-r subgroup: x = 2 + u, y the square root
  * of x^3 + b' found by the complex method (Python; [r]Q != O checked there). */
-static const char *G2_NOT_IN_SUBGROUP =
+static const char G2_NOT_IN_SUBGROUP[] =
     "0000000000000000000000000000000000000000000000000000000000000001000000000000000000000000"
     "00000000000000000000000000000000000000022b76c179599bb92a963dac85546a005a777f7c13f6a7b75d"
     "5918b6b5808f5fde101f7278419308b95099eca02dcee0c5381f4d26d1d62313f057167f064101ce";
 
 /* (p^12 - 1) / r, big-endian (Python): the final exponentiation by definition. */
-static const char *FULL_EXP_HEX =
+static const char FULL_EXP_HEX[] =
     "2f4b6dc97020fddadf107d20bc842d43bf6369b1ff6a1c71015f3f7be2e1e30a73bb94fec0daf15466b2383a"
     "5d3ec3d15ad524d8f70c54efee1bd8c3b21377e563a09a1b705887e72eceaddea3790364a61f676baaf97787"
     "0e88d5c6c8fef0781361e443ae77f5b63a2a2264487f2940a8b1ddb3d15062cd0fb2015dfc6668449aed3cc4"
@@ -209,9 +220,9 @@ static const char *const GLV_EDGES[] = {
     "8000000000000000000000000000000000000000000000000000000000000000"};
 
 /* the EIP-196/197 generators, encoded as the precompiles read them */
-static const char *G1_GEN = "0000000000000000000000000000000000000000000000000000000000000001"
+static const char G1_GEN[] = "0000000000000000000000000000000000000000000000000000000000000001"
                             "0000000000000000000000000000000000000000000000000000000000000002";
-static const char *G2_GEN =
+static const char G2_GEN[] =
     "198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2"
     "1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed"
     "090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b"
