@@ -228,4 +228,24 @@ static const char G2_GEN[] =
     "090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b"
     "12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa";
 
+/* e(G1, G2) as computed by @noble/curves 2.0.1 (bn254.pairing of the two generators):
+ * the 12 Fp coefficients in tower order c0.c0.c0, c0.c0.c1, c0.c1.c0, ..., c1.c2.c1.
+ * Noble's final exponentiation (the Fuentes-Castaneda et al. chain) returns the exact
+ * reduced pairing raised to the fixed power m = 2x(6x^2 + 3x + 1), prime to r, so this is
+ * e^m; NOBLE_POWER_M is m (Python). Pairing checks (products equal to 1) agree. */
+static const char NOBLE_POWER_M[] = "00000000000000003bec47df15e307c81ea96b02d9d9e38d2e5d4e223ddedaf4";
+static const char *const E_G1_G2[12] = {
+    "262b253feda94cfe0da01bde280a3ed6f87e5feb898578b55e1f63739d870e95",
+    "02e02d2cc795a2000a1b1f823879abbd397c4dea0918ed66b49d34b48efb8a4a",
+    "13a9f2d6e29b128da5b1ad44b31977935fd2957387ecb1fc4e135402fdbd1de0",
+    "040ba9fa500f1a5c4b31984a74e68659c4b420bd699ce630b130b08a6ea1162b",
+    "0afc2f3fd870678fbe359d7f9873f052478f590b211ce30bf5e3eeaef89eafdb",
+    "1c54a530398c9064bdc662d929e645cadda9a712cc5a8243f9cddbd2d98dd1f0",
+    "095c0fbf5d5a1ac023794a0d856f92591ba990ecfd4b7aef5c0d58c5dc2429fe",
+    "14d3d6ca72d8a950a31dc10f7b4053c9e9ad9ebb590cb4a60f8215d4b99f2b4a",
+    "1dc0e7bbc3d70e6689dc206b4b91c85759dc1a23043c585fdfaf545838ca7429",
+    "0b53320e5a6488cb98a855ffc837d2a75ab90d61ac16cc1b7ab2cd3ed5e22b97",
+    "13a8afd3085dae4c6c91476ef36cd1d318ce07bac42a9c0f9bd7fddaf5ebd723",
+    "00f97b5221474526b601f3730a3afa965ceee1b343940c383e5314859e762c97"};
+
 #endif
