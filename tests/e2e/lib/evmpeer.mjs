@@ -100,18 +100,23 @@ export async function peerRun({ code, input = '0x', gas = 1_000_000n, slots = {}
   keys = [] }) {
   const intrinsic = TX_GAS + calldataTokens(input) * 4n;
   const floor = fork !== 'cancun' ? TX_GAS + calldataTokens(input) * 10n : 0n;
-  if (gas < intrinsic || gas < floor) {
-    return { status: 'invalid', gasUsed: 0n, output: '0x', logs: [], storage: {} };
-  }
   const { sm, contract, run } = await peerSetup({ code, slots, fork });
+  const readStorage = async () => {
+    const storage = {};
+    for (const k of keys) {
+      const v = await sm.getStorage(contract, hexToBytes(word(k)));
+      if (v.length && v.some((b) => b !== 0)) storage[word(k)] = word(BigInt(hex(v)));
+    }
+    return storage;
+  };
+  if (gas < intrinsic || gas < floor) {
+    // rejected before execution: the state (and so the storage) stays as it was
+    return { status: 'invalid', gasUsed: 0n, output: '0x', logs: [], storage: await readStorage(), error: 'intrinsic gas' };
+  }
   const r = (await run(input, gas - intrinsic)).execResult;
   const err = r.exceptionError?.error;
   const status = !err ? 'success' : err === 'revert' ? 'revert' : 'halt';
-  const storage = {};
-  for (const k of keys) {
-    const v = await sm.getStorage(contract, hexToBytes(word(k)));
-    if (v.length && v.some((b) => b !== 0)) storage[word(k)] = word(BigInt(hex(v)));
-  }
+  const storage = await readStorage();
   return {
     status,
     gasUsed: txGas({ input, exec: r.executionGasUsed, refund: status === 'success' ? r.gasRefund ?? 0n : 0n, fork }),
