@@ -8,6 +8,10 @@
  *  - kzg_vectors.h: the 122 verify_kzg_proof vectors (c-kzg-4844 / consensus-spec-tests),
  *    directly and through the precompile (with the versioned hash), plus go-ethereum's
  *    pointEvaluation vector and the trusted-setup constant [s]_2.
+ *  - the draft EIP-2537 rows (pc_bls_draft.h, for the stEIP2537 state tests) against
+ *    the draft-era go-ethereum vectors (a208e725), prices included.
+ *  - RFC 9380's BLS12381G1_XMD:SHA-256_SSWU_RO_ vectors for the G1 map alone (u -> Q)
+ *    and with cofactor clearing (Q0 + Q1 -> P).
  *  - MSM gas at k = 0, 1, 2, 128, 129 and pairing gas, from the EIP formulas.
  *  - Pippenger against a sum of single multiplications, scalars >= r, the no-subgroup
  *    rule of the additions, length and encoding errors.
@@ -26,6 +30,7 @@
 #include "bls_precompile_vectors.h"
 #include "core/bls/bls_curve.h"
 #include "core/bls/bls_evm.h"
+#include "core/evm/pc_bls_draft.h"
 #include "core/evm/precompile.h"
 #include "kzg_vectors.h"
 
@@ -58,11 +63,12 @@ static const pc_row *row_of(uint16_t addr) {
   return NULL;
 }
 
-/* Runs one case; expected_hex NULL means the call must fail. Returns 1 when it agrees. */
-static int run_case(uint16_t addr, const char *name, const char *in_hex, const char *expected_hex,
-                    uint64_t gas, int verbose) {
+/* Runs one case on the given gas and run functions; expected_hex NULL means the call
+ * must fail. Returns 1 when it agrees. */
+static int run_fns(evm_pc_gas_fn gas_fn, evm_pc_run_fn run_fn, uint16_t addr, const char *name,
+                   const char *in_hex, const char *expected_hex, uint64_t gas, int verbose) {
   uint8_t want[MAX_OUT];
-  const pc_row *r = row_of(addr);
+  const pc_row fns = {addr, name, gas_fn, run_fn}, *r = &fns;
   size_t cap = strlen(in_hex) / 2 + 1;
   assert_true(cap <= MAX_IN);
   uint8_t *in = malloc(cap);
@@ -92,6 +98,13 @@ static int run_case(uint16_t addr, const char *name, const char *in_hex, const c
   return ok;
 }
 
+/* The same on the final EIP-2537 / EIP-4844 row at addr. */
+static int run_case(uint16_t addr, const char *name, const char *in_hex, const char *expected_hex,
+                    uint64_t gas, int verbose) {
+  const pc_row *r = row_of(addr);
+  return run_fns(r->gas, r->run, addr, name, in_hex, expected_hex, gas, verbose);
+}
+
 static void test_eip2537_vectors(void **state) {
   (void)state;
   size_t n = sizeof bls_vectors / sizeof bls_vectors[0], good = 0, fails = 0;
@@ -103,6 +116,39 @@ static void test_eip2537_vectors(void **state) {
   fprintf(stderr, "EIP-2537 vectors: %zu of %zu agree (%zu of them failure cases)\n", good, n, fails);
   assert_int_equal(good, n);
   assert_true(fails >= 60);
+}
+
+/* The draft rows (pc_bls_draft.h) against the draft-era go-ethereum vectors; the final
+ * rows must not be mistaken for them (other addresses and prices). */
+static void test_draft_rows(void **state) {
+  (void)state;
+  size_t n = sizeof bls_draft_vectors / sizeof bls_draft_vectors[0], good = 0;
+  for (size_t i = 0; i < n; i++) {
+    const bls_vector *v = &bls_draft_vectors[i];
+    uint8_t addr[20] = {0};
+    addr[19] = (uint8_t)v->addr;
+    const evm_precompile *row = evm_pc_bls_draft_find(addr);
+    assert_non_null(row);
+    good += (size_t)run_fns(row->gas, row->run, v->addr, v->name, v->input, v->expected, v->gas, 1);
+  }
+  fprintf(stderr, "draft EIP-2537 vectors: %zu of %zu agree\n", good, n);
+  assert_int_equal(good, n);
+  size_t rows_n;
+  const evm_precompile *t = evm_pc_bls_draft_table(&rows_n);
+  assert_int_equal(rows_n, 9);
+  assert_int_equal(t[0].addr, 0x0b);
+  assert_int_equal(t[8].addr, 0x13);
+  uint8_t a[20] = {0};
+  a[19] = 0x14;
+  assert_null(evm_pc_bls_draft_find(a));
+  a[19] = 0x0b;
+  a[0] = 1;
+  assert_null(evm_pc_bls_draft_find(a));
+  /* draft prices differ from the final ones */
+  a[0] = 0;
+  assert_int_equal(evm_pc_bls_draft_find(a)->gas(NULL, 256, EVM_PRAGUE), 500);
+  a[19] = 0x11;
+  assert_int_equal(evm_pc_bls_draft_find(a)->gas(NULL, 384, EVM_PRAGUE), 108000);
 }
 
 /* Every bls*.json of go-ethereum's precompile test folder, when BLS_VECTORS_DIR names it. */
@@ -176,6 +222,90 @@ static void test_gas(void **state) {
   /* absurd lengths saturate instead of wrapping */
   assert_true(evm_pc_bls_pairing_gas(NULL, SIZE_MAX, EVM_PRAGUE) == EVM_PC_GAS_MAX);
   assert_true(evm_pc_bls_g2msm_gas(NULL, SIZE_MAX, EVM_PRAGUE) == EVM_PC_GAS_MAX);
+}
+
+/* RFC 9380 appendix J.9.1, suite BLS12381G1_XMD:SHA-256_SSWU_RO_ (cfrg/draft-irtf-cfrg-hash-to-curve
+ * @ 664b13592116, poc/vectors/BLS12381G1_XMD:SHA-256_SSWU_RO_.json): u0, u1, Q0 = map(u0),
+ * Q1 = map(u1) and P = clear_cofactor(Q0 + Q1), affine x and y. */
+static const struct {
+  const char *u0, *u1, *q0x, *q0y, *q1x, *q1y, *px, *py;
+} rfc_g1[] = {
+    {"0ba14bd907ad64a016293ee7c2d276b8eae71f25a4b941eece7b0d89f17f75cb3ae5438a614fb61d6835ad59f29c564f",
+     "019b9bd7979f12657976de2884c7cce192b82c177c80e0ec604436a7f538d231552f0d96d9f7babe5fa3b19b3ff25ac9",
+     "11a3cce7e1d90975990066b2f2643b9540fa40d6137780df4e753a8054d07580db3b7f1f03396333d4a359d1fe3766fe",
+     "0eeaf6d794e479e270da10fdaf768db4c96b650a74518fc67b04b03927754bac66f3ac720404f339ecdcc028afa091b7",
+     "160003aaf1632b13396dbad518effa00fff532f604de1a7fc2082ff4cb0afa2d63b2c32da1bef2bf6c5ca62dc6b72f9c",
+     "0d8bb2d14e20cf9f6036152ed386d79189415b6d015a20133acb4e019139b94e9c146aaad5817f866c95d609a361735e",
+     "052926add2207b76ca4fa57a8734416c8dc95e24501772c814278700eed6d1e4e8cf62d9c09db0fac349612b759e79a1",
+     "08ba738453bfed09cb546dbb0783dbb3a5f1f566ed67bb6be0e8c67e2e81a4cc68ee29813bb7994998f3eae0c9c6a265"},
+    {"0d921c33f2bad966478a03ca35d05719bdf92d347557ea166e5bba579eea9b83e9afa5c088573c2281410369fbd32951",
+     "003574a00b109ada2f26a37a91f9d1e740dffd8d69ec0c35e1e9f4652c7dba61123e9dd2e76c655d956e2b3462611139",
+     "125435adce8e1cbd1c803e7123f45392dc6e326d292499c2c45c5865985fd74fe8f042ecdeeec5ecac80680d04317d80",
+     "0e8828948c989126595ee30e4f7c931cbd6f4570735624fd25aef2fa41d3f79cfb4b4ee7b7e55a8ce013af2a5ba20bf2",
+     "11def93719829ecda3b46aa8c31fc3ac9c34b428982b898369608e4f042babee6c77ab9218aad5c87ba785481eff8ae4",
+     "0007c9cef122ccf2efd233d6eb9bfc680aa276652b0661f4f820a653cec1db7ff69899f8e52b8e92b025a12c822a6ce6",
+     "03567bc5ef9c690c2ab2ecdf6a96ef1c139cc0b2f284dca0a9a7943388a49a3aee664ba5379a7655d3c68900be2f6903",
+     "0b9c15f3fe6e5cf4211f346271d7b01c8f3b28be689c8429c85b67af215533311f0b8dfaaa154fa6b88176c229f2885d"},
+    {"062d1865eb80ebfa73dcfc45db1ad4266b9f3a93219976a3790ab8d52d3e5f1e62f3b01795e36834b17b70e7b76246d4",
+     "0cdc3e2f271f29c4ff75020857ce6c5d36008c9b48385ea2f2bf6f96f428a3deb798aa033cd482d1cdc8b30178b08e3a",
+     "08834484878c217682f6d09a4b51444802fdba3d7f2df9903a0ddadb92130ebbfa807fffa0eabf257d7b48272410afff",
+     "0b318f7ecf77f45a0f038e62d7098221d2dbbca2a394164e2e3fe953dc714ac2cde412d8f2d7f0c03b259e6795a2508e",
+     "158418ed6b27e2549f05531a8281b5822b31c3bf3144277fbb977f8d6e2694fedceb7011b3c2b192f23e2a44b2bd106e",
+     "1879074f344471fac5f839e2b4920789643c075792bec5af4282c73f7941cda5aa77b00085eb10e206171b9787c4169f",
+     "11e0b079dea29a68f0383ee94fed1b940995272407e3bb916bbf268c263ddd57a6a27200a784cbc248e84f357ce82d98",
+     "03a87ae2caf14e8ee52e51fa2ed8eefe80f02457004ba4d486d6aa1f517c0889501dc7413753f9599b099ebcbbd2d709"},
+    {"010476f6a060453c0b1ad0b628f3e57c23039ee16eea5e71bb87c3b5419b1255dc0e5883322e563b84a29543823c0e86",
+     "0b1a912064fb0554b180e07af7e787f1f883a0470759c03c1b6509eb8ce980d1670305ae7b928226bb58fdc0a419f46e",
+     "0cbd7f84ad2c99643fea7a7ac8f52d63d66cefa06d9a56148e58b984b3dd25e1f41ff47154543343949c64f88d48a710",
+     "052c00e4ed52d000d94881a5638ae9274d3efc8bc77bc0e5c650de04a000b2c334a9e80b85282a00f3148dfdface0865",
+     "06493fb68f0d513af08be0372f849436a787e7b701ae31cb964d968021d6ba6bd7d26a38aaa5a68e8c21a6b17dc8b579",
+     "02e98f2ccf5802b05ffaac7c20018bc0c0b2fd580216c4aa2275d2909dc0c92d0d0bdc979226adeb57a29933536b6bb4",
+     "15f68eaa693b95ccb85215dc65fa81038d69629f70aeee0d0f677cf22285e7bf58d7cb86eefe8f2e9bc3f8cb84fac488",
+     "1807a1d50c29f430b8cafc4f8638dfeeadf51211e1602a5f184443076715f91bb90a48ba1e370edce6ae1062f5e6dd38"},
+    {"0a8ffa7447f6be1c5a2ea4b959c9454b431e29ccc0802bc052413a9c5b4f9aac67a93431bd480d15be1e057c8a08e8c6",
+     "05d487032f602c90fa7625dbafe0f4a49ef4a6b0b33d7bb349ff4cf5410d297fd6241876e3e77b651cfc8191e40a68b7",
+     "0cf97e6dbd0947857f3e578231d07b309c622ade08f2c08b32ff372bd90db19467b2563cc997d4407968d4ac80e154f8",
+     "127f0cddf2613058101a5701f4cb9d0861fd6c2a1b8e0afe194fccf586a3201a53874a2761a9ab6d7220c68661a35ab3",
+     "092f1acfa62b05f95884c6791fba989bbe58044ee6355d100973bf9553ade52b47929264e6ae770fb264582d8dce512a",
+     "028e6d0169a72cfedb737be45db6c401d3adfb12c58c619c82b93a5dfcccef12290de530b0480575ddc8397cda0bbebf",
+     "082aabae8b7dedb0e78aeb619ad3bfd9277a2f77ba7fad20ef6aabdc6c31d19ba5a6d12283553294c1825c4b3ca2dcfe",
+     "05b84ae5a942248eea39e1d91030458c40153f3b654ab7872d779ad1e942856a20c438e8d99bc8abfbf74729ce1f7ac8"},
+};
+
+static void fp_of(bls_fp *r, const char *hex) {
+  uint8_t b[48];
+  assert_int_equal(test_unhex(hex, b, sizeof b), 48);
+  assert_true(bls_fp_from_be48(r, b));
+}
+
+static void assert_affine(const bls_g1p *p, const char *xhex, const char *yhex) {
+  bls_g1a a;
+  bls_fp x, y;
+  bls_g1p_to_affine(&a, p);
+  fp_of(&x, xhex);
+  fp_of(&y, yhex);
+  assert_false(a.inf);
+  assert_true(bls_fp_eq(&a.x, &x));
+  assert_true(bls_fp_eq(&a.y, &y));
+}
+
+/* The G1 map on its own (SSWU + 11-isogeny) and with cofactor clearing, RFC 9380. */
+static void test_map_g1_rfc9380(void **state) {
+  (void)state;
+  for (size_t i = 0; i < sizeof rfc_g1 / sizeof rfc_g1[0]; i++) {
+    bls_fp u0, u1;
+    bls_g1p q0, q1, p;
+    fp_of(&u0, rfc_g1[i].u0);
+    fp_of(&u1, rfc_g1[i].u1);
+    bls_map_to_g1(&q0, &u0);
+    bls_map_to_g1(&q1, &u1);
+    assert_affine(&q0, rfc_g1[i].q0x, rfc_g1[i].q0y);
+    assert_affine(&q1, rfc_g1[i].q1x, rfc_g1[i].q1y);
+    bls_g1p_add(&p, &q0, &q1);
+    bls_g1p_clear_cofactor(&p, &p);
+    assert_affine(&p, rfc_g1[i].px, rfc_g1[i].py);
+    assert_true(bls_g1p_in_subgroup(&p));
+  }
 }
 
 /* --- KZG --- */
@@ -524,8 +654,10 @@ static void test_timing(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_eip2537_vectors),   cmocka_unit_test(test_geth_vector_dir),
-      cmocka_unit_test(test_gas),               cmocka_unit_test(test_kzg_setup_constant),
+      cmocka_unit_test(test_eip2537_vectors),   cmocka_unit_test(test_draft_rows),
+      cmocka_unit_test(test_geth_vector_dir),
+      cmocka_unit_test(test_gas),               cmocka_unit_test(test_map_g1_rfc9380),
+      cmocka_unit_test(test_kzg_setup_constant),
       cmocka_unit_test(test_kzg_vectors),       cmocka_unit_test(test_kzg_precompile),
       cmocka_unit_test(test_msm_matches_naive), cmocka_unit_test(test_scalar_not_reduced),
       cmocka_unit_test(test_subgroup_rules),    cmocka_unit_test(test_crosscheck_noble),

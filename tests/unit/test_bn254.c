@@ -1,6 +1,8 @@
 /*
  * test_bn254.c: the in-tree BN254 (alt_bn128) arithmetic under src/core/evm/bn254*.c
  * and the precompiles 0x06 ECADD, 0x07 ECMUL, 0x08 ECPAIRING (pc_bn254.c):
+ *   - Fp against GMP (products, sums, differences, inverses, including values next
+ *     to p and limb boundaries);
  *   - field laws in Fp, Fp2 and Fp12 on deterministic pseudo-random values, the
  *     Frobenius map against a plain exponentiation by p, cyclotomic squaring against
  *     plain squaring, the sparse line product against a full product;
@@ -15,13 +17,14 @@
  */
 #include "testutil.h"
 
+#include <gmp.h>
 #include <jansson.h>
 #include <time.h>
 
 #include "core/evm/bn254.h"
 #include "core/evm/precompile.h"
 
-#define LAW_ROUNDS 64
+#define LAW_ROUNDS 256
 
 /* xorshift64*: deterministic values, the same on every run. */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
@@ -33,8 +36,32 @@ static uint64_t rnd(void) {
   return rng_state * 0x2545f4914f6cdd1dULL;
 }
 
+static bool plain_below_p(const bn_fp *a) {
+  for (int i = 3; i >= 0; i--)
+    if (a->l[i] != bn_fp_p.l[i]) return a->l[i] < bn_fp_p.l[i];
+  return false;
+}
+
+/* Uniform below p most of the time; every eighth value is an edge (0, 1, p - 1, p - 2,
+ * 2^64 - 1, 2^192, or a random value within 2^64 of p) where carries go furthest. */
 static void rand_fp(bn_fp *r) {
-  bn_fp plain = {{rnd(), rnd(), rnd(), rnd() & 0x0fffffffffffffffULL}}; /* < p */
+  bn_fp plain;
+  uint64_t pick = rnd();
+  if ((pick & 7) == 0) {
+    static const bn_fp edges[] = {{{0, 0, 0, 0}},          {{1, 0, 0, 0}},
+                                  {{UINT64_MAX, 0, 0, 0}}, {{0, 0, 0, 1}}};
+    unsigned e = (unsigned)(pick >> 3) % 7;
+    if (e < 4) {
+      plain = edges[e];
+    } else {
+      plain = bn_fp_p;
+      plain.l[0] -= e == 4 ? 1 : e == 5 ? 2 : 1 + (rnd() >> 8); /* p's low limb is large */
+    }
+  } else {
+    do {
+      plain = (bn_fp){{rnd(), rnd(), rnd(), rnd() >> 2}};
+    } while (!plain_below_p(&plain));
+  }
   bn_fp_from_plain(r, &plain);
 }
 
@@ -127,14 +154,25 @@ static void test_fp_laws(void **state) {
     bn_fp_neg(&s, &a);
     bn_fp_add(&s, &s, &a);
     assert_true(bn_fp_eq(&s, &zero));
-    bn_fp_inv(&s, &a); /* a a^-1 = 1 */
+    bn_fp_inv(&s, &a); /* a a^-1 = 1, and the same as Fermat's a^(p - 2) */
+    bn_fp_pow(&t, &a, &bn_exp_p_minus_2);
+    assert_true(bn_fp_eq(&s, &t));
     bn_fp_mul(&s, &s, &a);
-    assert_true(bn_fp_eq(&s, &one));
+    assert_true(bn_fp_is_zero(&a) || bn_fp_eq(&s, &one));
   }
   bn_fp_from_u64(&a, 1);
   assert_true(bn_fp_eq(&a, &one));
   bn_fp_inv(&s, &zero);
   assert_true(bn_fp_is_zero(&s));
+  bn_fp_inv(&s, &one); /* the edges of the Euclid loop: 1, -1, 2 */
+  assert_true(bn_fp_eq(&s, &one));
+  bn_fp_neg(&a, &one);
+  bn_fp_inv(&s, &a);
+  assert_true(bn_fp_eq(&s, &a));
+  bn_fp_from_u64(&a, 2);
+  bn_fp_inv(&s, &a);
+  bn_fp_pow(&t, &a, &bn_exp_p_minus_2);
+  assert_true(bn_fp_eq(&s, &t));
   /* encoding: round trip, p and above refused, p - 1 accepted and equal to -1 */
   uint8_t be[32], out[32];
   for (int i = 0; i < 32; i++) be[i] = (uint8_t)(0x2f - i);
@@ -149,6 +187,49 @@ static void test_fp_laws(void **state) {
   assert_true(bn_fp_eq(&a, &s));
   memset(be, 0xff, sizeof be);
   assert_false(bn_fp_from_be32(&a, be));
+}
+
+static void fp_to_mpz(mpz_t z, const bn_fp *a) {
+  uint8_t be[32];
+  bn_fp_to_be32(be, a);
+  mpz_import(z, 32, 1, 1, 1, 0, be);
+}
+
+/* Fp against GMP as an independent reference: products, sums, differences and
+ * inverses of the integers behind the Montgomery values, on edges and random values. */
+static void test_fp_vs_gmp(void **state) {
+  (void)state;
+  mpz_t p, x, y, want, got;
+  mpz_inits(p, x, y, want, got, NULL);
+  mpz_import(p, 4, -1, 8, 0, 0, bn_fp_p.l);
+  for (int i = 0; i < 20 * LAW_ROUNDS; i++) {
+    bn_fp a, b, r;
+    rand_fp(&a);
+    rand_fp(&b);
+    fp_to_mpz(x, &a);
+    fp_to_mpz(y, &b);
+    bn_fp_mul(&r, &a, &b);
+    fp_to_mpz(got, &r);
+    mpz_mul(want, x, y);
+    mpz_mod(want, want, p);
+    if (mpz_cmp(got, want) != 0) fail_msg("round %d: product differs from GMP", i);
+    bn_fp_add(&r, &a, &b);
+    fp_to_mpz(got, &r);
+    mpz_add(want, x, y);
+    mpz_mod(want, want, p);
+    if (mpz_cmp(got, want) != 0) fail_msg("round %d: sum differs from GMP", i);
+    bn_fp_sub(&r, &a, &b);
+    fp_to_mpz(got, &r);
+    mpz_sub(want, x, y);
+    mpz_mod(want, want, p);
+    if (mpz_cmp(got, want) != 0) fail_msg("round %d: difference differs from GMP", i);
+    if (mpz_sgn(x) == 0) continue;
+    bn_fp_inv(&r, &a);
+    fp_to_mpz(got, &r);
+    assert_true(mpz_invert(want, x, p));
+    if (mpz_cmp(got, want) != 0) fail_msg("round %d: inverse differs from GMP", i);
+  }
+  mpz_clears(p, x, y, want, got, NULL);
 }
 
 static void test_fp2_laws(void **state) {
@@ -183,7 +264,7 @@ static void test_fp2_laws(void **state) {
     assert_true(bn_fp2_eq(&s, &t));
     bn_fp2_inv(&s, &a);
     bn_fp2_mul(&s, &s, &a);
-    assert_true(bn_fp2_eq(&s, &one));
+    assert_true(bn_fp2_is_zero(&a) || bn_fp2_eq(&s, &one));
     bn_fp2_conj(&s, &a); /* a conj(a) is in Fp */
     bn_fp2_mul(&s, &s, &a);
     assert_true(bn_fp_is_zero(&s.c1));
@@ -696,7 +777,8 @@ static void test_crosscheck_noble(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_fp_laws),        cmocka_unit_test(test_fp2_laws),
+      cmocka_unit_test(test_fp_laws),        cmocka_unit_test(test_fp_vs_gmp),
+      cmocka_unit_test(test_fp2_laws),
       cmocka_unit_test(test_fp12_tower),     cmocka_unit_test(test_g1_laws),
       cmocka_unit_test(test_g2_laws),        cmocka_unit_test(test_pairing_laws),
       cmocka_unit_test(test_geth_vectors),   cmocka_unit_test(test_invalid_inputs),

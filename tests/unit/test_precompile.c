@@ -111,6 +111,40 @@ static void test_ecrecover_fixture(void **state) {
   json_decref(root);
 }
 
+/* Every rejection rule around a valid signature in (v = 27 + recid); in is restored. */
+static void check_rejections(uint8_t in[128], int recid, const uint8_t want[32]) {
+  /* v must be the whole word 27 or 28 */
+  static const uint8_t bad_v[] = {0, 1, 26, 29, 255};
+  for (size_t i = 0; i < sizeof bad_v; i++) {
+    in[63] = bad_v[i];
+    recover_expect(in, 128, NULL);
+  }
+  in[63] = (uint8_t)(27 + recid);
+  in[32] = 1; /* 2^248 + 27 */
+  recover_expect(in, 128, NULL);
+  in[32] = 0;
+  in[62] = 1; /* 256 + 27 */
+  recover_expect(in, 128, NULL);
+  in[62] = 0;
+
+  /* r and s in [1, n-1] */
+  uint8_t save[64];
+  memcpy(save, in + 64, 64);
+  memset(in + 64, 0, 32);
+  recover_expect(in, 128, NULL);
+  memcpy(in + 64, secp_n, 32);
+  recover_expect(in, 128, NULL);
+  memcpy(in + 64, save, 64);
+  memset(in + 96, 0, 32);
+  recover_expect(in, 128, NULL);
+  memcpy(in + 96, secp_n, 32);
+  recover_expect(in, 128, NULL);
+  memset(in + 96, 0xff, 32);
+  recover_expect(in, 128, NULL);
+  memcpy(in + 64, save, 64);
+  recover_expect(in, 128, want); /* restored: recovers again */
+}
+
 static void test_ecrecover_signed(void **state) {
   (void)state;
   secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
@@ -153,36 +187,7 @@ static void test_ecrecover_signed(void **state) {
     free(o.data);
     in[63] = (uint8_t)(27 + recid);
 
-    /* v must be the whole word 27 or 28 */
-    static const uint8_t bad_v[] = {0, 1, 26, 29, 255};
-    for (size_t i = 0; i < sizeof bad_v; i++) {
-      in[63] = bad_v[i];
-      recover_expect(in, 128, NULL);
-    }
-    in[63] = (uint8_t)(27 + recid);
-    in[32] = 1; /* 2^248 + 27 */
-    recover_expect(in, 128, NULL);
-    in[32] = 0;
-    in[62] = 1; /* 256 + 27 */
-    recover_expect(in, 128, NULL);
-    in[62] = 0;
-
-    /* r and s in [1, n-1] */
-    uint8_t save[64];
-    memcpy(save, in + 64, 64);
-    memset(in + 64, 0, 32);
-    recover_expect(in, 128, NULL);
-    memcpy(in + 64, secp_n, 32);
-    recover_expect(in, 128, NULL);
-    memcpy(in + 64, save, 64);
-    memset(in + 96, 0, 32);
-    recover_expect(in, 128, NULL);
-    memcpy(in + 96, secp_n, 32);
-    recover_expect(in, 128, NULL);
-    memset(in + 96, 0xff, 32);
-    recover_expect(in, 128, NULL);
-    memcpy(in + 64, save, 64);
-    recover_expect(in, 128, want); /* restored: recovers again */
+    check_rejections(in, recid, want);
 
     /* a short input is zero-padded: cutting s's trailing zero bytes changes nothing,
      * cutting a nonzero byte does */

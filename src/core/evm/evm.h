@@ -238,7 +238,7 @@ typedef enum {
   EVM_TXERR_GAS_PRICE_OVERFLOW,       /* TransactionException.GASLIMIT_PRICE_PRODUCT_OVERFLOW */
   EVM_TXERR_BLOB_FEE_BELOW_BASE,      /* ...INSUFFICIENT_MAX_FEE_PER_BLOB_GAS */
   EVM_TXERR_BLOB_NONE,                /* TransactionException.TYPE_3_TX_ZERO_BLOBS */
-  EVM_TXERR_BLOB_TOO_MANY,            /* ...TYPE_3_TX_MAX_BLOB_GAS_ALLOWANCE_EXCEEDED */
+  EVM_TXERR_BLOB_TOO_MANY,            /* TransactionException.TYPE_3_TX_BLOB_COUNT_EXCEEDED */
   EVM_TXERR_BLOB_VERSION,             /* ...TYPE_3_TX_INVALID_BLOB_VERSIONED_HASH */
   EVM_TXERR_BLOB_CREATE,              /* TransactionException.TYPE_3_TX_CONTRACT_CREATION */
   EVM_TXERR_TYPE_NOT_SUPPORTED,       /* ...TYPE_NOT_SUPPORTED (type before its fork) */

@@ -200,7 +200,10 @@ static void create_message(vm *v, const evm_msg *m, evm_outcome *out) {
     out->halt = EVM_HALT_LIMIT;
   } else {
     if (m->input_len) memcpy(code, m->input, m->input_len);
-    run_code(v, m, a, code, m->input_len, jd, out);
+    evm_msg im = *m; /* init code runs with empty call data */
+    im.input = NULL;
+    im.input_len = 0;
+    run_code(v, &im, a, code, m->input_len, jd, out);
   }
   free(code);
   free(jd);

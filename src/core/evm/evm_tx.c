@@ -55,7 +55,7 @@ static const char *const tx_error_names[EVM_TXERR_COUNT] = {
     [EVM_TXERR_GAS_PRICE_OVERFLOW] = "TransactionException.GASLIMIT_PRICE_PRODUCT_OVERFLOW",
     [EVM_TXERR_BLOB_FEE_BELOW_BASE] = "TransactionException.INSUFFICIENT_MAX_FEE_PER_BLOB_GAS",
     [EVM_TXERR_BLOB_NONE] = "TransactionException.TYPE_3_TX_ZERO_BLOBS",
-    [EVM_TXERR_BLOB_TOO_MANY] = "TransactionException.TYPE_3_TX_MAX_BLOB_GAS_ALLOWANCE_EXCEEDED",
+    [EVM_TXERR_BLOB_TOO_MANY] = "TransactionException.TYPE_3_TX_BLOB_COUNT_EXCEEDED",
     [EVM_TXERR_BLOB_VERSION] = "TransactionException.TYPE_3_TX_INVALID_BLOB_VERSIONED_HASH",
     [EVM_TXERR_BLOB_CREATE] = "TransactionException.TYPE_3_TX_CONTRACT_CREATION",
     [EVM_TXERR_TYPE_NOT_SUPPORTED] = "TransactionException.TYPE_NOT_SUPPORTED",
@@ -323,6 +323,7 @@ static void buy_gas(vm *v, uint32_t a, const tx_costs *c) {
   vm_sub_balance(v, a, &cost);
   st_journal_acct(s, a);
   s->accts[a].nonce++;
+  s->accts[a].flags |= AF_KNOWN | AF_EXISTS;
 }
 
 static void settle(vm *v, uint32_t sender, const tx_costs *c, int64_t gas_left) {

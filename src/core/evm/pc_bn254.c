@@ -12,6 +12,9 @@
  * point at infinity), every G2 point in the order-r subgroup; anything else fails the
  * call (EVM_PC_ERROR, the caller burns the gas). Gas per EIP-1108 from Istanbul on
  * (150, 6000, 45000 + 34000 k), per EIP-196/197 before (500, 40000, 100000 + 80000 k).
+ * ECPAIRING also refuses more than BN_PAIRING_MAX_PAIRS pairs (bn254.h), a hard cap far
+ * above what any mainnet transaction can pay for; pairs are decoded and Miller-looped
+ * PAIR_CHUNK at a time on the stack, with one final exponentiation at the end.
  *
  * Called through the table in precompile.c; the output buffer is malloc'd here and
  * owned by the caller (see precompile.h). No state, thread-safe.

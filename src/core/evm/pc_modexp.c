@@ -21,12 +21,17 @@
  * (0 when they are all zero), plus 8 (16) * (e - 32) when e > 32. Lengths are 256-bit
  * words that can be astronomically large: they are clamped at 2^100 (any nonzero price
  * with such a length is far above 2^64), arithmetic is 128-bit, and any price that does
- * not fit 64 bits is EVM_PC_GAS_MAX. A zero price is real: b = m = 0 costs 0 before
+ * not fit 64 bits is EVM_PC_GAS_MAX (go-ethereum saturates a little earlier, once the
+ * product before the division by 20 or 3 passes 2^64; both are far above any gas limit,
+ * so no payable call sees a difference). A zero price is real: b = m = 0 costs 0 before
  * Berlin and 200 from Berlin whatever e is, and returns an empty output.
  *
  * Bounds: from Osaka (EIP-7823) a length above 1024 is an error (all gas consumed).
  * Before Osaka, a length above MODEXP_RUN_MAX_LEN with m > 0 is refused as an error:
  * such a call costs far more gas than any block holds, so no caller reaches it.
+ * Memory: the three operands and the result, each at most that cap; GMP aborts the
+ * process if an allocation fails (its default), the output buffer's failure is
+ * EVM_PC_NOMEM.
  */
 #include "core/evm/precompile.h"
 
