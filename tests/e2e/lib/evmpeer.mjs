@@ -50,8 +50,9 @@ export function txGas({ input, exec, refund, fork }) {
 
 // verity's EVM through evmrun.
 export function evmrunRun(bin, { code, input = '0x', gas = 1_000_000n, slots = {}, fork = 'prague',
-  repeat = 1, keys = null }) {
+  repeat = 1, keys = null, call = false }) {
   const args = ['--gas', String(gas), '--fork', fork, '--input', input];
+  if (call) args.push('--call', '1'); // evm_call: eth_call semantics, state left as it was
   for (const [k, v] of Object.entries(slots)) args.push('--slot', `${word(k)}=${word(v)}`);
   if (repeat > 1) args.push('--repeat', String(repeat));
   let codeArgs = [code];
