@@ -12,8 +12,12 @@
  *                tx, receipt, trie (roots), bloom, block (blocks, receipts, logs)
  *   consensus    bls (BLS12-381 verification, Ethereum ciphersuite), ssz,
  *                lightclient (sync-committee protocol as a state machine)
+ *   evm          evm/evm.h (the EVM: journaled state, interpreter, transactions,
+ *                eth_call over a partial state that names what it lacks),
+ *                evm/precompile.h (the precompiled contracts' table)
  *
- * Link with: nettle, libsecp256k1 (transaction senders), jansson (JSON evidence).
+ * Link with: nettle, libsecp256k1 (transaction senders), jansson (JSON evidence),
+ * gmp (modexp).
  */
 #ifndef VERITY_CORE_H
 #define VERITY_CORE_H
@@ -35,6 +39,9 @@
 #include "core/tx.h"
 
 #include "core/bls/bls.h"
+#include "core/evm/evm.h"
+#include "core/evm/evm_fork.h"
+#include "core/evm/precompile.h"
 #include "core/lightclient/lc.h"
 #include "core/lightclient/lc_json.h"
 #include "core/lightclient/ssz.h"

@@ -4,7 +4,7 @@
  *   evm-statetest [--known FILE] [--root DIR] [--slow SECS] PATH...
  *
  * Every PATH is a state test file or a folder walked recursively for *.json. Each post
- * entry of a fork the EVM runs (Cancun, Prague, Osaka; sx_fork_of) is one case, run
+ * entry of a fork the EVM runs (Frontier to Osaka; sx_fork_of) is one case, run
  * and judged by stexec.c; entries of other forks are counted as skipped. A failing case
  * prints one line, `FAIL <id> <why>`, where <id> is `<file relative to --root>:<fork>:
  * <data>:<gas>:<value>` (with `/<test name>` after the file when the file holds several
@@ -188,6 +188,7 @@ static void run_case(runner *rn, const char *file, const st_file *f, const st_te
 }
 
 static void run_path(runner *rn, const char *arg, tally *all) {
+  sx_use_bls_draft(strstr(arg, "stEIP2537") != NULL); /* filled with the draft EIP */
   path_list pl = {0};
   tally ty = {0};
   if (walk(arg, &pl) != 0) ty.load_errors++;

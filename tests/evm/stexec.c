@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/evm/pc_bls_draft.h"
 #include "core/keccak.h"
 
 #define SX_CHAIN_ID 1
@@ -33,9 +34,14 @@ static const struct {
   const char *name;
   evm_fork fork;
 } fork_names[] = {
-    {"Cancun", EVM_CANCUN},
-    {"Prague", EVM_PRAGUE},
-    {"Osaka", EVM_OSAKA},
+    {"Frontier", EVM_FRONTIER},   {"Homestead", EVM_HOMESTEAD},
+    {"EIP150", EVM_TANGERINE},    {"EIP158", EVM_SPURIOUS},
+    {"Byzantium", EVM_BYZANTIUM}, {"Constantinople", EVM_CONSTANTINOPLE},
+    {"ConstantinopleFix", EVM_PETERSBURG}, {"Istanbul", EVM_ISTANBUL},
+    {"Berlin", EVM_BERLIN},       {"London", EVM_LONDON},
+    {"Paris", EVM_PARIS},         {"Merge", EVM_PARIS},
+    {"Shanghai", EVM_SHANGHAI},   {"Cancun", EVM_CANCUN},
+    {"Prague", EVM_PRAGUE},       {"Osaka", EVM_OSAKA},
 };
 
 int sx_fork_of(const char *name) {
@@ -75,6 +81,10 @@ fail:
   return -1;
 }
 
+static bool use_bls_draft;
+
+void sx_use_bls_draft(bool on) { use_bls_draft = on; }
+
 static void make_block(const st_env *e, evm_fork fork, sx_scratch *sc, evm_block *b) {
   memset(b, 0, sizeof *b);
   b->fork = fork;
@@ -98,6 +108,10 @@ static void make_block(const st_env *e, evm_fork fork, sx_scratch *sc, evm_block
   }
   b->hashes = sc->hashes;
   b->n_hashes = n;
+  if (use_bls_draft) {
+    b->pc_overlay_find = evm_pc_bls_draft_find;
+    b->pc_overlay_table = evm_pc_bls_draft_table;
+  }
 }
 
 static int make_tx(const st_test *t, const st_post *p, sx_scratch *sc, evm_tx *x, char *why) {

@@ -28,9 +28,14 @@ typedef struct {
   double seconds;       /* wall time of the EVM run alone */
 } sx_outcome;
 
-/* The evm_fork of a post key ("Cancun", "Prague", "Osaka"), or -1 when the runner does
+/* The evm_fork of a post key ("Frontier" .. "Osaka"), or -1 when the runner does
  * not run that fork. */
 int sx_fork_of(const char *name);
+
+/* Run the next cases with the draft EIP-2537 precompiles of pc_bls_draft.h in front of
+ * the fork's table (true for ethereum/tests' EIPTests/StateTests/stEIP2537, which was
+ * filled with them; see docs/evm-bls.md), or without them (false, the default). */
+void sx_use_bls_draft(bool on);
 
 /* Run and judge one case; returns 0 (the outcome says pass or fail) or -1 when the case
  * could not be set up (out of memory, a pre account the EVM refused), also in why. */

@@ -39,6 +39,7 @@
 #include <stdint.h>
 
 #include "core/evm/evm_fork.h"
+#include "core/evm/precompile.h"
 #include "core/u256.h"
 #include "core/vc_base.h"
 
@@ -146,6 +147,13 @@ typedef struct {
    * not in the table reads as zero in complete mode and is a need in partial mode. */
   const evm_block_hash *hashes;
   size_t n_hashes;
+  /* Conformance runs only; NULL for real blocks. A precompile set tried before the
+   * fork's own table (e.g. pc_bls_draft.h's draft EIP-2537 rows that ethereum/tests'
+   * stEIP2537 was filled with): find gives the row for addr or NULL, table lists all
+   * its rows (warm from the start of the transaction, EIP-2929). Added after the first
+   * version of this header; zero-initialised blocks are unaffected. */
+  const evm_precompile *(*pc_overlay_find)(const uint8_t addr[20]);
+  const evm_precompile *(*pc_overlay_table)(size_t *n);
 } evm_block;
 
 /* Blob base fee from excess blob gas (EIP-4844 fake_exponential, Prague/Osaka update

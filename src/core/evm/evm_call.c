@@ -31,6 +31,7 @@
 /* --- running code in a new frame --- */
 
 static bool frame_buffers(vm *v, unsigned depth) {
+  while (v->n_bufs <= depth) memset(&v->bufs[v->n_bufs++], 0, sizeof v->bufs[0]);
   evm_frame_buf *b = &v->bufs[depth];
   if (!b->stack) b->stack = malloc(EVM_STACK_LIMIT * sizeof(evm_word));
   if (!b->stack) v->s->oom = true;
@@ -108,7 +109,8 @@ static void call_message(vm *v, const evm_msg *m, evm_outcome *out) {
     return refuse(m, out);
   size_t jl = s->n_journal, nlogs = v->n_logs;
   int64_t refund = v->refund;
-  const evm_precompile *pc = evm_precompile_find(m->code_addr, v->fork);
+  const evm_precompile *pc = v->b->pc_overlay_find ? v->b->pc_overlay_find(m->code_addr) : NULL;
+  if (!pc) pc = evm_precompile_find(m->code_addr, v->fork);
   if (m->kind == MSG_CALL) {
     if (!vm_exists(v, to) && !pc && v->fork >= EVM_SPURIOUS && !has_value) {
       out->status = EVM_SUCCESS;

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/evm/precompile.h"
+
 #define COLD_ACCOUNT_EXTRA 2500 /* EIP-2929: 2600 cold - 100 warm (already charged) */
 #define COLD_SLOAD_EXTRA 2000   /* 2100 - 100 */
 #define COLD_SLOAD 2100
@@ -83,13 +85,6 @@ bool vm_delegation(const uint8_t *code, size_t len, uint8_t target[20]) {
 
 static void journal_once(vm *v, uint32_t a) { st_journal_acct(v->s, a); }
 
-void vm_touch(vm *v, uint32_t a) {
-  evm_state *s = v->s;
-  if (s->accts[a].touched_tx == s->tx_id) return;
-  journal_once(v, a);
-  s->accts[a].touched_tx = s->tx_id;
-}
-
 static void make_exist(evm_acct *x) { x->flags |= AF_KNOWN | AF_EXISTS; }
 
 void vm_add_balance(vm *v, uint32_t a, const vc_u256 *x) {
@@ -109,9 +104,20 @@ void vm_sub_balance(vm *v, uint32_t a, const vc_u256 *x) {
   ac->touched_tx = s->tx_id;
 }
 
+/* Precompiles are warm from the start of every transaction (EIP-2929). */
+static bool is_precompile(vm *v, const uint8_t addr[20]) {
+  uint64_t hi, mid;
+  memcpy(&hi, addr, 8);
+  memcpy(&mid, addr + 8, 8);
+  if (hi | mid | addr[16] | addr[17]) return false;
+  if (v->b->pc_overlay_find && v->b->pc_overlay_find(addr)) return true;
+  return evm_precompile_find(addr, v->fork) != NULL;
+}
+
 bool vm_warm_acct(vm *v, uint32_t a) {
   evm_state *s = v->s;
   if (s->accts[a].warm_tx == s->tx_id) return true;
+  if (is_precompile(v, s->accts[a].addr)) return true;
   journal_once(v, a);
   s->accts[a].warm_tx = s->tx_id;
   return false;

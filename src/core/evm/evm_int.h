@@ -92,8 +92,16 @@ typedef struct {
   size_t cap;    /* power of two */
 } evm_htab;
 
+typedef struct evm_opinfo {
+  uint16_t gas;
+  uint16_t pops;  /* words needed; 0xffff = opcode undefined in this fork */
+  int8_t grow;    /* net words pushed */
+} evm_opinfo;
+
 struct evm_state {
   evm_state_mode mode;
+  evm_opinfo ops[256];  /* op table of ops_fork, rebuilt when a run's fork differs */
+  int ops_fork;
   uint32_t tx_id;       /* current transaction id (starts at 1) */
   evm_acct *accts;
   size_t n_accts, cap_accts;
@@ -152,16 +160,10 @@ typedef struct vm {
   int64_t refund;
   evm_log *logs;
   size_t n_logs, cap_logs;
-  evm_frame_buf bufs[EVM_MAX_DEPTH + 1];
-  const struct evm_opinfo *ops; /* the fork's op table */
-  bool limit_hit;               /* an implementation cap was passed */
+  const evm_opinfo *ops; /* the fork's op table */
+  unsigned n_bufs;       /* bufs[0..n_bufs) are initialised (depths reached so far) */
+  evm_frame_buf bufs[EVM_MAX_DEPTH + 1]; /* last: vm_init does not clear it */
 } vm;
-
-typedef struct evm_opinfo {
-  uint16_t gas;
-  uint16_t pops;  /* words needed; 0xffff = opcode undefined in this fork */
-  int8_t grow;    /* net words pushed */
-} evm_opinfo;
 
 typedef enum { MSG_CALL, MSG_CALLCODE, MSG_DELEGATECALL, MSG_STATICCALL, MSG_CREATE,
                MSG_CREATE2 } evm_msg_kind;
@@ -228,7 +230,6 @@ bool vm_exists(vm *v, uint32_t a);
 bool vm_empty(vm *v, uint32_t a);
 const evm_code *vm_code(vm *v, uint32_t a, uint32_t *ci); /* NULL bytes => need recorded */
 void vm_sload(vm *v, uint32_t a, const uint8_t key[32], vc_u256 *val, uint32_t *si);
-void vm_touch(vm *v, uint32_t a);
 void vm_add_balance(vm *v, uint32_t a, const vc_u256 *x);
 void vm_sub_balance(vm *v, uint32_t a, const vc_u256 *x);
 bool vm_warm_acct(vm *v, uint32_t a); /* returns whether it was already warm */

@@ -18,6 +18,11 @@
  */
 #include "core/evm/evm_ops.h"
 
+#if defined(__GNUC__) && !defined(__clang__)
+/* keep stack words moving 64 bits at a time (see w_copy in evm_word.h) */
+#pragma GCC optimize("no-tree-slp-vectorize")
+#endif
+
 #include <stdlib.h>
 
 #include "core/keccak.h"
@@ -308,24 +313,76 @@ static int op_blobhash(frame *f) {
   return 0;
 }
 
-static void push_word(frame *f, const evm_word *x) { *f->sp++ = *x; }
-static void push_u64(frame *f, uint64_t v) { w_u64(f->sp++, v); }
-static void push_addr(frame *f, const uint8_t a[20]) { w_from_addr(f->sp++, a); }
 
 /* --- the loop --- */
 
-#define BIN(fn)               \
-  fn(&sp[-2], &sp[-1], &sp[-2]); \
-  f->sp--;                    \
-  goto next
-#define CMP(expr)                    \
-  w_u64(&sp[-2], (expr) ? 1 : 0);    \
-  f->sp--;                           \
-  goto next
-#define CALL_OP(expr) \
-  h = (expr);         \
-  if (h) goto halt;   \
-  goto next
+/* --- the loop ---
+ *
+ * The stack pointer, the gas and the instruction pointer live in locals (registers);
+ * SYNC writes them to the frame before an out-of-line op, LOAD reads them back. Each op
+ * ends with NEXT, which checks and dispatches the following op itself (threaded code:
+ * one indirect jump per op, predicted per op). */
+
+#define SYNC() (f->sp = sp, f->gas = gas, f->pc = (size_t)(ip - code))
+#define LOAD() (sp = f->sp, gas = f->gas, ip = code + f->pc)
+#define NEXT                                                                            \
+  do {                                                                                  \
+    op_ip = ip;                                                                         \
+    op = *ip++;                                                                         \
+    const evm_opinfo *oi_ = &ops[op];                                                   \
+    ptrdiff_t d_ = sp - stack;                                                          \
+    if (__builtin_expect(d_ < oi_->pops || d_ + oi_->grow > (ptrdiff_t)EVM_STACK_LIMIT, 0)) \
+      goto stack_err;                                                                   \
+    gas -= oi_->gas;                                                                    \
+    if (__builtin_expect(gas < 0, 0)) goto oog;                                         \
+    goto *labels[op];                                                                   \
+  } while (0)
+#define OUTLINE(expr) \
+  do {                \
+    SYNC();           \
+    h = (expr);       \
+    LOAD();           \
+    if (h) goto halt; \
+    NEXT;             \
+  } while (0)
+#define BIN(fn)                    \
+  do {                             \
+    fn(&sp[-2], &sp[-1], &sp[-2]); \
+    sp--;                          \
+    NEXT;                          \
+  } while (0)
+#define CMP(expr)                   \
+  do {                              \
+    w_u64(&sp[-2], (expr) ? 1 : 0); \
+    sp--;                           \
+    NEXT;                           \
+  } while (0)
+#define PUSH_U64(x)    \
+  do {                 \
+    w_u64(sp++, (x));  \
+    NEXT;              \
+  } while (0)
+
+static inline uint64_t load_be64(const uint8_t *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return __builtin_bswap64(v);
+}
+
+/* PUSHn: n bytes at p, big-endian (the code is padded, so 32 bytes are readable). */
+static inline void push_bytes(evm_word *r, const uint8_t *p, unsigned n) {
+  if (n <= 8) {
+    w_u64(r, load_be64(p) >> (64 - 8 * n));
+    return;
+  }
+  evm_word t;
+  t.w[3] = load_be64(p);
+  t.w[2] = load_be64(p + 8);
+  t.w[1] = load_be64(p + 16);
+  t.w[0] = load_be64(p + 24);
+  if (n == 32) w_copy(r, &t);
+  else w_shr(r, &t, 8 * (32 - n));
+}
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init" /* [0 ... 255] first, then the ops */
@@ -335,40 +392,22 @@ evm_status evm_run_frame(frame *f, evm_halt *halt) {
       [0 ... 255] = &&L_UNDEF, OP_TABLE(LBL)[0x60 ... 0x7f] = &&L_PUSH,
       [0x80 ... 0x8f] = &&L_DUP, [0x90 ... 0x9f] = &&L_SWAP};
 #undef LBL
-  const evm_opinfo *ops = f->v->ops;
-  const uint8_t *code = f->code;
   vm *v = f->v;
-  evm_word *sp;
-  uint8_t op;
-  size_t op_pc;
+  const evm_opinfo *ops = v->ops;
+  const uint8_t *code = f->code, *ip = code + f->pc, *op_ip = ip;
+  evm_word *const stack = f->stack;
+  evm_word *sp = f->sp;
+  int64_t gas = f->gas;
+  uint8_t op = 0;
   int h = 0;
+  evm_status st;
 
-next:
-  sp = f->sp;
-  op_pc = f->pc;
-  op = code[op_pc];
-  {
-    const evm_opinfo *oi = &ops[op];
-    ptrdiff_t depth = sp - f->stack;
-    if (__builtin_expect(depth < oi->pops || depth + oi->grow > (ptrdiff_t)EVM_STACK_LIMIT, 0)) {
-      h = oi->pops == UNDEF_POPS  ? EVM_HALT_INVALID_OPCODE
-          : depth < oi->pops      ? EVM_HALT_STACK_UNDERFLOW
-                                  : EVM_HALT_STACK_OVERFLOW;
-      goto halt;
-    }
-    if (__builtin_expect((f->gas -= oi->gas) < 0, 0)) {
-      f->gas = 0;
-      h = EVM_HALT_OUT_OF_GAS;
-      goto halt;
-    }
-  }
-  f->pc++;
-  goto *labels[op];
+  NEXT;
 
 L_STOP:
   f->out_len = 0;
-  *halt = EVM_HALT_NONE;
-  return EVM_SUCCESS;
+  st = EVM_SUCCESS;
+  goto done;
 L_ADD: BIN(w_add);
 L_MUL: BIN(w_mul);
 L_SUB: BIN(w_sub);
@@ -378,13 +417,13 @@ L_MOD: BIN(w_mod);
 L_SMOD: BIN(w_smod);
 L_ADDMOD:
   w_addmod(&sp[-3], &sp[-1], &sp[-2], &sp[-3]);
-  f->sp -= 2;
-  goto next;
+  sp -= 2;
+  NEXT;
 L_MULMOD:
   w_mulmod(&sp[-3], &sp[-1], &sp[-2], &sp[-3]);
-  f->sp -= 2;
-  goto next;
-L_EXP: CALL_OP(op_exp(f));
+  sp -= 2;
+  NEXT;
+L_EXP: OUTLINE(op_exp(f));
 L_SIGNEXTEND: BIN(w_signextend);
 L_LT: CMP(w_lt(&sp[-1], &sp[-2]));
 L_GT: CMP(w_lt(&sp[-2], &sp[-1]));
@@ -393,190 +432,192 @@ L_SGT: CMP(w_slt(&sp[-2], &sp[-1]));
 L_EQ: CMP(w_eq(&sp[-1], &sp[-2]));
 L_ISZERO:
   w_u64(&sp[-1], w_is_zero(&sp[-1]));
-  goto next;
+  NEXT;
 L_AND:
   for (int i = 0; i < 4; i++) sp[-2].w[i] &= sp[-1].w[i];
-  f->sp--;
-  goto next;
+  sp--;
+  NEXT;
 L_OR:
   for (int i = 0; i < 4; i++) sp[-2].w[i] |= sp[-1].w[i];
-  f->sp--;
-  goto next;
+  sp--;
+  NEXT;
 L_XOR:
   for (int i = 0; i < 4; i++) sp[-2].w[i] ^= sp[-1].w[i];
-  f->sp--;
-  goto next;
+  sp--;
+  NEXT;
 L_NOT:
   w_not(&sp[-1], &sp[-1]);
-  goto next;
+  NEXT;
 L_BYTE: BIN(w_byte);
 L_SHL:
   if (!w_fits64(&sp[-1]) || sp[-1].w[0] >= 256) w_zero(&sp[-2]);
   else w_shl(&sp[-2], &sp[-2], (unsigned)sp[-1].w[0]);
-  f->sp--;
-  goto next;
+  sp--;
+  NEXT;
 L_SHR:
   if (!w_fits64(&sp[-1]) || sp[-1].w[0] >= 256) w_zero(&sp[-2]);
   else w_shr(&sp[-2], &sp[-2], (unsigned)sp[-1].w[0]);
-  f->sp--;
-  goto next;
+  sp--;
+  NEXT;
 L_SAR: BIN(w_sar);
 L_CLZ:
   w_u64(&sp[-1], w_clz(&sp[-1]));
-  goto next;
-L_KECCAK256: CALL_OP(op_keccak(f));
+  NEXT;
+L_KECCAK256: OUTLINE(op_keccak(f));
 L_ADDRESS:
-  push_addr(f, f->msg->recipient);
-  goto next;
-L_BALANCE: CALL_OP(evm_op_balance(f));
+  w_from_addr(sp++, f->msg->recipient);
+  NEXT;
+L_BALANCE: OUTLINE(evm_op_balance(f));
 L_ORIGIN:
-  push_addr(f, v->origin);
-  goto next;
+  w_from_addr(sp++, v->origin);
+  NEXT;
 L_CALLER:
-  push_addr(f, f->msg->caller);
-  goto next;
+  w_from_addr(sp++, f->msg->caller);
+  NEXT;
 L_CALLVALUE:
-  push_word(f, &f->msg->value);
-  goto next;
-L_CALLDATALOAD: CALL_OP(op_calldataload(f));
-L_CALLDATASIZE:
-  push_u64(f, f->msg->input_len);
-  goto next;
-L_CALLDATACOPY: CALL_OP(op_copy(f, f->msg->input, f->msg->input_len));
-L_CODESIZE:
-  push_u64(f, f->code_len);
-  goto next;
-L_CODECOPY: CALL_OP(op_copy(f, f->code, f->code_len));
+  w_copy(sp++, &f->msg->value);
+  NEXT;
+L_CALLDATALOAD: OUTLINE(op_calldataload(f));
+L_CALLDATASIZE: PUSH_U64(f->msg->input_len);
+L_CALLDATACOPY: OUTLINE(op_copy(f, f->msg->input, f->msg->input_len));
+L_CODESIZE: PUSH_U64(f->code_len);
+L_CODECOPY: OUTLINE(op_copy(f, f->code, f->code_len));
 L_GASPRICE:
-  push_word(f, &v->gas_price);
-  goto next;
-L_EXTCODESIZE: CALL_OP(evm_op_extcode(f, op));
-L_EXTCODECOPY: CALL_OP(evm_op_extcode(f, op));
-L_EXTCODEHASH: CALL_OP(evm_op_extcode(f, op));
-L_RETURNDATASIZE:
-  push_u64(f, f->ret_len);
-  goto next;
-L_RETURNDATACOPY: CALL_OP(op_returndatacopy(f));
-L_BLOCKHASH: CALL_OP(evm_op_blockhash(f));
+  *sp++ = v->gas_price;
+  NEXT;
+L_EXTCODESIZE: OUTLINE(evm_op_extcode(f, op));
+L_EXTCODECOPY: OUTLINE(evm_op_extcode(f, op));
+L_EXTCODEHASH: OUTLINE(evm_op_extcode(f, op));
+L_RETURNDATASIZE: PUSH_U64(f->ret_len);
+L_RETURNDATACOPY: OUTLINE(op_returndatacopy(f));
+L_BLOCKHASH: OUTLINE(evm_op_blockhash(f));
 L_COINBASE:
-  push_addr(f, v->b->coinbase);
-  goto next;
-L_TIMESTAMP:
-  push_u64(f, v->b->timestamp);
-  goto next;
-L_NUMBER:
-  push_u64(f, v->b->number);
-  goto next;
+  w_from_addr(sp++, v->b->coinbase);
+  NEXT;
+L_TIMESTAMP: PUSH_U64(v->b->timestamp);
+L_NUMBER: PUSH_U64(v->b->number);
 L_PREVRANDAO:
-  w_from_be32(f->sp++, v->b->prevrandao);
-  goto next;
-L_GASLIMIT:
-  push_u64(f, v->b->gas_limit);
-  goto next;
-L_CHAINID:
-  push_u64(f, v->b->chain_id);
-  goto next;
-L_SELFBALANCE: CALL_OP(evm_op_selfbalance(f));
+  w_from_be32(sp++, v->b->prevrandao);
+  NEXT;
+L_GASLIMIT: PUSH_U64(v->b->gas_limit);
+L_CHAINID: PUSH_U64(v->b->chain_id);
+L_SELFBALANCE: OUTLINE(evm_op_selfbalance(f));
 L_BASEFEE:
-  push_word(f, &v->b->base_fee);
-  goto next;
-L_BLOBHASH: CALL_OP(op_blobhash(f));
+  *sp++ = v->b->base_fee;
+  NEXT;
+L_BLOBHASH: OUTLINE(op_blobhash(f));
 L_BLOBBASEFEE:
-  push_word(f, &v->b->blob_base_fee);
-  goto next;
+  *sp++ = v->b->blob_base_fee;
+  NEXT;
 L_POP:
-  f->sp--;
-  goto next;
-L_MLOAD: CALL_OP(op_mload(f));
-L_MSTORE: CALL_OP(op_mstore(f, 32));
-L_MSTORE8: CALL_OP(op_mstore(f, 1));
-L_SLOAD: CALL_OP(evm_op_sload(f));
-L_SSTORE: CALL_OP(evm_op_sstore(f));
+  sp--;
+  NEXT;
+L_MLOAD:
+  if (w_fits64(&sp[-1]) && sp[-1].w[0] <= f->mem_len && f->mem_len - sp[-1].w[0] >= 32) {
+    w_from_be32(&sp[-1], f->mem + sp[-1].w[0]); /* no expansion: the fast path */
+    NEXT;
+  }
+  OUTLINE(op_mload(f));
+L_MSTORE:
+  if (w_fits64(&sp[-1]) && sp[-1].w[0] <= f->mem_len && f->mem_len - sp[-1].w[0] >= 32) {
+    w_to_be(&sp[-2], f->mem + sp[-1].w[0]);
+    sp -= 2;
+    NEXT;
+  }
+  OUTLINE(op_mstore(f, 32));
+L_MSTORE8: OUTLINE(op_mstore(f, 1));
+L_SLOAD: OUTLINE(evm_op_sload(f));
+L_SSTORE: OUTLINE(evm_op_sstore(f));
 L_JUMP:
   if (!jump_ok(f, &sp[-1])) {
     h = EVM_HALT_BAD_JUMP;
     goto halt;
   }
-  f->pc = (size_t)sp[-1].w[0];
-  f->sp--;
-  goto next;
+  ip = code + sp[-1].w[0];
+  sp--;
+  NEXT;
 L_JUMPI:
   if (!w_is_zero(&sp[-2])) {
     if (!jump_ok(f, &sp[-1])) {
       h = EVM_HALT_BAD_JUMP;
       goto halt;
     }
-    f->pc = (size_t)sp[-1].w[0];
+    ip = code + sp[-1].w[0];
   }
-  f->sp -= 2;
-  goto next;
-L_PC:
-  push_u64(f, f->pc - 1);
-  goto next;
-L_MSIZE:
-  push_u64(f, f->mem_len);
-  goto next;
-L_GAS:
-  push_u64(f, (uint64_t)f->gas);
-  goto next;
-L_JUMPDEST: goto next;
-L_TLOAD: CALL_OP(evm_op_tload(f));
-L_TSTORE: CALL_OP(evm_op_tstore(f));
-L_MCOPY: CALL_OP(op_mcopy(f));
-L_PUSH0:
-  push_u64(f, 0);
-  goto next;
+  sp -= 2;
+  NEXT;
+L_PC: PUSH_U64((uint64_t)(op_ip - code));
+L_MSIZE: PUSH_U64(f->mem_len);
+L_GAS: PUSH_U64((uint64_t)gas);
+L_JUMPDEST: NEXT;
+L_TLOAD: OUTLINE(evm_op_tload(f));
+L_TSTORE: OUTLINE(evm_op_tstore(f));
+L_MCOPY: OUTLINE(op_mcopy(f));
+L_PUSH0: PUSH_U64(0);
 L_PUSH: {
   unsigned n = (unsigned)(op - 0x5f);
-  w_from_be(f->sp++, code + f->pc, n); /* code is padded: reads past the end are zeros */
-  f->pc += n;
-  goto next;
+  push_bytes(sp++, ip, n);
+  ip += n;
+  NEXT;
 }
 L_DUP:
-  *f->sp = sp[-(int)(op - 0x7f)];
-  f->sp++;
-  goto next;
+  w_copy(sp, &sp[-(int)(op - 0x7f)]);
+  sp++;
+  NEXT;
 L_SWAP: {
-  evm_word t = sp[-1];
-  sp[-1] = sp[-(int)(op - 0x8f) - 1];
-  sp[-(int)(op - 0x8f) - 1] = t;
-  goto next;
+  evm_word t;
+  w_copy(&t, &sp[-1]);
+  w_copy(&sp[-1], &sp[-(int)(op - 0x8f) - 1]);
+  w_copy(&sp[-(int)(op - 0x8f) - 1], &t);
+  NEXT;
 }
 L_LOG0:
 L_LOG1:
 L_LOG2:
 L_LOG3:
-L_LOG4: CALL_OP(evm_op_log(f, op));
+L_LOG4: OUTLINE(evm_op_log(f, op));
 L_CREATE:
-L_CREATE2: CALL_OP(evm_op_create(f, op));
+L_CREATE2: OUTLINE(evm_op_create(f, op));
 L_CALL:
 L_CALLCODE:
 L_DELEGATECALL:
-L_STATICCALL: CALL_OP(evm_op_call(f, op));
+L_STATICCALL: OUTLINE(evm_op_call(f, op));
 L_RETURN:
-  h = op_end(f);
-  if (h) goto halt;
-  *halt = EVM_HALT_NONE;
-  return EVM_SUCCESS;
 L_REVERT:
+  SYNC();
   h = op_end(f);
+  LOAD();
   if (h) goto halt;
-  *halt = EVM_HALT_NONE;
-  return EVM_REVERT;
+  st = op == 0xf3 ? EVM_SUCCESS : EVM_REVERT;
+  goto done;
 L_SELFDESTRUCT:
+  SYNC();
   h = evm_op_selfdestruct(f);
+  LOAD();
   if (h) goto halt;
   f->out_len = 0;
-  *halt = EVM_HALT_NONE;
-  return EVM_SUCCESS;
+  st = EVM_SUCCESS;
+  goto done;
+stack_err:
+  h = ops[op].pops == UNDEF_POPS ? EVM_HALT_INVALID_OPCODE
+      : sp - stack < ops[op].pops ? EVM_HALT_STACK_UNDERFLOW
+                                  : EVM_HALT_STACK_OVERFLOW;
+  goto halt;
+oog:
+  h = EVM_HALT_OUT_OF_GAS;
+  goto halt;
 L_INVALID:
 L_UNDEF:
   h = EVM_HALT_INVALID_OPCODE;
 halt:
-  f->pc = op_pc; /* name the op that failed, not the next one */
+  f->pc = (size_t)(op_ip - code); /* name the op that failed, not the next one */
   vm_halt_msg(v, f, op, (evm_halt)h);
   f->gas = 0;
   *halt = (evm_halt)h;
   return EVM_HALT;
+done:
+  f->gas = gas;
+  *halt = EVM_HALT_NONE;
+  return st;
 }
 #pragma GCC diagnostic pop

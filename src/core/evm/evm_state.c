@@ -411,6 +411,7 @@ evm_state *evm_state_new(evm_state_mode mode) {
   if (!s) return NULL;
   s->mode = mode;
   s->tx_id = 1;
+  s->ops_fork = -1;
   uint32_t ci = code_entry(s, EMPTY_CODE_HASH); /* entry 0: the empty code */
   if (ci != 0 || !code_fill(s, 0, NULL, 0)) {
     evm_state_free(s);

@@ -13,6 +13,7 @@
  */
 #include "core/evm/evm_ops.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "core/evm/precompile.h"
@@ -225,16 +226,18 @@ static evm_tx_error funds_check(const evm_tx *tx, const vc_u256 *bal, const vc_u
 
 /* --- the run --- */
 
-static void vm_init(vm *v, evm_state *s, const evm_block *b, const evm_tx *tx, evm_result *r,
-                    evm_opinfo *ops) {
-  memset(v, 0, sizeof *v);
+static void vm_init(vm *v, evm_state *s, const evm_block *b, const evm_tx *tx, evm_result *r) {
+  memset(v, 0, offsetof(vm, bufs)); /* the frame buffers are set up as depths are reached */
   v->s = s;
   v->b = b;
   v->tx = tx;
   v->r = r;
   v->fork = b->fork;
-  evm_ops_for(b->fork, ops);
-  v->ops = ops;
+  if (s->ops_fork != (int)b->fork) {
+    evm_ops_for(b->fork, s->ops);
+    s->ops_fork = (int)b->fork;
+  }
+  v->ops = s->ops;
   memcpy(v->origin, tx->from, 20);
   s->tx_id++;
   s->n_journal = 0;
@@ -243,7 +246,7 @@ static void vm_init(vm *v, evm_state *s, const evm_block *b, const evm_tx *tx, e
 }
 
 static void vm_free(vm *v) {
-  for (unsigned i = 0; i <= EVM_MAX_DEPTH; i++) {
+  for (unsigned i = 0; i < v->n_bufs; i++) {
     free(v->bufs[i].stack);
     free(v->bufs[i].mem);
   }
@@ -251,8 +254,8 @@ static void vm_free(vm *v) {
   free(v->logs);
 }
 
-/* EIP-2929/2930/3651 warm set at the start of the transaction; no needs are recorded
- * for warming alone. */
+/* EIP-2929/2930/3651 warm set at the start of the transaction (precompiles are always
+ * warm: vm_warm_acct knows them); no needs are recorded for warming alone. */
 static void warm_start(vm *v) {
   evm_state *s = v->s;
   const evm_tx *tx = v->tx;
@@ -260,15 +263,6 @@ static void warm_start(vm *v) {
   uint32_t a = st_acct(s, tx->from);
   if (a != EVM_NO_IDX) vm_warm_acct(v, a);
   if (!tx->create && (a = st_acct(s, tx->to)) != EVM_NO_IDX) vm_warm_acct(v, a);
-  size_t n;
-  const evm_precompile *pcs = evm_precompile_table(&n);
-  for (size_t i = 0; i < n; i++) {
-    if (v->fork < pcs[i].since) continue;
-    uint8_t addr[20] = {0};
-    addr[18] = (uint8_t)(pcs[i].addr >> 8);
-    addr[19] = (uint8_t)pcs[i].addr;
-    if ((a = st_acct(s, addr)) != EVM_NO_IDX) vm_warm_acct(v, a);
-  }
   if (v->fork >= EVM_SHANGHAI && (a = st_acct(s, v->b->coinbase)) != EVM_NO_IDX)
     vm_warm_acct(v, a);
   for (size_t i = 0; i < tx->n_access; i++) {
@@ -412,10 +406,9 @@ static vc_status run_tx(evm_state *s, const evm_block *b, const evm_tx *tx, uint
     return vc_fail(&r->err, VC_ERR_INPUT, "evm: fork %d is not one this EVM knows", (int)b->fork);
   evm_tx t = *tx;
   if (is_call && (t.gas_limit == 0 || t.gas_limit > gas_cap)) t.gas_limit = gas_cap;
-  evm_opinfo ops[256];
   vm *v = malloc(sizeof *v);
   if (!v) return vc_fail(&r->err, VC_ERR_NOMEM, "evm: out of memory");
-  vm_init(v, s, b, &t, r, ops);
+  vm_init(v, s, b, &t, r);
   tx_costs c;
   memset(&c, 0, sizeof c);
   evm_outcome out;

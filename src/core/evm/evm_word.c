@@ -14,6 +14,21 @@ static int limbs_of(const uint64_t *a, int n) {
   return n;
 }
 
+/* (hi:lo) / d with hi < d: one hardware division on x86-64 (libgcc's 128-bit division
+ * is several times slower), plain unsigned __int128 elsewhere. */
+static inline uint64_t div_2by1(uint64_t hi, uint64_t lo, uint64_t d, uint64_t *rem) {
+#if defined(__x86_64__)
+  uint64_t q, r;
+  __asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(d) : "cc");
+  *rem = r;
+  return q;
+#else
+  evm_u128 n = ((evm_u128)hi << 64) | lo;
+  *rem = (uint64_t)(n % d);
+  return (uint64_t)(n / d);
+#endif
+}
+
 /* Normalised long division step set: q and r of u (m limbs) by v (n limbs, v[n-1] != 0).
  * q gets m-n+1 limbs, r gets n limbs. m >= n >= 2. */
 static void divmnu(uint64_t *q, uint64_t *r, const uint64_t *u, int m, const uint64_t *v,
@@ -66,13 +81,9 @@ static void udivrem(const uint64_t *u, int ul, const uint64_t *v, evm_word *q, e
   if (m < n) {
     for (int i = 0; i < m; i++) rr[i] = u[i];
   } else if (n == 1) {
-    evm_u128 rem = 0;
-    for (int i = m - 1; i >= 0; i--) {
-      rem = (rem << 64) | u[i];
-      qq[i] = (uint64_t)(rem / v[0]);
-      rem %= v[0];
-    }
-    rr[0] = (uint64_t)rem;
+    uint64_t rem = 0;
+    for (int i = m - 1; i >= 0; i--) qq[i] = div_2by1(rem, u[i], v[0], &rem);
+    rr[0] = rem;
   } else {
     divmnu(qq, rr, u, m, v, n);
   }

@@ -21,6 +21,16 @@
 typedef vc_u256 evm_word;
 typedef unsigned __int128 evm_u128;
 
+/* Word copy as four 64-bit moves: every other write to a stack word is 64-bit wide, and
+ * a 128-bit load of a word written that way stalls on store forwarding. */
+static inline void w_copy(evm_word *d, const evm_word *s) {
+  uint64_t a = s->w[0], b = s->w[1], c = s->w[2], e = s->w[3];
+  d->w[0] = a;
+  d->w[1] = b;
+  d->w[2] = c;
+  d->w[3] = e;
+}
+
 static inline void w_zero(evm_word *r) { r->w[0] = r->w[1] = r->w[2] = r->w[3] = 0; }
 static inline void w_u64(evm_word *r, uint64_t v) {
   r->w[0] = v;
@@ -102,7 +112,7 @@ static inline void w_shl(evm_word *r, const evm_word *a, unsigned n) {
     if (bits && src - 1 >= 0) v |= a->w[src - 1] >> (64 - bits);
     t.w[i] = v;
   }
-  *r = t;
+  w_copy(r, &t);
 }
 /* r = a >> n (n < 256), logical */
 static inline void w_shr(evm_word *r, const evm_word *a, unsigned n) {
@@ -114,7 +124,7 @@ static inline void w_shr(evm_word *r, const evm_word *a, unsigned n) {
     if (bits && src + 1 < 4) v |= a->w[src + 1] << (64 - bits);
     t.w[i] = v;
   }
-  *r = t;
+  w_copy(r, &t);
 }
 
 /* Leading zero bits (256 for zero): EIP-7939 CLZ. */
