@@ -81,6 +81,6 @@ for o in "$out"/*.out; do
 done
 printf 'evm-tests: %d folders on %d jobs in %.1f s\n' "${#folders[@]}" "$jobs" \
   "$(awk "BEGIN { print $end - $start }")"
-echo "evm-tests: $known known failures (tests/evm/known_failures.txt) not counted, $skipped entries of forks before Cancun skipped"
+echo "evm-tests: $known known failures (tests/evm/known_failures.txt) not counted, $skipped entries of forks the runner does not run skipped"
 echo "$passed passed, $failed failed"
 exit $status
