@@ -92,8 +92,13 @@ export async function peerSetup({ code, slots = {}, fork = 'prague' }) {
     while (i < val.length && val[i] === 0) i++;
     await sm.putStorage(contract, hexToBytes(word(k)), val.slice(i));
   }
-  const run = (input, gas) =>
-    evm.runCall({ caller, origin: caller, to: contract, data: hexToBytes(input), gasLimit: gas });
+  // A transaction starts with its sender, its target and every precompile warm
+  // (EIP-2929); runCall alone warms none of them, so they are warmed here.
+  const warm = [...evm.precompiles.keys(), CALLER.slice(2), CONTRACT.slice(2)];
+  const run = (input, gas) => {
+    for (const a of warm) evm.journal.addAlwaysWarmAddress(a);
+    return evm.runCall({ caller, origin: caller, to: contract, data: hexToBytes(input), gasLimit: gas });
+  };
   return { evm, sm, contract, run };
 }
 
