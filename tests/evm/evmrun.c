@@ -68,14 +68,14 @@ static int hexval(char c) {
 /* Hex (0x optional, whitespace ignored) -> malloc'd bytes; NULL on bad hex or over cap. */
 static uint8_t *unhex(const char *s, size_t cap, size_t *len) {
   if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s += 2;
-  uint8_t *out = malloc(strlen(s) / 2 + 1);
+  uint8_t *out = malloc(strlen(s) / 2 + 1), *ret = NULL;
   size_t n = 0;
   int hi = -1;
-  if (!out) return NULL;
+  if (!out) goto out;
   for (; *s; s++) {
     if (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t') continue;
     int v = hexval(*s);
-    if (v < 0 || n >= cap) goto bad;
+    if (v < 0 || n >= cap) goto out;
     if (hi < 0) {
       hi = v;
     } else {
@@ -83,18 +83,24 @@ static uint8_t *unhex(const char *s, size_t cap, size_t *len) {
       hi = -1;
     }
   }
-  if (hi >= 0) goto bad;
+  if (hi >= 0) goto out;
   *len = n;
-  return out;
-bad:
+  ret = out;
+  out = NULL; /* the caller owns it now */
+out:
   free(out);
-  return NULL;
+  return ret;
 }
 
-/* A 32-byte word from hex of at most 64 digits, right-aligned. */
+/* A 32-byte word from hex of at most 64 digits (0x optional, odd counts allowed),
+ * right-aligned. */
 static int word(const char *s, uint8_t out[32]) {
+  char even[68];
   size_t n;
-  uint8_t *b = unhex(s, 32, &n);
+  if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s += 2;
+  if (strlen(s) > 64) return -1;
+  snprintf(even, sizeof even, "%s%s", strlen(s) % 2 ? "0" : "", s);
+  uint8_t *b = unhex(even, 32, &n);
   if (!b) return -1;
   memset(out, 0, 32);
   memcpy(out + 32 - n, b, n);
@@ -226,17 +232,18 @@ static void print_result(const evm_state *s, const evm_result *r) {
 static int setup(evm_state *s, const opts *o) {
   vc_err err;
   vc_u256 rich = {{0, 0, 1, 0}}, zero = {{0}};
+  int rc = -1;
   if (evm_state_put_account(s, EVMRUN_CALLER, &rich, 0, NULL, &err) != VC_OK ||
       evm_state_put_account(s, EVMRUN_CONTRACT, &zero, 1, NULL, &err) != VC_OK ||
       (o->code_len && evm_state_set_code(s, EVMRUN_CONTRACT, o->code, o->code_len, &err) != VC_OK))
-    goto fail;
+    goto out;
   for (size_t i = 0; i < o->n_slots; i++)
     if (evm_state_put_slot(s, EVMRUN_CONTRACT, o->slots[i][0], o->slots[i][1], &err) != VC_OK)
-      goto fail;
-  return 0;
-fail:
-  fprintf(stderr, "evmrun: setting up the state: %s\n", err.msg);
-  return -1;
+      goto out;
+  rc = 0;
+out:
+  if (rc) fprintf(stderr, "evmrun: setting up the state: %s\n", err.msg);
+  return rc;
 }
 
 static double now_s(void) {

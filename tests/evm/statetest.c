@@ -12,10 +12,10 @@
  * the plain line `N passed, M failed`.
  *
  * The known-failures file (one `<id> <reason>` per line, `#` comments) lists cases
- * that may fail: they are counted in the summary, not printed, and not counted as failed. The exit status is
- * non-zero when an unlisted case fails, when a file cannot be loaded, and when a listed
- * case passes (the list must shrink: remove its line). Called by scripts/evm-tests.sh,
- * one folder per job.
+ * that may fail: they are counted in the summary, not printed, and not counted as
+ * failed. The exit status is non-zero when an unlisted case fails, when a file cannot
+ * be loaded, and when a listed case passes (the list must shrink: remove its line).
+ * Called by scripts/evm-tests.sh, one folder per job.
  */
 #include <dirent.h>
 #include <stdio.h>
