@@ -63,7 +63,7 @@ export function evmrunRun(bin, { code, input = '0x', gas = 1_000_000n, slots = {
     codeArgs = ['--code-file', file];
   }
   const r = spawnSync(bin, [...args, ...codeArgs], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`evmrun exited ${r.status}: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`evmrun exited ${r.status} (${r.error ?? r.signal}): ${r.stderr}`);
   const j = JSON.parse(r.stdout);
   j.gasUsed = BigInt(j.gasUsed);
   if (keys) {
