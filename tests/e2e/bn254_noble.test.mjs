@@ -9,9 +9,9 @@
 // infinity, twist points off the curve or outside the order-r subgroup). Noble decides
 // every expected value: the output bytes, or null when noble refuses a point (its
 // assertValidity and isTorsionFree). It writes build/bn254_crosscheck.json and runs the
-// cmocka binary test_bn254 with BN254_CROSSCHECK_FILE pointing at it; test_bn254 fails
-// on the first case that differs.
-// Binary: $BN254_TEST_BIN, or build/release/tests/test_bn254 (made by `make unit`);
+// cmocka binary test_pc_bn254 with BN254_CROSSCHECK_FILE pointing at it; test_pc_bn254
+// fails on the first case that differs.
+// Binary: $BN254_TEST_BIN, or build/release/tests/test_pc_bn254 (made by `make unit`);
 // `make e2e` picks this file up with the others. Skips with a message when the binary
 // is missing. Seed: $BN254_XCHECK_SEED (printed) makes a run reproducible.
 
@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { bn254 } from '@noble/curves/bn254.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = process.env.BN254_TEST_BIN || join(ROOT, 'build', 'release', 'tests', 'test_bn254');
+const BIN = process.env.BN254_TEST_BIN || join(ROOT, 'build', 'release', 'tests', 'test_pc_bn254');
 const OUT = join(ROOT, 'build', 'bn254_crosscheck.json');
 const { G1, G2, fields } = bn254;
 const { Fp, Fp2, Fp12 } = fields;
@@ -192,7 +192,7 @@ function makeCases(seed) {
 
 test('in-tree bn254 precompiles match @noble/curves on 120 random cases', (t) => {
   if (!existsSync(BIN)) {
-    t.skip(`${BIN} is missing: run \`make unit\` (or make build/release/tests/test_bn254) first`);
+    t.skip(`${BIN} is missing: run \`make unit\` (or make build/release/tests/test_pc_bn254) first`);
     return;
   }
   const seed = process.env.BN254_XCHECK_SEED || String(Date.now());
@@ -211,7 +211,7 @@ test('in-tree bn254 precompiles match @noble/curves on 120 random cases', (t) =>
     timeout: 120000,
   });
   const out = `${r.stdout}\n${r.stderr}`;
-  assert.equal(r.status, 0, `test_bn254 failed (seed ${seed}):\n${out.slice(-3000)}`);
+  assert.equal(r.status, 0, `test_pc_bn254 failed (seed ${seed}):\n${out.slice(-3000)}`);
   assert.match(out, /cross-check: 120 cases agree with @noble\/curves/);
   assert.doesNotMatch(out, /SKIPPED \] test_crosscheck_noble/);
 });

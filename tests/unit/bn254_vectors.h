@@ -1,10 +1,22 @@
 /*
  * bn254_vectors.h: data for test_bn254.c, a selection of go-ethereum's precompile test
  * vectors for ECADD, ECMUL and ECPAIRING (input and expected output as hex; an expected
- * NULL means the call must fail). Included by test_bn254.c only.
+ * NULL means the call must fail), numbers computed with Python (a twist point outside
+ * G2, the final-exponentiation exponent) and edge scalars for the GLV split. Included by test_bn254.c only.
  */
 #ifndef TEST_BN254_VECTORS_H
 #define TEST_BN254_VECTORS_H
+
+#include "core/evm/bn254.h"
+
+static inline void limbs_to_be(uint8_t out[32], const bn_fp *plain) {
+  for (int i = 0; i < 4; i++)
+    for (int k = 0; k < 8; k++) out[(3 - i) * 8 + k] = (uint8_t)(plain->l[i] >> (56 - 8 * k));
+}
+
+static inline void unhex_exact(const char *hex, uint8_t *out, size_t n) {
+  assert_int_equal(test_unhex(hex, out, n), (long)n);
+}
 
 typedef enum { OP_ADD, OP_MUL, OP_PAIR } pc_op;
 
@@ -175,5 +187,65 @@ static const pc_vector GETH_VECTORS[] = {
      "0000000000000000000000000000000000000000000000000000000000000001"},
 };
 
+
+/* A point on the twist outside the order-r subgroup: x = 2 + u, y the square root
+ * of x^3 + b' found by the complex method (Python; [r]Q != O checked there). */
+static const char G2_NOT_IN_SUBGROUP[] =
+    "0000000000000000000000000000000000000000000000000000000000000001000000000000000000000000"
+    "00000000000000000000000000000000000000022b76c179599bb92a963dac85546a005a777f7c13f6a7b75d"
+    "5918b6b5808f5fde101f7278419308b95099eca02dcee0c5381f4d26d1d62313f057167f064101ce";
+
+/* (p^12 - 1) / r, big-endian (Python): the final exponentiation by definition. */
+static const char FULL_EXP_HEX[] =
+    "2f4b6dc97020fddadf107d20bc842d43bf6369b1ff6a1c71015f3f7be2e1e30a73bb94fec0daf15466b2383a"
+    "5d3ec3d15ad524d8f70c54efee1bd8c3b21377e563a09a1b705887e72eceaddea3790364a61f676baaf97787"
+    "0e88d5c6c8fef0781361e443ae77f5b63a2a2264487f2940a8b1ddb3d15062cd0fb2015dfc6668449aed3cc4"
+    "8a82d0d602d268c7daab6a41294c0cc4ebe5664568dfc50e1648a45a4a1e3a5195846a3ed011a337a02088ec"
+    "80e0ebae8755cfe107acf3aafb40494e406f804216bb10cf430b0f37856b42db8dc5514724ee93dfb10826f0"
+    "dd4a0364b9580291d2cd65664814fde37ca80bb4ea44eacc5e641bbadf423f9a2cbf813b8d145da90029baee"
+    "7ddadda71c7f3811c4105262945bba1668c3be69a3c230974d83561841d766f9c9d570bb7fbe04c7e8a6c3c7"
+    "60c0de81def35692da361102b6b9b2b918837fa97896e84abb40a4efb7e54523a486964b64ca86f120";
+
+/* Scalars where the GLV split is most likely to go wrong: around 0, r, r/2, 2^255,
+ * 2^256, lambda, and the lattice basis entries a1 = b2, a2, b1abs (hex, big-endian). */
+static const char *const GLV_EDGES[] = {
+    "00", "01", "02", "30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000",
+    "30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001",
+    "30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000002",
+    "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+    "b3c4d79d41a917585bfc41088d8daaa78b17ea66b99c90dd",
+    "b3c4d79d41a917585bfc41088d8daaa78b17ea66b99c90de",
+    "6f4d8248eeb859fd0be4e1541221250b", "6f4d8248eeb859fc8211bbeb7d4f1128",
+    "89d3256894d213e3", "183227397098d014dc2822db40c0ac2e9419f4243cdcb848a1f0fac9f8000000",
+    "8000000000000000000000000000000000000000000000000000000000000000"};
+
+/* the EIP-196/197 generators, encoded as the precompiles read them */
+static const char G1_GEN[] = "0000000000000000000000000000000000000000000000000000000000000001"
+                            "0000000000000000000000000000000000000000000000000000000000000002";
+static const char G2_GEN[] =
+    "198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2"
+    "1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed"
+    "090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b"
+    "12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa";
+
+/* e(G1, G2) as computed by @noble/curves 2.0.1 (bn254.pairing of the two generators):
+ * the 12 Fp coefficients in tower order c0.c0.c0, c0.c0.c1, c0.c1.c0, ..., c1.c2.c1.
+ * Noble's final exponentiation (the Fuentes-Castaneda et al. chain) returns the exact
+ * reduced pairing raised to the fixed power m = 2x(6x^2 + 3x + 1), prime to r, so this is
+ * e^m; NOBLE_POWER_M is m (Python). Pairing checks (products equal to 1) agree. */
+static const char NOBLE_POWER_M[] = "00000000000000003bec47df15e307c81ea96b02d9d9e38d2e5d4e223ddedaf4";
+static const char *const E_G1_G2[12] = {
+    "262b253feda94cfe0da01bde280a3ed6f87e5feb898578b55e1f63739d870e95",
+    "02e02d2cc795a2000a1b1f823879abbd397c4dea0918ed66b49d34b48efb8a4a",
+    "13a9f2d6e29b128da5b1ad44b31977935fd2957387ecb1fc4e135402fdbd1de0",
+    "040ba9fa500f1a5c4b31984a74e68659c4b420bd699ce630b130b08a6ea1162b",
+    "0afc2f3fd870678fbe359d7f9873f052478f590b211ce30bf5e3eeaef89eafdb",
+    "1c54a530398c9064bdc662d929e645cadda9a712cc5a8243f9cddbd2d98dd1f0",
+    "095c0fbf5d5a1ac023794a0d856f92591ba990ecfd4b7aef5c0d58c5dc2429fe",
+    "14d3d6ca72d8a950a31dc10f7b4053c9e9ad9ebb590cb4a60f8215d4b99f2b4a",
+    "1dc0e7bbc3d70e6689dc206b4b91c85759dc1a23043c585fdfaf545838ca7429",
+    "0b53320e5a6488cb98a855ffc837d2a75ab90d61ac16cc1b7ab2cd3ed5e22b97",
+    "13a8afd3085dae4c6c91476ef36cd1d318ce07bac42a9c0f9bd7fddaf5ebd723",
+    "00f97b5221474526b601f3730a3afa965ceee1b343940c383e5314859e762c97"};
 
 #endif

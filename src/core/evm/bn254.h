@@ -237,8 +237,11 @@ void bn_g1j_from_affine(bn_g1j *r, const bn_g1a *a);
 void bn_g1j_to_affine(bn_g1a *r, const bn_g1j *a);
 void bn_g1j_dbl(bn_g1j *r, const bn_g1j *a);
 void bn_g1j_add(bn_g1j *r, const bn_g1j *a, const bn_g1j *b);
-/* r = [k]a for a scalar given as 32 big-endian bytes (any value, not reduced). */
+/* r = [k]a for a scalar given as 32 big-endian bytes (any value, not reduced), a in G1
+ * (every point of E(Fp) is): GLV split, half the doublings. */
 void bn_g1j_mul(bn_g1j *r, const bn_g1j *a, const uint8_t k_be[32]);
+/* The same by a plain 4-bit window over all 256 bits (reference and fallback). */
+void bn_g1j_mul_plain(bn_g1j *r, const bn_g1j *a, const uint8_t k_be[32]);
 bool bn_g1a_on_curve(const bn_g1a *a) BN_CHECK;
 void bn_g1_generator(bn_g1a *r);
 /* 64 bytes (x, y): both below p and on the curve, or both zero (infinity). */
@@ -260,7 +263,8 @@ bool bn_g2a_on_curve(const bn_g2a *a) BN_CHECK;
 void bn_g2a_psi(bn_g2a *r, const bn_g2a *a);
 /* [r]a == O, by the definition (slow; the reference for the fast test). */
 bool bn_g2j_in_subgroup_slow(const bn_g2j *a) BN_CHECK;
-/* psi(a) == [6x^2]a, equivalent (proof in bn254_g2.c) and twice as fast. */
+/* [x+1]a + psi([x]a) + psi^2([x]a) == psi^3([2x]a): equivalent (proof in bn254_g2.c),
+ * one 63-bit multiplication instead of a 254-bit one. */
 bool bn_g2j_in_subgroup(const bn_g2j *a) BN_CHECK;
 void bn_g2_generator(bn_g2a *r);
 /* 128 bytes (x.c1, x.c0, y.c1, y.c0): canonical, on the twist and in the order-r

@@ -1,13 +1,17 @@
 /*
  * bn254_fp.c: arithmetic in Fp and Fp2 = Fp[u]/(u^2 + 1) for the in-tree BN254
  * precompiles: conversion to and from the 32-byte big-endian EVM encoding,
- * exponentiation, inversion (binary extended Euclid; Fermat's a^(p-2) is the test's
+ * exponentiation, inversion (GMP's mpn extended gcd; Fermat's a^(p-2) is the test's
  * reference), and the Fp2 products (Karatsuba).
  * Called by the other bn254_*.c files and pc_bn254.c; values are caller-owned.
  */
 #include "core/evm/bn254.h"
 
+#include <gmp.h>
 #include <string.h>
+
+_Static_assert(GMP_LIMB_BITS == 64 && sizeof(mp_limb_t) == sizeof(uint64_t),
+               "bn254_fp.c hands 64-bit limbs to GMP's mpn functions");
 
 /* Leaves Montgomery form: returns the canonical integer a R^-1 mod p. */
 static void fp_to_plain(bn_fp *r, const bn_fp *a) {
@@ -63,74 +67,39 @@ void bn_fp_pow(bn_fp *r, const bn_fp *a, const bn_fp *exp_plain) {
   *r = acc;
 }
 
-/* ---- inversion: binary extended Euclid on plain integers (variable time) ---- */
-
-static bool u256_is_even(const bn_fp *a) { return (a->l[0] & 1) == 0; }
-
-static bool u256_is_one(const bn_fp *a) {
-  return a->l[0] == 1 && (a->l[1] | a->l[2] | a->l[3]) == 0;
-}
-
-static bool u256_geq(const bn_fp *a, const bn_fp *b) {
-  for (int i = 3; i >= 0; i--)
-    if (a->l[i] != b->l[i]) return a->l[i] > b->l[i];
-  return true;
-}
-
-static void u256_sub(bn_fp *r, const bn_fp *a, const bn_fp *b) {
-  uint64_t br = 0;
-  for (int i = 0; i < 4; i++) r->l[i] = bn_sbb(a->l[i], b->l[i], &br);
-}
-
-static void u256_shr1(bn_fp *a) {
-  for (int i = 0; i < 3; i++) a->l[i] = (a->l[i] >> 1) | (a->l[i + 1] << 63);
-  a->l[3] >>= 1;
-}
-
-/* x / 2 mod p for x < p: (x + p) / 2 when x is odd (x + p < 2^255, no carry out). */
-static void half_mod_p(bn_fp *x) {
-  if (!u256_is_even(x)) {
-    uint64_t c = 0;
-    for (int i = 0; i < 4; i++) x->l[i] = bn_adc(x->l[i], bn_fp_p.l[i], &c);
-  }
-  u256_shr1(x);
-}
-
-/* Halves u while it is even, keeping u = a x mod p. */
-static void strip_twos(bn_fp *u, bn_fp *x) {
-  while (u256_is_even(u)) {
-    u256_shr1(u);
-    half_mod_p(x);
-  }
-}
-
-/* a is a Montgomery value aR. The Euclid loop keeps u = (aR) x1 and v = (aR) x2 mod p
- * and ends with one of them 1, so y = (aR)^-1 = a^-1 R^-1; the Montgomery product of
- * y with R^3 (= mont(R^2, R^2)) is a^-1 R, the inverse in Montgomery form. About four
- * times faster than Fermat's a^(p - 2). Zero maps to zero. */
+/* a is a Montgomery value aR, 0 < aR < p. GMP's extended gcd of U = aR + p and V = p
+ * (it wants U >= V; U = aR mod p) gives S with U S + V T = 1, so y = S mod p is
+ * (aR)^-1 = a^-1 R^-1, and the Montgomery product of y with R^3 (= mont(R^2, R^2)) is
+ * a^-1 R, the inverse in Montgomery form. mpn_gcdext works on the caller's limbs and
+ * small stack scratch (no heap); about five times faster than Fermat's a^(p - 2),
+ * which the unit test compares it with. Zero (and anything without an inverse) maps
+ * to zero. */
 void bn_fp_inv(bn_fp *r, const bn_fp *a) {
+  mp_limb_t u[5], v[5], g[5], s[5];
+  mp_size_t sn = 0;
+  bn_fp y = {{0, 0, 0, 0}}, r3;
   if (bn_fp_is_zero(a)) {
-    *r = *a;
+    *r = y;
     return;
   }
-  bn_fp u = *a, v = bn_fp_p, x1 = {{1, 0, 0, 0}}, x2 = {{0, 0, 0, 0}}, r3;
-  while (!u256_is_one(&u) && !u256_is_one(&v)) {
-    if (bn_fp_is_zero(&u) || bn_fp_is_zero(&v)) { /* only for a >= p, never canonical */
-      memset(r, 0, sizeof *r);
-      return;
-    }
-    strip_twos(&u, &x1);
-    strip_twos(&v, &x2);
-    if (u256_geq(&u, &v)) {
-      u256_sub(&u, &u, &v);
-      bn_fp_sub(&x1, &x1, &x2); /* plain values below p: the modular subtraction works */
-    } else {
-      u256_sub(&v, &v, &u);
-      bn_fp_sub(&x2, &x2, &x1);
-    }
+  memcpy(u, a->l, 4 * sizeof(mp_limb_t));
+  memcpy(v, bn_fp_p.l, 4 * sizeof(mp_limb_t));
+  (void)mpn_add_n(u, u, v, 4); /* < 2p < 2^255: no carry out */
+  mp_size_t gn = mpn_gcdext(g, s, &sn, u, 4, v, 4);
+  mp_size_t n = sn < 0 ? -sn : sn;
+  if (gn != 1 || g[0] != 1 || n > 4) {
+    *r = y;
+    return;
+  }
+  memcpy(y.l, s, (size_t)n * sizeof(mp_limb_t));
+  if (sn < 0) { /* S = -|S|: p - |S|, with |S| < p */
+    mp_limb_t t[4];
+    memcpy(t, y.l, sizeof t);
+    memcpy(y.l, bn_fp_p.l, sizeof y.l);
+    (void)mpn_sub_n((mp_limb_t *)y.l, (const mp_limb_t *)y.l, t, 4);
   }
   bn_fp_mul(&r3, &bn_fp_r2, &bn_fp_r2);
-  bn_fp_mul(r, u256_is_one(&u) ? &x1 : &x2, &r3);
+  bn_fp_mul(r, &y, &r3);
 }
 
 /* ---------------- Fp2 ---------------- */
