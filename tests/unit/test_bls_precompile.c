@@ -605,51 +605,65 @@ static double now_us(void) {
   return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-static void test_timing(void **state) {
-  (void)state;
-  uint8_t *pairs = random_pairs(128, 128, g1_gen_hex);
-  evm_pc_out out = {NULL, 0};
+/* Best of five runs of one precompile call, in microseconds; the call must succeed. */
+static double time_call(evm_pc_run_fn run, const uint8_t *in, size_t len, evm_fork fork) {
   double best = 1e18;
   for (int rep = 0; rep < 5; rep++) {
+    evm_pc_out out = {NULL, 0};
     double t0 = now_us();
-    assert_int_equal(evm_pc_bls_g1msm(pairs, 128 * 160, EVM_PRAGUE, &out), EVM_PC_OK);
+    assert_int_equal(run(in, len, fork, &out), EVM_PC_OK);
     double dt = now_us() - t0;
     if (dt < best) best = dt;
     free(out.data);
   }
-  fprintf(stderr, "timing: G1MSM, 128 pairs (797184 gas): %.0f us\n", best);
-  free(pairs);
-  /* e(P, G2) e(P, -G2) = 1 with P = [a]G1 */
-  uint8_t in[768], g2[256];
-  uint8_t *p = random_pairs(1, 128, g1_gen_hex);
-  assert_int_equal(test_unhex(g2_gen_hex, g2, sizeof g2), 256);
-  memcpy(in, p, 128);
-  memcpy(in + 128, g2, 256);
-  memcpy(in + 384, p, 128);
-  memcpy(in + 512, g2, 256);
-  /* the second Q is -G2 = [r - 1]G2 */
-  uint8_t neg[288];
-  memcpy(neg, g2, 256);
+  return best;
+}
+
+static void test_timing(void **state) {
+  (void)state;
+  uint8_t *g1 = random_pairs(128, 128, g1_gen_hex), *g2 = random_pairs(128, 256, g2_gen_hex);
+  fprintf(stderr, "timing: G1MSM, 128 pairs (797184 gas): %.0f us\n",
+          time_call(evm_pc_bls_g1msm, g1, 128 * 160, EVM_PRAGUE));
+  fprintf(stderr, "timing: G1MSM, 1 pair (12000 gas): %.0f us\n", time_call(evm_pc_bls_g1msm, g1, 160, EVM_PRAGUE));
+  fprintf(stderr, "timing: G2MSM, 128 pairs (1509120 gas): %.0f us\n",
+          time_call(evm_pc_bls_g2msm, g2, 128 * 288, EVM_PRAGUE));
+  /* e(P, G2) e(P, -G2) = 1 with P = [a]G1; -G2 = [r - 1]G2 */
+  uint8_t in[768], neg[288];
+  evm_pc_out out = {NULL, 0};
+  vc_err err;
+  memcpy(in, g1, 128);
+  assert_int_equal(test_unhex(g2_gen_hex, in + 128, 256), 256);
+  memcpy(in + 384, g1, 128);
+  memcpy(neg, in + 128, 256);
   memcpy(neg + 256, r_be, 32);
   neg[256 + 31] -= 1;
-  vc_err err;
   assert_int_equal(bls_evm_g2_msm(in + 512, neg, 1, &err), VC_OK);
-  best = 1e18;
-  for (int rep = 0; rep < 5; rep++) {
-    double t0 = now_us();
-    assert_int_equal(evm_pc_bls_pairing(in, 768, EVM_PRAGUE, &out), EVM_PC_OK);
-    double dt = now_us() - t0;
-    if (dt < best) best = dt;
-    assert_int_equal(out.data[31], 1);
-    free(out.data);
-  }
-  fprintf(stderr, "timing: PAIRING_CHECK, 2 pairs (102900 gas): %.0f us\n", best);
-  /* with the second Q = G2 the product is e(P, G2)^2 != 1 */
-  memcpy(in + 512, g2, 256);
+  fprintf(stderr, "timing: PAIRING_CHECK, 2 pairs (102900 gas): %.0f us\n",
+          time_call(evm_pc_bls_pairing, in, 768, EVM_PRAGUE));
+  assert_int_equal(evm_pc_bls_pairing(in, 768, EVM_PRAGUE, &out), EVM_PC_OK);
+  assert_int_equal(out.data[31], 1);
+  free(out.data);
+  memcpy(in + 512, in + 128, 256); /* second Q = G2: e(P, G2)^2 != 1 */
   assert_int_equal(evm_pc_bls_pairing(in, 768, EVM_PRAGUE, &out), EVM_PC_OK);
   assert_int_equal(out.data[31], 0);
   free(out.data);
-  free(p);
+  uint8_t fp[128] = {0};
+  memcpy(fp + 17, g1 + 17, 47);
+  memcpy(fp + 81, g1 + 81, 47);
+  fprintf(stderr, "timing: MAP_FP_TO_G1 (5500 gas): %.0f us\n", time_call(evm_pc_bls_map_fp_to_g1, fp, 64, EVM_PRAGUE));
+  fprintf(stderr, "timing: MAP_FP2_TO_G2 (23800 gas): %.0f us\n",
+          time_call(evm_pc_bls_map_fp2_to_g2, fp, 128, EVM_PRAGUE));
+  const kzg_vector *v = &kzg_vectors[0];
+  for (size_t i = 0; i < sizeof kzg_vectors / sizeof kzg_vectors[0]; i++)
+    if (kzg_vectors[i].expected == 1 && kzg_vectors[i].commitment[0] != 'c') v = &kzg_vectors[i];
+  uint8_t c[48], z[32], y[32], pi[48], kin[192];
+  assert_true(unhex_exact(v->commitment, c, 48) && unhex_exact(v->z, z, 32) && unhex_exact(v->y, y, 32) &&
+              unhex_exact(v->proof, pi, 48));
+  kzg_input(kin, c, z, y, pi);
+  fprintf(stderr, "timing: point evaluation (50000 gas): %.0f us\n",
+          time_call(evm_pc_kzg_point_eval, kin, sizeof kin, EVM_CANCUN));
+  free(g1);
+  free(g2);
 }
 
 int main(void) {

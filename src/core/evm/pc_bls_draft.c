@@ -41,17 +41,35 @@ static uint64_t draft_msm_gas(size_t len, size_t per_pair, uint64_t mul_cost) {
   return k * mul_cost * d / 1000;
 }
 
-#define FIXED_GAS(name, value)                                                       \
-  static uint64_t name(const uint8_t *in, size_t len, evm_fork fork) {               \
-    (void)in, (void)len, (void)fork;                                                 \
-    return value;                                                                    \
-  }
-FIXED_GAS(g1add_gas, DRAFT_G1ADD_GAS)
-FIXED_GAS(g1mul_gas, DRAFT_G1MUL_GAS)
-FIXED_GAS(g2add_gas, DRAFT_G2ADD_GAS)
-FIXED_GAS(g2mul_gas, DRAFT_G2MUL_GAS)
-FIXED_GAS(map_g1_gas, DRAFT_MAP_G1_GAS)
-FIXED_GAS(map_g2_gas, DRAFT_MAP_G2_GAS)
+static uint64_t g1add_gas(const uint8_t *in, size_t len, evm_fork fork) {
+  (void)in, (void)len, (void)fork;
+  return DRAFT_G1ADD_GAS;
+}
+
+static uint64_t g1mul_gas(const uint8_t *in, size_t len, evm_fork fork) {
+  (void)in, (void)len, (void)fork;
+  return DRAFT_G1MUL_GAS;
+}
+
+static uint64_t g2add_gas(const uint8_t *in, size_t len, evm_fork fork) {
+  (void)in, (void)len, (void)fork;
+  return DRAFT_G2ADD_GAS;
+}
+
+static uint64_t g2mul_gas(const uint8_t *in, size_t len, evm_fork fork) {
+  (void)in, (void)len, (void)fork;
+  return DRAFT_G2MUL_GAS;
+}
+
+static uint64_t map_g1_gas(const uint8_t *in, size_t len, evm_fork fork) {
+  (void)in, (void)len, (void)fork;
+  return DRAFT_MAP_G1_GAS;
+}
+
+static uint64_t map_g2_gas(const uint8_t *in, size_t len, evm_fork fork) {
+  (void)in, (void)len, (void)fork;
+  return DRAFT_MAP_G2_GAS;
+}
 
 static uint64_t g1msm_gas(const uint8_t *in, size_t len, evm_fork fork) {
   (void)in, (void)fork;
