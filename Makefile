@@ -8,7 +8,9 @@
 # build/asan (ASan+UBSan). Nothing here downloads anything: scripts/deps.sh does.
 #
 #   make run      install what is missing, build, start verity on its default
-#   make check    every test: unit (release + ASan/UBSan), short fuzz, end-to-end
+#   make check    every test: unit (release + ASan/UBSan), EVM conformance, short fuzz,
+#                 end-to-end
+#   make evm-tests  EVM conformance over ../shared/fixtures state tests (nproc jobs)
 #   make demo     offline outage demo on three local anvil nodes
 #   make fuzz     long fuzzing runs;  make bench  benchmarks;  make soak  long e2e
 
@@ -130,7 +132,6 @@ unit-one: $(BUILD)/tests/test_$(T)
 
 unit-asan:
 	@$(MAKE) --no-print-directory unit V=asan
-	@$(MAKE) --no-print-directory evm-tests V=release
 
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz-run V=fuzz FUZZ_SECS=$(FUZZ_SECS)
@@ -181,6 +182,7 @@ check: deps
 	@$(MAKE) --no-print-directory build V=release
 	@$(MAKE) --no-print-directory unit V=release
 	@$(MAKE) --no-print-directory unit V=asan
+	@$(MAKE) --no-print-directory evm-tests V=release
 	@$(MAKE) --no-print-directory fuzz-short
 	@$(MAKE) --no-print-directory e2e
 

@@ -8,7 +8,7 @@
 // target). Each program first runs once on both sides and the results (status, gas
 // used, output, logs, storage) must agree, or the bench stops: speed of a wrong answer
 // is not reported. Then evmrun runs it --repeat R times (its own timer around
-// evm_execute_tx only) and the peer runs it K times in one process (timer around
+// evm_execute_tx only, or evm_call for the eth_call row) and the peer runs it K times in one process (timer around
 // runCall only). Ratio = peer time per run / verity time per run.
 // Env: EVMRUN_BIN (default build/release/evmrun), EVM_BENCH_SCALE (default 1) scales
 // the repeat counts.
@@ -98,6 +98,7 @@ function programs() {
     { name: 'memory copy loop (5k x 2 x 4 KiB MCOPY)', code: memcopyLoop(5000), input: '0x', slots: {}, keys: [], r: 50, k: 3 },
     { name: 'ERC-20 transfer', code: c.token, input: sel('transfer(address,uint256)') + arg(RECIPIENT) + arg(1), slots: tokenSlots, keys: tokenKeys, r: 20000, k: 300 },
     { name: 'ERC-20 balanceOf', code: c.token, input: sel('balanceOf(address)') + arg(CALLER), slots: tokenSlots, keys: tokenKeys, r: 50000, k: 1000 },
+    { name: 'ERC-20 balanceOf as eth_call (evm_call, warm in-memory state)', code: c.token, input: sel('balanceOf(address)') + arg(CALLER), slots: tokenSlots, keys: tokenKeys, r: 50000, k: 1000, call: true },
     { name: 'Mandelbrot 32x32, 64 iterations (snailtracer-like)', code: c.mandel, input: sel('render(uint256,uint256,uint256)') + arg(32) + arg(32) + arg(64), slots: {}, keys: [], r: 10, k: 2 },
   ];
 }
@@ -118,7 +119,7 @@ async function main() {
   const rows = [];
   for (const p of programs()) {
     const args = { code: p.code, input: p.input, gas: GAS, slots: p.slots, fork: FORK, keys: p.keys };
-    const mine = evmrunRun(BIN, args);
+    const mine = evmrunRun(BIN, { ...args, call: !!p.call });
     const peer = await peerRun(args);
     const d = diffRuns(mine, peer);
     if (d.length || mine.status !== 'success') {
@@ -127,7 +128,7 @@ async function main() {
     }
     const r = Math.max(1, Math.round(p.r * SCALE));
     const k = Math.max(1, Math.round(p.k * SCALE));
-    const timed = evmrunRun(BIN, { ...args, repeat: r });
+    const timed = evmrunRun(BIN, { ...args, repeat: r, call: !!p.call });
     const usMine = timed.usPerRun;
     const usPeer = await peerTime(p, k);
     const gas = Number(mine.gasUsed);

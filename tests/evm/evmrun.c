@@ -2,7 +2,7 @@
  * evmrun.c: run bytecode on the core's EVM and print what happened, build/<V>/evmrun.
  *
  *   evmrun [--gas N] [--repeat N] [--fork cancun|prague|osaka] [--input HEX]
- *          [--slot KEY=VALUE]... [--code-file FILE] [CODEHEX]
+ *          [--slot KEY=VALUE]... [--code-file FILE] [--call 1] [CODEHEX]
  *
  * A fresh complete state holds the code at EVMRUN_CONTRACT (with the given storage
  * slots) and a caller EVMRUN_CALLER with a large balance. One transaction (type 2, zero
@@ -12,6 +12,10 @@
  * object: {status, gasUsed, output, logs, storage, error}, where storage is every
  * non-zero slot of the contract afterwards (pre slots included) and status is
  * "success", "revert", "halt" (with the halt name in error) or "invalid".
+ *
+ * --call 1 runs it through evm_call instead (eth_call semantics: the state is left as
+ * it was, so storage shows the pre slots; gasUsed is what eth_call would report), the
+ * path the gateway's verified eth_call takes.
  *
  * --repeat N runs the same transaction N times (nonce 0..N-1, state carried over) and
  * adds {runs, seconds, usPerRun} for the benchmarks; the printed result is the last
@@ -42,6 +46,7 @@ static const uint8_t EVMRUN_COINBASE[20] = {0xcb, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 typedef struct {
   uint64_t gas;
   unsigned long repeat;
+  bool call;
   evm_fork fork;
   uint8_t *code, *input;
   size_t code_len, input_len;
@@ -63,14 +68,14 @@ static int hexval(char c) {
 /* Hex (0x optional, whitespace ignored) -> malloc'd bytes; NULL on bad hex or over cap. */
 static uint8_t *unhex(const char *s, size_t cap, size_t *len) {
   if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s += 2;
-  uint8_t *out = malloc(strlen(s) / 2 + 1);
+  uint8_t *out = malloc(strlen(s) / 2 + 1), *ret = NULL;
   size_t n = 0;
   int hi = -1;
-  if (!out) return NULL;
+  if (!out) goto out;
   for (; *s; s++) {
     if (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t') continue;
     int v = hexval(*s);
-    if (v < 0 || n >= cap) goto bad;
+    if (v < 0 || n >= cap) goto out;
     if (hi < 0) {
       hi = v;
     } else {
@@ -78,18 +83,24 @@ static uint8_t *unhex(const char *s, size_t cap, size_t *len) {
       hi = -1;
     }
   }
-  if (hi >= 0) goto bad;
+  if (hi >= 0) goto out;
   *len = n;
-  return out;
-bad:
+  ret = out;
+  out = NULL; /* the caller owns it now */
+out:
   free(out);
-  return NULL;
+  return ret;
 }
 
-/* A 32-byte word from hex of at most 64 digits, right-aligned. */
+/* A 32-byte word from hex of at most 64 digits (0x optional, odd counts allowed),
+ * right-aligned. */
 static int word(const char *s, uint8_t out[32]) {
+  char even[68];
   size_t n;
-  uint8_t *b = unhex(s, 32, &n);
+  if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s += 2;
+  if (strlen(s) > 64) return -1;
+  snprintf(even, sizeof even, "%s%s", strlen(s) % 2 ? "0" : "", s);
+  uint8_t *b = unhex(even, 32, &n);
   if (!b) return -1;
   memset(out, 0, 32);
   memcpy(out + 32 - n, b, n);
@@ -119,7 +130,7 @@ static char *read_text(const char *path) {
 
 static int usage(const char *why) {
   fprintf(stderr, "evmrun: %s\nusage: evmrun [--gas N] [--repeat N] [--fork cancun|prague|osaka] "
-                  "[--input HEX] [--slot KEY=VALUE]... [--code-file FILE] [CODEHEX]\n", why);
+                  "[--input HEX] [--slot KEY=VALUE]... [--code-file FILE] [--call 1] [CODEHEX]\n", why);
   return 2;
 }
 
@@ -139,6 +150,9 @@ static int parse_opt(opts *o, const char *k, const char *v) {
   } else if (strcmp(k, "--repeat") == 0) {
     if (parse_num(v, EVMRUN_MAX_REPEAT, &n) || n == 0) return usage("--repeat: 1..100000000");
     o->repeat = (unsigned long)n;
+  } else if (strcmp(k, "--call") == 0) {
+    if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) return usage("--call: 0 or 1");
+    o->call = v[0] == '1';
   } else if (strcmp(k, "--fork") == 0) {
     size_t i = 0;
     while (i < sizeof forks / sizeof forks[0] && strcmp(forks[i].name, v) != 0) i++;
@@ -218,17 +232,18 @@ static void print_result(const evm_state *s, const evm_result *r) {
 static int setup(evm_state *s, const opts *o) {
   vc_err err;
   vc_u256 rich = {{0, 0, 1, 0}}, zero = {{0}};
+  int rc = -1;
   if (evm_state_put_account(s, EVMRUN_CALLER, &rich, 0, NULL, &err) != VC_OK ||
       evm_state_put_account(s, EVMRUN_CONTRACT, &zero, 1, NULL, &err) != VC_OK ||
       (o->code_len && evm_state_set_code(s, EVMRUN_CONTRACT, o->code, o->code_len, &err) != VC_OK))
-    goto fail;
+    goto out;
   for (size_t i = 0; i < o->n_slots; i++)
     if (evm_state_put_slot(s, EVMRUN_CONTRACT, o->slots[i][0], o->slots[i][1], &err) != VC_OK)
-      goto fail;
-  return 0;
-fail:
-  fprintf(stderr, "evmrun: setting up the state: %s\n", err.msg);
-  return -1;
+      goto out;
+  rc = 0;
+out:
+  if (rc) fprintf(stderr, "evmrun: setting up the state: %s\n", err.msg);
+  return rc;
 }
 
 static double now_s(void) {
@@ -238,7 +253,7 @@ static double now_s(void) {
 }
 
 int main(int argc, char **argv) {
-  opts o = {EVMRUN_DEFAULT_GAS, 1, EVM_PRAGUE, NULL, NULL, 0, 0, NULL, 0};
+  opts o = {EVMRUN_DEFAULT_GAS, 1, false, EVM_PRAGUE, NULL, NULL, 0, 0, NULL, 0};
   evm_state *s = NULL;
   evm_result r;
   int rc = 2;
@@ -271,8 +286,9 @@ int main(int argc, char **argv) {
   for (unsigned long k = 0; k < o.repeat; k++) {
     evm_result_free(&r);
     tx.nonce = k;
-    if (evm_execute_tx(s, &b, &tx, &r) != VC_OK) {
-      fprintf(stderr, "evmrun: evm_execute_tx: %s\n", r.err.msg);
+    vc_status st = o.call ? evm_call(s, &b, &tx, o.gas, &r) : evm_execute_tx(s, &b, &tx, &r);
+    if (st != VC_OK) {
+      fprintf(stderr, "evmrun: %s: %s\n", o.call ? "evm_call" : "evm_execute_tx", r.err.msg);
       goto out;
     }
   }

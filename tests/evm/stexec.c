@@ -63,22 +63,23 @@ static void hex32(const uint8_t *b, size_t n, char *out) {
 
 static int put_state(evm_state *s, const st_test *t, char *why) {
   vc_err err;
+  int rc = -1;
   for (size_t i = 0; i < t->n_pre; i++) {
     const st_account *a = &t->pre[i];
     if (evm_state_put_account(s, a->address, &a->balance, a->nonce, NULL, &err) != VC_OK ||
         (a->code_len && evm_state_set_code(s, a->address, a->code, a->code_len, &err) != VC_OK))
-      goto fail;
+      goto out;
     for (size_t k = 0; k < a->n_storage; k++) {
       uint8_t key[32], val[32];
       vc_u256_to_be(&a->storage[k].key, key);
       vc_u256_to_be(&a->storage[k].value, val);
-      if (evm_state_put_slot(s, a->address, key, val, &err) != VC_OK) goto fail;
+      if (evm_state_put_slot(s, a->address, key, val, &err) != VC_OK) goto out;
     }
   }
-  return 0;
-fail:
-  snprintf(why, SX_MSG_MAX, "setting up the pre state: %s", err.msg);
-  return -1;
+  rc = 0;
+out:
+  if (rc) snprintf(why, SX_MSG_MAX, "setting up the pre state: %s", err.msg);
+  return rc;
 }
 
 static bool use_bls_draft;
@@ -116,6 +117,7 @@ static void make_block(const st_env *e, evm_fork fork, sx_scratch *sc, evm_block
 
 static int make_tx(const st_test *t, const st_post *p, sx_scratch *sc, evm_tx *x, char *why) {
   const st_tx *tx = &t->tx;
+  int rc = -1;
   const st_access_list *al =
       tx->access_lists && p->d < tx->n_access_lists && tx->access_lists[p->d].present
           ? &tx->access_lists[p->d] : NULL;
@@ -136,7 +138,7 @@ static int make_tx(const st_test *t, const st_post *p, sx_scratch *sc, evm_tx *x
   x->blob_hashes = (const uint8_t(*)[32])tx->blob_hashes;
   x->n_blob_hashes = tx->n_blob_hashes;
   if (al && al->n) {
-    if (!(sc->access = calloc(al->n, sizeof *sc->access))) goto nomem;
+    if (!(sc->access = calloc(al->n, sizeof *sc->access))) goto out;
     for (size_t i = 0; i < al->n; i++) {
       memcpy(sc->access[i].addr, al->entries[i].address, 20);
       sc->access[i].keys = (const uint8_t(*)[32])al->entries[i].keys;
@@ -146,7 +148,7 @@ static int make_tx(const st_test *t, const st_post *p, sx_scratch *sc, evm_tx *x
     x->n_access = al->n;
   }
   if (tx->n_auths) {
-    if (!(sc->auths = calloc(tx->n_auths, sizeof *sc->auths))) goto nomem;
+    if (!(sc->auths = calloc(tx->n_auths, sizeof *sc->auths))) goto out;
     for (size_t i = 0; i < tx->n_auths; i++) {
       const st_auth *a = &tx->auths[i];
       sc->auths[i].chain_id = a->chain_id;
@@ -159,21 +161,23 @@ static int make_tx(const st_test *t, const st_post *p, sx_scratch *sc, evm_tx *x
     x->auths = sc->auths;
     x->n_auths = tx->n_auths;
   }
-  return 0;
-nomem:
-  snprintf(why, SX_MSG_MAX, "building the transaction: out of memory");
-  return -1;
+  rc = 0;
+out:
+  if (rc) snprintf(why, SX_MSG_MAX, "building the transaction: out of memory");
+  return rc;
 }
 
 /* The state's accounts and non-zero slots -> vc_state_root. */
 static int post_root(const evm_state *s, sx_scratch *sc, uint8_t root[32], char *why) {
   size_t cur = 0, n = 0, cap = 0, nslots = 0, slot_cap = 0;
   evm_account_view v;
+  vc_err err;
+  snprintf(why, SX_MSG_MAX, "post-state root: out of memory"); /* until it succeeds */
   while (evm_state_next_account(s, &cur, &v)) {
     if (n == cap) {
       cap = cap ? 2 * cap : 64;
       vc_sr_account *na = realloc(sc->accts, cap * sizeof *na);
-      if (!na) goto nomem;
+      if (!na) return -1;
       sc->accts = na;
     }
     vc_sr_account *a = &sc->accts[n++];
@@ -189,12 +193,12 @@ static int post_root(const evm_state *s, sx_scratch *sc, uint8_t root[32], char 
       if (nslots == slot_cap) {
         slot_cap = slot_cap ? 2 * slot_cap : 256;
         vc_sr_slot *ns = realloc(sc->slots, slot_cap * sizeof *ns);
-        if (!ns) goto nomem;
+        if (!ns) return -1;
         sc->slots = ns;
       }
       if (vc_u256_from_be(&sc->slots[nslots].key, key, 32) != VC_OK ||
           vc_u256_from_be(&sc->slots[nslots].value, val, 32) != VC_OK)
-        goto nomem; /* cannot happen for 32 bytes */
+        return -1; /* cannot happen for 32 bytes */
       nslots++;
     }
   }
@@ -204,15 +208,12 @@ static int post_root(const evm_state *s, sx_scratch *sc, uint8_t root[32], char 
     sc->accts[i].storage = sc->slots ? sc->slots + start : NULL;
     sc->accts[i].n_storage = end - start;
   }
-  vc_err err;
   if (vc_state_root(sc->accts, n, root, &err) != VC_OK) {
     snprintf(why, SX_MSG_MAX, "post-state root: %s", err.msg);
     return -1;
   }
+  why[0] = 0;
   return 0;
-nomem:
-  snprintf(why, SX_MSG_MAX, "post-state root: out of memory");
-  return -1;
 }
 
 static int logs_hash(const evm_result *r, sx_scratch *sc, uint8_t out[32], char *why) {

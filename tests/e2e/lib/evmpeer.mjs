@@ -50,8 +50,9 @@ export function txGas({ input, exec, refund, fork }) {
 
 // verity's EVM through evmrun.
 export function evmrunRun(bin, { code, input = '0x', gas = 1_000_000n, slots = {}, fork = 'prague',
-  repeat = 1, keys = null }) {
+  repeat = 1, keys = null, call = false }) {
   const args = ['--gas', String(gas), '--fork', fork, '--input', input];
+  if (call) args.push('--call', '1'); // evm_call: eth_call semantics, state left as it was
   for (const [k, v] of Object.entries(slots)) args.push('--slot', `${word(k)}=${word(v)}`);
   if (repeat > 1) args.push('--repeat', String(repeat));
   let codeArgs = [code];
@@ -62,7 +63,7 @@ export function evmrunRun(bin, { code, input = '0x', gas = 1_000_000n, slots = {
     codeArgs = ['--code-file', file];
   }
   const r = spawnSync(bin, [...args, ...codeArgs], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`evmrun exited ${r.status}: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`evmrun exited ${r.status} (${r.error ?? r.signal}): ${r.stderr}`);
   const j = JSON.parse(r.stdout);
   j.gasUsed = BigInt(j.gasUsed);
   if (keys) {
@@ -91,8 +92,13 @@ export async function peerSetup({ code, slots = {}, fork = 'prague' }) {
     while (i < val.length && val[i] === 0) i++;
     await sm.putStorage(contract, hexToBytes(word(k)), val.slice(i));
   }
-  const run = (input, gas) =>
-    evm.runCall({ caller, origin: caller, to: contract, data: hexToBytes(input), gasLimit: gas });
+  // A transaction starts with its sender, its target and every precompile warm
+  // (EIP-2929); runCall alone warms none of them, so they are warmed here.
+  const warm = [...evm.precompiles.keys(), CALLER.slice(2), CONTRACT.slice(2)];
+  const run = (input, gas) => {
+    for (const a of warm) evm.journal.addAlwaysWarmAddress(a);
+    return evm.runCall({ caller, origin: caller, to: contract, data: hexToBytes(input), gasLimit: gas });
+  };
   return { evm, sm, contract, run };
 }
 
@@ -100,18 +106,23 @@ export async function peerRun({ code, input = '0x', gas = 1_000_000n, slots = {}
   keys = [] }) {
   const intrinsic = TX_GAS + calldataTokens(input) * 4n;
   const floor = fork !== 'cancun' ? TX_GAS + calldataTokens(input) * 10n : 0n;
-  if (gas < intrinsic || gas < floor) {
-    return { status: 'invalid', gasUsed: 0n, output: '0x', logs: [], storage: {} };
-  }
   const { sm, contract, run } = await peerSetup({ code, slots, fork });
+  const readStorage = async () => {
+    const storage = {};
+    for (const k of keys) {
+      const v = await sm.getStorage(contract, hexToBytes(word(k)));
+      if (v.length && v.some((b) => b !== 0)) storage[word(k)] = word(BigInt(hex(v)));
+    }
+    return storage;
+  };
+  if (gas < intrinsic || gas < floor) {
+    // rejected before execution: the state (and so the storage) stays as it was
+    return { status: 'invalid', gasUsed: 0n, output: '0x', logs: [], storage: await readStorage(), error: 'intrinsic gas' };
+  }
   const r = (await run(input, gas - intrinsic)).execResult;
   const err = r.exceptionError?.error;
   const status = !err ? 'success' : err === 'revert' ? 'revert' : 'halt';
-  const storage = {};
-  for (const k of keys) {
-    const v = await sm.getStorage(contract, hexToBytes(word(k)));
-    if (v.length && v.some((b) => b !== 0)) storage[word(k)] = word(BigInt(hex(v)));
-  }
+  const storage = await readStorage();
   return {
     status,
     gasUsed: txGas({ input, exec: r.executionGasUsed, refund: status === 'success' ? r.gasRefund ?? 0n : 0n, fork }),
