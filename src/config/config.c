@@ -171,6 +171,7 @@ static const key_row g_rows[] = {
     {"log.format", vt_config__set_format, NULL, OFF(log_json), 0, 0, "text"},
     {"chain.id", vt_config__set_chain_id, NULL, OFF(chain_id), 1, (1ull << 53) - 1, NULL},
     {"chain.name", vt_config__set_chain_name, NULL, 0, 0, 0, NULL},
+    {"chain.kind", vt_config__set_chain_kind, NULL, OFF(chain_kind), 0, 0, NULL},
     {"anchor.mode", vt_config__set_anchor, NULL, OFF(anchor_mode), 0, 0, NULL},
     {"anchor.quorum", vt_config__set_quorum, NULL, OFF(quorum), 1, VT_CONFIG_MAX_UPSTREAMS, NULL},
     {"anchor.checkpoint", vt_config__set_string, NULL, OFF(checkpoint), 0, 0, NULL},
@@ -487,6 +488,7 @@ static int choose_preset(loader *L, yaml_node_t *root) {
   c->checkpoint = NULL;
   c->nupstreams = c->nbeacon = 0;
   c->chain_id = 0;
+  c->chain_kind = VC_CHAIN_ETHEREUM; /* unless chain.kind says otherwise */
   c->anchor_mode = VT_ANCHOR_QUORUM;
   c->chain_name = strdup(name && *name ? name : "custom");
   return c->chain_name ? 0 : vt_config__fail(L, "out of memory");

@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/op.h"
 #include "obs/log.h"
 
 #define VT_CONFIG_MUST_CHECK __attribute__((warn_unused_result))
@@ -81,6 +82,8 @@ typedef struct {
   bool log_json;
   uint64_t chain_id;
   char *chain_name;
+  vc_chain_kind chain_kind; /* chain.kind: ethereum or op-stack (Base): how blocks, txs and
+                               receipts are verified (core/op.h); from the preset */
   vt_anchor_mode anchor_mode;
   unsigned quorum;
   char *checkpoint;      /* "0x" + 64 hex, or NULL */
@@ -155,6 +158,8 @@ int vt_config_dump(const vt_config *c, char *buf, size_t len);
 
 /* Names used in the file and the dump. */
 const char *vt_anchor_mode_name(vt_anchor_mode m);
+/* "ethereum" / "op-stack" */
+const char *vt_chain_kind_name(vc_chain_kind k);
 const char *vt_method_policy_name(vt_method_policy p);
 
 #endif

@@ -29,6 +29,12 @@ const char *vt_anchor_mode_name(vt_anchor_mode m) {
   return (unsigned)m < sizeof g_anchor_names / sizeof g_anchor_names[0] ? g_anchor_names[m] : "?";
 }
 
+static const char *const g_kind_names[] = {"ethereum", "op-stack"};
+
+const char *vt_chain_kind_name(vc_chain_kind k) {
+  return (unsigned)k < sizeof g_kind_names / sizeof g_kind_names[0] ? g_kind_names[k] : "?";
+}
+
 const char *vt_method_policy_name(vt_method_policy p) {
   return (unsigned)p < sizeof g_policy_names / sizeof g_policy_names[0] ? g_policy_names[p] : "?";
 }
@@ -160,7 +166,7 @@ char *vt_config__display_url(const char *url, const char *env_raw) {
 int vt_config_apply_preset(vt_config *c, const char *name, char *err, size_t errlen) {
   const vt_preset *p = vt_preset_find(name);
   if (!p) {
-    snprintf(err, errlen, "chain.name: \"%.64s\" is not a built-in preset: expected mainnet, sepolia, hoodi or base",
+    snprintf(err, errlen, "chain.name: \"%.64s\" is not a built-in preset: expected mainnet, sepolia, hoodi, base or base-sepolia",
              name ? name : "");
     return -1;
   }
@@ -174,6 +180,7 @@ int vt_config_apply_preset(vt_config *c, const char *name, char *err, size_t err
   c->beacon = NULL;
   c->chain_name = vt_config__xstrdup(p->name);
   c->chain_id = p->chain_id;
+  c->chain_kind = p->kind;
   c->anchor_mode = p->anchor_mode;
   c->quorum = p->quorum;
   c->head_poll_ms = p->head_poll_ms;
@@ -398,6 +405,7 @@ int vt_config_dump(const vt_config *c, char *buf, size_t len) {
                 c->log_json ? "json" : "text");
   vt_buf_printf(&b, "chain:\n  id: %llu\n  name: ", (unsigned long long)c->chain_id);
   dump_str(&b, c->chain_name);
+  vt_buf_printf(&b, "\n  kind: %s", vt_chain_kind_name(c->chain_kind));
   vt_buf_printf(&b, "\nanchor:\n  mode: %s\n  quorum: %u\n  checkpoint: ", vt_anchor_mode_name(c->anchor_mode),
                 c->quorum);
   dump_str(&b, c->checkpoint);

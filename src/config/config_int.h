@@ -93,6 +93,7 @@ int vt_config__set_bool(loader *L, const key_row *r, const char *t, void *field)
 int vt_config__set_level(loader *L, const key_row *r, const char *t, void *field);
 int vt_config__set_format(loader *L, const key_row *r, const char *t, void *field);
 int vt_config__set_anchor(loader *L, const key_row *r, const char *t, void *field);
+int vt_config__set_chain_kind(loader *L, const key_row *r, const char *t, void *field);
 int vt_config__set_policy(loader *L, const key_row *r, const char *t, void *field);
 int vt_config__set_string(loader *L, const key_row *r, const char *t, void *field);  /* "" clears */
 int vt_config__set_redis(loader *L, const key_row *r, const char *t, void *field);

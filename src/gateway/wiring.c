@@ -117,6 +117,7 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
   gw->anchor = vt_anchor_new(&gw->pool, gw->beacon, on_reorg, gw);
   if (!gw->anchor) goto oom;
   gw->prover = (vt_prover){.pool = &gw->pool, .anchor = gw->anchor, .on = cfg->verify,
+                           .kind = cfg->chain_kind,
                            .share = {.share = share, .ud = gw}};
   gw->flights = vt_flights_new(loop, cfg, &gw->pool, cfg->cache_memory, err, errlen);
   if (!gw->flights) return -1;

@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 
+#include "core/op.h"
 #include "flow/flow.h"
 #include "flow/jvalue.h"
 #include "pool/pool.h"
@@ -52,6 +53,7 @@ typedef struct vt_prover {
   vt_pool *pool;            /* asked for evidence */
   vt_anchor *anchor;        /* trusted headers */
   bool on;                  /* prove what can be proven (config `verify`, default on) */
+  vc_chain_kind kind;       /* how blocks, txs and receipts are proven (config chain.kind) */
   vt_prove_share share;
 } vt_prover;
 
