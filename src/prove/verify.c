@@ -420,11 +420,13 @@ static int check_receipts(vt_call *c, struct vt_upstream *u, const char *res, si
   (void)u;
   vreq *r = c->opts.check_ud;
   json_error_t je;
-  json_t *j = json_loadb(res, n, 0, &je);
+  json_t *j = json_loadb(res, n, 0, &je), *bound = NULL;
   vc_err err = {{0}};
   int rc = -1;
   if (!j || !json_is_array(j)) { snprintf(why, wl, "no receipts, where the anchored block has a receipts root"); goto out; }
-  if (vc_verify_block_receipts_for(j, &r->anch.hdr, r->block, r->pv->kind, &err) != VC_OK) {
+  bound = r->pv->kind == VC_CHAIN_OP_STACK && r->block ? vt_op_receipts_binding(r->block) : json_incref(r->block);
+  if (r->block && !bound) { snprintf(why, wl, "out of memory"); goto out; }
+  if (vc_verify_block_receipts_for(j, &r->anch.hdr, bound, r->pv->kind, &err) != VC_OK) {
     snprintf(why, wl, "receipts: %s", err.msg);
     goto out;
   }
@@ -439,6 +441,7 @@ static int check_receipts(vt_call *c, struct vt_upstream *u, const char *res, si
   }
   rc = receipts_answer(r, j, out, why, wl);
 out:
+  json_decref(bound);
   json_decref(j);
   return rc;
 }

@@ -81,6 +81,16 @@ vc_status vt_op_check_deposit_rules(const json_t *block, vc_err *err) {
   return VC_OK;
 }
 
+json_t *vt_op_receipts_binding(json_t *block) {
+  if (!vt_op_needs_receipts(block)) return json_incref(block);
+  json_t *copy = json_deep_copy(block);
+  size_t i;
+  json_t *t;
+  if (!copy) return NULL;
+  json_array_foreach(json_object_get(copy, "transactions"), i, t) if (is_deposit(t)) json_object_del(t, "nonce");
+  return copy;
+}
+
 static void strip_one(json_t *receipt) {
   if (json_is_object(receipt) && !nonce_committed(receipt)) json_object_del(receipt, "depositNonce");
 }

@@ -37,6 +37,14 @@ vc_status vt_op_check_deposits(json_t *ans, const json_t *receipts, vc_err *err)
  * the upstream that served the block is charged when they are not. */
 vc_status vt_op_check_deposit_rules(const json_t *block, vc_err *err) VC_MUST_CHECK;
 
+/* The block whose transactions bind the receipts' tx-derived members, for
+ * vc_verify_block_receipts_for: block itself (a new reference) when it holds no
+ * deposit, else a copy without the deposits' "nonce", which no root commits to and
+ * which must not decide whether the receipts, proven by the receipts root, are
+ * accepted (vt_op_check_deposits checks it for the answers that carry it). NULL: out
+ * of memory. The caller releases the result. */
+json_t *vt_op_receipts_binding(json_t *block);
+
 /* A receipt or a list of them, verified, made fit to be labelled verified: the L1 fee
  * members removed (vc_op_strip_unproven) and, before Canyon, a deposit receipt's
  * depositNonce too (not in its encoding then). Edits in place. */
