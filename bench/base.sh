@@ -61,7 +61,7 @@ ups=("a=http://127.0.0.1:$A1" "b=http://127.0.0.1:$A2")
 for v in verified:$PV:true plain:$PU:false; do
   IFS=: read -r name port flag <<< "$v"
   verity_config "$port" "id: 31337, name: devnet, kind: op-stack" 2 "$flag" \
-    "timeout_ms: 2000, hedge_after_ms: 500, head_poll_ms: 1000" "memory: 0" "${ups[@]}" > "$OUT/verity-base-$name.yaml"
+    "timeout_ms: 2000, hedge_after_ms: 500, head_poll_ms: 1000" "memory: ${CACHE_MEMORY:-0}" "${ups[@]}" > "$OUT/verity-base-$name.yaml"
   start_verity "$OUT/verity-base-$name.yaml" "$OUT/verity-base-$name.log"
 done
 wait_healthy "$PV" "$PU"
