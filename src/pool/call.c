@@ -500,6 +500,14 @@ static void on_fetch(const vt_fetch_result *r, void *ud) {
 
   uint64_t now = vt_pool_now_ms(c->pool);
   double lat = (double)(now - a->t0_ms);
+  if (r->error == VT_FETCH_E_TOO_LARGE) {
+    /* the answer to what the client asked is over max_response: the request, not the
+     * upstream, is at fault, so its health is untouched (a client cannot lower it) */
+    vt_upstream_on_success(a->u, now, lat);
+    vt_pool_note_attempt(c->pool, a->u, -1, lat, a->hedged);
+    note_why(c, a->u->name, "its answer is larger than limits.max_response");
+    goto next;
+  }
   if (r->error != VT_FETCH_OK) {
     vt_fail_kind k = (unsigned)r->error < sizeof fetch_fail_kind / sizeof fetch_fail_kind[0]
                          ? fetch_fail_kind[r->error] : VT_FAIL_CONNECT;
