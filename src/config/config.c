@@ -296,7 +296,11 @@ static int node_headers(loader *L, const key_row *r, yaml_node_t *n, void *field
     if (!v || visit(L, v) || scalar_text(L, v, &text)) return -1;
     char *value = NULL;
     bool env = false;
-    if (vt_config__interpolate(L, text, VT_CONFIG_MAX_HEADER + 1, &value, &env)) return -1;
+    if (vt_config__interpolate(L, text, VT_CONFIG_MAX_HEADER, &value, &env, u)) return -1;
+    if (env && vt_config__add_secret(u, value, strlen(value))) {
+      free(value);
+      return vt_config__fail(L, "out of memory");
+    }
     if (strpbrk(value, "\r\n")) {
       free(value);
       return vt_config__fail(L, "the value (not shown: it may be secret) contains a line break");

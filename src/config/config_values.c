@@ -317,7 +317,8 @@ int vt_config__set_chain_name(loader *L, const key_row *r, const char *t, void *
 
 /* Replace ${VAR} in raw; "$${" is a literal "${". *used_env is set when a variable was
  * used. Errors name the variable, never a value. */
-int vt_config__interpolate(loader *L, const char *raw, size_t cap, char **out, bool *used_env) {
+int vt_config__interpolate(loader *L, const char *raw, size_t cap, char **out, bool *used_env,
+                           vt_upstream_cfg *sec) {
   size_t n = strlen(raw), len = 0, alloc = n + 1;
   char *s = malloc(alloc);
   int rc = -1;
@@ -353,8 +354,12 @@ int vt_config__interpolate(loader *L, const char *raw, size_t cap, char **out, b
       plen = strlen(piece);
       skip = nl + 3;
       *used_env = true;
+      if (sec && vt_config__add_secret(sec, piece, plen)) {
+        vt_config__fail(L, "out of memory");
+        goto out;
+      }
     }
-    if (len + plen >= cap) {
+    if (len + plen > cap) {
       vt_config__fail(L, "longer than %zu bytes after ${} interpolation", cap);
       goto out;
     }
@@ -402,7 +407,7 @@ int vt_config__set_url(loader *L, const key_row *r, const char *t, void *field) 
   char *url = NULL;
   bool env = false;
   (void)r;
-  if (vt_config__interpolate(L, t, VT_CONFIG_MAX_URL + 1, &url, &env)) return -1;
+  if (vt_config__interpolate(L, t, VT_CONFIG_MAX_URL, &url, &env, u)) return -1;
   if (!vt_config__url_ok(url, vt_config__http_schemes)) {
     char raw[160];
     free(url);
@@ -419,6 +424,7 @@ int vt_config__set_url(loader *L, const key_row *r, const char *t, void *field) 
   free(u->display_url);
   u->url = url;
   u->display_url = display;
+  if (vt_config__url_secrets(u, url)) return vt_config__fail(L, "out of memory");
   return 0;
 }
 
