@@ -47,6 +47,7 @@
 #define VT_CONFIG_MAX_URL       2048        /* bytes, after interpolation */
 #define VT_CONFIG_MAX_HEADER    4096        /* bytes of one header value, after interpolation */
 #define VT_CONFIG_MAX_STRING    1024        /* any other string value */
+#define VT_CONFIG_MAX_ORIGIN    256         /* bytes of cors_origin (the HTTP server's cap) */
 #define VT_CONFIG_MAX_SECRETS   64          /* per upstream: texts redacted from its errors */
 #define VT_CONFIG_MIN_SECRET    4           /* shorter values are not kept as secrets */
 
@@ -117,7 +118,13 @@ typedef struct {
   /* limits */
   size_t max_body, max_batch, max_header_bytes, max_response, max_ws_message;
   unsigned max_connections, max_json_depth;
-  char *cors_origin;     /* NULL = no CORS headers */
+  unsigned max_connections_per_client; /* 0 = the server's default (a quarter of max_connections) */
+  unsigned reserved_connections;       /* 0 = the server's default (max_connections / 16, 1..16) */
+  unsigned busy_idle_ms;               /* 0 = the server's default (5 s) */
+  unsigned max_inflight_per_client;    /* calls one address may have in flight; 0 = no limit */
+  unsigned max_subscriptions_per_client; /* eth_subscribe subscriptions of one address */
+  char *cors_origin;     /* NULL = no CORS headers; "*" or scheme://host[:port] */
+  bool cors_all_paths;   /* CORS on /status, /metrics, /dashboard too */
   /* cache */
   size_t cache_memory;
   char *cache_path;      /* LMDB directory, NULL = memory only */

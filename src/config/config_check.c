@@ -371,6 +371,15 @@ int vt_config_validate(const vt_config *c, char *err, size_t errlen) {
     snprintf(err, errlen, "upstreams: %zu given: at most %d are allowed", c->nupstreams, VT_CONFIG_MAX_UPSTREAMS);
     return -1;
   }
+  if (c->reserved_connections && c->reserved_connections >= c->max_connections) {
+    snprintf(err, errlen, "limits.reserved_connections: %u: expected fewer than limits.max_connections (%u), "
+             "so that a regular connection is left", c->reserved_connections, c->max_connections);
+    return -1;
+  }
+  if (c->busy_idle_ms && c->busy_idle_ms < 10) {
+    snprintf(err, errlen, "limits.busy_idle_ms: %u: expected 0 (the default, 5 s) or 10 ms and more", c->busy_idle_ms);
+    return -1;
+  }
   if (check_upstreams(c, &ntrusted, err, errlen) != 0 || check_anchor_mode(c, ntrusted, err, errlen) != 0) return -1;
   if (c->checkpoint && !valid_checkpoint(c->checkpoint)) {
     snprintf(err, errlen, "anchor.checkpoint: \"%.80s\": expected 0x followed by 64 hex digits", c->checkpoint);
@@ -498,9 +507,14 @@ int vt_config_dump(const vt_config *c, char *buf, size_t len) {
   dump_size(&b, c->max_response);
   vt_buf_puts(&b, "\n  max_ws_message: ");
   dump_size(&b, c->max_ws_message);
-  vt_buf_printf(&b, "\n  max_connections: %u\n  max_json_depth: %u\ncors_origin: ", c->max_connections,
-                c->max_json_depth);
+  vt_buf_printf(&b,
+                "\n  max_connections: %u\n  max_connections_per_client: %u\n  reserved_connections: %u\n"
+                "  busy_idle_ms: %u\n  max_inflight_per_client: %u\n  max_subscriptions_per_client: %u\n"
+                "  max_json_depth: %u\ncors_origin: ",
+                c->max_connections, c->max_connections_per_client, c->reserved_connections, c->busy_idle_ms,
+                c->max_inflight_per_client, c->max_subscriptions_per_client, c->max_json_depth);
   dump_str(&b, c->cors_origin);
+  vt_buf_printf(&b, "\ncors_all_paths: %s", c->cors_all_paths ? "true" : "false");
   vt_buf_puts(&b, "\ncache:\n  memory: ");
   dump_size(&b, c->cache_memory);
   vt_buf_puts(&b, "\n  path: ");

@@ -103,6 +103,7 @@ int vt_config__set_format(loader *L, const key_row *r, const char *t, void *fiel
 int vt_config__set_anchor(loader *L, const key_row *r, const char *t, void *field);
 int vt_config__set_policy(loader *L, const key_row *r, const char *t, void *field);
 int vt_config__set_string(loader *L, const key_row *r, const char *t, void *field);  /* "" clears */
+int vt_config__set_origin(loader *L, const key_row *r, const char *t, void *field);  /* "*" or an origin */
 int vt_config__set_redis(loader *L, const key_row *r, const char *t, void *field);
 int vt_config__set_listen(loader *L, const key_row *r, const char *t, void *field);
 int vt_config__set_chain_name(loader *L, const key_row *r, const char *t, void *field);

@@ -256,6 +256,22 @@ int vt_config__set_string(loader *L, const key_row *r, const char *t, void *fiel
   return 0;
 }
 
+/* cors_origin: "" (no CORS), "*", or one origin scheme://host[:port] (RFC 6454: no
+ * path), at most VT_CONFIG_MAX_ORIGIN bytes (the server's cap). */
+int vt_config__set_origin(loader *L, const key_row *r, const char *t, void *field) {
+  const char *sep = strstr(t, "://");
+  bool ok = strcmp(t, "*") == 0 || !*t;
+  if (!ok && sep && sep > t && strlen(t) <= VT_CONFIG_MAX_ORIGIN) {
+    ok = sep[3] != 0;
+    for (const char *p = t; ok && *p; p++)
+      ok = (unsigned char)*p > 0x20 && *p != 0x7f && (p < sep + 3 || !strchr("/?#@,", *p));
+  }
+  if (!ok)
+    return BAD(L, t, "\"*\" or one origin such as https://app.example.com (scheme://host[:port], no path), "
+                     "at most %d bytes", VT_CONFIG_MAX_ORIGIN);
+  return vt_config__set_string(L, r, t, field);
+}
+
 int vt_config__set_redis(loader *L, const key_row *r, const char *t, void *field) {
   if (*t && !vt_config__url_ok(t, vt_config__redis_schemes)) {
     char shown_url[160];

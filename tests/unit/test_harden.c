@@ -11,6 +11,7 @@
 #include "gateway/gateway.h"
 #include "net/fetch.h"
 #include "mock_rpc.h"
+#include "util/counts.h"
 #include "util/redact.h"
 
 #define HASH "0x00000000000000000000000000000000000000000000000000000000000000ab"
@@ -51,6 +52,111 @@ static void test_agreed_absence_is_null_and_free(void **st) {
     assert_int_equal(failures_of(&w.gw.pool.ups[i]), before[i]);
     assert_int_equal(w.gw.pool.ups[i].consecutive_failures, 0);
   }
+  world_down(&w);
+}
+
+/* ---- config keys of the server's limits ----------------------------------------- */
+
+static int load(const char *more, char *err, size_t n, vt_config *c) {
+  char yaml[1024];
+  snprintf(yaml, sizeof yaml, "chain: { id: 5, name: devnet }\nanchor: { mode: quorum, quorum: 1 }\n"
+                              "upstreams: [{ name: a, url: \"http://127.0.0.1:1\" }]\n%s", more);
+  vt_config_defaults(c);
+  return vt_config_load_string(c, yaml, strlen(yaml), err, n);
+}
+
+static void test_limit_keys(void **st) {
+  (void)st;
+  static const struct { const char *yaml, *err; } bad[] = {
+      {"limits: { max_connections: 8, reserved_connections: 8 }\n", "limits.reserved_connections: 8: expected fewer than"},
+      {"limits: { busy_idle_ms: 5ms }\n", "limits.busy_idle_ms: 5: expected 0"},
+      {"limits: { max_connections_per_client: -1 }\n", "limits.max_connections_per_client"},
+      {"limits: { max_inflight_per_client: abc }\n", "limits.max_inflight_per_client"},
+      {"limits: { max_subscriptions_per_client: 0 }\n", "limits.max_subscriptions_per_client"},
+      {"cors_origin: \"https://app.example/path\"\n", "cors_origin"},
+      {"cors_origin: \"evil\"\n", "expected \"*\" or one origin"},
+      {"cors_all_paths: maybe\n", "cors_all_paths"},
+  };
+  vt_config c;
+  char err[512];
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    err[0] = 0;
+    if (load(bad[i].yaml, err, sizeof err, &c) == 0) fail_msg("accepted: %s", bad[i].yaml);
+    if (!strstr(err, bad[i].err)) fail_msg("%s -> %s", bad[i].yaml, err);
+    vt_config_free(&c);
+  }
+  assert_int_equal(load("limits: { max_connections: 100, max_connections_per_client: 10, reserved_connections: 4, "
+                        "busy_idle_ms: 2s, max_inflight_per_client: 0, max_subscriptions_per_client: 5 }\n"
+                        "cors_origin: \"https://app.example:8443\"\ncors_all_paths: true\n", err, sizeof err, &c), 0);
+  assert_int_equal(c.max_connections_per_client, 10);
+  assert_int_equal(c.reserved_connections, 4);
+  assert_int_equal(c.busy_idle_ms, 2000);
+  assert_int_equal(c.max_inflight_per_client, 0);
+  assert_int_equal(c.max_subscriptions_per_client, 5);
+  assert_string_equal(c.cors_origin, "https://app.example:8443");
+  assert_true(c.cors_all_paths);
+  vt_config_free(&c);
+  assert_int_equal(load("", err, sizeof err, &c), 0);
+  assert_int_equal(c.max_inflight_per_client, 1000);
+  assert_int_equal(c.max_subscriptions_per_client, 1000);
+  assert_null(c.cors_origin);
+  assert_false(c.cors_all_paths);
+  vt_config_free(&c);
+}
+
+static void test_counts_and_peer_addr(void **st) {
+  (void)st;
+  vt_counts *t = vt_counts_new();
+  assert_true(vt_counts_take(t, "10.0.0.1", 2, 3));
+  assert_false(vt_counts_take(t, "10.0.0.1", 2, 3));
+  assert_true(vt_counts_take(t, "10.0.0.2", 3, 3));
+  assert_int_equal(vt_counts_keys(t), 2);
+  vt_counts_give(t, "10.0.0.1", 2);
+  vt_counts_give(t, "10.0.0.2", 9);
+  assert_int_equal(vt_counts_keys(t), 0);
+  assert_true(vt_counts_take(t, "x", 5, 0)); /* 0: no limit */
+  vt_counts_free(t);
+  char a[VT_COUNTS_MAX_KEY];
+  vt_peer_addr("127.0.0.2:51234", a);
+  assert_string_equal(a, "127.0.0.2");
+  vt_peer_addr("[::1]:8545", a);
+  assert_string_equal(a, "::1");
+  vt_peer_addr("::1", a);
+  assert_string_equal(a, "::1");
+}
+
+/* ---- per-client limits above the transport ------------------------------------ */
+
+/* limits.max_inflight_per_client: 2 and three calls waiting on hung upstreams: the
+ * third is refused at once with -32005 naming the key; when the two are answered the
+ * client's count is back to zero (no entry left). */
+static void test_inflight_per_client(void **st) {
+  (void)st;
+  world w;
+  const up_mode modes[3] = {UP_OK, UP_OK, UP_OK};
+  const char *heads[3] = {"\"0x10\"", "\"0x10\"", "\"0x10\""};
+  const char *bal[3] = {"\"0x5\"", "\"0x5\"", "\"0x5\""};
+  world_up_yaml(&w, modes, heads, bal, 1, 300, "limits: { max_inflight_per_client: 2 }\n", NULL);
+  run_ms(&w, 300);
+  for (int i = 0; i < 3; i++) w.up[i].mode = UP_HANG;
+  const char *batch =
+      "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_gasPrice\",\"params\":[]},"
+      "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"eth_gasPrice\",\"params\":[]},"
+      "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"eth_gasPrice\",\"params\":[]},"
+      "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"eth_chainId\",\"params\":[]}]";
+  call_ms(&w, batch, 5000);
+  assert_int_equal(w.code, 200);
+  const char *lim = strstr(w.body, "limits.max_inflight_per_client");
+  if (!lim) fail_msg("no per-client limit error: %s", w.body);
+  assert_null(strstr(lim + 1, "limits.max_inflight_per_client")); /* exactly one refused */
+  assert_non_null(strstr(w.body, "\"id\":3,\"error\":{\"code\":-32005"));
+  assert_non_null(strstr(w.body, "\"result\":\"0x7a69\"")); /* local answers are not counted */
+  assert_int_equal(vt_counts_keys(w.gw.inflight), 0);
+  size_t n;
+  char *m = vt_metrics_text(&w.gw, &n);
+  assert_non_null(strstr(m, "verity_client_limited_total{limit=\"inflight\"} 1"));
+  assert_non_null(strstr(m, "verity_http_connections_refused_total 0"));
+  free(m);
   world_down(&w);
 }
 
@@ -194,6 +300,9 @@ static void test_upstream_error_texts_are_redacted(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_agreed_absence_is_null_and_free),
+      cmocka_unit_test(test_limit_keys),
+      cmocka_unit_test(test_counts_and_peer_addr),
+      cmocka_unit_test(test_inflight_per_client),
       cmocka_unit_test(test_redact_secrets),
       cmocka_unit_test(test_config_collects_secrets),
       cmocka_unit_test(test_url_cap_message),
