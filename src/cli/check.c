@@ -9,6 +9,66 @@
 
 #include "net/fetch.h"
 #include "rpc/rpc.h"
+#include "util/buf.h"
+#include "util/redact.h"
+
+#define CHECK_COLS 7
+#define CHECK_CELL_MAX 72u  /* display columns of one cell; longer cells are cut with "…" */
+
+/* The texts of one table row that are not borrowed from the config. */
+typedef struct {
+  char chain[24], head[24], lag[24], lat[24], status[200];
+} row_text;
+
+/* Display columns of UTF-8 text: one per code point (no wide characters here). */
+static size_t columns(const char *s, size_t n) {
+  size_t w = 0;
+  for (size_t i = 0; i < n; i++) w += ((unsigned char)s[i] & 0xC0) != 0x80;
+  return w;
+}
+
+/* Bytes of s that fit in `cols` columns, never splitting a code point. */
+static size_t fit(const char *s, size_t cols) {
+  size_t i = 0, w = 0;
+  while (s[i]) {
+    size_t k = 1;
+    while (((unsigned char)s[i + k] & 0xC0) == 0x80) k++;
+    if (w + 1 > cols) break;
+    w++;
+    i += k;
+  }
+  return i;
+}
+
+void vt_check_table(FILE *out, const char *const *cells, size_t rows, size_t cols) {
+  size_t width[16] = {0};
+  if (cols > sizeof width / sizeof width[0]) cols = sizeof width / sizeof width[0];
+  for (size_t r = 0; r < rows; r++)
+    for (size_t c = 0; c + 1 < cols; c++) {
+      const char *s = cells[r * cols + c] ? cells[r * cols + c] : "";
+      size_t w = columns(s, strlen(s));
+      if (w > CHECK_CELL_MAX) w = CHECK_CELL_MAX;
+      if (w > width[c]) width[c] = w;
+    }
+  for (size_t r = 0; r < rows; r++) {
+    for (size_t c = 0; c < cols; c++) {
+      const char *s = cells[r * cols + c] ? cells[r * cols + c] : "";
+      if (c + 1 == cols) {  /* the last column is never cut or padded */
+        fprintf(out, "%s\n", s);
+        break;
+      }
+      size_t n = strlen(s), w = columns(s, n);
+      if (w > CHECK_CELL_MAX) {
+        n = fit(s, CHECK_CELL_MAX - 1);
+        fprintf(out, "%.*s\xe2\x80\xa6", (int)n, s);
+        w = CHECK_CELL_MAX;
+      } else {
+        fputs(s, out);
+      }
+      fprintf(out, "%*s", (int)(width[c] - w + 2), "");
+    }
+  }
+}
 
 typedef struct {
   const vt_upstream_cfg *uc;
@@ -86,6 +146,8 @@ int vt_check_run(const vt_config *cfg, FILE *out) {
   vt_fetcher *f = vt_fetcher_new(&loop, NULL);
   probe *ps = calloc(cfg->nupstreams ? cfg->nupstreams : 1, sizeof *ps);
   check_run run = {.f = f};
+  const char **cells = NULL;
+  row_text *texts = NULL;
   if (!f || !ps) goto out;
   for (size_t i = 0; i < cfg->nupstreams; i++) {
     probe *p = &ps[i];
@@ -122,24 +184,47 @@ int vt_check_run(const vt_config *cfg, FILE *out) {
   for (size_t i = 0; i < cfg->nupstreams; i++)
     if (ps[i].head_ok && ps[i].head > best) best = ps[i].head;
   unsigned good = 0;
-  fprintf(out, "%-16s %-44s %-10s %-12s %-6s %-9s %s\n", "UPSTREAM", "URL", "CHAIN", "HEAD", "LAG", "LATENCY", "STATUS");
+  static const char *const head_row[CHECK_COLS] = {"UPSTREAM", "URL", "CHAIN", "HEAD", "LAG", "LATENCY", "STATUS"};
+  cells = calloc((cfg->nupstreams + 1) * CHECK_COLS, sizeof *cells);
+  texts = calloc(cfg->nupstreams, sizeof *texts);
+  if (!cells || !texts) {
+    fprintf(out, "out of memory\n");
+    goto out;
+  }
+  memcpy(cells, head_row, sizeof head_row);
   for (size_t i = 0; i < cfg->nupstreams; i++) {
     probe *p = &ps[i];
+    row_text *t = &texts[i];
     bool right = p->chain_ok && p->chain == cfg->chain_id;
     bool ok = right && p->head_ok;
     good += ok;
-    char chain[24] = "-", head[24] = "-", lag[16] = "-", lat[16] = "-";
-    if (p->chain_ok) snprintf(chain, sizeof chain, "%llu", p->chain);
+    snprintf(t->chain, sizeof t->chain, "-");
+    snprintf(t->head, sizeof t->head, "-");
+    snprintf(t->lag, sizeof t->lag, "-");
+    snprintf(t->lat, sizeof t->lat, "-");
+    if (p->chain_ok) snprintf(t->chain, sizeof t->chain, "%llu", p->chain);
     if (p->head_ok) {
-      snprintf(head, sizeof head, "%llu", p->head);
-      snprintf(lag, sizeof lag, "%llu", best - p->head);
-      snprintf(lat, sizeof lat, "%.0fms", p->latency_ms);
+      snprintf(t->head, sizeof t->head, "%llu", p->head);
+      snprintf(t->lag, sizeof t->lag, "%llu", best - p->head);
+      snprintf(t->lat, sizeof t->lat, "%.0fms", p->latency_ms);
     }
-    const char *status = ok ? "ok" : p->chain_ok && !right ? "WRONG CHAIN" : "DOWN";
-    fprintf(out, "%-16.16s %-44.44s %-10s %-12s %-6s %-9s %s%s%s\n", p->uc->name,
-            p->uc->display_url ? p->uc->display_url : "", chain, head, lag, lat, status,
-            ok ? "" : ": ", ok ? "" : (p->chain_ok && !right ? "not the configured chain" : p->error));
+    /* the error may be an upstream's own text: its configured secrets become *** */
+    vt_buf eb;
+    vt_buf_init(&eb, sizeof t->status);
+    vt_redact_secrets((const char *const *)p->uc->secrets, p->uc->nsecrets, p->error, strlen(p->error), &eb);
+    snprintf(t->status, sizeof t->status, "%s%s%s", ok ? "ok" : p->chain_ok && !right ? "WRONG CHAIN" : "DOWN",
+             ok ? "" : ": ", ok ? "" : (p->chain_ok && !right ? "not the configured chain" : eb.data ? eb.data : ""));
+    vt_buf_free(&eb);
+    const char **row = cells + (i + 1) * CHECK_COLS;
+    row[0] = p->uc->name;
+    row[1] = p->uc->display_url ? p->uc->display_url : "";
+    row[2] = t->chain;
+    row[3] = t->head;
+    row[4] = t->lag;
+    row[5] = t->lat;
+    row[6] = t->status;
   }
+  vt_check_table(out, cells, cfg->nupstreams + 1, CHECK_COLS);
   unsigned need = cfg->quorum ? cfg->quorum : 1;
   if (need > cfg->nupstreams) need = (unsigned)cfg->nupstreams;
   fprintf(out, "\n%u of %zu upstreams healthy on chain %llu; %u needed (quorum): %s\n", good, cfg->nupstreams,
@@ -158,6 +243,8 @@ out:
     }
   }
   free(ps);
+  free(cells);
+  free(texts);
   uv_loop_close(&loop);
   return rc;
 }

@@ -7,6 +7,7 @@
 
 #include <uv.h>
 
+#include "cli/check.h"
 #include "config/config.h"
 #include "gateway/gateway.h"
 #include "net/fetch.h"
@@ -123,6 +124,42 @@ static void test_counts_and_peer_addr(void **st) {
   assert_string_equal(a, "::1");
   vt_peer_addr("::1", a);
   assert_string_equal(a, "::1");
+}
+
+/* ---- verity check's table ------------------------------------------------------ */
+
+/* Display column where the cell that starts with `mark` begins on line `line`. */
+static size_t column_of(const char *text, int line, const char *mark) {
+  const char *p = text;
+  for (int i = 0; i < line; i++) p = strchr(p, '\n') + 1;
+  const char *m = strstr(p, mark);
+  assert_non_null(m);
+  size_t w = 0;
+  for (const char *q = p; q < m; q++) w += ((unsigned char)*q & 0xC0) != 0x80;
+  return w;
+}
+
+static void test_check_table_aligns(void **st) {
+  (void)st;
+  const char *cells[] = {
+      "UPSTREAM", "URL", "CHAIN", "STATUS",
+      "a-very-long-upstream-name-of-forty-chars", "https://mainnet.infura.io/\xe2\x80\xa6", "C1", "ok",
+      "b", "http://127.0.0.1:8545", "C2", "DOWN: connection refused",
+      "c", "https://x.example/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+      "C3", "ok",
+  };
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  vt_check_table(f, cells, 4, 4);
+  fclose(f);
+  size_t c0 = column_of(buf, 0, "CHAIN");
+  assert_int_equal(column_of(buf, 1, "C1"), c0);
+  assert_int_equal(column_of(buf, 2, "C2"), c0);
+  assert_int_equal(column_of(buf, 3, "C3"), c0);
+  assert_non_null(strstr(buf, "a-very-long-upstream-name-of-forty-chars")); /* never cut at 16 */
+  assert_non_null(strstr(buf, "\xe2\x80\xa6  ")); /* the long url is cut with … */
+  free(buf);
 }
 
 /* ---- per-client limits above the transport ------------------------------------ */
@@ -303,6 +340,7 @@ int main(void) {
       cmocka_unit_test(test_limit_keys),
       cmocka_unit_test(test_counts_and_peer_addr),
       cmocka_unit_test(test_inflight_per_client),
+      cmocka_unit_test(test_check_table_aligns),
       cmocka_unit_test(test_redact_secrets),
       cmocka_unit_test(test_config_collects_secrets),
       cmocka_unit_test(test_url_cap_message),
