@@ -137,58 +137,15 @@ static void on_reply(const vt_fetch_result *r, void *ud) {
   maybe_close(run);
 }
 
-int vt_check_run(const vt_config *cfg, FILE *out) {
-  static const char chain_body[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_chainId\",\"params\":[]}";
-  static const char head_body[] = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"eth_blockNumber\",\"params\":[]}";
-  int rc = 1;
-  uv_loop_t loop;
-  if (uv_loop_init(&loop) != 0) return 1;
-  vt_fetcher *f = vt_fetcher_new(&loop, NULL);
-  probe *ps = calloc(cfg->nupstreams ? cfg->nupstreams : 1, sizeof *ps);
-  check_run run = {.f = f};
-  const char **cells = NULL;
-  row_text *texts = NULL;
-  if (!f || !ps) goto out;
-  for (size_t i = 0; i < cfg->nupstreams; i++) {
-    probe *p = &ps[i];
-    const vt_upstream_cfg *uc = &cfg->upstreams[i];
-    p->uc = uc;
-    p->hdrs = calloc(uc->nheaders + 1, sizeof *p->hdrs);
-    for (size_t j = 0; p->hdrs && j < uc->nheaders; j++) {
-      size_t n = strlen(uc->headers[j].name) + strlen(uc->headers[j].value) + 3;
-      p->hdrs[j] = malloc(n);
-      if (p->hdrs[j]) snprintf(p->hdrs[j], n, "%s: %s", uc->headers[j].name, uc->headers[j].value);
-    }
-    for (int k = 0; k < 2; k++) {
-      probe_req *q = malloc(sizeof *q);
-      if (!q) { p->done++; continue; }
-      q->p = p;
-      q->is_chain = k == 0;
-      q->run = &run;
-      vt_fetch_opts o = {.url = uc->url, .headers = (const char *const *)p->hdrs, .nheaders = p->hdrs ? uc->nheaders : 0,
-                         .body = k == 0 ? chain_body : head_body, .body_len = k == 0 ? sizeof chain_body - 1 : sizeof head_body - 1,
-                         .timeout_ms = uc->timeout_ms ? uc->timeout_ms : cfg->timeout_ms,
-                         .connect_timeout_ms = cfg->connect_timeout_ms};
-      if (!vt_fetch_start(f, &o, on_reply, q)) {
-        free(q);
-        p->done++;
-        snprintf(p->error, sizeof p->error, "could not start a request (bad URL?)");
-      } else {
-        run.pending++;
-      }
-    }
-  }
-  maybe_close(&run);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  unsigned long long best = 0;
-  for (size_t i = 0; i < cfg->nupstreams; i++)
-    if (ps[i].head_ok && ps[i].head > best) best = ps[i].head;
-  unsigned good = 0;
+/* Print the table of probes; returns how many upstreams are healthy on the right chain,
+ * or -1 when out of memory. */
+static int print_table(const vt_config *cfg, probe *ps, unsigned long long best, FILE *out) {
   static const char *const head_row[CHECK_COLS] = {"UPSTREAM", "URL", "CHAIN", "HEAD", "LAG", "LATENCY", "STATUS"};
-  cells = calloc((cfg->nupstreams + 1) * CHECK_COLS, sizeof *cells);
-  texts = calloc(cfg->nupstreams, sizeof *texts);
+  int good = 0;
+  const char **cells = calloc((cfg->nupstreams + 1) * CHECK_COLS, sizeof *cells);
+  row_text *texts = calloc(cfg->nupstreams ? cfg->nupstreams : 1, sizeof *texts);
   if (!cells || !texts) {
-    fprintf(out, "out of memory\n");
+    good = -1;
     goto out;
   }
   memcpy(cells, head_row, sizeof head_row);
@@ -225,6 +182,62 @@ int vt_check_run(const vt_config *cfg, FILE *out) {
     row[6] = t->status;
   }
   vt_check_table(out, cells, cfg->nupstreams + 1, CHECK_COLS);
+out:
+  free(cells);
+  free(texts);
+  return good;
+}
+
+int vt_check_run(const vt_config *cfg, FILE *out) {
+  static const char chain_body[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_chainId\",\"params\":[]}";
+  static const char head_body[] = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"eth_blockNumber\",\"params\":[]}";
+  int rc = 1;
+  uv_loop_t loop;
+  if (uv_loop_init(&loop) != 0) return 1;
+  vt_fetcher *f = vt_fetcher_new(&loop, NULL);
+  probe *ps = calloc(cfg->nupstreams ? cfg->nupstreams : 1, sizeof *ps);
+  check_run run = {.f = f};
+  if (!f || !ps) goto out;
+  for (size_t i = 0; i < cfg->nupstreams; i++) {
+    probe *p = &ps[i];
+    const vt_upstream_cfg *uc = &cfg->upstreams[i];
+    p->uc = uc;
+    p->hdrs = calloc(uc->nheaders + 1, sizeof *p->hdrs);
+    for (size_t j = 0; p->hdrs && j < uc->nheaders; j++) {
+      size_t n = strlen(uc->headers[j].name) + strlen(uc->headers[j].value) + 3;
+      p->hdrs[j] = malloc(n);
+      if (p->hdrs[j]) snprintf(p->hdrs[j], n, "%s: %s", uc->headers[j].name, uc->headers[j].value);
+    }
+    for (int k = 0; k < 2; k++) {
+      probe_req *q = malloc(sizeof *q);
+      if (!q) { p->done++; continue; }
+      q->p = p;
+      q->is_chain = k == 0;
+      q->run = &run;
+      vt_fetch_opts o = {.url = uc->url, .headers = (const char *const *)p->hdrs, .nheaders = p->hdrs ? uc->nheaders : 0,
+                         .body = k == 0 ? chain_body : head_body, .body_len = k == 0 ? sizeof chain_body - 1 : sizeof head_body - 1,
+                         .timeout_ms = uc->timeout_ms ? uc->timeout_ms : cfg->timeout_ms,
+                         .connect_timeout_ms = cfg->connect_timeout_ms};
+      if (!vt_fetch_start(f, &o, on_reply, q)) {
+        free(q);
+        p->done++;
+        snprintf(p->error, sizeof p->error, "could not start a request (bad URL?)");
+      } else {
+        run.pending++;
+      }
+    }
+  }
+  maybe_close(&run);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  unsigned long long best = 0;
+  for (size_t i = 0; i < cfg->nupstreams; i++)
+    if (ps[i].head_ok && ps[i].head > best) best = ps[i].head;
+  int printed = print_table(cfg, ps, best, out);
+  if (printed < 0) {
+    fprintf(out, "out of memory\n");
+    goto out;
+  }
+  unsigned good = (unsigned)printed;
   unsigned need = cfg->quorum ? cfg->quorum : 1;
   if (need > cfg->nupstreams) need = (unsigned)cfg->nupstreams;
   fprintf(out, "\n%u of %zu upstreams healthy on chain %llu; %u needed (quorum): %s\n", good, cfg->nupstreams,
@@ -243,8 +256,6 @@ out:
     }
   }
   free(ps);
-  free(cells);
-  free(texts);
   uv_loop_close(&loop);
   return rc;
 }
