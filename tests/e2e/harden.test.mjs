@@ -9,10 +9,14 @@
 //     data), /status or the log, and the echoer really echoed it.
 //   - limits.max_subscriptions_per_client: a second connection from the same address
 //     cannot pass the address's share; another address (127.0.0.2) still can.
+//   - the server's limits are wired from the config: limits.max_connections_per_client
+//     takes two regular connections and one reserved slot (/healthz) from one
+//     address and refuses the next, and /metrics counts it.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import WebSocket from 'ws';
@@ -200,5 +204,59 @@ test('subscriptions per client address: the share holds across connections, othe
     throw e;
   } finally {
     for (const ws of open) ws.terminate();
+  }
+});
+
+/** Open a raw TCP connection from localAddress; resolves once connected. */
+function connectFrom(port, localAddress) {
+  return new Promise((res, rej) => {
+    const s = net.connect({ host: '127.0.0.1', port, localAddress });
+    s.once('connect', () => res(s));
+    s.once('error', rej);
+  });
+}
+
+/** Whether the server closed s within ms (it was refused). */
+function closedWithin(s, ms) {
+  return new Promise((res) => {
+    const timer = setTimeout(() => res(false), ms);
+    s.once('close', () => { clearTimeout(timer); res(true); });
+    s.once('error', () => {});
+  });
+}
+
+test('config wiring: limits.max_connections_per_client holds, and /metrics counts the refused', async (t) => {
+  if (skipIfNoBinary(t)) return;
+  const v = await startVerity({
+    upstreams: world.proxies.map((p) => ({ name: p.name, url: p.url })),
+    overrides: { limits: { max_connections: 32, max_connections_per_client: 2, reserved_connections: 2, busy_idle_ms: 4000 } },
+  });
+  const socks = [];
+  try {
+    await new Promise((r) => setTimeout(r, 4500)); // startVerity's keep-alive /healthz poll goes away
+    const port = Number(new URL(v.url).port);
+    // two regular slots for 127.0.0.3, then one reserved slot (health and metrics only),
+    // then nothing: the fourth is accepted and closed at once
+    for (let i = 0; i < 3; i++) socks.push(await connectFrom(port, '127.0.0.3'));
+    const fourth = await connectFrom(port, '127.0.0.3');
+    socks.push(fourth);
+    assert.ok(await closedWithin(fourth, 1500), 'a fourth connection from 127.0.0.3 was not refused');
+    const kept = await Promise.all(socks.slice(0, 3).map((s) => closedWithin(s, 200)));
+    assert.deepEqual(kept, [false, false, false], 'the first three connections must stay open');
+    // the reserved slot serves /healthz
+    const reserved = socks[2];
+    const got = new Promise((res) => { let b = ''; reserved.on('data', (d) => { b += d; if (b.includes('\r\n\r\n')) res(b); }); });
+    reserved.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.match(await got, /^HTTP\/1\.1 200/);
+    const m = await (await fetch(`${v.url}/metrics`)).text();
+    const refused = Number((m.match(/^verity_http_connections_refused_total (\d+)/m) || [])[1]);
+    assert.ok(refused >= 1, `verity_http_connections_refused_total: ${refused}\n${m.slice(0, 400)}`);
+    assert.match(m, /^verity_http_connections_reaped_total \d+/m);
+  } catch (e) {
+    e.message += `\n--- verity stderr (tail) ---\n${v.tail(20)}`;
+    throw e;
+  } finally {
+    for (const s of socks) s.destroy();
+    await v.stop().catch(() => {});
   }
 });
