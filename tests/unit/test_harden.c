@@ -56,6 +56,43 @@ static void test_agreed_absence_is_null_and_free(void **st) {
   world_down(&w);
 }
 
+/* An answer over limits.max_response is what the client asked for, not the upstream's
+ * fault: -32002 naming the limit, and no upstream loses health. */
+static bool huge_answer(mock *m, mconn *c, const char *body) {
+  (void)m;
+  if (!strstr(body, "\"eth_gasPrice\"")) return false;
+  size_t n = 100 * 1024;
+  char *big = malloc(n + 64);
+  int k = sprintf(big, "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x");
+  memset(big + k, 'a', n);
+  strcpy(big + k + n, "\"}");
+  mreply(c, 200, big);
+  free(big);
+  return true;
+}
+
+static void test_too_large_answer_is_not_charged(void **st) {
+  (void)st;
+  world w;
+  const up_mode modes[3] = {UP_OK, UP_OK, UP_OK};
+  const char *heads[3] = {"\"0x10\"", "\"0x10\"", "\"0x10\""};
+  const char *bal[3] = {"\"0x5\"", "\"0x5\"", "\"0x5\""};
+  world_up_yaml(&w, modes, heads, bal, 1, 300, "limits: { max_response: 64KiB }\n", NULL);
+  run_ms(&w, 300);
+  for (int i = 0; i < 3; i++) w.up[i].extra = huge_answer;
+  uint64_t before[3];
+  for (int i = 0; i < 3; i++) before[i] = failures_of(&w.gw.pool.ups[i]);
+  for (int r = 0; r < 5; r++) {
+    call_ms(&w, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_gasPrice\",\"params\":[]}", 5000);
+    if (!strstr(w.body, "-32002") || !strstr(w.body, "limits.max_response")) fail_msg("%s", w.body);
+  }
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(failures_of(&w.gw.pool.ups[i]), before[i]);
+    assert_string_equal(vt_breaker_name(w.gw.pool.ups[i].breaker), "closed");
+  }
+  world_down(&w);
+}
+
 /* ---- config keys of the server's limits ----------------------------------------- */
 
 static int load(const char *more, char *err, size_t n, vt_config *c) {
@@ -337,6 +374,7 @@ static void test_upstream_error_texts_are_redacted(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_agreed_absence_is_null_and_free),
+      cmocka_unit_test(test_too_large_answer_is_not_charged),
       cmocka_unit_test(test_limit_keys),
       cmocka_unit_test(test_counts_and_peer_addr),
       cmocka_unit_test(test_inflight_per_client),
