@@ -137,8 +137,6 @@ export async function peerRun({ code, input = '0x', gas = 1_000_000n, slots = {}
 export function diffRuns(a, b) {
   const out = [];
   if (a.status !== b.status) out.push(`status ${a.status} vs ${b.status}`);
-  // an invalid transaction ran nothing: evmrun lists the pre-state slots, the peer none
-  if (a.status === 'invalid' && b.status === 'invalid') return out;
   if (a.gasUsed !== b.gasUsed) out.push(`gasUsed ${a.gasUsed} vs ${b.gasUsed}`);
   if (a.output !== b.output) out.push(`output ${a.output.slice(0, 80)} vs ${b.output.slice(0, 80)}`);
   const la = JSON.stringify(a.logs), lb = JSON.stringify(b.logs);
