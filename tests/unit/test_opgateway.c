@@ -14,7 +14,6 @@
 
 #define MOCK_REPLY_MAX (1 << 19)
 #define MOCK_CHAIN_YAML ""
-#define MOCK_VERIFY_YAML "verify: true\n"
 #include "mock_rpc.h"
 #include "opfix.h"
 
@@ -125,7 +124,7 @@ static void op_up(opworld *o, const char *kind, lie lie0) {
   /* a Regolith deposit receipt shows depositNonce, which its encoding leaves out */
   json_object_set_new(json_array_get(o->receipts, 0), "depositNonce", json_string("0x42"));
   char more[128];
-  snprintf(more, sizeof more, "chain: { id: 31337, name: devnet, kind: %s }\n", kind);
+  snprintf(more, sizeof more, "verify: true\nchain: { id: 31337, name: devnet, kind: %s }\n", kind);
   const up_mode modes[3] = {UP_OK, UP_OK, UP_OK};
   const char *heads[3] = {HEAD, HEAD, HEAD};
   const char *bal[3] = {"\"0x1\"", "\"0x1\"", "\"0x1\""};
