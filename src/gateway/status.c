@@ -99,6 +99,7 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
   vt_buf_printf(&b, ",\"chain_id\":%llu,\"chain\":", (unsigned long long)gw->cfg->chain_id);
   const char *cn = gw->cfg->chain_name ? gw->cfg->chain_name : "";
   vt_buf_json_str(&b, cn, strlen(cn));
+  vt_buf_printf(&b, ",\"chain_kind\":\"%s\"", vt_chain_kind_name(gw->cfg->chain_kind));
   vt_buf_printf(&b, ",\"head\":%s%llu,\"head_reported\":%llu,\"quorum\":%u,\"usable_upstreams\":%u,",
                 pool->head_known ? "" : "null,\"_head\":", (unsigned long long)pool->head,
                 (unsigned long long)pool->head_reported, vt_pool_quorum(pool), vt_pool_usable(pool));

@@ -180,6 +180,12 @@ static void test_block_verified_on_op_refused_on_ethereum(void **st) {
   assert_non_null(r);
   assert_true(json_is_string(json_array_get(json_object_get(r, "transactions"), 0)));
   json_decref(r);
+  /* /status names the chain kind */
+  size_t sn = 0;
+  char *status = vt_status_json(&o.w.gw, &sn);
+  assert_non_null(status);
+  assert_non_null(strstr(status, "\"chain_kind\":\"op-stack\""));
+  free(status);
   op_down(&o);
 
   op_up(&o, "ethereum", LIE_NONE);
