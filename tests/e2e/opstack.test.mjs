@@ -75,6 +75,20 @@ test('OP stack: deposits, their blocks and receipts are proven', async (t) => {
     assert.equal(rcs.body.result?.length, truthBlock.transactions.length, JSON.stringify(rcs.body).slice(0, 300));
     assert.match(rcs.trust, /^verified:quorum:/);
 
+    // logs of the deposit's block, from its proven receipts
+    const filter = { fromBlock: d.block, toBlock: d.block };
+    const logs = await call(w, 'eth_getLogs', [filter]);
+    assert.deepEqual(logs.body.result, await rpc(w.devnet.truthUrl, 'eth_getLogs', [filter]), JSON.stringify(logs.body).slice(0, 300));
+
+    // the deposit by hash: proven (nonce checked against its receipt) or refused
+    const tx = await call(w, 'eth_getTransactionByHash', [d.hash]);
+    if (tx.body.result) {
+      assert.equal(tx.body.result.sourceHash, truthBlock.transactions[0].sourceHash);
+      assert.match(tx.trust, /^verified:quorum:/);
+    } else {
+      assert.equal(tx.body.error?.code, -32002, JSON.stringify(tx.body));
+    }
+
     // the full block: proven (with the deposit's nonce checked against its receipt) or
     // refused; never a value that was not proven
     const full = await call(w, 'eth_getBlockByNumber', [d.block, true]);
