@@ -111,6 +111,10 @@ static int pin_str(pin_ctx *c, const char *s, size_t len, char rep[24]) {
     return 2;
   }
   if (c->plan->kind != VT_PIN_NUMBER) c->plan->kind = VT_PIN_TAG;
+  /* the tag kept, by index in tags[]: latest (no head), pending, -, safe, finalized */
+  static const uint8_t tag_of[] = {VT_TAG_LATEST, VT_TAG_PENDING, VT_TAG_NONE, VT_TAG_SAFE, VT_TAG_FINALIZED};
+  uint8_t tag = is_latest ? (uint8_t)VT_TAG_LATEST : tag_of[i];
+  if (tag > c->plan->tag) c->plan->tag = tag;
   return 1;
 }
 
@@ -162,7 +166,11 @@ static bool check_filter(pin_ctx *c, json_t **slot) {
     for (size_t i = 0; i < 2; i++) {
       json_t *b = json_object_get(f, keys[i]);
       if (!b) { /* omitted = latest */
-        if (!c->head_known) { c->plan->kind = VT_PIN_TAG; continue; }
+        if (!c->head_known) {
+          c->plan->kind = VT_PIN_TAG;
+          if (c->plan->tag < VT_TAG_LATEST) c->plan->tag = VT_TAG_LATEST;
+          continue;
+        }
         char q[24];
         make_qty(q, sizeof q, c->head);
         json_object_set_new(f, keys[i], json_string(q));
