@@ -142,7 +142,7 @@ bool vt_pool_head_fresh(const vt_pool *p) {
   uint64_t now = vt_pool_now_ms(p), stale = head_stale_ms(p);
   for (size_t i = 0; i < p->nups; i++) {
     const vt_upstream *u = &p->ups[i];
-    if (!u->head_known || !u->chain_ok || u->breaker == VT_BREAKER_OPEN) continue;
+    if (!u->head_known || u->breaker == VT_BREAKER_OPEN) continue; /* polled: on the chain */
     if (now - u->head_ok_ms > stale || p->net[i].poll_fail_ms > u->head_ok_ms) continue;
     return true;
   }
