@@ -198,6 +198,7 @@ static void expect_proven(const char *resp, const char *trust_prefix) {
   if (!strstr(resp, "\"result\":\"0x76\"")) fail_msg("not the proven balance: %s", resp);
   if (strncmp(hdr(resp, "X-Verity-Trust"), trust_prefix, strlen(trust_prefix)) != 0)
     fail_msg("trust %s, wanted %s…", hdr(resp, "X-Verity-Trust"), trust_prefix);
+  if (getenv("TRUST_HOLES_NO_BLOCK_HDR")) return; /* to show the other holes on a build without the header */
   assert_string_equal(hdr(resp, "X-Verity-Block"), "0x36");
   assert_string_equal(hdr(resp, "X-Verity-Block-Hash"), HASH36);
 }
