@@ -175,7 +175,9 @@ static void on_leader(const vt_answer *a, void *ud) {
   bool from_store = !strcmp(by, "cache") || !strcmp(by, "lmdb") || !strcmp(by, "redis");
   /* a block asked by hash: its number is the proven header's, when the prover says */
   if (fl->plan.kind == VT_PIN_HASH && a->has_block) fl->block = a->block;
-  if (fl->cacheable && storable(a) && !from_store) {
+  /* "no such block" for a hash may stop being true when the block arrives: not kept */
+  bool null_by_hash = fl->plan.kind == VT_PIN_HASH && a->len == 4 && memcmp(a->result, "null", 4) == 0;
+  if (fl->cacheable && storable(a) && !from_store && !null_by_hash) {
     vt_cache_meta m = {.block_number = fl->block,
                        .finalized = f->pool->head_known && fl->block + FINALITY_DEPTH <= f->pool->head};
     if (a->has_hash) {

@@ -393,7 +393,11 @@ fallback:
 int vt_plan_params(const vt_method *m, const char *method, vt_span params, uint64_t head,
                    bool head_known, vt_plan *out) {
   int rc = vt_plan_params_fast(m, params, head, head_known, out);
-  return rc != 0 ? (rc > 0 ? 0 : -1) : vt_plan_params_full(m, method, params, head, head_known, out);
+  rc = rc != 0 ? (rc > 0 ? 0 : -1) : vt_plan_params_full(m, method, params, head, head_known, out);
+  /* a method whose first param is a block hash is about that block (cacheable like any
+   * call pinned by hash, and stored once its proven number is final) */
+  if (rc == 0 && !out->err_code && (m->flags & VT_MF_BLOCK_BY_HASH) && out->kind == VT_PIN_NONE) out->kind = VT_PIN_HASH;
+  return rc;
 }
 
 int vt_plan_params_full(const vt_method *m, const char *method, vt_span params, uint64_t head,

@@ -102,7 +102,8 @@ bool vt_verify_applies(const vt_prover *pv, const char *method, const vt_plan *p
    * exist yet the answer is null (blocks) or -32002 (state), never an unproven value.
    * Tags left as tags (safe, finalized, latest without a head, the pending nonce) are
    * the gateway's to pin or refuse (vt_gateway_carry, prove/tag.h). */
-  if (verifier_of(method) != VT_V_LOGS && find(verifier_of(method))->block == B_LOCATE) return true;
+  const struct verifier *v = find(verifier_of(method));
+  if (v && (v->block == B_LOCATE || v->block == B_PARAM0_HASH)) return true; /* by transaction or block hash */
   return plan->tag == VT_TAG_NONE && (plan->kind == VT_PIN_HASH || plan->kind == VT_PIN_NUMBER);
 }
 

@@ -143,7 +143,7 @@ test('kill -9, every upstream down, restart: final blocks and balances from the 
       block: await call(w.verity.url, 'eth_getBlockByHash', [blk.hash, false]),
     };
     assert.equal(before.byNumber.body.result, bal);
-    for (const r of Object.values(before)) assert.match(r.trust, /^verified:/);
+    for (const [k, r] of Object.entries(before)) assert.match(r.trust, /^verified:/, `${k}: ${JSON.stringify(r.body)}`);
     await sleep(1300); // committed, and the finalized number recorded
     w.verity.proc.kill('SIGKILL');
     await new Promise((r) => (w.verity.exitStatus ? r() : w.verity.proc.once('exit', r)));
