@@ -351,7 +351,7 @@ static bool fast_split(vt_span params, fast_tok *tok, size_t *ntok) {
   return true;
 }
 
-int vt_plan_params_fast(const vt_method *m, vt_span params, uint64_t head, bool head_known, vt_plan *out) {
+static int fast_body(const vt_method *m, vt_span params, uint64_t head, bool head_known, vt_plan *out) {
   memset(out, 0, sizeof *out);
   fast_tok tok[VT_MAX_PARAMS + 1];
   size_t n;
@@ -393,14 +393,10 @@ fallback:
 int vt_plan_params(const vt_method *m, const char *method, vt_span params, uint64_t head,
                    bool head_known, vt_plan *out) {
   int rc = vt_plan_params_fast(m, params, head, head_known, out);
-  rc = rc != 0 ? (rc > 0 ? 0 : -1) : vt_plan_params_full(m, method, params, head, head_known, out);
-  /* a method whose first param is a block hash is about that block (cacheable like any
-   * call pinned by hash, and stored once its proven number is final) */
-  if (rc == 0 && !out->err_code && (m->flags & VT_MF_BLOCK_BY_HASH) && out->kind == VT_PIN_NONE) out->kind = VT_PIN_HASH;
-  return rc;
+  return rc != 0 ? (rc > 0 ? 0 : -1) : vt_plan_params_full(m, method, params, head, head_known, out);
 }
 
-int vt_plan_params_full(const vt_method *m, const char *method, vt_span params, uint64_t head,
+static int full_body(const vt_method *m, const char *method, vt_span params, uint64_t head,
                         bool head_known, vt_plan *out) {
   memset(out, 0, sizeof *out);
   int rc = 0;
@@ -465,4 +461,23 @@ out:
 void vt_plan_free(vt_plan *p) {
   free(p->params);
   p->params = NULL;
+}
+
+/* A method whose first param is a block hash is about that block: pinned by hash
+ * (cacheable like any call pinned by hash, stored once its proven number is final). */
+static void pin_by_hash(const vt_method *m, vt_plan *out) {
+  if (!out->err_code && (m->flags & VT_MF_BLOCK_BY_HASH) && out->kind == VT_PIN_NONE) out->kind = VT_PIN_HASH;
+}
+
+int vt_plan_params_fast(const vt_method *m, vt_span params, uint64_t head, bool head_known, vt_plan *out) {
+  int rc = fast_body(m, params, head, head_known, out);
+  if (rc == 1) pin_by_hash(m, out);
+  return rc;
+}
+
+int vt_plan_params_full(const vt_method *m, const char *method, vt_span params, uint64_t head, bool head_known,
+                        vt_plan *out) {
+  int rc = full_body(m, method, params, head, head_known, out);
+  if (rc == 0) pin_by_hash(m, out);
+  return rc;
 }
