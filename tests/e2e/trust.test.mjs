@@ -48,6 +48,8 @@ test('start-up, no head, two of three lying: proven at an explicit block or -320
     await w.devnet.waitForBlock(3);
     for (const p of w.proxies) p.setMode('hang', { methods: ['eth_blockNumber'] });
     for (const p of w.proxies.slice(0, 2)) p.addMode('zeroBalance');
+    // the honest one is slow, so the liars answer first whatever routing prefers
+    w.proxies[2].addMode('delay(400)', { methods: ['eth_getProof', 'eth_getBalance'] });
     const upstreams = w.proxies.map((p) => ({ name: p.name, url: p.url }));
     w.verity = await startVerity({ upstreams, readyPath: '/status' });
     const status = await (await fetch(`${w.verity.url}/status`)).json();
