@@ -109,16 +109,18 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
   vt_buf_printf(&b, ",\"chain_id\":%llu,\"chain\":", (unsigned long long)gw->cfg->chain_id);
   const char *cn = gw->cfg->chain_name ? gw->cfg->chain_name : "";
   vt_buf_json_str(&b, cn, strlen(cn));
-  vt_buf_printf(&b, ",\"head\":%s%llu,\"head_reported\":%llu,\"quorum\":%u,\"usable_upstreams\":%u,",
+  vt_buf_printf(&b, ",\"head\":%s%llu,\"head_reported\":%llu,\"head_fresh\":%s,\"quorum\":%u,\"usable_upstreams\":%u,",
                 pool->head_known ? "" : "null,\"_head\":", (unsigned long long)pool->head,
-                (unsigned long long)pool->head_reported, vt_pool_quorum(pool), vt_pool_usable(pool));
+                (unsigned long long)pool->head_reported, vt_pool_head_fresh(pool) ? "true" : "false",
+                vt_pool_quorum(pool), vt_pool_usable(pool));
   if (gw->flights) {
     vt_flight_stats fs;
     vt_flight_stats_get(gw->flights, &fs);
-    vt_buf_printf(&b, "\"store\":{\"lmdb\":%s,\"lmdb_hits\":%llu,\"lmdb_stored\":%llu,\"redis\":%s,"
+    vt_buf_printf(&b, "\"store\":{\"lmdb\":%s,\"lmdb_finalized\":%llu,\"lmdb_hits\":%llu,\"lmdb_stored\":%llu,\"redis\":%s,"
                       "\"redis_connected\":%s,\"redis_hits\":%llu,\"redis_misses\":%llu,\"redis_unavailable\":%llu,"
                       "\"redis_stored\":%llu},",
-                  fs.lmdb ? "true" : "false", (unsigned long long)fs.lmdb_hits, (unsigned long long)fs.lmdb_stored,
+                  fs.lmdb ? "true" : "false", (unsigned long long)fs.lmdb_finalized, (unsigned long long)fs.lmdb_hits,
+                  (unsigned long long)fs.lmdb_stored,
                   fs.redis ? "true" : "false", fs.redis_connected ? "true" : "false", (unsigned long long)fs.redis_hits,
                   (unsigned long long)fs.redis_misses, (unsigned long long)fs.redis_unavailable,
                   (unsigned long long)fs.redis_stored);

@@ -316,6 +316,7 @@ void vt_flight_stats_get(const vt_flights *f, vt_flight_stats *out) {
   out->redis_misses = ts.redis_misses;
   out->redis_unavailable = ts.redis_unavailable;
   out->redis_stored = ts.redis_stored;
+  out->lmdb_finalized = vt_tiers_finalized(f->tiers);
   out->lmdb = ts.lmdb;
   out->redis = ts.redis;
   out->redis_connected = ts.redis_connected;

@@ -281,6 +281,7 @@ static void test_all_down_latest_is_refused_within_a_poll(void **st) {
   const char *r = post(&w, BAL_AT("\"latest\""));
   expect_unavailable(r);
   assert_non_null(strstr(r, "confirmed the head"));
+  assert_false(vt_pool_head_fresh(&w.gw.pool));
   world_down(&w);
   unload();
 }
@@ -306,6 +307,11 @@ static void test_restart_serves_final_blocks_from_the_store(void **st) {
   run_ms(&w, 150);
   assert_false(w.gw.pool.head_known);
   assert_true(w.up[0].requests >= 1); /* the outage was served */
+  size_t sn;
+  char *s = vt_status_json(&w.gw, &sn);
+  assert_non_null(strstr(s, "\"lmdb_finalized\":54")); /* 0x36, recorded before the restart */
+  assert_non_null(strstr(s, "\"head_fresh\":false"));
+  free(s);
   const char *r = post(&w, BAL_AT("\"0x36\""));
   expect_proven(r, "verified:quorum:2/3");
   assert_string_equal(hdr(r, "X-Verity-Upstream"), "lmdb");
