@@ -451,6 +451,12 @@ static void evidence(vreq *r) {
 
 static void on_anchor(const vt_anchored *h, const char *why, const char *data, const vt_trust *agreed, void *ud) {
   vreq *r = ud;
+  if (!h && why == vt_anchor_absent && !r->pv->pool->head_known) {
+    /* before any head is agreed nothing says the block is in the future: upstreams
+     * agreeing there is none is not an answer verity can stand behind */
+    unavailable(r, "the upstreams say the block does not exist, and no head is agreed yet to tell", NULL);
+    return;
+  }
   if (!h && why == vt_anchor_absent) {
     switch (r->v->kind) {
       case K_BLOCK: case K_TX_BY_INDEX: case K_BLOCK_RECEIPTS: case K_RECEIPT: case K_TX_BY_HASH:

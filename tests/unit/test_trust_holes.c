@@ -231,11 +231,14 @@ static void test_startup_explicit_block_is_proven(void **st) {
   expect_proven(post(&w, BAL_AT("{\"blockHash\":\"" HASH36 "\"}")), "verified:");
   /* latest without a head: -32002, never the liars' quorum */
   expect_unavailable(post(&w, BAL_AT("\"latest\"")));
+  /* a block every upstream says does not exist, with no head to say it is in the
+   * future: -32002, not an agreed null */
+  expect_unavailable(post(&w, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"eth_getBlockByNumber\",\"params\":[\"0x35\",false]}"));
   /* /metrics counts answers by trust */
   size_t n;
   char *m = vt_metrics_text(&w.gw, &n);
   assert_non_null(strstr(m, "verity_answers_total{trust=\"verified\",anchor=\"quorum\"} 4"));
-  assert_non_null(strstr(m, "verity_answers_total{trust=\"none\",anchor=\"none\"} 1"));
+  assert_non_null(strstr(m, "verity_answers_total{trust=\"none\",anchor=\"none\"} 2"));
   free(m);
   world_down(&w);
   unload();
