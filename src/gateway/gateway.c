@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "feature/logs.h"
 #include "feature/subs.h"
 #include "obs/log.h"
@@ -27,6 +28,7 @@
 #include "plan/params.h"
 #include "plan/policy.h"
 #include "pool/call.h"
+#include "prove/tag.h"
 #include "prove/verify.h"
 #include "rpc/methods.h"
 
@@ -48,8 +50,13 @@ typedef struct {
   size_t index;
   char *out;            /* the response object, NULL for notifications (and until answered) */
   size_t out_len;
+  bool pinned;          /* the plan named a block number: `block` */
+  uint64_t block;
   bool counted;         /* counted in the client's calls in flight until answered */
 } call_slot;
+
+#define BLOCK_HDR_MAX 24   /* "0x" + 16 hex digits */
+#define HASH_HDR_MAX 68    /* "0x" + 64 hex digits */
 
 struct rpc_ctx {
   vt_gateway *gw;
@@ -64,6 +71,9 @@ struct rpc_ctx {
   int trust_rank;
   char trust[TRUST_MAX];
   char upstreams[UPSTREAM_HDR_MAX];
+  bool has_block, has_hash;  /* X-Verity-Block(-Hash): the highest block the answers are about */
+  uint64_t block;
+  uint8_t block_hash[32];
   uint64_t t0_ms;
   bool started;
   char addr[VT_COUNTS_MAX_KEY]; /* the client's address (per-client limits) */
@@ -152,10 +162,24 @@ static void respond(rpc_ctx *x) {
   if (x->ws) {
     if (nout) vt_ws_sess_send(x->ws, b.data, b.len);
   } else if (x->req) {
-    vt_http_header h[2] = {{"X-Verity-Trust", x->trust[0] ? x->trust : "none"},
+    char blk[BLOCK_HDR_MAX], hash[HASH_HDR_MAX];
+    vt_http_header h[4] = {{"X-Verity-Trust", x->trust[0] ? x->trust : "none"},
                            {"X-Verity-Upstream", x->upstreams[0] ? x->upstreams : "none"}};
-    if (nout) vt_http_respond(x->req, 200, "application/json", h, 2, b.data, b.len);
-    else vt_http_respond(x->req, 204, NULL, h, 2, "", 0);
+    size_t nh = 2;
+    if (!x->has_block && gw->pool.head_known) { /* not about one block (gas price, chain id…): verity's head */
+      x->has_block = true;
+      x->block = gw->pool.head;
+    }
+    if (x->has_block) {
+      snprintf(blk, sizeof blk, "0x%llx", (unsigned long long)x->block);
+      h[nh++] = (vt_http_header){"X-Verity-Block", blk};
+      if (x->has_hash) {
+        vc_hex_encode(x->block_hash, 32, hash); /* "0x" + 64 digits */
+        h[nh++] = (vt_http_header){"X-Verity-Block-Hash", hash};
+      }
+    }
+    if (nout) vt_http_respond(x->req, 200, "application/json", h, nh, b.data, b.len);
+    else vt_http_respond(x->req, 204, NULL, h, nh, "", 0);
     x->req = NULL;
   }
   vt_buf_free(&b);
@@ -165,6 +189,22 @@ static void call_finished(rpc_ctx *x) {
   if (--x->pending == 0 && x->started) {
     respond(x);
     ctx_free(x);
+  }
+}
+
+/* The block an answer is about: the proven header's (number and hash) when the
+ * carrier says, else the number the call was pinned to. A batch names the highest. */
+static void note_block(rpc_ctx *x, const call_slot *s, const vt_answer *a) {
+  if (a->outcome != VT_CALL_OK) return;
+  bool has = a->has_block || s->pinned;
+  uint64_t n = a->has_block ? a->block : s->block;
+  if (!has || (x->has_block && n < x->block)) return;
+  if (!x->has_block || n > x->block) x->has_hash = false;
+  x->has_block = true;
+  x->block = n;
+  if (a->has_hash) {
+    x->has_hash = true;
+    memcpy(x->block_hash, a->block_hash, 32);
   }
 }
 
@@ -193,8 +233,10 @@ static void on_answer(const vt_answer *a, void *ud) {
       note_trust(x, &(vt_trust){.tier = VT_TRUST_NONE}, NULL);
       break;
   }
+  note_block(x, s, a);
   set_out(x, s->index, &b);
   vt_gateway_note_request(x->gw, a->method, a->outcome, (double)(uv_now(x->gw->loop) - a->t_start_ms));
+  vt_gateway_note_trust(x->gw, a->outcome == VT_CALL_OK ? &a->trust : &(vt_trust){.tier = VT_TRUST_NONE});
   call_finished(x);
 }
 
@@ -217,10 +259,45 @@ static void on_plain_done(vt_call *c, void *ud) {
   vt_call_free(c);
 }
 
+/* A provable call whose block is a tag: pinned and proven (safe, finalized), refused
+ * (latest with no head agreed), or the pending nonce (mempool state, plain). Returns
+ * 1 to carry it plainly, else what the prove stage returned. */
+static int carry_tagged(vt_gateway *gw, const vt_job *ca, vt_answer_cb cb, void *ud) {
+  uint64_t now = uv_now(gw->loop);
+  switch (ca->plan->tag) {
+    case VT_TAG_SAFE:
+    case VT_TAG_FINALIZED:
+      return vt_verify_tagged(&gw->prover, ca, cb, ud);
+    case VT_TAG_PENDING:
+      return 1;
+    case VT_TAG_LATEST:
+      vt_prove_refuse(cb, ud, ca->method,
+                      "no head is agreed yet (k upstreams, the trusted node or the light client must confirm one): "
+                      "latest cannot be proven; ask at an explicit block number or hash", now);
+      return 0;
+    default:
+      vt_prove_refuse(cb, ud, ca->method, "the block this call is about cannot be anchored", now);
+      return 0;
+  }
+}
+
 int vt_gateway_carry(void *ctx, const vt_job *ca, vt_answer_cb cb, void *ud) {
   vt_gateway *gw = ctx;
-  if (vt_verify_applies(&gw->prover, ca->method, ca->plan)) {
-    int vrc = vt_verify_start(&gw->prover, ca->method, ca->params, ca->plan, cb, ud);
+  /* `latest` needs a head some upstream confirmed within the stale window and has not
+   * failed to confirm since (pool.h): otherwise it is a memory, not today's latest */
+  if (ca->plan->pinned_latest && !vt_pool_head_fresh(&gw->pool)) {
+    vt_prove_refuse(cb, ud, ca->method,
+                    "no upstream has confirmed the head lately (every one failed its last poll, or its breaker is "
+                    "open): latest is not known now; degraded.stale serves the last proven value, labelled stale",
+                    uv_now(gw->loop));
+    return 0;
+  }
+  if (vt_verify_provable(&gw->prover, ca->method)) {
+    /* proven or -32002: never answered plainly (but eth_getLogs past the head or
+     * reversed, which verify_logs hands back, and the pending nonce) */
+    int vrc = vt_verify_applies(&gw->prover, ca->method, ca->plan)
+                  ? vt_verify_start(&gw->prover, ca->method, ca->params, ca->plan, cb, ud)
+                  : carry_tagged(gw, ca, cb, ud);
     if (vrc != 1) return vrc;
   }
   if (ca->m && (ca->m->flags & VT_MF_RANGE)) {
@@ -290,6 +367,7 @@ static void dispatch(rpc_ctx *x, size_t i) {
       vt_trust t = vt_trust_of(vt_local_answer(gw, m, rc, &b));
       if (t.tier == VT_TRUST_QUORUM) t = vt_trust_quorum(vt_pool_quorum(&gw->pool), vt_pool_usable(&gw->pool));
       note_trust(x, &t, NULL);
+      vt_gateway_note_trust(gw, &t);
       goto done;
     }
     case VT_M_SUBSCRIBE:
@@ -325,6 +403,8 @@ static void dispatch(rpc_ctx *x, size_t i) {
   }
   vt_span params = plan.params ? vt_span_of(plan.params, plan.params_len) : rc->params;
   vt_job ca = {.m = m, .method = rc->method, .params = params, .plan = &plan};
+  x->slots[i].pinned = plan.kind == VT_PIN_NUMBER && plan.tag == VT_TAG_NONE;
+  x->slots[i].block = plan.number;
   x->pending++;
   int frc = m->kind == VT_M_WRITE ? vt_gateway_carry(gw, &ca, on_answer, &x->slots[i])
                                   : vt_flight_run(gw->flights, &ca, vt_gateway_carry, gw, on_answer, &x->slots[i]);

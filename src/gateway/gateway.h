@@ -44,6 +44,7 @@ typedef struct {
   vt_metric *requests;      /* verity_requests_total{method,outcome} */
   vt_metric *latency;       /* verity_request_duration_seconds{method} */
   vt_metric *unavailable;   /* verity_unavailable_total{method} */
+  vt_metric *answers;       /* verity_answers_total{trust,anchor} */
   vt_metric *refused;       /* verity_http_connections_refused_total (the server's stats.refused) */
   vt_metric *reaped;        /* verity_http_connections_reaped_total (the server's stats.reaped) */
   vt_metric *limited;       /* verity_client_limited_total{limit}: calls refused by a per-client limit */
@@ -104,5 +105,7 @@ int vt_gateway_metrics_init(vt_gateway *gw);
 void vt_gateway_metrics_free(vt_gateway *gw);
 /* One client call finished with outcome (vt_call_outcome) after ms. */
 void vt_gateway_note_request(vt_gateway *gw, const char *method, int outcome, double ms);
+/* One call answered with trust t: verity_answers_total{trust,anchor}. */
+void vt_gateway_note_trust(vt_gateway *gw, const vt_trust *t);
 
 #endif

@@ -92,20 +92,23 @@ static const struct verifier *find(vt_verifier v) {
   return v != VT_V_NONE && verifiers[v].method ? &verifiers[v] : NULL;
 }
 
-bool vt_verify_applies(const vt_prover *pv, const char *method, const vt_plan *plan) {
+bool vt_verify_provable(const vt_prover *pv, const char *method) {
   vt_verifier which = verifier_of(method);
-  if (which == VT_V_LOGS)
-    return pv->on && pv->pool->head_known && (plan->kind == VT_PIN_HASH || plan->kind == VT_PIN_NUMBER);
-  const struct verifier *v = find(which);
-  if (!pv->on || !v || !pv->pool->head_known) return false;
-  if (v->block == B_LOCATE) return true;
-  if (v->block == B_PARAM0_HASH) return true;
-  /* a block by number must be at or below the head (a future block cannot be anchored:
-   * its `null` is confirmed by the quorum instead); safe/finalized/pending tags are
-   * not pinned and so not anchored here */
-  /* a number past verity's head is anchored too: if the upstreams agree it does not
-   * exist yet the answer is null (blocks) or -32002 (state), never an unproven value */
-  return plan->kind == VT_PIN_HASH || plan->kind == VT_PIN_NUMBER;
+  return pv->on && (which == VT_V_LOGS || find(which) != NULL);
+}
+
+bool vt_verify_applies(const vt_prover *pv, const char *method, const vt_plan *plan) {
+  if (!vt_verify_provable(pv, method)) return false;
+  /* a block by number or hash is anchored directly, also before any head is agreed
+   * (at start-up, or while every upstream is down): the anchor asks k upstreams for
+   * that number's hash (or the trusted node, or the light client) whatever the head.
+   * A number past every head is anchored too: if the upstreams agree it does not
+   * exist yet the answer is null (blocks) or -32002 (state), never an unproven value.
+   * Tags left as tags (safe, finalized, latest without a head, the pending nonce) are
+   * the gateway's to pin or refuse (vt_gateway_carry, prove/tag.h). */
+  const struct verifier *v = find(verifier_of(method));
+  if (v && (v->block == B_LOCATE || v->block == B_PARAM0_HASH)) return true; /* by transaction or block hash */
+  return plan->tag == VT_TAG_NONE && (plan->kind == VT_PIN_HASH || plan->kind == VT_PIN_NUMBER);
 }
 
 /* --- ending ----------------------------------------------------------------------- */
@@ -122,6 +125,11 @@ static void answer(vreq *r, int outcome, const char *res, size_t n, vt_trust tru
       .outcome = outcome, .result = res, .len = n, .served_by = r->served_by,
       .trust = trust, .method = r->v->method, .t_start_ms = r->t0,
   };
+  if (outcome == VT_CALL_OK && trust.tier == VT_TRUST_VERIFIED && r->anch.trust.tier == VT_TRUST_VERIFIED) {
+    a.has_block = a.has_hash = true; /* the anchored header it was proven against */
+    a.block = r->anch.hdr.number;
+    memcpy(a.block_hash, r->anch.hdr.hash, 32);
+  }
   r->cb(&a, r->ud);
   vreq_free(r);
 }
@@ -501,6 +509,12 @@ static void evidence(vreq *r) {
 
 static void on_anchor(const vt_anchored *h, const char *why, const char *data, const vt_trust *agreed, void *ud) {
   vreq *r = ud;
+  if (!h && why == vt_anchor_absent && !r->pv->pool->head_known) {
+    /* before any head is agreed nothing says the block is in the future: upstreams
+     * agreeing there is none is not an answer verity can stand behind */
+    unavailable(r, "the upstreams say the block does not exist, and no head is agreed yet to tell", NULL);
+    return;
+  }
   if (!h && why == vt_anchor_absent) {
     switch (r->v->kind) {
       case K_BLOCK: case K_TX_BY_INDEX: case K_BLOCK_RECEIPTS: case K_RECEIPT: case K_TX_BY_HASH:

@@ -57,8 +57,11 @@ typedef struct vt_prover {
   vt_prove_share share;
 } vt_prover;
 
-/* Will this call be proven (a verifier exists, verification is on, the block is one
- * that can be anchored)? */
+/* Has the method a verifier, and is verification on? Then it is answered proven or
+ * -32002, never plainly (the gateway refuses what cannot be anchored). */
+bool vt_verify_provable(const vt_prover *pv, const char *method);
+/* Will this call be proven now (provable, and its block is a number or a hash, which
+ * is anchored directly whether or not a head is known)? */
 bool vt_verify_applies(const vt_prover *pv, const char *method, const vt_plan *plan);
 
 /* Start proving. params: the call's params as they go upstream (after pinning).
