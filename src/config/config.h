@@ -46,6 +46,10 @@
 #define VT_CONFIG_MAX_URL       2048        /* bytes, after interpolation */
 #define VT_CONFIG_MAX_HEADER    4096        /* bytes of one header value, after interpolation */
 #define VT_CONFIG_MAX_STRING    1024        /* any other string value */
+#define VT_CONFIG_MAX_KEYS      1024        /* client keys */
+#define VT_CONFIG_MAX_KEY_RULES 64          /* allow / deny patterns per client key */
+#define VT_CONFIG_KEY_MIN       16          /* bytes of a client key */
+#define VT_CONFIG_KEY_MAX       256
 
 typedef enum { VT_ANCHOR_QUORUM, VT_ANCHOR_TRUSTED, VT_ANCHOR_LIGHTCLIENT } vt_anchor_mode;
 typedef enum { VT_POLICY_DEFAULT, VT_POLICY_ALLOW, VT_POLICY_DENY } vt_method_policy;
@@ -73,6 +77,19 @@ typedef struct {
   vt_method_policy policy;
   unsigned timeout_ms;   /* 0 = pool default */
 } vt_method_cfg;
+
+/* A client key (keys:): who may use the gateway, how fast, and for which methods.
+ * key is SECRET (interpolated from ${ENV}): never log it; src/access/ shows a hash prefix. */
+typedef struct {
+  char *name;            /* [A-Za-z0-9_.-]{1,64}, unique; shown in the config dump */
+  char *key;             /* VT_CONFIG_KEY_MIN..MAX of A-Z a-z 0-9 - _ . ~ (a URL path segment) */
+  double rps;            /* requests per second, 0 = unlimited */
+  unsigned burst;        /* bucket size; 0 = max(1, rps rounded up) */
+  char **allow;          /* method patterns ("eth_*"); none = every method the gateway serves */
+  size_t nallow;
+  char **deny;           /* method patterns refused to this key (checked first) */
+  size_t ndeny;
+} vt_key_cfg;
 
 typedef struct {
   char *listen_host;     /* "127.0.0.1"; "::1" for "[::1]:8545" (no brackets here) */
@@ -110,6 +127,8 @@ typedef struct {
   size_t max_body, max_batch, max_header_bytes, max_response, max_ws_message;
   unsigned max_connections, max_json_depth;
   char *cors_origin;     /* NULL = no CORS headers */
+  vt_key_cfg *keys;      /* client keys; none = open (as on loopback by default) */
+  size_t nkeys;
   /* cache */
   size_t cache_memory;
   char *cache_path;      /* LMDB directory, NULL = memory only */
