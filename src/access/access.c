@@ -209,7 +209,15 @@ vt_access_status vt_access_admit(vt_access *a, const char *key, size_t len, uint
     v->why = "unknown client key: check the key you were given (keys are case-sensitive)";
     return VT_ACCESS_WRONG;
   }
+  return vt_access_take(a, c, now_ms, v);
+}
+
+vt_access_status vt_access_take(vt_access *a, const vt_client *cc, uint64_t now_ms, vt_access_verdict *v) {
+  vt_client *c = (vt_client *)cc; /* the table's own entry: its bucket changes */
+  memset(v, 0, sizeof *v);
+  v->http_status = 200;
   v->client = c;
+  if (!c) return VT_ACCESS_OK;
   uint64_t wait = vt_bucket_take(&c->bucket, c->cfg->rps, c->burst, now_ms);
   if (wait) {
     a->st.limited++;
@@ -223,6 +231,8 @@ vt_access_status vt_access_admit(vt_access *a, const char *key, size_t len, uint
   if (c->m_ok) vt_metric_inc(c->m_ok, 1);
   return VT_ACCESS_OK;
 }
+
+void vt_access_tag_of(const char *key, size_t len, char out[VT_ACCESS_TAG_HEX + 1]) { make_tag(key, len, out); }
 
 /* A pattern is a name, or a prefix ending in '*'. */
 static bool matches(char *const *pats, size_t n, const char *method) {

@@ -81,6 +81,14 @@ const char *vt_access_key_of(const char *path, const char *x_key, const char *au
 vt_access_status vt_access_admit(vt_access *a, const char *key, size_t len, uint64_t now_ms, vt_access_verdict *v)
     VC_MUST_CHECK;
 
+/* Charge one more request to a client already admitted (a WebSocket message: the key
+ * came with the upgrade). VT_ACCESS_OK or VT_ACCESS_LIMITED; a NULL client is OK. */
+vt_access_status vt_access_take(vt_access *a, const vt_client *c, uint64_t now_ms, vt_access_verdict *v) VC_MUST_CHECK;
+
+/* The tag a key would have (for logging a wrong key without the key): out gets
+ * VT_ACCESS_TAG_HEX hex digits and a NUL. */
+void vt_access_tag_of(const char *key, size_t len, char out[VT_ACCESS_TAG_HEX + 1]);
+
 /* May this client call method? Deny patterns first, then allow (none = all). A NULL
  * client (access off) may call everything. Counts a refusal in the metrics. */
 bool vt_access_method_ok(const vt_client *c, const char *method) VC_MUST_CHECK;

@@ -429,6 +429,24 @@ static void preflight(vt_hconn *c, vt_http_req *r) {
   answer(c, r, 204, cors, cors_applies(c, r) ? 4 : 1);
 }
 
+/* The application's say on an upgrade (on_ws_upgrade): true to go on, false when it
+ * refused and the refusal was answered. */
+static bool ws_admitted(vt_hconn *c, vt_http_req *r) {
+  if (!c->ctx->h.on_ws_upgrade) return true;
+  void *auth = NULL;
+  unsigned retry = 0;
+  int st = c->ctx->h.on_ws_upgrade(r, &auth, &retry, c->ctx->h.ud);
+  if (st == 0) {
+    c->ws.auth = auth;
+    return true;
+  }
+  char ra[16];
+  snprintf(ra, sizeof ra, "%u", retry);
+  vt_http_header h[] = {{"Retry-After", ra}};
+  answer(c, r, st, h, retry ? 1 : 0);
+  return false;
+}
+
 /* An Upgrade request. WebSocket is accepted; anything else is served as plain HTTP. */
 static void upgrade(vt_hconn *c, vt_http_req *r) {
   const char *up = vt_http_req_header(r, "upgrade");
@@ -453,7 +471,7 @@ static void upgrade(vt_hconn *c, vt_http_req *r) {
   c->stop_parsing = true;
   if (!c->ctx->h.on_ws_message) {
     answer(c, r, 501, NULL, 0);
-  } else if (strcmp(vt_http_req_path(r), VT_HTTP_WS_PATH) != 0 || c->reserved) {
+  } else if ((!c->ctx->h.on_ws_upgrade && strcmp(vt_http_req_path(r), VT_HTTP_WS_PATH) != 0) || c->reserved) {
     c->ctx->stats.bad_requests++;
     answer(c, r, c->reserved ? 503 : 404, NULL, 0);
   } else if (strcmp(r->method, "GET") != 0 || r->http10 || !key || vt_ws_accept_key(key, accept) != 0) {
@@ -463,6 +481,8 @@ static void upgrade(vt_hconn *c, vt_http_req *r) {
     vt_http_header v[] = {{"Sec-WebSocket-Version", "13"}};
     c->ctx->stats.bad_requests++;
     answer(c, r, 426, v, 1);
+  } else if (!ws_admitted(c, r)) {
+    c->ctx->stats.bad_requests++;
   } else {
     char resp[160];
     int n = snprintf(resp, sizeof resp,

@@ -74,6 +74,7 @@ typedef enum {
 struct vt_ws_conn {
   struct vt_hconn *hc;
   void *data;
+  void *auth;          /* what on_ws_upgrade gave for this connection (vt_ws_get_auth) */
 };
 
 typedef struct vt_hconn {

@@ -255,7 +255,7 @@ static void client_of(void *arg) {
 }
 
 static void run(test *t, const vt_http_limits *lim, client_fn fn) {
-  vt_http_handlers h = {on_request, on_ws_open, on_ws_message, on_ws_close, t};
+  vt_http_handlers h = {on_request, on_ws_open, on_ws_message, on_ws_close, t, NULL};
   t->client = fn;
   ct_run(&t->env, lim, &h, client_of, t);
   if (!t->ok) fprintf(stderr, "client: %s\n", t->note);
