@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import WebSocket from 'ws';
 import { JsonRpcProvider } from 'ethers';
 import { withWorld } from './lib/world.mjs';
-import { sleep } from './lib/util.mjs';
+import { sleep, freePort } from './lib/util.mjs';
 
 const ALICE = 'alice-' + crypto.randomBytes(12).toString('hex');   // literal in the config
 const BOB = 'bob-' + crypto.randomBytes(12).toString('hex');       // from ${E2E_VERITY_KEY_BOB}
@@ -154,4 +154,18 @@ test('keys: off by default: open on loopback as before', async (t) => {
     const st = await (await fetch(`${w.verity.url}/status`)).json();
     assert.equal(st.access.keys, 0);
   });
+});
+
+test('keys: listening beyond loopback without keys logs a warning, with keys it does not', async (t) => {
+  for (const withKeys of [false, true]) {
+    const port = await freePort();
+    const overrides = { anchor: { quorum: 1 }, listen: `0.0.0.0:${port}`, ...(withKeys ? { keys: KEYS.keys } : {}) };
+    await withWorld(t, { n: 1, overrides }, async (w) => {
+      const log = fs.readFileSync(w.verity.stderrPath, 'utf8');
+      if (withKeys) assert.doesNotMatch(log, /open_to_network/);
+      else assert.match(log, /WARN open_to_network listening on 0\.0\.0\.0 without client keys/);
+      const r = await post(w.verity.url, withKeys ? { key: BOB } : {});
+      assert.equal(r.status, 200);
+    });
+  }
 });
