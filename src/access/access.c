@@ -38,7 +38,7 @@ struct vt_access {
 static const char *const L_CLIENT[] = {"client", "key", "outcome"};
 static const char *const L_REASON[] = {"reason"};
 
-uint64_t vt_bucket_take(vt_bucket *b, double rate, double burst, uint64_t now_ms) {
+uint64_t vt_bucket_take(vt_bucket *b, double rate, double burst, uint64_t now_ms, unsigned n) {
   if (rate <= 0) return 0;
   if (burst < 1) burst = 1;
   if (!b->started) {
@@ -51,11 +51,13 @@ uint64_t vt_bucket_take(vt_bucket *b, double rate, double burst, uint64_t now_ms
     if (b->tokens > burst) b->tokens = burst;
     b->last_ms = now_ms;
   }
-  if (b->tokens >= 1.0) {
-    b->tokens -= 1.0;
+  double need = n ? (double)n : 1.0;
+  if (b->tokens >= need) {
+    b->tokens -= need;
     return 0;
   }
-  double wait = (1.0 - b->tokens) * 1000.0 / rate;
+  if (need > burst) need = burst; /* never passes: say when the bucket is full */
+  double wait = (need - b->tokens) * 1000.0 / rate;
   uint64_t ms = (uint64_t)wait;
   return ms < wait || ms == 0 ? ms + 1 : ms;
 }
@@ -209,27 +211,31 @@ vt_access_status vt_access_admit(vt_access *a, const char *key, size_t len, uint
     v->why = "unknown client key: check the key you were given (keys are case-sensitive)";
     return VT_ACCESS_WRONG;
   }
-  return vt_access_take(a, c, now_ms, v);
+  return vt_access_take(a, c, 1, now_ms, v);
 }
 
-vt_access_status vt_access_take(vt_access *a, const vt_client *cc, uint64_t now_ms, vt_access_verdict *v) {
+vt_access_status vt_access_take(vt_access *a, const vt_client *cc, unsigned n, uint64_t now_ms, vt_access_verdict *v) {
   vt_client *c = (vt_client *)cc; /* the table's own entry: its bucket changes */
   memset(v, 0, sizeof *v);
   v->http_status = 200;
   v->client = c;
   if (!c) return VT_ACCESS_OK;
-  uint64_t wait = vt_bucket_take(&c->bucket, c->cfg->rps, c->burst, now_ms);
+  uint64_t wait = vt_bucket_take(&c->bucket, c->cfg->rps, c->burst, now_ms, n);
   if (wait) {
     a->st.limited++;
     if (c->m_limited) vt_metric_inc(c->m_limited, 1);
     v->http_status = 429;
     v->retry_after_s = (unsigned)((wait + 999) / 1000);
-    v->why = "rate limit: this key's requests per second are used up; retry after the Retry-After seconds";
+    v->why = vt_access_batch_fits(c, n) ? VT_ACCESS_WHY_RATE : VT_ACCESS_WHY_BATCH;
     return VT_ACCESS_LIMITED;
   }
   a->st.admitted++;
   if (c->m_ok) vt_metric_inc(c->m_ok, 1);
   return VT_ACCESS_OK;
+}
+
+bool vt_access_batch_fits(const vt_client *c, size_t ncalls) {
+  return !c || c->cfg->rps <= 0 || (double)ncalls <= c->burst;
 }
 
 void vt_access_tag_of(const char *key, size_t len, char out[VT_ACCESS_TAG_HEX + 1]) { make_tag(key, len, out); }

@@ -10,7 +10,7 @@
  *   /k/<key>                   the URL path (what MetaMask's custom RPC can send)
  * A missing or unknown key is refused (401), a key over its budget is refused with the
  * seconds until a request would pass (429 + Retry-After). Each key has a token bucket
- * (rps, burst: one token per HTTP request or WebSocket message) and method allow/deny
+ * (rps, burst: one token per call, so a batch of k calls takes k) and method allow/deny
  * patterns (vt_access_method_ok, asked once per call of a message).
  *
  * Keys are never logged, shown or used as metric labels: each key is known by a tag,
@@ -34,6 +34,9 @@
 
 #define VT_ACCESS_TAG_HEX 12   /* hex digits of SHA-256(key) shown in logs and metrics */
 #define VT_ACCESS_PATH_PREFIX "/k/"
+#define VT_ACCESS_WHY_RATE "rate limit: this key's requests per second are used up; retry after the Retry-After seconds"
+#define VT_ACCESS_WHY_BATCH \
+  "rate limit: this batch has more calls than this key's burst and can never pass; send smaller batches"
 
 /* A token bucket: rate tokens per second up to burst; empty at start is not useful, so
  * a fresh bucket (last_ms == 0 and tokens == 0) starts full. */
@@ -43,9 +46,10 @@ typedef struct {
   bool started;
 } vt_bucket;
 
-/* Take one token at now_ms. Returns 0 when taken, else the milliseconds until one will
- * be there (at least 1). rate <= 0 means unlimited (always 0). */
-uint64_t vt_bucket_take(vt_bucket *b, double rate, double burst, uint64_t now_ms) VC_MUST_CHECK;
+/* Take n tokens at now_ms (all or none). Returns 0 when taken, else the milliseconds
+ * until they will be there (at least 1; for n over burst, until the bucket is full, and
+ * the take can never pass). rate <= 0 means unlimited (always 0). */
+uint64_t vt_bucket_take(vt_bucket *b, double rate, double burst, uint64_t now_ms, unsigned n) VC_MUST_CHECK;
 
 typedef struct vt_access vt_access;
 typedef struct vt_client vt_client;
@@ -81,9 +85,14 @@ const char *vt_access_key_of(const char *path, const char *x_key, const char *au
 vt_access_status vt_access_admit(vt_access *a, const char *key, size_t len, uint64_t now_ms, vt_access_verdict *v)
     VC_MUST_CHECK;
 
-/* Charge one more request to a client already admitted (a WebSocket message: the key
- * came with the upgrade). VT_ACCESS_OK or VT_ACCESS_LIMITED; a NULL client is OK. */
-vt_access_status vt_access_take(vt_access *a, const vt_client *c, uint64_t now_ms, vt_access_verdict *v) VC_MUST_CHECK;
+/* Charge n more requests to a client already admitted: a WebSocket message (the key
+ * came with the upgrade), or the calls of a batch past its first (the front charges a
+ * batch of k calls k tokens). VT_ACCESS_OK or VT_ACCESS_LIMITED; a NULL client is OK. */
+vt_access_status vt_access_take(vt_access *a, const vt_client *c, unsigned n, uint64_t now_ms, vt_access_verdict *v)
+    VC_MUST_CHECK;
+
+/* Can a batch of ncalls ever pass this client's bucket (ncalls <= burst, or no rate)? */
+bool vt_access_batch_fits(const vt_client *c, size_t ncalls);
 
 /* The tag a key would have (for logging a wrong key without the key): out gets
  * VT_ACCESS_TAG_HEX hex digits and a NUL. */

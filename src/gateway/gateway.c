@@ -353,6 +353,26 @@ done:
   set_out(x, i, &b);
 }
 
+/* A key's batch of k calls costs k tokens: the door took one, the rest are charged
+ * here. False when over the key's rate: answered 429 (HTTP) or with an error (WS). */
+static bool charge_batch(rpc_ctx *x) {
+  vt_access_verdict v;
+  if (vt_access_take(x->gw->access, x->client, (unsigned)(x->msg.ncalls - 1), uv_now(x->gw->loop), &v) == VT_ACCESS_OK)
+    return true;
+  vt_buf b;
+  char ra[16];
+  vt_buf_init(&b, 1024);
+  bool fits = vt_access_batch_fits(x->client, x->msg.ncalls);
+  vt_rpc_write_error(&b, vt_span_of(NULL, 0), VT_RPC_LIMIT_EXCEEDED, fits ? v.why : VT_ACCESS_WHY_BATCH, NULL);
+  snprintf(ra, sizeof ra, "%u", v.retry_after_s);
+  vt_http_header h = {"Retry-After", ra};
+  if (x->ws) vt_ws_sess_send(x->ws, b.data, b.len);
+  else if (x->req) vt_http_respond(x->req, 429, "application/json", &h, 1, b.data, b.len);
+  x->req = NULL;
+  vt_buf_free(&b);
+  return false;
+}
+
 /* Copies the message (data[0..len)) into the context. Answers through req or ws;
  * false when out of memory before anything was answered. */
 static bool handle_message(vt_gateway *gw, vt_http_req *req, vt_ws_sess *ws, const vt_client *client,
@@ -376,6 +396,10 @@ static bool handle_message(vt_gateway *gw, vt_http_req *req, vt_ws_sess *ws, con
   if (req) vt_http_req_set_data(req, x);
   vt_peer_addr(req ? vt_http_req_peer(req) : vt_ws_sess_addr(ws), x->addr);
   if (vt_rpc_parse(x->body, len, &gw->rpc_limits, &x->msg) != 0) goto oom;
+  if (client && x->msg.ncalls > 1 && !charge_batch(x)) {
+    ctx_free(x);
+    return true;
+  }
   if (x->msg.err_code) {
     vt_buf b;
     vt_buf_init(&b, 4096);
@@ -554,7 +578,7 @@ static void on_ws_message(vt_ws_conn *c, const char *data, size_t len, void *ud)
   if (!s) return;
   const vt_client *client = vt_ws_get_auth(c);
   vt_access_verdict v;
-  if (client && vt_access_take(gw->access, client, uv_now(gw->loop), &v) != VT_ACCESS_OK) {
+  if (client && vt_access_take(gw->access, client, 1, uv_now(gw->loop), &v) != VT_ACCESS_OK) {
     vt_buf b;
     vt_buf_init(&b, 1024);
     vt_rpc_write_error(&b, vt_span_of(NULL, 0), VT_RPC_LIMIT_EXCEEDED, v.why, NULL);

@@ -2,7 +2,8 @@
 // behind the fault proxy. A request without a key or with a wrong key is 401 with a
 // JSON-RPC error body; the key works as X-Verity-Key, as Authorization: Bearer, and in
 // the path /k/<key> (ethers' JsonRpcProvider and a WebSocket use that form); a key over
-// its requests/s gets 429 with Retry-After, and passes again after it; a method denied
+// its requests/s gets 429 with Retry-After, and passes again after it (a batch of k calls
+// costs k); a method denied
 // to a key is refused for that key only; the keys appear nowhere in the log (level
 // debug), /metrics or /status, where their hash prefix does. Each refusal is checked
 // to be verity's own: the proxy saw no request for it.
@@ -116,6 +117,19 @@ test('keys: 429 with Retry-After over the rate, per-key method deny, keys absent
     assert.equal((await post(url, { key: BOB })).status, 200);
     await sleep(ra * 1000 + 50);
     assert.equal((await post(url, { key: ALICE })).status, 200, 'passes again after Retry-After');
+
+    // a batch of k calls costs k tokens: alice (burst 3) may send 3 at once, not 4
+    await sleep(3100); // the bucket is full again
+    const batch = (k) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-verity-key': ALICE },
+      body: JSON.stringify(Array.from({ length: k }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_chainId', params: [] }))) });
+    const b3 = await batch(3);
+    assert.equal(b3.status, 200);
+    assert.equal((await b3.json()).length, 3);
+    await sleep(3100);
+    const b4 = await batch(4);
+    assert.equal(b4.status, 429);
+    assert.match((await b4.json()).error.message, /more calls than this key's burst/);
+    await sleep(3100);
 
     // method deny for bob only; the upstream never sees bob's denied call
     const addr = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';

@@ -34,22 +34,30 @@ static void test_bucket(void **st) {
   (void)st;
   vt_bucket b = {0};
   /* burst 3 at 2/s: three at once, then one every 500 ms */
-  for (int i = 0; i < 3; i++) assert_int_equal(vt_bucket_take(&b, 2, 3, 1000), 0);
-  uint64_t w = vt_bucket_take(&b, 2, 3, 1000);
+  for (int i = 0; i < 3; i++) assert_int_equal(vt_bucket_take(&b, 2, 3, 1000, 1), 0);
+  uint64_t w = vt_bucket_take(&b, 2, 3, 1000, 1);
   assert_int_equal(w, 500);
-  assert_true(vt_bucket_take(&b, 2, 3, 1250) > 0);
-  assert_int_equal(vt_bucket_take(&b, 2, 3, 1500), 0);
-  assert_true(vt_bucket_take(&b, 2, 3, 1500) > 0);
+  assert_true(vt_bucket_take(&b, 2, 3, 1250, 1) > 0);
+  assert_int_equal(vt_bucket_take(&b, 2, 3, 1500, 1), 0);
+  assert_true(vt_bucket_take(&b, 2, 3, 1500, 1) > 0);
   /* a long pause refills only up to the burst */
-  for (int i = 0; i < 3; i++) assert_int_equal(vt_bucket_take(&b, 2, 3, 100000), 0);
-  assert_true(vt_bucket_take(&b, 2, 3, 100000) > 0);
+  for (int i = 0; i < 3; i++) assert_int_equal(vt_bucket_take(&b, 2, 3, 100000, 1), 0);
+  assert_true(vt_bucket_take(&b, 2, 3, 100000, 1) > 0);
   /* unlimited */
   vt_bucket u = {0};
-  for (int i = 0; i < 1000; i++) assert_int_equal(vt_bucket_take(&u, 0, 0, 5), 0);
+  for (int i = 0; i < 1000; i++) assert_int_equal(vt_bucket_take(&u, 0, 0, 5, 1), 0);
+  /* n tokens at once: all or none; more than the burst never passes */
+  vt_bucket m = {0};
+  assert_int_equal(vt_bucket_take(&m, 10, 5, 0, 4), 0);
+  assert_int_equal(vt_bucket_take(&m, 10, 5, 0, 2), 100); /* 1 left, 1 more in 100 ms */
+  assert_int_equal(vt_bucket_take(&m, 10, 5, 100, 2), 0);
+  assert_true(vt_bucket_take(&m, 10, 5, 1000, 6) > 0); /* full, and still refused */
+  assert_int_equal(vt_bucket_take(&m, 10, 5, 1000, 5), 0);
+  assert_int_equal(vt_bucket_take(&m, 10, 5, 1000, 6), 500); /* empty: until full */
   /* a clock that goes back never mints tokens */
   vt_bucket z = {0};
-  assert_int_equal(vt_bucket_take(&z, 1, 1, 5000), 0);
-  assert_true(vt_bucket_take(&z, 1, 1, 10) > 0);
+  assert_int_equal(vt_bucket_take(&z, 1, 1, 5000, 1), 0);
+  assert_true(vt_bucket_take(&z, 1, 1, 10, 1) > 0);
 }
 
 static void test_key_of(void **st) {
@@ -113,6 +121,12 @@ static void test_admit(void **st) {
   assert_true(vt_access_method_ok(bob, "eth_blockNumber"));
   assert_false(vt_access_method_ok(bob, "eth_call"));
   assert_true(vt_access_method_ok(NULL, "anything"));
+  /* batches: alice (burst 3) takes at most 3 calls at once; bob has no rate */
+  assert_true(vt_access_batch_fits(alice, 3));
+  assert_false(vt_access_batch_fits(alice, 4));
+  assert_true(vt_access_batch_fits(bob, 10000));
+  assert_int_equal(vt_access_take(a, alice, 4, 5000, &v), VT_ACCESS_LIMITED);
+  assert_string_equal(v.why, VT_ACCESS_WHY_BATCH);
   /* tags: hex, not the key, different per key */
   assert_int_equal(strlen(vt_client_tag(alice)), VT_ACCESS_TAG_HEX);
   assert_null(strstr(KEY_A, vt_client_tag(alice)));
@@ -121,7 +135,7 @@ static void test_admit(void **st) {
   vt_access_stats_get(a, &s);
   assert_int_equal(s.missing, 1);
   assert_int_equal(s.wrong, 3);
-  assert_int_equal(s.limited, 1);
+  assert_int_equal(s.limited, 2);
   assert_int_equal(s.admitted, 3 + 1 + 100 + 1);
   /* the metrics name the key by name and tag only */
   char *text = NULL;
@@ -130,7 +144,7 @@ static void test_admit(void **st) {
   assert_null(strstr(text, KEY_A));
   assert_null(strstr(text, KEY_B));
   assert_non_null(strstr(text, vt_client_tag(alice)));
-  assert_non_null(strstr(text, "outcome=\"limited\"} 1"));
+  assert_non_null(strstr(text, "outcome=\"limited\"} 2"));
   assert_non_null(strstr(text, "reason=\"wrong\"} 3"));
   free(text);
   vt_access_free(a);
