@@ -13,6 +13,12 @@
  * tier) costs the context, one response object and the rendered HTTP response. A
  * client that disconnects first only orphans the context: the calls finish, their
  * answers are dropped, memory is freed.
+ *
+ * With client keys (src/access/), admit() checks the key before the body is parsed
+ * (401/429 answered here, with a JSON-RPC error body), a batch is charged its calls
+ * after parsing (charge_batch), and dispatch asks the key's method rule per call; a
+ * WebSocket is admitted at its upgrade (on_ws_upgrade) and charged per message. Every
+ * answer is also noted for the dashboard (dash.c): its trust tier, and each -32002.
  */
 #include "gateway/gateway.h"
 

@@ -15,8 +15,9 @@
  * (h1_strict.c); a request it refuses, or one the two frame differently, is answered
  * with the checker's status and sentence and never dispatched. A connection in a
  * reserved slot gets 503 for anything but the health and metrics paths; a WebSocket
- * opens on VT_HTTP_WS_PATH only. After the client's FIN (vt_hconn_eof) the queued
- * requests are still answered, then the connection closes (eof_check).
+ * opens on VT_HTTP_WS_PATH only, unless the application's on_ws_upgrade decides (the
+ * gateway's client keys: /k/<key>, 401, 429). After the client's FIN (vt_hconn_eof) the
+ * queued requests are still answered, then the connection closes (eof_check).
  *
  * Memory: one allocation per request (struct + header index), one capped buffer for
  * request line and headers, one for the body, one for the rendered response, freed

@@ -23,7 +23,7 @@ static const struct { int status; const char *reason, *text; } status_table[] = 
     {400, "Bad Request", "bad request\n"},
     {401, "Unauthorized", "unauthorized: a valid client key is required (X-Verity-Key, Bearer, or /k/<key>)\n"},
     {403, "Forbidden", NULL},
-    {404, "Not Found", "not found: WebSocket connections open on / only\n"},
+    {404, "Not Found", "not found: WebSocket connections open on / (or /k/<key> with client keys)\n"},
     {405, "Method Not Allowed", "method not allowed\n"},
     {408, "Request Timeout", "request timeout\n"},
     {413, "Payload Too Large", "request body too large\n"},
