@@ -3,8 +3,9 @@
 // three anvil nodes behind the fault proxies. The page must show the three upstreams
 // from /status, then, in the same page (no reload), show a killed anvil within
 // seconds: its row leaves "healthy" and shows its errors by kind. The kill is checked to
-// have been served: the killed node's proxy logs refused connections while verity's
-// /status counts failures for it. No CORS header on /dashboard (cors_origin unset and
+// have been served: verity's /status counts failures for the killed upstream. Then the
+// two others forge their proofs for one call: its -32002 shows in the page's list of
+// recent -32002s (the forgeries were served: the proxies counted them). No CORS header on /dashboard (cors_origin unset and
 // set). DASHBOARD_SHOT=<file> also writes the screenshot (docs/dashboard.png).
 // Skips with a message only when chromium is absent (or VERITY_BIN, as every e2e).
 
@@ -12,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withWorld } from './lib/world.mjs';
 import { openBrowser, chromiumProblem } from './lib/browser.mjs';
-import { rpc, sleep, waitFor } from './lib/util.mjs';
+import { rpc, rpcRaw, sleep, waitFor } from './lib/util.mjs';
 
 const rowsExpr = `JSON.stringify([...document.querySelectorAll('tr[data-upstream]')].map((r) =>
   ({ name: r.dataset.upstream, state: r.dataset.state, text: r.textContent })))`;
@@ -66,6 +67,20 @@ test('dashboard: shows the upstreams of a running verity and a killed anvil with
       const u = st.upstreams.find((x) => x.name === victim);
       assert.ok(u.errors.connect + u.errors.http + u.errors.timeout > 0, `no failure counted for ${victim}`);
       assert.ok(st.answers_by_trust && typeof st.answers_by_trust.quorum === 'number');
+
+      // a -32002 appears in the page's list with its method and reason: the two live
+      // upstreams forge their proofs, so no answer can be stood behind
+      for (const p of w.proxies.slice(0, 2)) p.setMode('forgeProofNode');
+      const bad = await rpcRaw(w.verity.url, 'eth_getBalance', ['0x70997970C51812dc3A010C7d01b50e20d17dc79C', 'latest']);
+      for (const p of w.proxies.slice(0, 2)) p.setMode('pass');
+      assert.equal(bad.error?.code, -32002, JSON.stringify(bad));
+      assert.ok(w.proxies.slice(0, 2).some((p) => (p.stats.faults.forgeProofNode || 0) > 0), 'no forged proof was served');
+      let unavail = '';
+      await waitFor(async () => {
+        unavail = await page.eval(`document.getElementById('unavail').textContent`);
+        return unavail.includes('eth_getBalance');
+      }, { timeoutMs: 5000, what: 'the -32002 on the page' });
+      t.diagnostic(`recent -32002 on the page: ${unavail.slice(0, 160)}`);
       if (process.env.DASHBOARD_SHOT) {
         for (let i = 0; i < 12; i++) { await rpc(w.verity.url, 'eth_getBalance', ['0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266', 'latest']).catch(() => {}); await sleep(500); } // points on the charts
         await page.screenshot(process.env.DASHBOARD_SHOT);
