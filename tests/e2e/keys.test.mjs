@@ -94,6 +94,17 @@ test('keys: 401 without or with a wrong key; header, Bearer and /k/<key> forms; 
       assert.equal(d.error.code, -32601, 'bob may not call eth_getBalance over WebSocket either');
       ws.close();
     }
+    // over WebSocket each message is charged: alice (burst 3) opened (1), two messages
+    // pass, the third is answered -32005 and the connection stays open
+    const { ws: wa } = await wsOpen(`${wsBase}/k/${ALICE}`);
+    assert.ok(wa, 'alice opens');
+    const got = [];
+    for (let i = 0; i < 3; i++) got.push(await wsCall(wa, 'eth_chainId'));
+    assert.deepEqual(got.slice(0, 2).map((r) => r.result), ['0x7a69', '0x7a69']);
+    assert.equal(got[2].error?.code, -32005, JSON.stringify(got[2]));
+    await sleep(1100);
+    assert.equal((await wsCall(wa, 'eth_chainId')).result, '0x7a69', 'passes again a second later, same connection');
+    wa.close();
   });
 });
 
