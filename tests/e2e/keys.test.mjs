@@ -1,12 +1,13 @@
 // Client keys and limits (src/access/): verity with `keys:` in front of one anvil node
 // behind the fault proxy. A request without a key or with a wrong key is 401 with a
 // JSON-RPC error body; the key works as X-Verity-Key, as Authorization: Bearer, and in
-// the path /k/<key> (ethers' JsonRpcProvider and a WebSocket use that form); a key over
-// its requests/s gets 429 with Retry-After, and passes again after it (a batch of k calls
-// costs k); a method denied
-// to a key is refused for that key only; the keys appear nowhere in the log (level
-// debug), /metrics or /status, where their hash prefix does. Each refusal is checked
-// to be verity's own: the proxy saw no request for it.
+// the path /k/<key> (ethers' JsonRpcProvider and a WebSocket use that form; a WebSocket
+// without a key is refused at the upgrade, and each of its messages is charged); a key
+// over its requests/s gets 429 with Retry-After and passes again after it (a batch of k
+// calls costs k); a method denied to a key is refused for that key only; the keys appear
+// nowhere in the log (level debug), /metrics or /status, where their hash prefix does;
+// listening on 0.0.0.0 without keys warns. Each refusal is checked to be verity's own:
+// the proxy saw no request for it.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
