@@ -92,7 +92,7 @@ vt_access_status vt_access_take(vt_access *a, const vt_client *c, unsigned n, ui
     VC_MUST_CHECK;
 
 /* Can a batch of ncalls ever pass this client's bucket (ncalls <= burst, or no rate)? */
-bool vt_access_batch_fits(const vt_client *c, size_t ncalls);
+bool vt_access_batch_fits(const vt_client *c, size_t ncalls) VC_MUST_CHECK;
 
 /* The tag a key would have (for logging a wrong key without the key): out gets
  * VT_ACCESS_TAG_HEX hex digits and a NUL. */
