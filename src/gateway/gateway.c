@@ -13,6 +13,12 @@
  * tier) costs the context, one response object and the rendered HTTP response. A
  * client that disconnects first only orphans the context: the calls finish, their
  * answers are dropped, memory is freed.
+ *
+ * With client keys (src/access/), admit() checks the key before the body is parsed
+ * (401/429 answered here, with a JSON-RPC error body), a batch is charged its calls
+ * after parsing (charge_batch), and dispatch asks the key's method rule per call; a
+ * WebSocket is admitted at its upgrade (on_ws_upgrade) and charged per message. Every
+ * answer is also noted for the dashboard (dash.c): its trust tier, and each -32002.
  */
 #include "gateway/gateway.h"
 
@@ -20,8 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/access.h"
 #include "core/hex.h"
 #include "feature/logs.h"
+#include "gateway/dash.h"
 #include "feature/subs.h"
 #include "obs/log.h"
 #include "plan/flight.h"
@@ -60,6 +68,7 @@ typedef struct {
 
 struct rpc_ctx {
   vt_gateway *gw;
+  const vt_client *client; /* the client key's entry, NULL when keys are off */
   vt_http_req *req;     /* NULL once answered or aborted */
   vt_ws_sess *ws;       /* WebSocket session (refcounted), or NULL */
   char *body;           /* points at body_mem: the copy of the client's message */
@@ -94,6 +103,7 @@ static void ctx_free(rpc_ctx *x) {
 /* The trust becomes text here, for the X-Verity-Trust header only. Two quorums of the
  * same rank keep the order of their text, as the header always had. */
 static void note_trust(rpc_ctx *x, const vt_trust *t, const char *by) {
+  vt_dash_note_trust(x->gw->dash, (vt_trust_tier)t->tier);
   int rank = t->tier < sizeof tier_rank / sizeof tier_rank[0] ? tier_rank[t->tier] : RANK_NONE;
   char trust[VT_TRUST_TEXT_MAX];
   vt_trust_format(t, trust, sizeof trust);
@@ -231,6 +241,7 @@ static void on_answer(const vt_answer *a, void *ud) {
                          "resource unavailable: no upstream could give an answer verity can stand behind",
                          a->len ? a->result : NULL);
       note_trust(x, &(vt_trust){.tier = VT_TRUST_NONE}, NULL);
+      vt_dash_note_unavailable(x->gw->dash, uv_now(x->gw->loop), a->method, a->len ? a->result : NULL, a->len);
       break;
   }
   note_block(x, s, a);
@@ -362,6 +373,12 @@ static void dispatch(rpc_ctx *x, size_t i) {
     vt_rpc_write_error(&b, rc->id, VT_RPC_METHOD_NOT_FOUND, msg, NULL);
     goto done;
   }
+  if (!vt_access_method_ok(x->client, rc->method)) {
+    snprintf(msg, sizeof msg, "method not allowed for this client key (%s): %.64s; ask the operator to allow it",
+             vt_client_name(x->client), rc->method);
+    vt_rpc_write_error(&b, rc->id, VT_RPC_METHOD_NOT_FOUND, msg, NULL);
+    goto done;
+  }
   switch (m->kind) {
     case VT_M_LOCAL: {
       vt_trust t = vt_trust_of(vt_local_answer(gw, m, rc, &b));
@@ -422,9 +439,30 @@ done:
   set_out(x, i, &b);
 }
 
+/* A key's batch of k calls costs k tokens: the door took one, the rest are charged
+ * here. False when over the key's rate: answered 429 (HTTP) or with an error (WS). */
+static bool charge_batch(rpc_ctx *x) {
+  vt_access_verdict v;
+  if (vt_access_take(x->gw->access, x->client, (unsigned)(x->msg.ncalls - 1), uv_now(x->gw->loop), &v) == VT_ACCESS_OK)
+    return true;
+  vt_buf b;
+  char ra[16];
+  vt_buf_init(&b, 1024);
+  bool fits = vt_access_batch_fits(x->client, x->msg.ncalls);
+  vt_rpc_write_error(&b, vt_span_of(NULL, 0), VT_RPC_LIMIT_EXCEEDED, fits ? v.why : VT_ACCESS_WHY_BATCH, NULL);
+  snprintf(ra, sizeof ra, "%u", v.retry_after_s);
+  vt_http_header h = {"Retry-After", ra};
+  if (x->ws) vt_ws_sess_send(x->ws, b.data, b.len);
+  else if (x->req) vt_http_respond(x->req, 429, "application/json", &h, 1, b.data, b.len);
+  x->req = NULL;
+  vt_buf_free(&b);
+  return false;
+}
+
 /* Copies the message (data[0..len)) into the context. Answers through req or ws;
  * false when out of memory before anything was answered. */
-static bool handle_message(vt_gateway *gw, vt_http_req *req, vt_ws_sess *ws, const char *data, size_t len) {
+static bool handle_message(vt_gateway *gw, vt_http_req *req, vt_ws_sess *ws, const vt_client *client,
+                           const char *data, size_t len) {
   rpc_ctx *x = malloc(sizeof *x + len + 1);
   if (!x) {
     if (req) vt_http_respond(req, 503, "text/plain", NULL, 0, "out of memory\n", 14);
@@ -434,6 +472,7 @@ static bool handle_message(vt_gateway *gw, vt_http_req *req, vt_ws_sess *ws, con
   memcpy(x->body_mem, data, len);
   x->body_mem[len] = 0;
   x->gw = gw;
+  x->client = client;
   x->req = req;
   x->ws = vt_ws_sess_ref(ws);
   x->body = x->body_mem;
@@ -443,6 +482,10 @@ static bool handle_message(vt_gateway *gw, vt_http_req *req, vt_ws_sess *ws, con
   if (req) vt_http_req_set_data(req, x);
   vt_peer_addr(req ? vt_http_req_peer(req) : vt_ws_sess_addr(ws), x->addr);
   if (vt_rpc_parse(x->body, len, &gw->rpc_limits, &x->msg) != 0) goto oom;
+  if (client && x->msg.ncalls > 1 && !charge_batch(x)) {
+    ctx_free(x);
+    return true;
+  }
   if (x->msg.err_code) {
     vt_buf b;
     vt_buf_init(&b, 4096);
@@ -515,9 +558,19 @@ static void ep_root(vt_gateway *gw, vt_http_req *req) {
   char body[256];
   int n = snprintf(body, sizeof body,
                    "{\"name\":\"verity\",\"version\":\"%s\",\"chain_id\":%llu,\"rpc\":\"POST JSON-RPC 2.0 here\","
-                   "\"endpoints\":[\"/healthz\",\"/status\",\"/metrics\"]}\n",
+                   "\"endpoints\":[\"/healthz\",\"/status\",\"/metrics\",\"/dashboard\"]}\n",
                    VT_VERSION, (unsigned long long)gw->cfg->chain_id);
   vt_http_respond(req, 200, "application/json", NULL, 0, body, (size_t)n);
+}
+
+/* The dashboard: one page, no external assets; it polls /status and /metrics. */
+static void ep_dashboard(vt_gateway *gw, vt_http_req *req) {
+  (void)gw;
+  size_t n;
+  const char *page = vt_dash_page(&n);
+  vt_http_header h[] = {{"Cache-Control", "no-store"},
+                        {"Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"}};
+  vt_http_respond(req, 200, "text/html; charset=utf-8", h, 2, page, n);
 }
 
 static const struct {
@@ -525,8 +578,37 @@ static const struct {
   void (*fn)(vt_gateway *gw, vt_http_req *req);
 } get_routes[] = {
     {"/healthz", ep_healthz}, {"/health", ep_healthz}, {"/status", ep_status},
-    {"/metrics", ep_metrics}, {"/", ep_root},
+    {"/metrics", ep_metrics}, {"/dashboard", ep_dashboard}, {"/", ep_root},
 };
+
+/* Keys on: the key a request carries, admitted or refused (401, 429 with Retry-After,
+ * and a JSON-RPC error body). Returns false when the request was answered here. */
+static bool admit(vt_gateway *gw, vt_http_req *req, const vt_client **client) {
+  *client = NULL;
+  if (!vt_access_on(gw->access)) return true;
+  const char *key;
+  size_t klen;
+  vt_access_verdict v;
+  (void)vt_access_key_of(vt_http_req_path(req), vt_http_req_header(req, "x-verity-key"),
+                         vt_http_req_header(req, "authorization"), &key, &klen);
+  if (vt_access_admit(gw->access, key, klen, uv_now(gw->loop), &v) == VT_ACCESS_OK) {
+    *client = v.client;
+    return true;
+  }
+  char tag[VT_ACCESS_TAG_HEX + 1] = "none", ra[16];
+  if (klen) vt_access_tag_of(key, klen, tag);
+  VT_LOG(VT_LOG_DEBUG, "access_refused", "status=%d key=%s peer=%s", v.http_status, tag, vt_http_req_peer(req));
+  vt_buf b;
+  vt_buf_init(&b, 1024);
+  vt_rpc_write_error(&b, vt_span_of(NULL, 0), v.http_status == 429 ? VT_RPC_LIMIT_EXCEEDED : VT_RPC_UNAUTHORIZED,
+                     v.why, NULL);
+  snprintf(ra, sizeof ra, "%u", v.retry_after_s);
+  vt_http_header h[] = {{"Retry-After", ra}, {"WWW-Authenticate", "Bearer realm=\"verity\""}};
+  if (v.http_status == 429) vt_http_respond(req, 429, "application/json", h, 1, b.data, b.len);
+  else vt_http_respond(req, v.http_status, "application/json", h + 1, 1, b.data, b.len);
+  vt_buf_free(&b);
+  return false;
+}
 
 static void on_request(vt_http_req *req, void *ud) {
   vt_gateway *gw = ud;
@@ -535,7 +617,7 @@ static void on_request(vt_http_req *req, void *ud) {
   if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) {
     for (size_t i = 0; i < sizeof get_routes / sizeof get_routes[0]; i++)
       if (!strcmp(path, get_routes[i].path)) { get_routes[i].fn(gw, req); return; }
-    static const char nf[] = "{\"error\":\"not found: JSON-RPC is POST /; see /healthz, /status, /metrics\"}\n";
+    static const char nf[] = "{\"error\":\"not found: JSON-RPC is POST /; see /healthz, /status, /metrics, /dashboard\"}\n";
     vt_http_respond(req, 404, "application/json", NULL, 0, nf, sizeof nf - 1);
     return;
   }
@@ -545,10 +627,29 @@ static void on_request(vt_http_req *req, void *ud) {
     vt_http_respond(req, 405, "application/json", &allow, 1, na, sizeof na - 1);
     return;
   }
+  const vt_client *client;
+  if (!admit(gw, req, &client)) return;
   size_t len;
   const char *body = vt_http_req_body(req, &len);
   vt_http_req_on_abort(req, on_abort);
-  (void)handle_message(gw, req, NULL, body, len); /* answers 503 itself when out of memory */
+  (void)handle_message(gw, req, NULL, client, body, len); /* answers 503 itself when out of memory */
+}
+
+/* A WebSocket opens on / or, with keys, /k/<key> (or / with a key header). */
+static int on_ws_upgrade(vt_http_req *req, void **auth, unsigned *retry_after_s, void *ud) {
+  vt_gateway *gw = ud;
+  const char *key;
+  size_t klen;
+  const char *rest = vt_access_key_of(vt_http_req_path(req), vt_http_req_header(req, "x-verity-key"),
+                                      vt_http_req_header(req, "authorization"), &key, &klen);
+  if (strcmp(rest, "/") != 0) return 404;
+  vt_access_verdict v;
+  if (vt_access_admit(gw->access, key, klen, uv_now(gw->loop), &v) != VT_ACCESS_OK) {
+    *retry_after_s = v.retry_after_s;
+    return v.http_status;
+  }
+  *auth = (void *)v.client;
+  return 0;
 }
 
 static void on_ws_open(vt_ws_conn *c, void *ud) {
@@ -561,7 +662,17 @@ static void on_ws_message(vt_ws_conn *c, const char *data, size_t len, void *ud)
   vt_gateway *gw = ud;
   vt_ws_sess *s = vt_ws_get_data(c);
   if (!s) return;
-  if (!handle_message(gw, NULL, s, data, len)) vt_ws_close(c, 1011, "out of memory");
+  const vt_client *client = vt_ws_get_auth(c);
+  vt_access_verdict v;
+  if (client && vt_access_take(gw->access, client, 1, uv_now(gw->loop), &v) != VT_ACCESS_OK) {
+    vt_buf b;
+    vt_buf_init(&b, 1024);
+    vt_rpc_write_error(&b, vt_span_of(NULL, 0), VT_RPC_LIMIT_EXCEEDED, v.why, NULL);
+    vt_ws_sess_send(s, b.data, b.len);
+    vt_buf_free(&b);
+    return;
+  }
+  if (!handle_message(gw, NULL, s, client, data, len)) vt_ws_close(c, 1011, "out of memory");
 }
 
 static void on_ws_close(vt_ws_conn *c, void *ud) {
@@ -572,6 +683,6 @@ static void on_ws_close(vt_ws_conn *c, void *ud) {
 }
 
 vt_http_handlers vt_gateway_handlers(vt_gateway *gw) {
-  vt_http_handlers h = {on_request, on_ws_open, on_ws_message, on_ws_close, gw};
+  vt_http_handlers h = {on_request, on_ws_open, on_ws_message, on_ws_close, gw, on_ws_upgrade};
   return h;
 }

@@ -37,6 +37,8 @@ typedef struct vt_subs vt_subs;
 typedef struct vt_anchor vt_anchor;
 typedef struct vt_flights vt_flights;
 typedef struct vt_beacon vt_beacon;
+typedef struct vt_access vt_access;
+typedef struct vt_dash vt_dash;
 
 /* The front's own metric families (the pool's are in vt_pool_metrics). */
 typedef struct {
@@ -65,6 +67,8 @@ typedef struct vt_gateway {
   vt_subs *subs;            /* eth_subscribe */
 
   /* the front */
+  vt_access *access;        /* client keys and limits (src/access/); off when no keys */
+  vt_dash *dash;            /* what /status keeps for the dashboard (dash.c) */
   vt_http_server *http;
   vt_rpc_limits rpc_limits;
   char chain_id_hex[24];

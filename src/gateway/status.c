@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/access.h"
 #include "beacon/beacon.h"
 #include "feature/subs.h"
+#include "gateway/dash.h"
 #include "gateway/gateway.h"
 #include "plan/flight.h"
 #include "rpc/methods.h"
@@ -152,7 +154,14 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
     free(s);
     json_decref(lc);
   }
-  vt_buf_printf(&b, "},\"subscriptions\":%zu,\"upstreams\":[", vt_subs_count(gw->subs));
+  vt_buf_puts(&b, "},");
+  vt_dash_status_json(gw->dash, &b, now);
+  vt_access_stats as;
+  vt_access_stats_get(gw->access, &as);
+  vt_buf_printf(&b, ",\"access\":{\"keys\":%zu,\"admitted\":%llu,\"missing\":%llu,\"wrong\":%llu,\"limited\":%llu},",
+                as.keys, (unsigned long long)as.admitted, (unsigned long long)as.missing, (unsigned long long)as.wrong,
+                (unsigned long long)as.limited);
+  vt_buf_printf(&b, "\"subscriptions\":%zu,\"upstreams\":[", vt_subs_count(gw->subs));
   for (size_t i = 0; i < pool->nups; i++) {
     const vt_upstream *u = &pool->ups[i];
     const vt_upstream_cfg *uc = &gw->cfg->upstreams[i];
@@ -180,7 +189,10 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
                   (unsigned long long)fails, (unsigned long long)u->hedges, (unsigned long long)u->lies);
     if (u->chain_checked) vt_buf_printf(&b, "\"chain_id\":%llu,", (unsigned long long)u->chain_id_seen);
     if (u->logs_max_range) vt_buf_printf(&b, "\"logs_max_range\":%llu,", (unsigned long long)u->logs_max_range);
-    vt_buf_printf(&b, "\"logs_limit_errors\":%llu,", (unsigned long long)u->logs_limit_errors);
+    vt_buf_printf(&b, "\"logs_limit_errors\":%llu,\"errors\":{", (unsigned long long)u->logs_limit_errors);
+    for (int k = 0; k < VT_FAIL_KINDS; k++)
+      vt_buf_printf(&b, "%s\"%s\":%llu", k ? "," : "", vt_fail_kind_names[k], (unsigned long long)u->failures[k]);
+    vt_buf_puts(&b, "},");
     vt_buf_puts(&b, "\"last_error\":");
     vt_buf_json_str(&b, u->last_error, strlen(u->last_error));
     vt_buf_puts(&b, "}");
