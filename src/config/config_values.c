@@ -198,6 +198,7 @@ static const name_row g_anchor[] = {{"quorum", VT_ANCHOR_QUORUM}, {"trusted", VT
                                     {"lightclient", VT_ANCHOR_LIGHTCLIENT}};
 static const name_row g_policies[] = {{"default", VT_POLICY_DEFAULT}, {"allow", VT_POLICY_ALLOW},
                                       {"deny", VT_POLICY_DENY}};
+static const name_row g_kinds[] = {{"ethereum", VC_CHAIN_ETHEREUM}, {"op-stack", VC_CHAIN_OP_STACK}};
 #define NAMES(tbl) tbl, sizeof tbl / sizeof tbl[0]
 
 static int lookup_name(loader *L, const char *t, const name_row *tbl, size_t n, int *out) {
@@ -242,6 +243,14 @@ int vt_config__set_anchor(loader *L, const key_row *r, const char *t, void *fiel
   return 0;
 }
 
+int vt_config__set_chain_kind(loader *L, const key_row *r, const char *t, void *field) {
+  int v;
+  (void)r;
+  if (lookup_name(L, t, NAMES(g_kinds), &v)) return -1;
+  FIELD(vc_chain_kind) = (vc_chain_kind)v;
+  return 0;
+}
+
 /* Optional string: "" or null clears it. */
 int vt_config__set_string(loader *L, const key_row *r, const char *t, void *field) {
   (void)r;
@@ -254,6 +263,22 @@ int vt_config__set_string(loader *L, const key_row *r, const char *t, void *fiel
   free(FIELD(char *));
   FIELD(char *) = v;
   return 0;
+}
+
+/* cors_origin: "" (no CORS), "*", or one origin scheme://host[:port] (RFC 6454: no
+ * path), at most VT_CONFIG_MAX_ORIGIN bytes (the server's cap). */
+int vt_config__set_origin(loader *L, const key_row *r, const char *t, void *field) {
+  const char *sep = strstr(t, "://");
+  bool ok = strcmp(t, "*") == 0 || !*t;
+  if (!ok && sep && sep > t && strlen(t) <= VT_CONFIG_MAX_ORIGIN) {
+    ok = sep[3] != 0;
+    for (const char *p = t; ok && *p; p++)
+      ok = (unsigned char)*p > 0x20 && *p != 0x7f && (p < sep + 3 || !strchr("/?#@,", *p));
+  }
+  if (!ok)
+    return BAD(L, t, "\"*\" or one origin such as https://app.example.com (scheme://host[:port], no path), "
+                     "at most %d bytes", VT_CONFIG_MAX_ORIGIN);
+  return vt_config__set_string(L, r, t, field);
 }
 
 int vt_config__set_redis(loader *L, const key_row *r, const char *t, void *field) {
@@ -317,7 +342,8 @@ int vt_config__set_chain_name(loader *L, const key_row *r, const char *t, void *
 
 /* Replace ${VAR} in raw; "$${" is a literal "${". *used_env is set when a variable was
  * used. Errors name the variable, never a value. */
-int vt_config__interpolate(loader *L, const char *raw, size_t cap, char **out, bool *used_env) {
+int vt_config__interpolate(loader *L, const char *raw, size_t cap, char **out, bool *used_env,
+                           vt_upstream_cfg *sec) {
   size_t n = strlen(raw), len = 0, alloc = n + 1;
   char *s = malloc(alloc);
   int rc = -1;
@@ -353,8 +379,12 @@ int vt_config__interpolate(loader *L, const char *raw, size_t cap, char **out, b
       plen = strlen(piece);
       skip = nl + 3;
       *used_env = true;
+      if (sec && vt_config__add_secret(sec, piece, plen)) {
+        vt_config__fail(L, "out of memory");
+        goto out;
+      }
     }
-    if (len + plen >= cap) {
+    if (len + plen > cap) {
       vt_config__fail(L, "longer than %zu bytes after ${} interpolation", cap);
       goto out;
     }
@@ -402,7 +432,7 @@ int vt_config__set_url(loader *L, const key_row *r, const char *t, void *field) 
   char *url = NULL;
   bool env = false;
   (void)r;
-  if (vt_config__interpolate(L, t, VT_CONFIG_MAX_URL + 1, &url, &env)) return -1;
+  if (vt_config__interpolate(L, t, VT_CONFIG_MAX_URL, &url, &env, u)) return -1;
   if (!vt_config__url_ok(url, vt_config__http_schemes)) {
     char raw[160];
     free(url);
@@ -419,6 +449,7 @@ int vt_config__set_url(loader *L, const key_row *r, const char *t, void *field) 
   free(u->display_url);
   u->url = url;
   u->display_url = display;
+  if (vt_config__url_secrets(u, url)) return vt_config__fail(L, "out of memory");
   return 0;
 }
 

@@ -14,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/access.h"
 #include "beacon/beacon.h"
 #include "core/hex.h"
 #include "feature/subs.h"
 #include "filters/filters.h"
+#include "gateway/dash.h"
 #include "gateway/gateway.h"
 #include "obs/log.h"
 #include "plan/flight.h"
@@ -58,6 +60,26 @@ static int share(void *ud, const vt_job *job, vt_carry_fn carry, void *carry_ctx
 static int filters_run(void *ud, const vt_job *job, vt_answer_cb cb, void *cb_ud) {
   vt_gateway *gw = ud;
   return vt_flight_run(gw->flights, job, vt_gateway_carry, gw, cb, cb_ud);
+}
+
+/* Client keys (src/access/): the table, the names and tags in the log (never a key),
+ * and a warning when a non-loopback address is served without keys. */
+static int access_start(vt_gateway *gw, const vt_config *cfg, char *err, size_t errlen) {
+  gw->access = vt_access_new(cfg, gw->m.reg, err, errlen);
+  if (!gw->access) return -1;
+  for (size_t i = 0; i < cfg->nkeys; i++) {
+    char tag[VT_ACCESS_TAG_HEX + 1];
+    vt_access_tag_of(cfg->keys[i].key, strlen(cfg->keys[i].key), tag);
+    VT_LOG(VT_LOG_INFO, "client_key", "name=%s key=%s rps=%g burst=%u allow=%zu deny=%zu", cfg->keys[i].name, tag,
+           cfg->keys[i].rps, cfg->keys[i].burst, cfg->keys[i].nallow, cfg->keys[i].ndeny);
+  }
+  const char *h = cfg->listen_host ? cfg->listen_host : "";
+  bool loopback = strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0 || strcmp(h, "localhost") == 0;
+  if (!loopback && cfg->nkeys == 0)
+    VT_LOG(VT_LOG_WARN, "open_to_network",
+           "listening on %s without client keys: anyone who can reach this address can use your upstreams; "
+           "add keys: to the config (docs/config.md)", h);
+  return 0;
 }
 
 /* The light-client network: a built-in one by chain name, or anchor.lightclient.* */
@@ -113,6 +135,8 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
   if (vt_pool_init(&gw->pool, loop, cfg, NULL, err, errlen) != 0) return -1;
   gw->pool.hooks = (vt_pool_hooks){.lc_head = lc_head, .on_head = on_head, .ud = gw};
   if (vt_gateway_metrics_init(gw) != 0) goto oom;
+  if (access_start(gw, cfg, err, errlen) != 0) return -1;
+  if (!(gw->dash = vt_dash_new())) goto oom;
   vt_fetcher_limits fl;
   vt_fetcher_limits_default(&fl);
   gw->fetcher = vt_fetcher_new(loop, &fl);
@@ -120,10 +144,14 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
   gw->pool.fetcher = gw->fetcher;
   gw->subs = vt_subs_new(&gw->pool);
   if (!gw->subs) goto oom;
+  vt_subs_set_client_limit(gw->subs, cfg->max_subscriptions_per_client);
+  gw->inflight = vt_counts_new();
+  if (!gw->inflight) goto oom;
   if (cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT && beacon_start(gw, cfg, err, errlen) != 0) return -1;
   gw->anchor = vt_anchor_new(&gw->pool, gw->beacon, on_reorg, gw);
   if (!gw->anchor) goto oom;
   gw->prover = (vt_prover){.pool = &gw->pool, .anchor = gw->anchor, .on = cfg->verify,
+                           .kind = cfg->chain_kind,
                            .share = {.share = share, .ud = gw}};
   gw->flights = vt_flights_new(loop, cfg, &gw->pool, cfg->cache_memory, err, errlen);
   if (!gw->flights) return -1;
@@ -137,6 +165,10 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
   if (cfg->max_connections) hl.max_connections = cfg->max_connections;
   if (cfg->max_ws_message) hl.max_ws_message = cfg->max_ws_message;
   if (cfg->cors_origin) hl.cors_origin = cfg->cors_origin;
+  hl.cors_all_paths = cfg->cors_all_paths;
+  hl.max_per_client = cfg->max_connections_per_client;   /* 0: the server's default */
+  hl.reserved_connections = cfg->reserved_connections; /* 0: the server's default */
+  if (cfg->busy_idle_ms) hl.busy_idle_ms = cfg->busy_idle_ms;
   vt_http_handlers h = vt_gateway_handlers(gw);
   int rc = vt_http_server_start(loop, cfg->listen_host, cfg->listen_port, &hl, &h, &gw->http);
   if (rc != 0) {
@@ -164,6 +196,12 @@ static void closed_one(vt_gateway *gw) {
   vt_filters_free(gw->filters);
   gw->filters = NULL;
   vt_gateway_metrics_free(gw);
+  vt_counts_free(gw->inflight);
+  gw->inflight = NULL;
+  vt_access_free(gw->access);
+  gw->access = NULL;
+  vt_dash_free(gw->dash);
+  gw->dash = NULL;
   if (gw->on_closed) gw->on_closed(gw->on_closed_arg);
 }
 

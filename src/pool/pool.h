@@ -26,6 +26,7 @@
 #include "net/fetch.h"
 #include "obs/metrics.h"
 #include "pool/upstream.h"
+#include "util/buf.h"
 
 #define VT_MAX_UPSTREAMS 64
 
@@ -40,6 +41,7 @@ typedef struct {
   vt_fetch *chain_poll;     /* eth_chainId check in flight */
   uint64_t chain_checked_ms;
   uint64_t poll_t0;
+  uint64_t poll_fail_ms;    /* when a poll (head or chain id) last failed; 0 = never */
 } vt_up_net;
 
 /* The pool's metric families (registered by the gateway in its registry; NULL: none). */
@@ -84,6 +86,8 @@ typedef struct vt_pool {
 
   vt_pool_metrics m;
   vt_pool_hooks hooks;
+  const char **secrets;     /* every upstream's secrets (borrowed from cfg): redacted */
+  size_t nsecrets;
   bool closing;
   void (*on_closed)(void *arg);
   void *on_closed_arg;
@@ -91,6 +95,13 @@ typedef struct vt_pool {
 
 /* Fill the pool from cfg (upstreams and how to reach them). 0, or -1 with err. */
 int vt_pool_init(vt_pool *p, uv_loop_t *loop, const vt_config *cfg, vt_fetcher *fetcher, char *err, size_t errlen);
+/* Upstream error texts pass through these before they are noted anywhere (a client's
+ * error, -32002 data, last_error, logs): every configured secret becomes ***. The
+ * buffer form appends to out; the string form writes at most cap-1 bytes and returns
+ * out. */
+#define VT_POOL_MAX_ERROR_TEXT (64u * 1024)
+bool vt_pool_redact(const vt_pool *p, const char *in, size_t n, vt_buf *out);
+const char *vt_pool_redact_str(const vt_pool *p, const char *in, char *out, size_t cap);
 /* Start head tracking (head.c). */
 void vt_pool_start(vt_pool *p);
 /* Stop head tracking; done(arg) once the head timer is closed. */
@@ -103,7 +114,10 @@ uint64_t vt_pool_now_ms(const vt_pool *p);
 unsigned vt_pool_usable(const vt_pool *p);
 /* The quorum k in force now: min(configured quorum, usable upstreams), at least 1. */
 unsigned vt_pool_quorum(const vt_pool *p);
-/* Has any upstream confirmed a head recently? If not, `latest` is only a memory. */
+/* Is `latest` still today's? True while some upstream on the chain, its breaker not
+ * open, confirmed its head within the stale window and has not failed a poll since:
+ * when every upstream fails (refused, 5xx, breakers open) it turns false within one
+ * poll interval, and `latest` is then only a memory (answered -32002, or stale). */
 bool vt_pool_head_fresh(const vt_pool *p);
 /* Choose verity's head again (after a poll, or when the light client moved). */
 void vt_pool_head_recompute(vt_pool *p);

@@ -127,7 +127,8 @@ static int check_header(vt_call *c, struct vt_upstream *u, const char *res, size
   (void)u;
   pending *p = c->opts.check_ud;
   json_error_t je;
-  json_t *blk = json_loadb(res, n, 0, &je);
+  /* JSON_DECODE_ANY: a bare `null` (no such block) is an answer, not malformed JSON */
+  json_t *blk = json_loadb(res, n, JSON_DECODE_ANY, &je);
   int rc = -1;
   if (!blk) {
     snprintf(why, wl, "not JSON");
@@ -356,4 +357,12 @@ void vt_anchor_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *u
 
 void vt_anchor_by_hash(vt_anchor *a, const uint8_t hash[32], vt_anchor_cb cb, void *ud) {
   lookup(a, true, 0, hash, cb, ud);
+}
+
+bool vt_anchor_lc_finalized(const vt_anchor *a, uint64_t *number) {
+  vt_beacon_exec fin;
+  if (a->pool->cfg->anchor_mode != VT_ANCHOR_LIGHTCLIENT || !a->beacon || !vt_beacon_head(a->beacon, true, &fin))
+    return false;
+  *number = fin.block_number;
+  return true;
 }
