@@ -206,7 +206,7 @@ static void do_new(fop *op, const vt_rpc_call *rc, const char *client) {
   if (logs && !parse_log_filter(f, rc, err, sizeof err)) { vt_filter_free(f); fop_error(op, VT_RPC_INVALID_PARAMS, err); return; }
   f->cursor = fs->pool->head + 1;
   if (f->has_from && f->from > f->cursor) f->cursor = f->from;
-  vt_fstore_expire(fs->store, uv_now(fs->loop));
+  fs->st.expired += vt_fstore_expire(fs->store, uv_now(fs->loop)); /* before counting against the caps */
   vt_fstore_status st = vt_fstore_add(fs->store, f, uv_now(fs->loop));
   if (st != VT_FSTORE_OK) {
     vt_filter_free(f);
