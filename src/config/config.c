@@ -234,6 +234,7 @@ static const key_row g_upstream_rows[] = {
     {"trusted", vt_config__set_bool, NULL, UOFF(trusted), 0, 0, "false"},
     {"timeout_ms", vt_config__set_ms, NULL, UOFF(timeout_ms), 0, 600000, "0"},
     {"max_rps", vt_config__set_rps, NULL, UOFF(max_rps), 0, 1000000, "0"},
+    {"mempool", vt_config__set_bool, NULL, UOFF(mempool), 0, 0, "false"},
     {"headers", NULL, node_headers, 0, 0, 0, NULL},
 };
 

@@ -80,6 +80,7 @@ typedef struct {
   bool trusted;
   unsigned timeout_ms;   /* 0 = pool default */
   double max_rps;        /* per-upstream request budget, 0 = unlimited */
+  bool mempool;          /* its mempool is the source of eth_newPendingTransactionFilter */
 } vt_upstream_cfg;
 
 typedef struct {

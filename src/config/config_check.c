@@ -492,6 +492,7 @@ static void dump_upstreams(vt_buf *b, const vt_config *c) {
     dump_str(b, u->display_url);  /* never the interpolated url */
     vt_buf_printf(b, "\n    weight: %u\n    trusted: %s\n    timeout_ms: %u\n    max_rps: %g\n", u->weight,
                   u->trusted ? "true" : "false", u->timeout_ms, u->max_rps);
+    if (u->mempool) vt_buf_puts(b, "    mempool: true\n");
     if (u->nheaders) {
       vt_buf_puts(b, "    headers:\n");
       for (size_t h = 0; h < u->nheaders; h++) {

@@ -194,9 +194,14 @@ static void do_new(fop *op, const vt_rpc_call *rc, const char *client) {
   bool logs = !strcmp(rc->method, "eth_newFilter");
   char err[256];
   if (!strcmp(rc->method, "eth_newPendingTransactionFilter")) {
+    vt_filter *p = vt_filter_new(VT_FK_PENDING);
+    if (!p || !new_id(p->id)) { vt_filter_free(p); fop_error(op, VT_RPC_INTERNAL, "internal error: out of memory"); return; }
+    snprintf(p->client, sizeof p->client, "%s", client ? client : "");
+    if (fpending_new(op, p)) return;
+    vt_filter_free(p);
     fop_error(op, VT_RPC_METHOD_UNSUPPORTED,
-              "eth_newPendingTransactionFilter needs a mempool: verity has none of its own and does not yet forward "
-              "pending-transaction filters to an upstream; watch new blocks with eth_newBlockFilter instead");
+              "eth_newPendingTransactionFilter needs a mempool: verity has none of its own; set `mempool: true` on "
+              "the upstream whose node's mempool should be the source (its polls then go to that upstream alone)");
     return;
   }
   if (!fs->pool->head_known) { fop_unavailable(op, "no head yet: no upstream has reported a block"); return; }
@@ -245,7 +250,8 @@ static void loaded(fop *op, vt_filter *f) {
   if (!f) { fop_error(op, -32000, "filter not found"); return; }
   op->f = f;
   fs->st.polls++;
-  if (op->kind == FOP_CHANGES) fpoll_changes(op);
+  if (f->kind == VT_FK_PENDING) fpending_poll(op);
+  else if (op->kind == FOP_CHANGES) fpoll_changes(op);
   else fpoll_logs(op);
 }
 

@@ -22,8 +22,9 @@
  * the same load balancer. Redis down: the instance's own copy is used.
  *
  * Pending-transaction filters need a mempool, which verity does not have: they are
- * refused with -32004 and a sentence saying so (forwarding them to one configured
- * upstream is not built yet; see docs/status.md).
+ * refused with -32004 unless an upstream has `mempool: true`; then the filter is created
+ * on that one upstream and every poll is forwarded to it (trust single,
+ * X-Verity-Upstream names it; filters_pending.c).
  *
  * Who calls it: the gateway (gateway.c dispatch) for rows of kind VT_M_FILTER; the
  * wiring builds and closes it. Owns its table, its Redis connection and its timer.

@@ -69,6 +69,10 @@ void fop_trust(fop *op, const vt_trust *t, const char *by);
 /* A sub-call through hooks.run (cached) or hooks.carry (not): step gets the answer. */
 void fop_sub(fop *op, bool cached, const char *method, const char *params, fop_step step);
 
+/* filters_pending.c: false when no upstream has `mempool: true` (f not taken) */
+bool fpending_new(fop *op, vt_filter *f);
+void fpending_poll(fop *op);   /* op->f loaded, kind pending: forwarded to its upstream */
+
 /* filters_poll.c */
 void fpoll_changes(fop *op);   /* op->f loaded: its changes since the last poll */
 void fpoll_logs(fop *op);      /* op->f loaded: eth_getFilterLogs */

@@ -231,11 +231,11 @@ static json_t *ring_json(const vt_filter *f) {
 
 char *vt_filter_to_json(const vt_filter *f, size_t *len) {
   json_t *crit = f->crit ? json_loads(f->crit, 0, NULL) : json_null();
-  json_t *o = json_pack("{s:i,s:s,s:i,s:s,s:o,s:o,s:o,s:I,s:o}", "v", 1, "id", f->id, "k", (int)f->kind,
+  json_t *o = json_pack("{s:i,s:s,s:i,s:s,s:o,s:o,s:o,s:I,s:s,s:s,s:o}", "v", 1, "id", f->id, "k", (int)f->kind,
                         "c", f->client, "crit", crit ? crit : json_null(),
                         "from", f->has_from ? json_integer((json_int_t)f->from) : json_null(),
                         "to", f->has_to ? json_integer((json_int_t)f->to) : json_null(),
-                        "cur", (json_int_t)f->cursor, "ring", ring_json(f));
+                        "cur", (json_int_t)f->cursor, "up", f->upstream, "upid", f->up_id, "ring", ring_json(f));
   char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
   json_decref(o);
   if (s && len) *len = strlen(s);
@@ -282,13 +282,14 @@ vt_filter *vt_filter_from_json(const char *s, size_t len) {
   vt_filter *f = NULL, *ok = NULL;
   json_t *k = json_object_get(o, "k"), *crit = json_object_get(o, "cur");
   if (!json_is_object(o) || json_integer_value(json_object_get(o, "v")) != 1 || !json_is_integer(k) ||
-      json_integer_value(k) < VT_FK_LOGS || json_integer_value(k) > VT_FK_BLOCKS || !json_is_integer(crit) ||
+      json_integer_value(k) < VT_FK_LOGS || json_integer_value(k) > VT_FK_PENDING || !json_is_integer(crit) ||
       json_integer_value(crit) < 0)
     goto out;
   f = vt_filter_new((vt_filter_kind)json_integer_value(k));
   if (!f) goto out;
   f->cursor = (uint64_t)json_integer_value(crit);
   if (!copy_str(o, "id", f->id, sizeof f->id) || !copy_str(o, "c", f->client, sizeof f->client) ||
+      !copy_str(o, "up", f->upstream, sizeof f->upstream) || !copy_str(o, "upid", f->up_id, sizeof f->up_id) ||
       !opt_u64(o, "from", &f->has_from, &f->from) || !opt_u64(o, "to", &f->has_to, &f->to))
     goto out;
   crit = json_object_get(o, "crit");

@@ -2,7 +2,8 @@
  * fstore.h: the filter table behind eth_newFilter / eth_newBlockFilter /
  * eth_getFilterChanges (the engine that polls upstreams is filters.c).
  *
- * A vt_filter is one installed filter: its kind (logs or blocks), its criteria, the cursor (the next block whose
+ * A vt_filter is one installed filter: its kind (logs, blocks, or pending transactions
+ * kept by the one upstream whose mempool is the source), its criteria, the cursor (the next block whose
  * changes the client has not seen) and a short ring of the blocks already delivered
  * (number, hash, and for log filters the logs delivered in that block). The ring is
  * what makes reorgs visible: when the block at a ring entry's number no longer has that
@@ -30,9 +31,11 @@
 #define VT_FILTER_CRIT_MAX 16384     /* bytes of a log filter's {address, topics} JSON */
 #define VT_FILTER_RING 32            /* delivered blocks remembered for reorgs */
 #define VT_FILTER_LOGS_MAX (256u * 1024u) /* bytes of delivered logs kept for `removed` */
+#define VT_FILTER_UPSTREAM_MAX 72    /* pending filters: the upstream's name */
+#define VT_FILTER_UPID_MAX 80        /* pending filters: the upstream's filter id */
 #define VT_FILTER_JSON_MAX (2u * 1024u * 1024u) /* a serialized filter */
 
-typedef enum { VT_FK_LOGS = 1, VT_FK_BLOCKS } vt_filter_kind;
+typedef enum { VT_FK_LOGS = 1, VT_FK_BLOCKS, VT_FK_PENDING } vt_filter_kind;
 
 typedef struct {
   uint64_t number;
@@ -53,6 +56,8 @@ typedef struct vt_filter {
   size_t nring;
   size_t logs_bytes;     /* sum of ring[].logs lengths */
   uint64_t touched_ms;   /* last created or polled */
+  char upstream[VT_FILTER_UPSTREAM_MAX]; /* pending: the mempool upstream's name */
+  char up_id[VT_FILTER_UPID_MAX];        /* pending: that upstream's filter id */
 } vt_filter;
 
 typedef enum {

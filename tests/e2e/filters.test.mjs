@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import { Contract, JsonRpcProvider, id as keccakId } from 'ethers';
 import { createPublicClient, http, defineChain, parseAbiItem } from 'viem';
 import { withWorld } from './lib/world.mjs';
+import { startVerity } from './lib/verity.mjs';
 import { startScaleWorld, scaleoutProblem, scaleWorldDiagnosis } from './lib/scaleout.mjs';
 import { devWallet } from './lib/accounts.mjs';
 import { rpc, rpcRaw, hex, sleep, waitFor } from './lib/util.mjs';
@@ -166,13 +167,41 @@ test('filters: clear errors (unknown id, pending filter without a mempool, per-c
     assert.match(nf.error.message, /filter not found/);
     const pend = await rpcRaw(url, 'eth_newPendingTransactionFilter', []);
     assert.equal(pend.error.code, -32004);
-    assert.match(pend.error.message, /needs a mempool/);
+    assert.match(pend.error.message, /mempool: true/);
     const bad = await rpcRaw(url, 'eth_newFilter', [{ fromBlock: 'safe' }]);
     assert.equal(bad.error.code, -32602);
     for (let i = 0; i < 3; i++) assert.ok((await rpcRaw(url, 'eth_newBlockFilter', [])).result);
     const over = await rpcRaw(url, 'eth_newBlockFilter', []);
     assert.equal(over.error.code, -32005);
     assert.match(over.error.message, /filters\.max_per_client/);
+  });
+});
+
+test('filters: eth_newPendingTransactionFilter forwarded to the upstream marked mempool: true', async (t) => {
+  await withWorld(t, { n: 2, blockMs: 0, verity: false }, async (w) => {
+    const v = await startVerity({
+      upstreams: w.proxies.map((p) => ({ name: p.name, url: p.url })),
+      overrides: { anchor: { quorum: 1 }, upstreams: [{ name: 'a', url: w.proxies[0].url }, { name: 'b', url: w.proxies[1].url, mempool: true }] },
+    });
+    try {
+      const id = await rpc(v.url, 'eth_newPendingTransactionFilter', []);
+      assert.match(id, /^0x[1-9a-f][0-9a-f]{31}$/, 'verity gives its own id');
+      const raw = await devWallet(SENDER).signTransaction({
+        type: 2, chainId: 31337, nonce: 0, gasLimit: 21000n, maxFeePerGas: 50n * 10n ** 9n, maxPriorityFeePerGas: 10n ** 9n,
+        to: '0x' + '11'.repeat(20), value: 1n,
+      });
+      const sent = await w.devnet.broadcast(raw);
+      const res = await fetch(v.url, { method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getFilterChanges', params: [id] }) });
+      const body = await res.json();
+      assert.deepEqual(body.result, [sent.result], 'the pending transaction, from the mempool upstream');
+      assert.equal(res.headers.get('x-verity-upstream'), 'b');
+      assert.equal(res.headers.get('x-verity-trust'), 'single');
+      assert.ok((w.proxies[1].stats.methods.eth_getFilterChanges || 0) >= 1, 'the poll reached b');
+      assert.equal(w.proxies[0].stats.methods.eth_getFilterChanges || 0, 0, 'and never a');
+    } finally {
+      await v.stop();
+    }
   });
 });
 

@@ -174,7 +174,7 @@ static void test_json(void **state) {
       "not json",
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) assert_null(vt_filter_from_json(bad[i], strlen(bad[i])));
-  const char *ok = "{\"v\":1,\"id\":\"0x1\",\"k\":2,\"c\":\"\",\"cur\":1,\"from\":null,\"to\":null,\"ring\":[]}";
+  const char *ok = "{\"v\":1,\"id\":\"0x1\",\"k\":2,\"c\":\"\",\"up\":\"\",\"upid\":\"\",\"cur\":1,\"from\":null,\"to\":null,\"ring\":[]}";
   vt_filter *o = vt_filter_from_json(ok, strlen(ok));
   assert_non_null(o);
   assert_int_equal(o->kind, VT_FK_BLOCKS);
