@@ -72,6 +72,7 @@
 #define VT_BEACON_MAX_UPDATES 16u                     /* period updates asked per request */
 #define VT_BEACON_DEFAULT_TIMEOUT_MS 10000u
 #define VT_BEACON_ERR_LEN 160u
+#define VT_BEACON_RETRY_FIRST_MS 1000u /* first wait after a round where every endpoint failed */
 /* An answer with nothing new while the optimistic head is more than this many slots
  * behind the clock counts against the endpoint (so a lagging or withholding endpoint
  * cannot pin the anchor to the past: the next one is asked). */
