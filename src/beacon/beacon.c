@@ -664,6 +664,32 @@ bool vt_beacon_head(const vt_beacon *b, bool finalized, vt_beacon_exec *out) {
   return true;
 }
 
+bool vt_beacon_synced(const vt_beacon *b, char *why, size_t wl) {
+  lc_request q;
+  vt_beacon_exec h;
+  uint64_t slot = current_slot(b);
+  if (b->need_checkpoint) {
+    snprintf(why, wl, "the light client has no checkpoint yet (%s)", b->last_error[0] ? b->last_error : "agreeing");
+    return false;
+  }
+  if (!b->lc->bootstrapped || !vt_beacon_head(b, false, &h)) {
+    snprintf(why, wl, "the light client is not bootstrapped yet");
+    return false;
+  }
+  lc_next_request(b->lc, slot, &q);
+  if (q.kind == LC_REQ_BOOTSTRAP || q.kind == LC_REQ_UPDATES) {
+    snprintf(why, wl, "the light client is catching up with the sync-committee periods");
+    return false;
+  }
+  if (behind(b)) {
+    snprintf(why, wl, "the light client's head (slot %llu) is behind the clock (slot %llu)",
+             (unsigned long long)h.beacon_slot, (unsigned long long)slot);
+    return false;
+  }
+  snprintf(why, wl, "the light client is synced (block %llu)", (unsigned long long)h.block_number);
+  return true;
+}
+
 void vt_beacon_get_status(const vt_beacon *b, vt_beacon_status *out) {
   vt_beacon_exec h;
   lc_request q;

@@ -142,6 +142,11 @@ void vt_beacon_start(vt_beacon *b);
  * stale file: compare out->timestamp with the clock (anchor max_staleness). */
 bool vt_beacon_head(const vt_beacon *b, bool finalized, vt_beacon_exec *out);
 void vt_beacon_get_status(const vt_beacon *b, vt_beacon_status *out);
+/* Whether the light client can anchor now: bootstrapped, caught up with the current
+ * period and its optimistic head at most VT_BEACON_LAG_SLOTS behind the clock. When
+ * not, why names what is missing (anchor mode auto falls back to quorum and /status
+ * shows it). */
+bool vt_beacon_synced(const vt_beacon *b, char *why, size_t wl);
 /* The status as a JSON object for /status (caller decrefs); NULL on allocation failure. */
 json_t *vt_beacon_status_json(const vt_beacon *b);
 /* Cancel the request in flight, save the store if it changed, close the handles; done(arg)

@@ -586,7 +586,8 @@ static int load_buffer(vt_config *c, const char *src, const char *yaml, size_t l
          (unsigned long long)p->chain_id);
     goto out;
   }
-  if (!L.quorum_given && tmp.anchor_mode == VT_ANCHOR_QUORUM && tmp.quorum > tmp.nupstreams)
+  if (!L.quorum_given && (tmp.anchor_mode == VT_ANCHOR_QUORUM || tmp.anchor_mode == VT_ANCHOR_AUTO) &&
+      tmp.quorum > tmp.nupstreams)
     tmp.quorum = tmp.nupstreams ? (unsigned)tmp.nupstreams : 1;
   char verr[384], vkey[160];
   if (vt_config_validate(&tmp, verr, sizeof verr)) {

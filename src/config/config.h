@@ -47,7 +47,9 @@
 #define VT_CONFIG_MAX_HEADER    4096        /* bytes of one header value, after interpolation */
 #define VT_CONFIG_MAX_STRING    1024        /* any other string value */
 
-typedef enum { VT_ANCHOR_QUORUM, VT_ANCHOR_TRUSTED, VT_ANCHOR_LIGHTCLIENT } vt_anchor_mode;
+/* VT_ANCHOR_AUTO: the light client while it is synced, quorum otherwise (prove/anchor.c
+ * vt_anchor_active decides per lookup; /status says which and why). */
+typedef enum { VT_ANCHOR_QUORUM, VT_ANCHOR_TRUSTED, VT_ANCHOR_LIGHTCLIENT, VT_ANCHOR_AUTO } vt_anchor_mode;
 typedef enum { VT_POLICY_DEFAULT, VT_POLICY_ALLOW, VT_POLICY_DENY } vt_method_policy;
 
 typedef struct {

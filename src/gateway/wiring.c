@@ -32,7 +32,9 @@ static void on_beacon_update(void *ud) {
 static bool lc_head(void *ud, uint64_t *number) {
   vt_gateway *gw = ud;
   vt_beacon_exec lc;
+  char why[VT_BEACON_ERR_LEN + 96];
   if (!gw->beacon || !vt_beacon_head(gw->beacon, false, &lc)) return false;
+  if (gw->cfg->anchor_mode == VT_ANCHOR_AUTO && !vt_beacon_synced(gw->beacon, why, sizeof why)) return false;
   *number = lc.block_number;
   return true;
 }
@@ -113,7 +115,8 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
   gw->pool.fetcher = gw->fetcher;
   gw->subs = vt_subs_new(&gw->pool);
   if (!gw->subs) goto oom;
-  if (cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT && beacon_start(gw, cfg, err, errlen) != 0) return -1;
+  bool want_beacon = cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT || (cfg->anchor_mode == VT_ANCHOR_AUTO && cfg->nbeacon);
+  if (want_beacon && beacon_start(gw, cfg, err, errlen) != 0) return -1;
   gw->anchor = vt_anchor_new(&gw->pool, gw->beacon, on_reorg, gw);
   if (!gw->anchor) goto oom;
   gw->prover = (vt_prover){.pool = &gw->pool, .anchor = gw->anchor, .on = cfg->verify,

@@ -294,17 +294,29 @@ static void lookup(vt_anchor *a, bool by_hash, uint64_t number, const uint8_t *h
 typedef struct {
   vt_anchor *a;
   uint64_t want;
+  bool fallback; /* anchor mode auto: a block the walk cannot reach is anchored by quorum */
   unsigned steps;
   vt_trust trust;
   vt_anchor_cb cb;
   void *ud;
 } lc_walk;
 
+/* The walk failed: in mode auto the block is anchored by quorum instead, else why. */
+static void lc_fail(lc_walk *w, const char *why, const char *data, const vt_trust *agreed) {
+  vt_anchor *a = w->a;
+  uint64_t want = w->want;
+  bool fallback = w->fallback;
+  vt_anchor_cb cb = w->cb;
+  void *cb_ud = w->ud;
+  free(w);
+  if (fallback) lookup(a, false, want, NULL, cb, cb_ud);
+  else cb(NULL, why, data, agreed, cb_ud);
+}
+
 static void lc_step(const vt_anchored *h, const char *why, const char *data, const vt_trust *agreed, void *ud) {
   lc_walk *w = ud;
   if (!h) {
-    w->cb(NULL, why, data, agreed, w->ud);
-    free(w);
+    lc_fail(w, why, data, agreed);
     return;
   }
   if (h->hdr.number == w->want) {
@@ -316,23 +328,25 @@ static void lc_step(const vt_anchored *h, const char *why, const char *data, con
     return;
   }
   if (h->hdr.number < w->want || ++w->steps > LC_WALK_MAX) {
-    w->cb(NULL, "block is too far below the light client's verified head", NULL, NULL, w->ud);
-    free(w);
+    lc_fail(w, "block is too far below the light client's verified head", NULL, NULL);
     return;
   }
   lookup(w->a, true, 0, h->hdr.parent_hash, lc_step, w);
 }
 
-static void lc_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *ud) {
+/* fallback (mode auto): what the light client cannot anchor is anchored by quorum. */
+static void lc_by_number(vt_anchor *a, uint64_t number, bool fallback, vt_anchor_cb cb, void *ud) {
   vt_beacon_exec opt, fin;
   const vt_anchored *hit = cached_number(a, number);
   if (hit && hit->trust.anchor == VT_ANCHOR_SRC_LIGHTCLIENT) { cb(hit, NULL, NULL, NULL, ud); return; }
   if (!a->beacon || !vt_beacon_head(a->beacon, false, &opt)) {
-    cb(NULL, "the light client has no verified head yet", NULL, NULL, ud);
+    if (fallback) lookup(a, false, number, NULL, cb, ud);
+    else cb(NULL, "the light client has no verified head yet", NULL, NULL, ud);
     return;
   }
-  if (number > opt.block_number) {
-    cb(NULL, "block is newer than the light client's verified head", NULL, NULL, ud);
+  if (number > opt.block_number || (fallback && opt.block_number - number > LC_WALK_MAX)) {
+    if (fallback) lookup(a, false, number, NULL, cb, ud);
+    else cb(NULL, "block is newer than the light client's verified head", NULL, NULL, ud);
     return;
   }
   bool use_fin = vt_beacon_head(a->beacon, true, &fin) && number <= fin.block_number;
@@ -340,15 +354,32 @@ static void lc_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *u
   if (!w) { cb(NULL, "out of memory", NULL, NULL, ud); return; }
   w->a = a;
   w->want = number;
+  w->fallback = fallback;
   w->cb = cb;
   w->ud = ud;
   w->trust = (vt_trust){.tier = VT_TRUST_VERIFIED, .anchor = VT_ANCHOR_SRC_LIGHTCLIENT, .finalized = use_fin};
   lookup(a, true, 0, use_fin ? fin.block_hash : opt.block_hash, lc_step, w);
 }
 
+vt_anchor_mode vt_anchor_active(const vt_anchor *a, char *why, size_t wl) {
+  char tmp[VT_BEACON_ERR_LEN + 96];
+  vt_anchor_mode m = a->pool->cfg->anchor_mode;
+  if (!why) { why = tmp; wl = sizeof tmp; }
+  if (m != VT_ANCHOR_AUTO) {
+    snprintf(why, wl, "anchor.mode is %s", vt_anchor_mode_name(m));
+    return m;
+  }
+  if (!a->beacon) {
+    snprintf(why, wl, "no beacon endpoints (anchor.beacon): quorum only");
+    return VT_ANCHOR_QUORUM;
+  }
+  return vt_beacon_synced(a->beacon, why, wl) ? VT_ANCHOR_LIGHTCLIENT : VT_ANCHOR_QUORUM;
+}
+
 void vt_anchor_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *ud) {
-  if (a->pool->cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT) {
-    lc_by_number(a, number, cb, ud);
+  vt_anchor_mode m = a->pool->cfg->anchor_mode;
+  if (m == VT_ANCHOR_LIGHTCLIENT || (m == VT_ANCHOR_AUTO && vt_anchor_active(a, NULL, 0) == VT_ANCHOR_LIGHTCLIENT)) {
+    lc_by_number(a, number, m == VT_ANCHOR_AUTO, cb, ud);
     return;
   }
   lookup(a, false, number, NULL, cb, ud);

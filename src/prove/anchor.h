@@ -11,7 +11,10 @@
  * Anchored headers are cached by number and by hash (a small ring), and concurrent
  * requests for the same header are coalesced into one upstream round. The light
  * client anchor (anchor mode lightclient) walks parent hashes down from the light
- * client's verified head (src/beacon/), each header by hash.
+ * client's verified head (src/beacon/), each header by hash. Anchor mode auto uses the
+ * light client while it is synced (vt_anchor_active) and quorum otherwise, including
+ * for a block the light-client walk cannot reach; each header keeps the trust it was
+ * anchored with, so answers are labelled verified:lightclient:… or verified:quorum:k/n.
  */
 #ifndef VT_ANCHOR_H
 #define VT_ANCHOR_H
@@ -51,6 +54,9 @@ void vt_anchor_free(vt_anchor *a);
 /* cb may run before these return (cache hit). */
 void vt_anchor_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *ud);
 void vt_anchor_by_hash(vt_anchor *a, const uint8_t hash[32], vt_anchor_cb cb, void *ud);
+/* The anchor in force now: the configured mode, or for mode auto lightclient while the
+ * light client is synced and quorum otherwise. why (may be NULL) says why, for /status. */
+vt_anchor_mode vt_anchor_active(const vt_anchor *a, char *why, size_t wl);
 /* Forget headers above number (a reorg was seen). */
 void vt_anchor_forget_above(vt_anchor *a, uint64_t number);
 

@@ -43,10 +43,10 @@ static void test_defaults_are_mainnet(void **st) {
   assert_int_equal(c.listen_port, 8545);
   assert_int_equal(c.log_level, VT_LOG_INFO);
   assert_false(c.log_json);
-  assert_int_equal(c.anchor_mode, VT_ANCHOR_QUORUM);
+  assert_int_equal(c.anchor_mode, VT_ANCHOR_AUTO); /* the light client when synced, else quorum */
   assert_int_equal(c.quorum, 2);
   assert_true(c.nupstreams >= 5);
-  assert_true(c.nbeacon >= 2);
+  assert_true(c.nbeacon >= 3);
   assert_int_equal(c.max_body, 5u << 20);
   assert_int_equal(c.cache_memory, 256u << 20);
   assert_int_equal(c.timeout_ms, 10000);
@@ -110,10 +110,22 @@ static void test_design_example(void **st) {
   unsetenv("VT_TEST_INFURA_KEY");
 }
 
+/* The last two labels of a URL's host ("chainsafe.io" of https://lodestar-mainnet.chainsafe.io). */
+static void beacon_operator(const char *url, char *out, size_t cap) {
+  const char *h = strstr(url, "://");
+  h = h ? h + 3 : url;
+  size_t len = strcspn(h, "/:");
+  size_t dots = 0, at = 0;
+  for (size_t k = len; k > 0; k--)
+    if (h[k - 1] == '.' && ++dots == 2) { at = k; break; }
+  snprintf(out, cap, "%.*s", (int)(len - at), h + at);
+}
+
 static void test_presets(void **st) {
   (void)st;
-  const struct { const char *name; uint64_t id; size_t min_beacon; } want[] = {
-      {"mainnet", 1, 2}, {"sepolia", 11155111, 2}, {"hoodi", 560048, 2}, {"base", 8453, 0}};
+  const struct { const char *name; uint64_t id; size_t min_beacon; vt_anchor_mode mode; } want[] = {
+      {"mainnet", 1, 3, VT_ANCHOR_AUTO}, {"sepolia", 11155111, 3, VT_ANCHOR_AUTO},
+      {"hoodi", 560048, 3, VT_ANCHOR_AUTO}, {"base", 8453, 0, VT_ANCHOR_QUORUM}};
   assert_int_equal(vt_preset_count(), 4);
   for (size_t i = 0; i < 4; i++) {
     vt_config c;
@@ -127,6 +139,15 @@ static void test_presets(void **st) {
     assert_int_equal(c.chain_id, want[i].id);
     assert_true(c.nupstreams >= 5);
     assert_true(c.nbeacon >= want[i].min_beacon);
+    assert_int_equal(c.anchor_mode, want[i].mode);
+    for (size_t u = 0; u < c.nbeacon; u++)
+      for (size_t v = 0; v < u; v++) {
+        /* beacon endpoints from different operators: no two share a registered domain */
+        char da[64], db[64];
+        beacon_operator(c.beacon[u], da, sizeof da);
+        beacon_operator(c.beacon[v], db, sizeof db);
+        if (strcmp(da, db) == 0) fail_msg("%s: %s and %s are one operator", want[i].name, c.beacon[u], c.beacon[v]);
+      }
     for (size_t u = 0; u < c.nupstreams; u++) {
       assert_int_equal(strncmp(c.upstreams[u].url, "https://", 8), 0);
       assert_string_equal(c.upstreams[u].url, c.upstreams[u].display_url);  /* keyless: nothing to hide */
