@@ -14,7 +14,7 @@
 static const vt_method table[] = {
     /* name                                     kind          min max params                                        blk empty_like          flags, verifier, local */
     {"eth_accounts",                            VT_M_LOCAL,     0, 0, P(0),                                           -1, 0,                   0, 0, VT_L_ACCOUNTS},
-    {"eth_blobBaseFee",                         VT_M_READ,      0, 0, P(0),                                           -1, 0,                   0, 0, 0},
+    {"eth_blobBaseFee",                         VT_M_READ,      0, 0, P(0),                                           -1, 0,                   0, VT_V_BLOB_BASE_FEE, 0},
     {"eth_blockNumber",                         VT_M_LOCAL,     0, 0, P(0),                                           -1, 0,                   0, 0, VT_L_BLOCK_NUMBER},
     {"eth_call",                                VT_M_READ,      1, 3, P(VT_P_OBJ, VT_P_BLOCK, VT_P_OBJ),              1, 0,                    0, 0, 0},
     {"eth_chainId",                             VT_M_LOCAL,     0, 0, P(0),                                           -1, 0,                   0, 0, VT_L_CHAIN_ID},

@@ -82,6 +82,7 @@ static void test_the_row_names_verifier_and_local_handler(void **st) {
       {"eth_getTransactionByBlockHashAndIndex", VT_V_TX_BY_BLOCK_HASH_INDEX, VT_L_NONE},
       {"eth_getTransactionByBlockNumberAndIndex", VT_V_TX_BY_BLOCK_NUMBER_INDEX, VT_L_NONE},
       {"eth_getLogs", VT_V_LOGS, VT_L_NONE},
+      {"eth_blobBaseFee", VT_V_BLOB_BASE_FEE, VT_L_NONE},
       {"eth_call", VT_V_NONE, VT_L_NONE},
       {"eth_gasPrice", VT_V_NONE, VT_L_NONE},
       {"eth_chainId", VT_V_NONE, VT_L_CHAIN_ID},

@@ -1,0 +1,86 @@
+/*
+ * fees.c: fee methods from anchored headers (see fees.h).
+ *
+ * One freq per call: anchor the head block (anchor.c, by number, so in anchor mode
+ * lightclient/auto the light client's head), compute the value with libverity-core
+ * (core/fees.c) and answer with the anchor's trust. When the header cannot be anchored
+ * the client gets -32002 naming why, never an upstream's unproven number.
+ */
+#include "prove/fees.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fees.h"
+#include "pool/call.h"
+#include "util/buf.h"
+
+#define FEE_DATA_MAX 1024 /* bytes of the -32002 data object */
+
+typedef struct {
+  vt_prover *pv;
+  vt_verifier which;
+  vt_answer_cb cb;
+  void *ud;
+  uint64_t t0;
+} freq;
+
+static const char *method_of(vt_verifier which) {
+  return which == VT_V_BLOB_BASE_FEE ? "eth_blobBaseFee" : "?";
+}
+
+bool vt_fees_applies(const vt_prover *pv, vt_verifier which) {
+  uint64_t fraction;
+  if (which != VT_V_BLOB_BASE_FEE || !pv->on || !pv->pool->head_known) return false;
+  /* a chain without a blob schedule here: the upstreams' answer, labelled as such.
+   * Any timestamp past the last fork tells whether the chain is in the table. */
+  return vc_blob_update_fraction(pv->pool->cfg->chain_id, UINT64_MAX, &fraction);
+}
+
+static void reply(freq *q, int outcome, const char *res, vt_trust trust) {
+  vt_answer a = {.outcome = outcome, .result = res, .len = strlen(res), .served_by = NULL, .trust = trust,
+                 .method = method_of(q->which), .t_start_ms = q->t0};
+  q->cb(&a, q->ud);
+  free(q);
+}
+
+static void fail(freq *q, const char *reason) {
+  char data[FEE_DATA_MAX];
+  vt_buf d;
+  vt_buf_init(&d, sizeof data);
+  vt_buf_puts(&d, "{\"reason\":");
+  vt_buf_json_str(&d, reason, strlen(reason));
+  vt_buf_printf(&d, ",\"method\":\"%s\"}", method_of(q->which));
+  if (vt_buf_ok(&d)) snprintf(data, sizeof data, "%.*s", (int)d.len, d.data);
+  else snprintf(data, sizeof data, "{\"reason\":\"could not prove the fee\"}");
+  vt_buf_free(&d);
+  reply(q, VT_CALL_UNAVAILABLE, data, vt_trust_of(VT_TRUST_NONE));
+}
+
+static void on_head(const vt_anchored *h, const char *why, const char *data, const vt_trust *agreed, void *ud) {
+  freq *q = ud;
+  char fee[40];
+  vc_err err = {{0}};
+  (void)data;
+  (void)agreed;
+  if (!h) {
+    fail(q, why ? why : "the head block could not be anchored");
+    return;
+  }
+  if (vc_blob_base_fee(q->pv->pool->cfg->chain_id, &h->hdr, fee + 1, sizeof fee - 2, &err) != VC_OK) {
+    fail(q, err.msg);
+    return;
+  }
+  fee[0] = '"';
+  strcat(fee, "\"");
+  reply(q, VT_CALL_OK, fee, h->trust);
+}
+
+int vt_fees_start(vt_prover *pv, vt_verifier which, vt_answer_cb cb, void *ud) {
+  freq *q = calloc(1, sizeof *q);
+  if (!q) return -1;
+  *q = (freq){.pv = pv, .which = which, .cb = cb, .ud = ud, .t0 = vt_pool_now_ms(pv->pool)};
+  vt_anchor_by_number(pv->anchor, pv->pool->head, on_head, q);
+  return 0;
+}
