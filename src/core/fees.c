@@ -9,6 +9,7 @@
  */
 #include "core/fees.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 enum { F_CANCUN, F_PRAGUE, F_OSAKA, F_BPO1, F_BPO2, F_FORKS };
@@ -86,4 +87,74 @@ vc_status vc_blob_base_fee(uint64_t chain_id, const vc_header *h, char *out, siz
   if (st != VC_OK) return st;
   vc_u128_to_quantity(fee, out);
   return VC_OK;
+}
+
+/* A QUANTITY string as 128 bits, saturating; false when it is not a QUANTITY. */
+static bool qty128(const json_t *v, unsigned __int128 *out) {
+  const char *s = json_string_value(v);
+  if (!s || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || !s[2]) return false;
+  unsigned __int128 r = 0;
+  for (const char *p = s + 2; *p; p++) {
+    int d = (*p >= '0' && *p <= '9') ? *p - '0' : (*p >= 'a' && *p <= 'f') ? *p - 'a' + 10
+          : (*p >= 'A' && *p <= 'F') ? *p - 'A' + 10 : -1;
+    if (d < 0) return false;
+    if (r >> 124) r = ~(unsigned __int128)0; /* saturate */
+    else r = (r << 4) | (unsigned)d;
+  }
+  *out = r;
+  return true;
+}
+
+/* One transaction's effective tip at base; false when it pays none (or cannot be read). */
+static bool tx_tip(const json_t *tx, unsigned __int128 base, unsigned __int128 *tip) {
+  unsigned __int128 prio, max_fee, price;
+  if (qty128(json_object_get(tx, "maxPriorityFeePerGas"), &prio) &&
+      qty128(json_object_get(tx, "maxFeePerGas"), &max_fee)) {
+    if (max_fee <= base) return false;
+    *tip = prio < max_fee - base ? prio : max_fee - base;
+  } else if (qty128(json_object_get(tx, "gasPrice"), &price)) {
+    if (price <= base) return false;
+    *tip = price - base;
+  } else {
+    return false;
+  }
+  return *tip > 0;
+}
+
+static int cmp_u128(const void *a, const void *b) {
+  unsigned __int128 x = *(const unsigned __int128 *)a, y = *(const unsigned __int128 *)b;
+  return x < y ? -1 : x > y;
+}
+
+vc_status vc_block_tip_median(const json_t *block, unsigned __int128 *base_fee, unsigned __int128 *tip,
+                              size_t *ntips, vc_err *err) {
+  const json_t *txs = json_object_get(block, "transactions");
+  unsigned __int128 *tips = NULL;
+  size_t n = 0, i;
+  const json_t *tx;
+  vc_status st = VC_OK;
+  if (!qty128(json_object_get(block, "baseFeePerGas"), base_fee))
+    return vc_fail(err, VC_ERR_MISSING, "block has no baseFeePerGas (before London)");
+  if (!json_is_array(txs)) return vc_fail(err, VC_ERR_INPUT, "block has no transactions list");
+  if (json_array_size(txs) > VC_FEES_MAX_TXS)
+    return vc_fail(err, VC_ERR_LIMIT, "block has %zu transactions, more than %u", json_array_size(txs),
+                   VC_FEES_MAX_TXS);
+  tips = malloc((json_array_size(txs) + 1) * sizeof *tips);
+  if (!tips) return vc_fail(err, VC_ERR_NOMEM, "out of memory for %zu tips", json_array_size(txs));
+  json_array_foreach(txs, i, tx) {
+    if (!json_is_object(tx)) {
+      st = vc_fail(err, VC_ERR_INPUT, "transaction %zu is not an object (need full transactions)", i);
+      goto out;
+    }
+    if (tx_tip(tx, *base_fee, &tips[n])) n++;
+  }
+  *ntips = n;
+  *tip = 0;
+  if (n == 0) goto out;
+  qsort(tips, n, sizeof tips[0], cmp_u128);
+  size_t mid = n / 2;
+  *tip = n % 2 ? tips[mid] : tips[mid - 1] / 2 + tips[mid] / 2 + ((tips[mid - 1] % 2 + tips[mid] % 2) / 2);
+out:
+  free(tips);
+  return st;
 }

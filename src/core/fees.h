@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/header.h"
 #include "core/vc_base.h"
 
@@ -33,6 +35,17 @@ vc_status vc_fake_exponential(uint64_t factor, uint64_t numerator, uint64_t deno
  * excessBlobGas or the chain has no blob schedule. */
 vc_status vc_blob_base_fee(uint64_t chain_id, const vc_header *h, char *out, size_t cap,
                            vc_err *err) VC_MUST_CHECK;
+
+/* From a proven full block (eth_getBlockByNumber with transactions, every transaction
+ * already checked against the transactions root): its baseFeePerGas and the median of
+ * its transactions' effective tips (min(maxPriorityFeePerGas, maxFeePerGas - baseFee),
+ * or gasPrice - baseFee for legacy and access-list transactions), counting positive
+ * tips only; an even count averages the middle two, as nimbus's verified proxy does.
+ * No positive tip: *tip = 0 and *ntips = 0. Values past 128 bits saturate. At most
+ * VC_FEES_MAX_TXS transactions are read. */
+#define VC_FEES_MAX_TXS 8192u
+vc_status vc_block_tip_median(const json_t *block, unsigned __int128 *base_fee, unsigned __int128 *tip,
+                              size_t *ntips, vc_err *err) VC_MUST_CHECK;
 
 /* A 128-bit value as a QUANTITY ("0x0", "0x1f"); out has at least 36 bytes. */
 void vc_u128_to_quantity(unsigned __int128 v, char *out);

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "core/fees.h"
 #include "pool/call.h"
 #include "util/buf.h"
@@ -26,13 +28,28 @@ typedef struct {
   uint64_t t0;
 } freq;
 
+/* One row per fee method: its name and whether it needs the proven full block. */
+static const struct {
+  vt_verifier which;
+  const char *method;
+  bool block; /* false: the anchored header is enough */
+} g_fees[] = {
+    {VT_V_BLOB_BASE_FEE, "eth_blobBaseFee", false},
+    {VT_V_GAS_PRICE, "eth_gasPrice", true},
+    {VT_V_MAX_PRIORITY_FEE, "eth_maxPriorityFeePerGas", true},
+};
+#define NFEES (sizeof g_fees / sizeof g_fees[0])
+
 static const char *method_of(vt_verifier which) {
-  return which == VT_V_BLOB_BASE_FEE ? "eth_blobBaseFee" : "?";
+  for (size_t i = 0; i < NFEES; i++)
+    if (g_fees[i].which == which) return g_fees[i].method;
+  return "?";
 }
 
 bool vt_fees_applies(const vt_prover *pv, vt_verifier which) {
   uint64_t fraction;
-  if (which != VT_V_BLOB_BASE_FEE || !pv->on || !pv->pool->head_known) return false;
+  if (!pv->on || !pv->pool->head_known || !strcmp(method_of(which), "?")) return false;
+  if (which != VT_V_BLOB_BASE_FEE) return true;
   /* a chain without a blob schedule here: the upstreams' answer, labelled as such.
    * Any timestamp past the last fork tells whether the chain is in the table. */
   return vc_blob_update_fraction(pv->pool->cfg->chain_id, UINT64_MAX, &fraction);
@@ -77,10 +94,48 @@ static void on_head(const vt_anchored *h, const char *why, const char *data, con
   reply(q, VT_CALL_OK, fee, h->trust);
 }
 
+/* The proven head block (eth_getBlockByNumber's verifier: every transaction checked
+ * against the transactions root): the base fee and the median tip of its transactions. */
+static void on_block(const vt_answer *a, void *ud) {
+  freq *q = ud;
+  char out[40];
+  unsigned __int128 base, tip;
+  size_t ntips = 0;
+  vc_err err = {{0}};
+  json_error_t je;
+  if (a->outcome != VT_CALL_OK) {
+    fail(q, "the head block could not be proven");
+    return;
+  }
+  json_t *blk = json_loadb(a->result, a->len, 0, &je);
+  vc_status st = blk && json_is_object(blk) ? vc_block_tip_median(blk, &base, &tip, &ntips, &err)
+                                            : vc_fail(&err, VC_ERR_MISSING, "no head block");
+  json_decref(blk);
+  if (st != VC_OK) {
+    fail(q, err.msg);
+    return;
+  }
+  out[0] = '"';
+  vc_u128_to_quantity(q->which == VT_V_GAS_PRICE ? base + tip : tip, out + 1);
+  strcat(out, "\"");
+  reply(q, VT_CALL_OK, out, a->trust);
+}
+
 int vt_fees_start(vt_prover *pv, vt_verifier which, vt_answer_cb cb, void *ud) {
   freq *q = calloc(1, sizeof *q);
   if (!q) return -1;
   *q = (freq){.pv = pv, .which = which, .cb = cb, .ud = ud, .t0 = vt_pool_now_ms(pv->pool)};
-  vt_anchor_by_number(pv->anchor, pv->pool->head, on_head, q);
+  if (which == VT_V_BLOB_BASE_FEE) {
+    vt_anchor_by_number(pv->anchor, pv->pool->head, on_head, q);
+    return 0;
+  }
+  char params[64];
+  int n = snprintf(params, sizeof params, "[\"0x%llx\",true]", (unsigned long long)pv->pool->head);
+  vt_plan plan = {.kind = VT_PIN_NUMBER, .number = pv->pool->head};
+  int rc = vt_verify_start(pv, "eth_getBlockByNumber", (vt_span){params, (size_t)n}, &plan, on_block, q);
+  if (rc != 0) {
+    free(q);
+    return -1;
+  }
   return 0;
 }

@@ -102,6 +102,51 @@ static void test_mainnet_headers(void **st) {
   }
 }
 
+/* The median effective tip of real mainnet blocks (full transactions; expected values
+ * computed independently from the same JSON with the definition in core/fees.h). */
+static void test_tip_median(void **st) {
+  (void)st;
+  FIXTURE_OR_SKIP(dir, NIMBUS "22431084.json");
+  (void)dir;
+  const struct { unsigned block; size_t ntips; uint64_t base, tip; } v[] = {
+      {22431084, 95, 0x548795d3, 0x22adfe2d}, {22431085, 82, 0x50065b27, 0x23799899},
+  };
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+    char rel[128];
+    snprintf(rel, sizeof rel, NIMBUS "%u.json", v[i].block);
+    json_t *blk = load_block(fixture_path(rel));
+    unsigned __int128 base = 0, tip = 0;
+    size_t n = 0;
+    vc_err err = {{0}};
+    assert_int_equal(vc_block_tip_median(blk, &base, &tip, &n, &err), VC_OK);
+    assert_int_equal(n, v[i].ntips);
+    assert_true(base == v[i].base);
+    if (tip != v[i].tip) fail_msg("block %u: tip %llu", v[i].block, (unsigned long long)tip);
+    /* hashes only: the tips cannot be read */
+    json_object_set_new(blk, "transactions", json_pack("[s]", "0x00"));
+    assert_int_equal(vc_block_tip_median(blk, &base, &tip, &n, &err), VC_ERR_INPUT);
+    /* no transactions: no tip */
+    json_object_set_new(blk, "transactions", json_array());
+    assert_int_equal(vc_block_tip_median(blk, &base, &tip, &n, &err), VC_OK);
+    assert_true(tip == 0 && n == 0);
+    json_object_del(blk, "baseFeePerGas");
+    assert_int_equal(vc_block_tip_median(blk, &base, &tip, &n, &err), VC_ERR_MISSING);
+    json_decref(blk);
+  }
+  /* legacy tips are gasPrice - base, a price at or below the base fee pays none, a
+   * 128-bit price does not wrap */
+  json_t *blk = json_pack("{s:s,s:[{s:s},{s:s},{s:s,s:s},{s:s}]}", "baseFeePerGas", "0x10", "transactions",
+                          "gasPrice", "0x13", "gasPrice", "0x8", "maxFeePerGas", "0x100", "maxPriorityFeePerGas", "0x6",
+                          "gasPrice", "0xffffffffffffffffffffffffffffffff");
+  unsigned __int128 base, tip;
+  size_t n;
+  vc_err err = {{0}};
+  assert_int_equal(vc_block_tip_median(blk, &base, &tip, &n, &err), VC_OK);
+  assert_int_equal(n, 3); /* 0x8 pays no tip */
+  assert_true(tip == 6);  /* tips 3, 6, huge: the middle one */
+  json_decref(blk);
+}
+
 /* ---- the gateway: eth_blobBaseFee from the anchored head --------------------------- */
 
 typedef struct {
@@ -200,6 +245,7 @@ int main(void) {
       cmocka_unit_test(test_fake_exponential),
       cmocka_unit_test(test_schedule),
       cmocka_unit_test(test_mainnet_headers),
+      cmocka_unit_test(test_tip_median),
       cmocka_unit_test(test_gateway_blob_base_fee),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
