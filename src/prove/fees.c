@@ -46,9 +46,11 @@ static const char *method_of(vt_verifier which) {
   return "?";
 }
 
+bool vt_fees_is(vt_verifier which) { return strcmp(method_of(which), "?") != 0; }
+
 bool vt_fees_applies(const vt_prover *pv, vt_verifier which) {
   uint64_t fraction;
-  if (!pv->on || !pv->pool->head_known || !strcmp(method_of(which), "?")) return false;
+  if (!pv->on || !pv->pool->head_known || !vt_fees_is(which)) return false;
   if (which != VT_V_BLOB_BASE_FEE) return true;
   /* a chain without a blob schedule here: the upstreams' answer, labelled as such.
    * Any timestamp past the last fork tells whether the chain is in the table. */

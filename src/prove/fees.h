@@ -14,6 +14,9 @@
 
 #include "prove/verify.h"
 
+/* Whether this verifier is one of the fee methods answered here. */
+bool vt_fees_is(vt_verifier which);
+
 /* Whether the fee method with this verifier can be derived from proven headers on this
  * chain now (verification on, a head known, a blob schedule for the chain). */
 bool vt_fees_applies(const vt_prover *pv, vt_verifier which);

@@ -91,7 +91,7 @@ static const struct verifier *find(vt_verifier v) {
 
 bool vt_verify_applies(const vt_prover *pv, const char *method, const vt_plan *plan) {
   vt_verifier which = verifier_of(method);
-  if (which == VT_V_BLOB_BASE_FEE) return vt_fees_applies(pv, which);
+  if (vt_fees_is(which)) return vt_fees_applies(pv, which);
   if (which == VT_V_LOGS)
     return pv->on && pv->pool->head_known && (plan->kind == VT_PIN_HASH || plan->kind == VT_PIN_NUMBER);
   const struct verifier *v = find(which);
@@ -581,7 +581,7 @@ int vt_verify_start(vt_prover *pv, const char *method, vt_span params, const vt_
                     void *ud) {
   (void)plan;
   vt_verifier which = verifier_of(method);
-  if (which == VT_V_BLOB_BASE_FEE) return vt_fees_start(pv, which, cb, ud);
+  if (vt_fees_is(which)) return vt_fees_start(pv, which, cb, ud);
   if (which == VT_V_LOGS) {
     int lr = vt_verify_logs(pv, params, cb, ud);
     if (lr != 0) return 0;

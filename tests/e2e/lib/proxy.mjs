@@ -5,7 +5,7 @@
 //                     truncate, garbage
 //   stale node        lag(n): behaves like a node n blocks behind the head
 //   lies              zeroBalance, wrongBalance, wrongNonce, forgeProofNode,
-//                     wrongBlockHash, omitLog, nullReceipt
+//                     wrongBlockHash, omitLog, nullReceipt, inflateFees (1000x)
 //   provider limits   logsRange(n): eth_getLogs over more than n blocks is refused
 //                     ("query exceeds max block range n"); logsResults(n): more than
 //                     n logs is refused ("query returned more than n results")
@@ -47,6 +47,7 @@ export const MODES = {
   wrongBlockHash: { layer: 'lie', arg: false },
   omitLog: { layer: 'lie', arg: false },
   nullReceipt: { layer: 'lie', arg: false },
+  inflateFees: { layer: 'lie', arg: false },
   logsRange: { layer: 'limit', arg: true, min: 1, max: 100000000 },
   logsResults: { layer: 'limit', arg: true, min: 0, max: 100000000 },
 };
@@ -109,6 +110,13 @@ const LIES = {
   },
   nullReceipt: {
     eth_getTransactionReceipt: () => null,
+  },
+  // 1000x fees: the fee methods themselves, and the base fee in the block header
+  inflateFees: {
+    eth_gasPrice: (r) => hex(BigInt(r) * 1000n),
+    eth_maxPriorityFeePerGas: (r) => hex(BigInt(r) * 1000n),
+    eth_blobBaseFee: (r) => hex(BigInt(r) * 1000n),
+    eth_getBlockByNumber: (r) => (r.baseFeePerGas ? { ...r, baseFeePerGas: hex(BigInt(r.baseFeePerGas) * 1000n) } : r),
   },
 };
 
