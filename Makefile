@@ -8,7 +8,9 @@
 # build/asan (ASan+UBSan). Nothing here downloads anything: scripts/deps.sh does.
 #
 #   make run      install what is missing, build, start verity on its default
-#   make check    every test: unit (release + ASan/UBSan), short fuzz, end-to-end
+#   make check    every test: unit (release + ASan/UBSan), EVM conformance, short fuzz,
+#                 end-to-end
+#   make evm-tests  EVM conformance over ../shared/fixtures state tests (nproc jobs)
 #   make demo     offline outage demo on three local anvil nodes
 #   make fuzz     long fuzzing runs;  make bench  benchmarks;  make soak  long e2e
 
@@ -19,7 +21,7 @@ CC         ?= cc
 BUILD      := build/$(V)
 FIXTURES   ?= $(abspath ../shared/fixtures)
 FUZZ_SECS  ?= 10
-PKGS       := libuv libcurl jansson nettle libsecp256k1 lmdb hiredis yaml-0.1 gmp
+PKGS       := libuv libcurl jansson nettle hogweed libsecp256k1 lmdb hiredis yaml-0.1 gmp
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
               -Wvla -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation -Wimplicit-fallthrough
@@ -77,10 +79,32 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ARCHIVES)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(LINK_ARCHIVES) $(LIBS) $(LDSAN) -lcmocka
 
+# --- EVM conformance tooling (tests/evm): the state test loader, the statetest runner,
+# the bytecode runner. st_*.c are shared by the tools and by tests/unit/test_st_load.c. ---
+EVMT_LIB   := $(wildcard tests/evm/st_*.c)
+EVMT_HDRS  := $(wildcard tests/evm/*.h)
+
+$(BUILD)/tests/test_st_load: tests/unit/test_st_load.c $(EVMT_LIB) $(EVMT_HDRS) $(wildcard tests/unit/*.h) $(ARCHIVES)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(EVMT_LIB) $(LINK_ARCHIVES) $(LIBS) $(LDSAN) -lcmocka
+
+$(BUILD)/evm-statetest: tests/evm/statetest.c tests/evm/stexec.c $(EVMT_LIB) $(EVMT_HDRS) $(ARCHIVES)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ tests/evm/statetest.c tests/evm/stexec.c $(EVMT_LIB) $(LINK_ARCHIVES) $(LIBS) $(LDSAN)
+
+$(BUILD)/evmrun: tests/evm/evmrun.c $(EVMT_HDRS) $(ARCHIVES)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ tests/evm/evmrun.c $(LINK_ARCHIVES) $(LIBS) $(LDSAN)
+
+# Conformance: every GeneralStateTests case and EIPTests/StateTests/stEIP2537, one
+# folder per job on nproc cores; tests/evm/known_failures.txt lists the allowed failures.
+evm-tests: $(BUILD)/evm-statetest
+	@scripts/evm-tests.sh $(BUILD)/evm-statetest $(FIXTURES)
+
 # --- fuzz harnesses (clang only) ---
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: bench-build all deps build run check unit unit-asan unit-one fuzz fuzz-short e2e demo bench soak clean core-lib
+.PHONY: evm-tests bench-build all deps build run check unit unit-asan unit-one fuzz fuzz-short e2e demo bench soak clean core-lib
 
 all: build
 build: $(BUILD)/verity $(BUILD)/libverity-core.a
@@ -131,7 +155,7 @@ fuzz-run: $(FUZZ_BINS)
 	@scripts/run-fuzz.sh $(FUZZ_SECS) $(FUZZ_BINS)
 
 e2e: deps
-	@$(MAKE) --no-print-directory build V=release
+	@$(MAKE) --no-print-directory build build/release/evmrun V=release
 	VERITY_BIN=$(abspath build/release/verity) FIXTURES=$(FIXTURES) \
 	  node --test --test-concurrency=1 --test-timeout=240000 tests/e2e/
 
@@ -159,11 +183,13 @@ bench: deps
 	bench/cache.sh
 	bench/restart.sh
 	bench/mixed.sh
+	bench/evm.sh
 
 check: deps
 	@$(MAKE) --no-print-directory build V=release
 	@$(MAKE) --no-print-directory unit V=release
 	@$(MAKE) --no-print-directory unit V=asan
+	@$(MAKE) --no-print-directory evm-tests V=release
 	@$(MAKE) --no-print-directory fuzz-short
 	@$(MAKE) --no-print-directory e2e
 

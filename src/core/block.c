@@ -6,6 +6,7 @@
 
 #include "core/block_internal.h"
 #include "core/keccak.h"
+#include "core/op.h"
 #include "core/rlp.h"
 #include "core/trie.h"
 #include "core/tx.h"
@@ -50,6 +51,10 @@ vc_status vc_effective_gas_price(const json_t *tx, const vc_block_ctx *bc, vc_u2
   uint64_t type = 0;
   if (vc_jf_present(tx, "type") && (st = vc_jf_u64(tx, "type", &type, "tx", err)) != VC_OK)
     return st;
+  if (type == VC_TX_TYPE_DEPOSIT) { /* deposits buy their gas on L1 */
+    vc_u256_from_u64(out, 0);
+    return VC_OK;
+  }
   if (type < 2) return qty_u256(tx, "gasPrice", out, "tx", err);
   if (!bc->has_base_fee)
     return vc_fail(err, VC_ERR_INPUT, "tx: type %llu in a block without baseFeePerGas",
@@ -136,8 +141,25 @@ out:
 }
 
 /* "transactions": empty, all objects, or all hashes. */
-static vc_status check_txs(const json_t *block, const vc_header *h, unsigned flags,
-                           vc_block_check *chk, size_t *txs_len, vc_err *err) {
+/* Deposits only on OP-stack chains (the tx root alone would accept any type). */
+static vc_status check_kind(const json_t *txs, vc_chain_kind kind, vc_err *err) {
+  size_t i;
+  const json_t *t;
+  if (kind == VC_CHAIN_OP_STACK) return VC_OK;
+  json_array_foreach(txs, i, t) {
+    uint64_t type = 0;
+    if (vc_jf_present(t, "type") && vc_jf_u64(t, "type", &type, "tx", NULL) == VC_OK &&
+        type == VC_TX_TYPE_DEPOSIT)
+      return vc_fail(err, VC_ERR_INPUT,
+                     "transaction %zu: an OP-stack deposit (0x7e) in a block of an Ethereum "
+                     "chain; configure the chain as an OP-stack chain",
+                     i);
+  }
+  return VC_OK;
+}
+
+static vc_status check_txs(const json_t *block, const vc_header *h, vc_chain_kind kind,
+                           unsigned flags, vc_block_check *chk, size_t *txs_len, vc_err *err) {
   vc_status st;
   const json_t *txs = json_object_get(block, "transactions");
   if (!txs || json_is_null(txs)) return VC_OK;
@@ -163,6 +185,7 @@ static vc_status check_txs(const json_t *block, const vc_header *h, unsigned fla
     return VC_OK;
   }
   if (objects == 0) return VC_OK; /* hashes: not provable from the header alone */
+  if ((st = check_kind(txs, kind, err)) != VC_OK) return st;
   unsigned txf = (flags & VC_BLOCK_SKIP_SENDERS) ? VC_TX_SKIP_SENDERS : 0;
   if ((st = vc_verify_transactions_len(txs, h->transactions_root, txf, txs_len, err)) != VC_OK)
     return st;
@@ -193,6 +216,35 @@ static vc_status check_size(const json_t *block, const vc_header *h, size_t body
   return VC_OK;
 }
 
+/* Withdrawals against withdrawalsRoot. OP stack: the list is always empty; the root is
+ * the empty trie root before Isthmus and the message passer's storage root from
+ * Isthmus on (op.h), which the empty list cannot prove and need not. */
+static vc_status check_withdrawals(const json_t *block, const vc_header *h, vc_chain_kind kind,
+                                   vc_block_check *chk, size_t *ws_len, vc_err *err) {
+  vc_status st;
+  uint8_t root[32];
+  const json_t *ws = json_object_get(block, "withdrawals");
+  if (!ws || json_is_null(ws)) return VC_OK;
+  chk->withdrawals_present = true;
+  if (!vc_header_has(h, VC_HF_WITHDRAWALS_ROOT))
+    return vc_fail(err, VC_ERR_INPUT, "block: withdrawals without withdrawalsRoot");
+  if (kind == VC_CHAIN_OP_STACK) {
+    if (!json_is_array(ws) || json_array_size(ws) != 0)
+      return vc_fail(err, VC_ERR_MISMATCH, "block: an OP-stack block with withdrawals");
+    *ws_len = 1;
+    if (!vc_op_header_mp_root(h, root) && memcmp(h->withdrawals_root, vc_trie_empty_root, 32))
+      return vc_fail(err, VC_ERR_MISMATCH,
+                     "block: pre-Isthmus OP-stack withdrawalsRoot is not the empty root");
+    chk->withdrawals_proven = true;
+    return VC_OK;
+  }
+  if ((st = withdrawals_root(ws, root, ws_len, err)) != VC_OK) return st;
+  if (memcmp(root, h->withdrawals_root, 32) != 0)
+    return vc_fail(err, VC_ERR_MISMATCH, "block: withdrawals do not match withdrawalsRoot");
+  chk->withdrawals_proven = true;
+  return VC_OK;
+}
+
 vc_status vc_verify_block_ex(const json_t *block, const uint8_t *expected_hash,
                              vc_header *hdr_out, vc_block_check *chk_out, vc_err *err) {
   return vc_verify_block_opts(block, expected_hash, 0, hdr_out, chk_out, err);
@@ -200,6 +252,13 @@ vc_status vc_verify_block_ex(const json_t *block, const uint8_t *expected_hash,
 
 vc_status vc_verify_block_opts(const json_t *block, const uint8_t *expected_hash, unsigned flags,
                                vc_header *hdr_out, vc_block_check *chk_out, vc_err *err) {
+  return vc_verify_block_for(block, expected_hash, VC_CHAIN_ETHEREUM, flags, hdr_out, chk_out,
+                             err);
+}
+
+vc_status vc_verify_block_for(const json_t *block, const uint8_t *expected_hash,
+                              vc_chain_kind kind, unsigned flags, vc_header *hdr_out,
+                              vc_block_check *chk_out, vc_err *err) {
   vc_status st;
   vc_block_check chk;
   memset(&chk, 0, sizeof chk);
@@ -209,18 +268,8 @@ vc_status vc_verify_block_opts(const json_t *block, const uint8_t *expected_hash
   if (expected_hash && memcmp(h->hash, expected_hash, 32) != 0)
     return vc_fail(err, VC_ERR_MISMATCH, "block %llu: hash is not the trusted hash",
                    (unsigned long long)h->number);
-  if ((st = check_txs(block, h, flags, &chk, &txs_len, err)) != VC_OK) return st;
-  const json_t *ws = json_object_get(block, "withdrawals");
-  if (ws && !json_is_null(ws)) {
-    uint8_t root[32];
-    chk.withdrawals_present = true;
-    if (!vc_header_has(h, VC_HF_WITHDRAWALS_ROOT))
-      return vc_fail(err, VC_ERR_INPUT, "block: withdrawals without withdrawalsRoot");
-    if ((st = withdrawals_root(ws, root, &ws_len, err)) != VC_OK) return st;
-    if (memcmp(root, h->withdrawals_root, 32) != 0)
-      return vc_fail(err, VC_ERR_MISMATCH, "block: withdrawals do not match withdrawalsRoot");
-    chk.withdrawals_proven = true;
-  }
+  if ((st = check_txs(block, h, kind, flags, &chk, &txs_len, err)) != VC_OK) return st;
+  if ((st = check_withdrawals(block, h, kind, &chk, &ws_len, err)) != VC_OK) return st;
   const json_t *uncles = json_object_get(block, "uncles");
   if (uncles && !json_is_null(uncles)) {
     if (!json_is_array(uncles)) return vc_fail(err, VC_ERR_INPUT, "block: uncles: not an array");

@@ -28,6 +28,7 @@
 
 #include "core/bloom.h"
 #include "core/header.h"
+#include "core/op.h"
 #include "core/vc_base.h"
 
 #include <jansson.h>
@@ -37,7 +38,8 @@ typedef struct {
   bool txs_proven;          /* the list (hashes or objects) is proven by transactionsRoot */
   size_t n_txs;
   bool withdrawals_present; /* "withdrawals" was in the JSON */
-  bool withdrawals_proven;  /* and matched withdrawalsRoot */
+  bool withdrawals_proven;  /* and matched withdrawalsRoot (OP stack: the list is empty,
+                               as the chain's rules require; see vc_verify_block_for) */
   bool uncles_proven;       /* "uncles" matched sha3Uncles (only possible when empty) */
   bool size_proven;         /* "size" recomputed from the full block and equal */
   bool senders_proven;      /* every full tx's "from" recovered from its signature */
@@ -55,6 +57,15 @@ vc_status vc_verify_block_ex(const json_t *block, const uint8_t *expected_hash,
 vc_status vc_verify_block_opts(const json_t *block, const uint8_t *expected_hash, unsigned flags,
                                vc_header *hdr_out, vc_block_check *chk,
                                vc_err *err) VC_MUST_CHECK;
+
+/* The same on a chain of the given kind (op.h): VC_CHAIN_OP_STACK accepts deposit
+ * transactions (type 0x7e, whose effective gas price is 0), requires an empty
+ * withdrawals list and does not compare an Isthmus withdrawalsRoot (the message
+ * passer's storage root) with it; VC_CHAIN_ETHEREUM (what _ex and _opts use) rejects
+ * a block holding a deposit. */
+vc_status vc_verify_block_for(const json_t *block, const uint8_t *expected_hash,
+                              vc_chain_kind kind, unsigned flags, vc_header *hdr_out,
+                              vc_block_check *chk, vc_err *err) VC_MUST_CHECK;
 
 /* Strict: VC_OK only if everything the JSON contains is proven (the header, and the
  * transactions and uncles lists whenever they are present and non-empty). */
@@ -77,11 +88,20 @@ vc_status vc_verify_uncles(const json_t *uncle_hashes, const json_t *uncle_heade
 vc_status vc_verify_block_receipts(const json_t *receipts, const vc_header *hdr,
                                    const json_t *verified_block, vc_err *err) VC_MUST_CHECK;
 
+/* The same on a chain of the given kind: on VC_CHAIN_OP_STACK a receipt's blobGasUsed
+ * is its DA footprint (Jovian), not blob gas, and is not checked (op.h: unproven). */
+vc_status vc_verify_block_receipts_for(const json_t *receipts, const vc_header *hdr,
+                                       const json_t *verified_block, vc_chain_kind kind,
+                                       vc_err *err) VC_MUST_CHECK;
+
 /* One receipt's tx-derived members (transactionHash, type, from, to, contractAddress,
  * effectiveGasPrice, blobGasUsed) and its blockHash/blockNumber against its verified tx
  * object and the verified header of its block (eth_getTransactionReceipt). */
 vc_status vc_verify_receipt_vs_tx(const json_t *receipt, const json_t *verified_tx,
                                   const vc_header *hdr, vc_err *err) VC_MUST_CHECK;
+vc_status vc_verify_receipt_vs_tx_for(const json_t *receipt, const json_t *verified_tx,
+                                      const vc_header *hdr, vc_chain_kind kind,
+                                      vc_err *err) VC_MUST_CHECK;
 
 /* A tx object (eth_getTransactionByHash / ...ByBlock*AndIndex) matches the entry at its
  * transactionIndex in a verified block (full objects, or hashes proven with

@@ -11,6 +11,7 @@
 
 #include "core/block_internal.h"
 #include "core/keccak.h"
+#include "core/op.h"
 #include "core/receipt.h"
 #include "core/rlp.h"
 
@@ -58,7 +59,7 @@ static vc_status create_address(const json_t *tx, uint8_t out[20], vc_err *err) 
 
 /* The tx-derived members of receipt i against verified tx object tx. */
 static vc_status receipt_vs_tx(const json_t *r, const json_t *tx, size_t i,
-                               const vc_block_ctx *bc, vc_err *err) {
+                               const vc_block_ctx *bc, vc_chain_kind kind, vc_err *err) {
   vc_status st;
   char what[32];
   uint8_t h[32];
@@ -71,6 +72,7 @@ static vc_status receipt_vs_tx(const json_t *r, const json_t *tx, size_t i,
   if (vc_jf_present(tx, "type") && (st = vc_jf_u64(tx, "type", &tt, what, err)) != VC_OK) return st;
   if (rt != tt) return vc_fail(err, VC_ERR_MISMATCH, "%s: type differs from the tx", what);
   if (vc_jf_present(r, "from") && (st = same_opt_addr(r, tx, "from", what, err)) != VC_OK) return st;
+  if ((st = vc_op_check_deposit_fields(tx, r, err)) != VC_OK) return st;
   if ((st = same_opt_addr(r, tx, "to", what, err)) != VC_OK) return st;
   if (vc_jf_present(tx, "to")) {
     if (vc_jf_present(r, "contractAddress"))
@@ -90,7 +92,9 @@ static vc_status receipt_vs_tx(const json_t *r, const json_t *tx, size_t i,
     if (vc_u256_from_be(&got, q.be, q.len) != VC_OK || vc_u256_cmp(&got, &want) != 0)
       return vc_fail(err, VC_ERR_MISMATCH, "%s: effectiveGasPrice differs", what);
   }
-  if (vc_jf_present(r, "blobGasUsed")) {
+  /* OP stack (Jovian): a receipt's blobGasUsed is the tx's DA footprint, not blob gas;
+   * it is in no encoding (op.h lists it among the unproven members). */
+  if (kind == VC_CHAIN_ETHEREUM && vc_jf_present(r, "blobGasUsed")) {
     const json_t *blobs = json_object_get(tx, "blobVersionedHashes");
     uint64_t want = (uint64_t)json_array_size(blobs) * BLOB_GAS_PER_BLOB;
     if ((st = vc_eq_u64(r, "blobGasUsed", want, what, err)) != VC_OK) return st;
@@ -100,6 +104,11 @@ static vc_status receipt_vs_tx(const json_t *r, const json_t *tx, size_t i,
 
 vc_status vc_verify_receipt_vs_tx(const json_t *receipt, const json_t *verified_tx,
                                   const vc_header *hdr, vc_err *err) {
+  return vc_verify_receipt_vs_tx_for(receipt, verified_tx, hdr, VC_CHAIN_ETHEREUM, err);
+}
+
+vc_status vc_verify_receipt_vs_tx_for(const json_t *receipt, const json_t *verified_tx,
+                                      const vc_header *hdr, vc_chain_kind kind, vc_err *err) {
   vc_status st;
   uint64_t idx;
   vc_block_ctx bc;
@@ -110,11 +119,17 @@ vc_status vc_verify_receipt_vs_tx(const json_t *receipt, const json_t *verified_
       (st = vc_eq_u64(receipt, "blockNumber", hdr->number, "receipt", err)) != VC_OK ||
       (st = vc_check_tx_block_fields(verified_tx, (size_t)idx, &bc, err)) != VC_OK)
     return st;
-  return receipt_vs_tx(receipt, verified_tx, (size_t)idx, &bc, err);
+  return receipt_vs_tx(receipt, verified_tx, (size_t)idx, &bc, kind, err);
 }
 
 vc_status vc_verify_block_receipts(const json_t *receipts, const vc_header *hdr,
                                    const json_t *verified_block, vc_err *err) {
+  return vc_verify_block_receipts_for(receipts, hdr, verified_block, VC_CHAIN_ETHEREUM, err);
+}
+
+vc_status vc_verify_block_receipts_for(const json_t *receipts, const vc_header *hdr,
+                                       const json_t *verified_block, vc_chain_kind kind,
+                                       vc_err *err) {
   vc_status st;
   if ((st = vc_verify_receipts(receipts, hdr->receipts_root, err)) != VC_OK) return st;
   size_t n = json_array_size(receipts), i;
@@ -158,7 +173,7 @@ vc_status vc_verify_block_receipts(const json_t *receipts, const vc_header *hdr,
   json_array_foreach(receipts, i, r) {
     const json_t *tx = json_array_get(txs, i);
     if (json_is_object(tx)) {
-      st = receipt_vs_tx(r, tx, i, &bc, err);
+      st = receipt_vs_tx(r, tx, i, &bc, kind, err);
     } else {
       uint8_t h[32];
       st = vc_jv_fixed(tx, h, 32, "verified block", "transactions", err);

@@ -15,6 +15,13 @@
  * list. A gap ("withdrawalsRoot without baseFeePerGas") is rejected: no valid header
  * has that shape.
  *
+ * OP-stack (Base) headers use the same layouts, reached by other forks: Bedrock and
+ * Regolith 16 fields (London), Canyon 17 (withdrawalsRoot), Ecotone to Holocene 20
+ * (blob gas fields, parentBeaconBlockRoot), Isthmus 21 (requestsHash). The hash is
+ * computed the same way; what differs is the MEANING of two fields (from Isthmus the
+ * withdrawalsRoot is the L2ToL1MessagePasser's storage root; from Jovian blobGasUsed
+ * carries the DA footprint), which op.h and block.h handle under vc_chain_kind.
+ *
  * vc_header is a plain value (no pointers): copy it, cache it, free nothing.
  */
 #ifndef VC_HEADER_H

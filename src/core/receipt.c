@@ -60,6 +60,21 @@ static vc_status put_log(vc_rlp_buf *b, const json_t *log, scratch *sc, vc_err *
   return VC_OK;
 }
 
+/* OP-stack deposit receipt from Canyon on (depositReceiptVersion present): the
+ * encoding adds depositNonce and depositReceiptVersion. Before Canyon the receipt hash
+ * leaves the (Regolith) depositNonce out, so it is not proven then. */
+static vc_status put_deposit_tail(const json_t *r, vc_rlp_buf *b, vc_err *err) {
+  vc_status st;
+  uint64_t nonce, version;
+  if (!vc_jf_present(r, "depositReceiptVersion")) return VC_OK;
+  if ((st = vc_jf_u64(r, "depositReceiptVersion", &version, "deposit receipt", err)) != VC_OK ||
+      (st = vc_jf_u64(r, "depositNonce", &nonce, "deposit receipt", err)) != VC_OK)
+    return st;
+  vc_rlp_put_uint(b, nonce);
+  vc_rlp_put_uint(b, version);
+  return VC_OK;
+}
+
 static vc_status encode_one(const json_t *r, vc_rlp_buf *b, scratch *sc, vc_err *err) {
   vc_status st;
   uint64_t type = 0, cum, status;
@@ -100,6 +115,7 @@ static vc_status encode_one(const json_t *r, vc_rlp_buf *b, scratch *sc, vc_err 
     if ((st = put_log(b, log, sc, err)) != VC_OK) return st;
   }
   vc_rlp_list_end(b, ml);
+  if (type == VC_RECEIPT_TYPE_DEPOSIT && (st = put_deposit_tail(r, b, err)) != VC_OK) return st;
   vc_rlp_list_end(b, m);
   if ((st = vc_rlp_buf_status(b)) != VC_OK)
     return vc_fail(err, st, "receipt: encoding failed (%s)", vc_status_name(st));

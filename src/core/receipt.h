@@ -6,6 +6,13 @@
  *   typed:   type || rlp([...same...])          (EIP-2718; types 0x01..0x7f)
  * where status is 0x1 / empty for failure (Byzantium on), or a 32-byte post-state root
  * before Byzantium, and each log is [address, [topics...], data].
+ * OP-stack deposit receipts (type 0x7e) from Canyon on, i.e. when the JSON has
+ * depositReceiptVersion, encode
+ *           0x7e || rlp([status, cumulativeGasUsed, logsBloom, logs, depositNonce,
+ *                        depositReceiptVersion])
+ * (op-geth EncodeIndex); before Canyon they use the plain layout and the Regolith
+ * depositNonce is not committed to. The L1 fee members of OP receipts are in no
+ * encoding: op.h says what a verified answer does with them.
  *
  * vc_verify_receipts takes the JSON list a node returns for eth_getBlockReceipts and
  * proves it: the encodings must hash to the given root, AND the fields that are not in
@@ -26,6 +33,7 @@
 #define VC_RECEIPT_MAX_LOGS 65536           /* logs per receipt */
 #define VC_RECEIPT_MAX_LOG_DATA (16u << 20) /* bytes of one log's data */
 #define VC_RECEIPTS_MAX_BYTES ((size_t)128 << 20) /* all encodings of one block */
+#define VC_RECEIPT_TYPE_DEPOSIT 0x7e              /* OP-stack deposit receipt */
 
 /* Append the consensus encoding of one receipt (type byte included for typed
  * receipts) to out. */

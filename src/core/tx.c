@@ -18,7 +18,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { T_U64, T_QTY, T_TO, T_TO_REQ, T_DATA, T_ACCESS, T_BLOBS, T_AUTH, T_V, T_YPARITY } tkind;
+typedef enum {
+  T_U64,
+  T_QTY,
+  T_QTY_OPT, /* QUANTITY; absent means zero (deposit "mint") */
+  T_TO,
+  T_TO_REQ,
+  T_DATA,
+  T_ACCESS,
+  T_BLOBS,
+  T_AUTH,
+  T_V,
+  T_YPARITY,
+  T_HASH,  /* DATA of 32 bytes (deposit "sourceHash") */
+  T_FROM,  /* the sender, in the encoding itself (deposit "from") */
+  T_BOOL,  /* JSON true/false, absent means false; RLP 0x01 / empty (deposit "isSystemTx") */
+} tkind;
 
 typedef struct {
   const char *key;
@@ -29,6 +44,7 @@ typedef struct {
   uint8_t type;
   const tfield *f;
   size_t n;
+  bool signed_tx; /* false: no signature, the sender is field 1 (OP-stack deposits) */
 } tlayout;
 
 #define HEAD_1559                                                                           \
@@ -56,9 +72,21 @@ static const tfield f_7702[] = {HEAD_1559,         {"to", T_TO_REQ},         {"v
                                 {"input", T_DATA}, {"accessList", T_ACCESS}, {"authorizationList", T_AUTH},
                                 SIG};
 
-#define LAYOUT(t, arr) {t, arr, sizeof arr / sizeof arr[0]}
+/* OP-stack deposit (op-geth DepositTx, RLP order). No nonce, no fee fields, no
+ * signature: "from" is committed to by the encoding and proven by the tx root. */
+static const tfield f_deposit[] = {{"sourceHash", T_HASH}, {"from", T_FROM},
+                                   {"to", T_TO},           {"mint", T_QTY_OPT},
+                                   {"value", T_QTY},       {"gas", T_U64},
+                                   {"isSystemTx", T_BOOL}, {"input", T_DATA}};
+
+#define LAYOUT(t, arr) {t, arr, sizeof arr / sizeof arr[0], true}
 static const tlayout layouts[] = {
-    LAYOUT(0, f_legacy), LAYOUT(1, f_2930), LAYOUT(2, f_1559), LAYOUT(3, f_4844), LAYOUT(4, f_7702),
+    LAYOUT(0, f_legacy),
+    LAYOUT(1, f_2930),
+    LAYOUT(2, f_1559),
+    LAYOUT(3, f_4844),
+    LAYOUT(4, f_7702),
+    {VC_TX_TYPE_DEPOSIT, f_deposit, sizeof f_deposit / sizeof f_deposit[0], false},
 };
 
 static const tlayout *layout_of(uint64_t type) {
@@ -181,6 +209,29 @@ static vc_status put_json_field(vc_rlp_buf *b, const json_t *tx, const tfield *f
   case T_QTY:
   case T_V:
     return put_qty(b, tx, f->key, "tx", err);
+  case T_QTY_OPT:
+    if (!vc_jf_present(tx, f->key)) {
+      vc_rlp_put_bytes(b, NULL, 0);
+      return VC_OK;
+    }
+    return put_qty(b, tx, f->key, "tx", err);
+  case T_HASH: {
+    uint8_t h[32];
+    if ((st = vc_jf_fixed(tx, f->key, h, 32, "tx", err)) != VC_OK) return st;
+    vc_rlp_put_bytes(b, h, 32);
+    return VC_OK;
+  }
+  case T_FROM:
+    if ((st = vc_jf_fixed(tx, f->key, a, 20, "tx", err)) != VC_OK) return st;
+    vc_rlp_put_bytes(b, a, 20);
+    return VC_OK;
+  case T_BOOL: {
+    const json_t *v = json_object_get(tx, f->key);
+    if (v && !json_is_null(v) && !json_is_boolean(v))
+      return vc_fail(err, VC_ERR_INPUT, "tx: %s: not true or false", f->key);
+    vc_rlp_put_uint(b, json_is_true(v) ? 1 : 0);
+    return VC_OK;
+  }
   case T_TO:
   case T_TO_REQ:
     if (f->k == T_TO && !vc_jf_present(tx, "to")) {
@@ -325,8 +376,19 @@ static vc_status raw_field(const vc_rlp_item *it, const tfield *f, vc_err *err) 
   case T_U64:
     return raw_scalar(it, 8, f->key, err);
   case T_QTY:
+  case T_QTY_OPT:
   case T_V:
     return raw_scalar(it, 32, f->key, err);
+  case T_HASH:
+    return raw_string(it, 32, f->key, err);
+  case T_FROM:
+    return raw_string(it, 20, f->key, err);
+  case T_BOOL: {
+    vc_status st = raw_scalar(it, 1, f->key, err);
+    if (st == VC_OK && it->payload.len && it->payload.ptr[0] != 1)
+      return vc_fail(err, VC_ERR_INPUT, "raw tx: %s is not a boolean", f->key);
+    return st;
+  }
   case T_TO:
     if (!it->is_list && it->payload.len == 0) return VC_OK;
     return raw_string(it, 20, f->key, err);
@@ -395,6 +457,10 @@ vc_status vc_tx_sender_raw(const vc_tx_raw *tx, uint8_t from[20], vc_err *err) {
   const tlayout *l = layout_of(tx->type);
   if (!l || tx->n_fields != l->n)
     return vc_fail(err, VC_ERR_INPUT, "tx sender: not a decoded transaction");
+  if (!l->signed_tx) { /* deposit: the sender is in the encoding (validated as 20 bytes) */
+    memcpy(from, tx->fields[1].payload.ptr, 20);
+    return VC_OK;
+  }
   size_t nsig = l->n - 3;
   uint64_t v = 0, chain = 0;
   int recid;

@@ -13,6 +13,15 @@
  *                   input, accessList, yParity, r, s
  *   0x03 EIP-4844   ... accessList, maxFeePerBlobGas, blobVersionedHashes, yParity, r, s
  *   0x04 EIP-7702   ... accessList, authorizationList, yParity, r, s
+ *   0x7e OP-stack deposit (op-geth DepositTx): sourceHash, from, to (empty = create),
+ *                   mint, value, gas, isSystemTx, input. No signature: "from" is part of
+ *                   the encoding, so it is proven by the hash / transactions root and
+ *                   needs no recovery. JSON as op-geth returns it: "mint" absent means 0,
+ *                   "isSystemTx" absent means false. The JSON "nonce" of a deposit is the
+ *                   receipt's depositNonce and "gasPrice"/"v"/"r"/"s" are zeros: none of
+ *                   them is in the encoding (see op.h for what proves them).
+ *                   Which chains may carry deposits is decided one level up (block.h,
+ *                   vc_chain_kind): the encoding itself is chain-neutral.
  * Typed encodings are type || rlp([...]). Other types are VC_ERR_INPUT (unverifiable).
  *
  * vc_tx_decode_raw checks raw bytes (eth_getRawTransaction, TransactionTests) against
@@ -30,6 +39,7 @@
 #define VC_TX_MAX_BYTES ((size_t)32 << 20) /* one encoded transaction */
 #define VC_TX_MAX_LIST 65536               /* accessList / keys / authorizations / blobs */
 #define VC_TXS_MAX 65536                   /* transactions per block */
+#define VC_TX_TYPE_DEPOSIT 0x7e            /* OP-stack deposit transaction */
 
 /* Append the consensus encoding of a JSON transaction to out. */
 vc_status vc_tx_encode(const json_t *tx, vc_rlp_buf *out, vc_err *err) VC_MUST_CHECK;

@@ -10,10 +10,16 @@
  *   primitives   hex, u256, keccak (nettle's permutation, Keccak padding), rlp
  *   execution    mpt (proofs), account (eth_getProof), header (every fork layout),
  *                tx, receipt, trie (roots), bloom, block (blocks, receipts, logs)
+ *   OP stack     op (chain kind, deposits' rules, output roots, unproven receipt
+ *                members), op_game (output roots proven on L1 by dispute games)
  *   consensus    bls (BLS12-381 verification, Ethereum ciphersuite), ssz,
  *                lightclient (sync-committee protocol as a state machine)
+ *   evm          evm/evm.h (the EVM: journaled state, interpreter, transactions,
+ *                eth_call over a partial state that names what it lacks),
+ *                evm/precompile.h (the precompiled contracts' table)
  *
- * Link with: nettle, libsecp256k1 (transaction senders), jansson (JSON evidence).
+ * Link with: nettle, libsecp256k1 (transaction senders), jansson (JSON evidence),
+ * gmp (modexp).
  */
 #ifndef VERITY_CORE_H
 #define VERITY_CORE_H
@@ -30,11 +36,16 @@
 #include "core/bloom.h"
 #include "core/header.h"
 #include "core/mpt.h"
+#include "core/op.h"
+#include "core/op_game.h"
 #include "core/receipt.h"
 #include "core/trie.h"
 #include "core/tx.h"
 
 #include "core/bls/bls.h"
+#include "core/evm/evm.h"
+#include "core/evm/evm_fork.h"
+#include "core/evm/precompile.h"
 #include "core/lightclient/lc.h"
 #include "core/lightclient/lc_json.h"
 #include "core/lightclient/ssz.h"

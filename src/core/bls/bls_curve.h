@@ -87,4 +87,22 @@ void bls_map_to_g2(bls_g2p *r, const bls_fp2 *u);
 vc_status bls_hash_to_g2(bls_g2p *r, const uint8_t *msg, size_t msg_len, const uint8_t *dst,
                          size_t dst_len, vc_err *err) VC_MUST_CHECK;
 
+/* --- map to G1 (bls_map_g1.c, constants in bls_consts_g1map.c) --- */
+extern const bls_fp bls_sswu1_a, bls_sswu1_b, bls_sswu1_z, bls_sswu1_minus_b_over_a, bls_sswu1_b_over_za;
+extern const bls_fp bls_iso11_xnum[12], bls_iso11_xden[11], bls_iso11_ynum[16], bls_iso11_yden[16];
+/* Simplified SWU onto E1' followed by the 11-isogeny to E1 (no cofactor clearing). */
+void bls_map_to_g1(bls_g1p *r, const bls_fp *u);
+/* Multiplication by h_eff = 1 - x = 0xd201000000010001 (RFC 9380 section 8.8.1). */
+void bls_g1p_clear_cofactor(bls_g1p *r, const bls_g1p *a);
+
+/* --- multi-scalar multiplication (bls_msm.c) --- */
+#define BLS_MSM_SCALAR 32 /* scalars are 32-byte big-endian integers, not reduced mod r */
+/* r = sum [k_i] P_i by Pippenger's bucket method (a fixed 4-bit window for n = 1).
+ * Scratch memory for the buckets is malloc'd and freed inside; false only when that
+ * allocation fails (r is then the identity). */
+bool bls_g1_msm(bls_g1p *r, const bls_g1a *pts, const uint8_t (*k)[BLS_MSM_SCALAR], size_t n) BLS_CHECK;
+bool bls_g2_msm(bls_g2p *r, const bls_g2a *pts, const uint8_t (*k)[BLS_MSM_SCALAR], size_t n) BLS_CHECK;
+/* Mixed addition for G2 (b affine), madd-2007-bl. */
+void bls_g2p_add_affine(bls_g2p *r, const bls_g2p *a, const bls_g2a *b);
+
 #endif
