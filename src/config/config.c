@@ -182,6 +182,7 @@ static const key_row g_rows[] = {
     {"anchor.lightclient.seconds_per_slot", vt_config__set_uint, NULL, OFF(lc_seconds_per_slot), 1, 600, "12"},
     {"anchor.lightclient.poll_ms", vt_config__set_ms, NULL, OFF(lc_poll_ms), 0, 600000, "0"},
     {"anchor.lightclient.state", vt_config__set_string, NULL, OFF(lc_state), 0, 0, NULL},
+    {"anchor.history_walk", vt_config__set_uint, NULL, OFF(history_walk), 0, 1000000, "8192"},
     {"anchor.max_staleness", vt_config__set_secs, NULL, OFF(max_staleness_s), 0, 365ull * 86400, "0"},
     {"upstreams", NULL, node_upstreams, 0, 0, 0, NULL},
     {"methods", NULL, node_methods, 0, 0, 0, NULL},

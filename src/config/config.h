@@ -106,6 +106,7 @@ typedef struct {
   uint64_t lc_genesis_time;
   unsigned lc_seconds_per_slot;
   unsigned lc_poll_ms;     /* 0 = one slot */
+  unsigned history_walk;   /* light client: parent hashes walked past the EIP-2935 window */
   char *lc_state;          /* light-client state file; NULL = none */
   vt_upstream_cfg *upstreams;
   size_t nupstreams;

@@ -21,6 +21,7 @@
 #include "obs/log.h"
 #include "plan/flight.h"
 #include "prove/anchor.h"
+#include "prove/history.h"
 
 static void on_beacon_update(void *ud) {
   vt_gateway *gw = ud;
@@ -124,6 +125,7 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
   if (!gw->anchor) goto oom;
   gw->prover = (vt_prover){.pool = &gw->pool, .anchor = gw->anchor, .on = cfg->verify,
                            .share = {.share = share, .ud = gw}};
+  vt_anchor_set_history(gw->anchor, vt_history_hash, &gw->prover, cfg->history_walk);
   gw->flights = vt_flights_new(loop, cfg, &gw->pool, cfg->cache_memory, err, errlen);
   if (!gw->flights) return -1;
   vt_http_limits hl;

@@ -51,6 +51,9 @@ typedef struct pending {
 struct vt_anchor {
   vt_pool *pool;
   vt_beacon *beacon;
+  vt_history_fn history;
+  void *history_ud;
+  unsigned history_walk;
   vt_anchor_reorg_fn on_reorg;
   void *reorg_ud;
   vt_anchored cache[CACHE_SLOTS];
@@ -296,7 +299,9 @@ typedef struct {
   vt_anchor *a;
   uint64_t want;
   bool fallback; /* anchor mode auto: a block the walk cannot reach is anchored by quorum */
-  unsigned steps;
+  unsigned steps, max_steps;
+  bool first_known;    /* from the history contract: the first header must be first_number */
+  uint64_t first_number;
   vt_trust trust;
   vt_anchor_cb cb;
   void *ud;
@@ -320,6 +325,14 @@ static void lc_step(const vt_anchored *h, const char *why, const char *data, con
     lc_fail(w, why, data, agreed);
     return;
   }
+  if (w->first_known) {
+    /* the slot holds block number % 8191's hash: of this block, or one 8191 away */
+    w->first_known = false;
+    if (h->hdr.number != w->first_number) {
+      lc_fail(w, "the history contract's hash is of another block than the one asked for", NULL, NULL);
+      return;
+    }
+  }
   if (h->hdr.number == w->want) {
     vc_header copy = h->hdr;
     const vt_anchored *stored = store(w->a, &copy, &w->trust);
@@ -328,11 +341,52 @@ static void lc_step(const vt_anchored *h, const char *why, const char *data, con
     free(w);
     return;
   }
-  if (h->hdr.number < w->want || ++w->steps > LC_WALK_MAX) {
+  if (h->hdr.number < w->want || ++w->steps > w->max_steps) {
     lc_fail(w, "block is too far below the light client's verified head", NULL, NULL);
     return;
   }
   lookup(w->a, true, 0, h->hdr.parent_hash, lc_step, w);
+}
+
+void vt_anchor_set_history(vt_anchor *a, vt_history_fn fn, void *ud, unsigned max_walk) {
+  a->history = fn;
+  a->history_ud = ud;
+  a->history_walk = max_walk;
+}
+
+static void on_history(const uint8_t *hash, const char *why, void *ud) {
+  lc_walk *w = ud;
+  if (!hash) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "the history contract (EIP-2935) could not prove the block hash: %s", why ? why : "?");
+    lc_fail(w, msg, NULL, NULL);
+    return;
+  }
+  lookup(w->a, true, 0, hash, lc_step, w);
+}
+
+/* More than LC_WALK_MAX below the verified head: the hash of the block (or of the oldest
+ * the history contract holds) from a storage proof at the head, then parents from there. */
+static void lc_history(vt_anchor *a, const vt_beacon_exec *opt, uint64_t number, bool fallback, vt_anchor_cb cb,
+                       void *ud) {
+  uint64_t head = opt->block_number;
+  uint64_t oldest = head > VT_HISTORY_WINDOW ? head - VT_HISTORY_WINDOW : 0;
+  uint64_t from = number >= oldest ? number : oldest;
+  if (from - number > a->history_walk) {
+    if (fallback) { lookup(a, false, number, NULL, cb, ud); return; }
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "block %llu is more than %u + %u (anchor.history_walk) blocks below the light client's verified head %llu",
+             (unsigned long long)number, VT_HISTORY_WINDOW, a->history_walk, (unsigned long long)head);
+    cb(NULL, msg, NULL, NULL, ud);
+    return;
+  }
+  lc_walk *w = calloc(1, sizeof *w);
+  if (!w) { cb(NULL, "out of memory", NULL, NULL, ud); return; }
+  *w = (lc_walk){.a = a, .want = number, .fallback = fallback, .max_steps = a->history_walk + 1,
+                 .first_known = true, .first_number = from, .cb = cb, .ud = ud,
+                 .trust = {.tier = VT_TRUST_VERIFIED, .anchor = VT_ANCHOR_SRC_LIGHTCLIENT, .finalized = false}};
+  a->history(a->history_ud, head, from, on_history, w);
 }
 
 /* fallback (mode auto): what the light client cannot anchor is anchored by quorum. */
@@ -343,6 +397,10 @@ static void lc_by_number(vt_anchor *a, uint64_t number, bool fallback, vt_anchor
   if (!a->beacon || !vt_beacon_head(a->beacon, false, &opt)) {
     if (fallback) lookup(a, false, number, NULL, cb, ud);
     else cb(NULL, "the light client has no verified head yet", NULL, NULL, ud);
+    return;
+  }
+  if (number <= opt.block_number && opt.block_number - number > LC_WALK_MAX && a->history) {
+    lc_history(a, &opt, number, fallback, cb, ud);
     return;
   }
   if (number > opt.block_number || (fallback && opt.block_number - number > LC_WALK_MAX)) {
@@ -356,6 +414,7 @@ static void lc_by_number(vt_anchor *a, uint64_t number, bool fallback, vt_anchor
   w->a = a;
   w->want = number;
   w->fallback = fallback;
+  w->max_steps = LC_WALK_MAX;
   w->cb = cb;
   w->ud = ud;
   w->trust = (vt_trust){.tier = VT_TRUST_VERIFIED, .anchor = VT_ANCHOR_SRC_LIGHTCLIENT, .finalized = use_fin};
