@@ -20,12 +20,16 @@
 
 #define FEE_DATA_MAX 1024 /* bytes of the -32002 data object */
 
+#define MEDIAN_MAX 16 /* upstream answers collected for a median */
+
 typedef struct {
   vt_prover *pv;
   vt_verifier which;
   vt_answer_cb cb;
   void *ud;
   uint64_t t0;
+  unsigned __int128 vals[MEDIAN_MAX]; /* the median path: one value per upstream */
+  unsigned nvals;
 } freq;
 
 /* One row per fee method: its name and whether it needs the proven full block. */
@@ -49,11 +53,12 @@ static const char *method_of(vt_verifier which) {
 bool vt_fees_is(vt_verifier which) { return strcmp(method_of(which), "?") != 0; }
 
 bool vt_fees_applies(const vt_prover *pv, vt_verifier which) {
+  return pv->on && pv->pool->head_known && vt_fees_is(which);
+}
+
+/* Whether the chain has a blob schedule here (any time past the last fork tells). */
+static bool has_schedule(const vt_prover *pv) {
   uint64_t fraction;
-  if (!pv->on || !pv->pool->head_known || !vt_fees_is(which)) return false;
-  if (which != VT_V_BLOB_BASE_FEE) return true;
-  /* a chain without a blob schedule here: the upstreams' answer, labelled as such.
-   * Any timestamp past the last fork tells whether the chain is in the table. */
   return vc_blob_update_fraction(pv->pool->cfg->chain_id, UINT64_MAX, &fraction);
 }
 
@@ -123,10 +128,81 @@ static void on_block(const vt_answer *a, void *ud) {
   reply(q, VT_CALL_OK, out, a->trust);
 }
 
+/* --- the median path: a value that cannot be derived here --------------------------- */
+
+/* Every upstream's answer is a QUANTITY, kept; the vote is on "ok", so the call ends
+ * when enough upstreams answered. Not a QUANTITY: a wrong answer. */
+static int check_qty(vt_call *c, struct vt_upstream *u, const char *res, size_t n, vt_buf *out, char *why,
+                     size_t wl) {
+  freq *q = c->opts.check_ud;
+  unsigned __int128 v = 0;
+  (void)u;
+  if (n < 5 || n > 36 || res[0] != '"' || res[1] != '0' || res[2] != 'x' || res[n - 1] != '"') {
+    snprintf(why, wl, "%s: not a QUANTITY", method_of(q->which));
+    return -1;
+  }
+  for (size_t i = 3; i + 1 < n; i++) {
+    char ch = res[i];
+    int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+    if (d < 0) {
+      snprintf(why, wl, "%s: not a QUANTITY", method_of(q->which));
+      return -1;
+    }
+    v = (v << 4) | (unsigned)d;
+  }
+  if (q->nvals < MEDIAN_MAX) q->vals[q->nvals++] = v;
+  vt_buf_puts(out, "\"ok\"");
+  return 0;
+}
+
+static int cmp_u128(const void *a, const void *b) {
+  unsigned __int128 x = *(const unsigned __int128 *)a, y = *(const unsigned __int128 *)b;
+  return x < y ? -1 : x > y;
+}
+
+static void on_median(vt_call *c, void *ud) {
+  freq *q = ud;
+  char out[40];
+  if (c->outcome != VT_CALL_OK || q->nvals == 0) {
+    vt_call_free(c);
+    fail(q, "not enough upstreams answered to take a median");
+    return;
+  }
+  vt_trust trust = c->trust;
+  qsort(q->vals, q->nvals, sizeof q->vals[0], cmp_u128);
+  out[0] = '"';
+  vc_u128_to_quantity(q->vals[(q->nvals - 1) / 2], out + 1); /* even count: the lower middle */
+  strcat(out, "\"");
+  vt_call_free(c);
+  reply(q, VT_CALL_OK, out, trust);
+}
+
+/* Ask at least 3 upstreams (k when it is larger) and answer the median, labelled with
+ * the agreement (quorum:k/n): one liar among three cannot move it. */
+static int median_start(freq *q) {
+  vt_pool *pool = q->pv->pool;
+  const char *method = method_of(q->which);
+  char body[160];
+  unsigned k = vt_pool_quorum(pool), n = (unsigned)pool->nups;
+  if (k < 3) k = n < 3 ? n : 3;
+  snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":[]}", method);
+  vt_plan plan = {.kind = VT_PIN_NONE};
+  vt_call_opts o = {.check = check_qty, .check_ud = q, .agree = k};
+  vt_call *c = vt_call_start_opts(pool, vt_method_find(method), method, body, strlen(body), &plan, &o, on_median, q);
+  return c ? 0 : -1;
+}
+
 int vt_fees_start(vt_prover *pv, vt_verifier which, vt_answer_cb cb, void *ud) {
   freq *q = calloc(1, sizeof *q);
   if (!q) return -1;
   *q = (freq){.pv = pv, .which = which, .cb = cb, .ud = ud, .t0 = vt_pool_now_ms(pv->pool)};
+  if (which == VT_V_BLOB_BASE_FEE && !has_schedule(pv)) {
+    if (median_start(q) != 0) {
+      free(q);
+      return -1;
+    }
+    return 0;
+  }
   if (which == VT_V_BLOB_BASE_FEE) {
     vt_anchor_by_number(pv->anchor, pv->pool->head, on_head, q);
     return 0;

@@ -1,6 +1,8 @@
 /*
  * fees.h: fee methods answered from proven data.
  *
+ * eth_blobBaseFee on a chain without a blob schedule here cannot be derived: at least
+ * three upstreams are asked and the median answered, labelled quorum:k/n.
  * eth_blobBaseFee is the blob base fee of verity's head block, computed from the
  * anchored header's excessBlobGas with the chain's blob schedule (core/fees.h), so no
  * upstream can inflate it: the answer carries the anchor's trust (verified:quorum:k/n,

@@ -7,7 +7,9 @@
 // eth_gasPrice as the proven head block's base fee plus the median effective tip of its
 // transactions, and eth_maxPriorityFeePerGas as that tip, labelled verified:…; the
 // test recomputes both from the honest node's block at verity's head and asserts the
-// lie was really told (the forged block was served to verity) or never asked for.
+// lie was really told (the forged block was served to verity). eth_blobBaseFee has no
+// blob schedule on this devnet: it is the median of three upstreams (quorum:3/3), which
+// the one liar cannot move; the liar is asserted asked.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -80,6 +82,7 @@ test('fee methods: a liar inflating fees 1000x is not believed; the answer is th
     let nonce = 0;
     let told = 0;
     let asked = 0;
+    let blobLies = 0;
     for (const liar of w.proxies) {
       liar.resetStats();
       liar.setMode('inflateFees');
@@ -99,6 +102,14 @@ test('fee methods: a liar inflating fees 1000x is not believed; the answer is th
         const honest = BigInt(await rpc(w.devnet.truthUrl, method));
         assert.ok(BigInt(r.body.result) < honest * 100n + 10n ** 12n, `${method}: ${r.body.result} looks inflated`);
       }
+      // eth_blobBaseFee: no blob schedule for this devnet, so the median of three
+      // upstreams' answers, labelled quorum; the liar's 1000x cannot move it
+      const blob = await callWithTrust(w.verity.url, 'eth_blobBaseFee');
+      assert.equal(blob.body.error, undefined, JSON.stringify(blob.body.error));
+      assert.equal(blob.body.result, await rpc(w.devnet.truthUrl, 'eth_blobBaseFee'));
+      assert.match(blob.trust, /^quorum:3\/3/, `eth_blobBaseFee trust ${blob.trust}`);
+      assert.ok((liar.stats.methods.eth_blobBaseFee || 0) >= 1, 'the liar was not asked eth_blobBaseFee');
+      blobLies += liar.stats.faults.inflateFees || 0;
       liar.setMode('pass');
       told += liar.stats.faults.inflateFees || 0;
       asked += ['eth_gasPrice', 'eth_maxPriorityFeePerGas', 'eth_getBlockByNumber']
@@ -108,5 +119,6 @@ test('fee methods: a liar inflating fees 1000x is not believed; the answer is th
     }
     t.diagnostic(`inflateFees: liars were asked ${asked} times and lied ${told} times`);
     assert.ok(told >= 1, `the lie was never told (asked ${asked} times)`);
+    assert.ok(blobLies >= 1);
   });
 });
