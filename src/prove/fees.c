@@ -18,7 +18,7 @@
 #include "pool/call.h"
 #include "util/buf.h"
 
-#define FEE_DATA_MAX 1024 /* bytes of the -32002 data object */
+#define FEE_DATA_MAX (16u * 1024) /* bytes of the -32002 data object (with the sub-call's detail) */
 
 #define MEDIAN_MAX 16 /* upstream answers collected for a median */
 
@@ -69,27 +69,34 @@ static void reply(freq *q, int outcome, const char *res, vt_trust trust) {
   free(q);
 }
 
-static void fail(freq *q, const char *reason) {
+/* -32002 naming why; detail: the -32002 data JSON of the sub-call that failed, or NULL. */
+static void fail_detail(freq *q, const char *reason, const char *detail, size_t dlen) {
   char data[FEE_DATA_MAX];
   vt_buf d;
   vt_buf_init(&d, sizeof data);
   vt_buf_puts(&d, "{\"reason\":");
   vt_buf_json_str(&d, reason, strlen(reason));
-  vt_buf_printf(&d, ",\"method\":\"%s\"}", method_of(q->which));
+  vt_buf_printf(&d, ",\"method\":\"%s\"", method_of(q->which));
+  if (detail && dlen) {
+    vt_buf_puts(&d, ",\"detail\":");
+    vt_buf_append(&d, detail, dlen);
+  }
+  vt_buf_puts(&d, "}");
   if (vt_buf_ok(&d)) snprintf(data, sizeof data, "%.*s", (int)d.len, d.data);
   else snprintf(data, sizeof data, "{\"reason\":\"could not prove the fee\"}");
   vt_buf_free(&d);
   reply(q, VT_CALL_UNAVAILABLE, data, vt_trust_of(VT_TRUST_NONE));
 }
 
+static void fail(freq *q, const char *reason) { fail_detail(q, reason, NULL, 0); }
+
 static void on_head(const vt_anchored *h, const char *why, const char *data, const vt_trust *agreed, void *ud) {
   freq *q = ud;
   char fee[40];
   vc_err err = {{0}};
-  (void)data;
   (void)agreed;
   if (!h) {
-    fail(q, why ? why : "the head block could not be anchored");
+    fail_detail(q, why ? why : "the head block could not be anchored", data, data ? strlen(data) : 0);
     return;
   }
   if (vc_blob_base_fee(q->pv->pool->cfg->chain_id, &h->hdr, fee + 1, sizeof fee - 2, &err) != VC_OK) {
@@ -111,7 +118,8 @@ static void on_block(const vt_answer *a, void *ud) {
   vc_err err = {{0}};
   json_error_t je;
   if (a->outcome != VT_CALL_OK) {
-    fail(q, "the head block could not be proven");
+    bool data = a->outcome == VT_CALL_UNAVAILABLE && a->len && a->result[0] == '{';
+    fail_detail(q, "the head block could not be proven", data ? a->result : NULL, data ? a->len : 0);
     return;
   }
   json_t *blk = json_loadb(a->result, a->len, 0, &je);
