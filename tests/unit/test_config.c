@@ -59,6 +59,30 @@ static void test_defaults_are_mainnet(void **st) {
   vt_config_free(&c);
 }
 
+/* anchor.mode auto: parsed, named, checked like quorum (k at most the upstreams), and
+ * an all-zero checkpoint is refused as in mode lightclient. */
+static void test_anchor_auto(void **st) {
+  (void)st;
+  vt_config c;
+  char err[512];
+  vt_config_defaults(&c);
+  if (load(&c, "chain: {name: sepolia}\nanchor: {mode: AUTO, quorum: 3}\n", err, sizeof err)) fail_msg("%s", err);
+  assert_int_equal(c.anchor_mode, VT_ANCHOR_AUTO);
+  assert_string_equal(vt_anchor_mode_name(c.anchor_mode), "auto");
+  assert_int_equal(c.quorum, 3);
+  assert_true(c.nbeacon >= 3);
+  assert_int_equal(c.history_walk, 8192);
+  if (load(&c, "anchor: {mode: lightclient, history_walk: 0}\n", err, sizeof err)) fail_msg("%s", err);
+  assert_int_equal(c.history_walk, 0);
+  vt_config_free(&c);
+  expect_error("anchor: {mode: auto, checkpoint: '0x0000000000000000000000000000000000000000000000000000000000000000'}\n",
+               "anchor.checkpoint", "all zero", NULL);
+  expect_error("chain: {id: 5, name: x}\nanchor: {mode: auto, quorum: 2}\nupstreams:\n  - {name: a, url: 'http://127.0.0.1:1'}\n",
+               "anchor.quorum", "mode auto", NULL);
+  expect_error("anchor: {mode: automatic}\n", "anchor.mode", "auto", NULL);
+  expect_error("anchor: {history_walk: 2000000}\n", "anchor.history_walk", NULL, NULL);
+}
+
 static void test_design_example(void **st) {
   (void)st;
   const char *yaml =
@@ -563,6 +587,7 @@ static void test_caps(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defaults_are_mainnet),
+      cmocka_unit_test(test_anchor_auto),
       cmocka_unit_test(test_design_example),
       cmocka_unit_test(test_presets),
       cmocka_unit_test(test_bad_values),
