@@ -70,6 +70,9 @@ void vt_anchor_set_history(vt_anchor *a, vt_history_fn fn, void *ud, unsigned ma
 /* The anchor in force now: the configured mode, or for mode auto lightclient while the
  * light client is synced and quorum otherwise. why (may be NULL) says why, for /status. */
 vt_anchor_mode vt_anchor_active(const vt_anchor *a, char *why, size_t wl);
+/* While the light client anchors (mode lightclient, or auto while it is synced): its
+ * finalized execution block number; false otherwise or while it has none. */
+bool vt_anchor_lc_finalized(const vt_anchor *a, uint64_t *number);
 /* Forget headers above number (a reorg was seen). */
 void vt_anchor_forget_above(vt_anchor *a, uint64_t number);
 

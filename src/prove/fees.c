@@ -52,14 +52,17 @@ static const char *method_of(vt_verifier which) {
 
 bool vt_fees_is(vt_verifier which) { return strcmp(method_of(which), "?") != 0; }
 
-bool vt_fees_applies(const vt_prover *pv, vt_verifier which) {
-  return pv->on && pv->pool->head_known && vt_fees_is(which);
-}
-
 /* Whether the chain has a blob schedule here (any time past the last fork tells). */
 static bool has_schedule(const vt_prover *pv) {
   uint64_t fraction;
   return vc_blob_update_fraction(pv->pool->cfg->chain_id, UINT64_MAX, &fraction);
+}
+
+bool vt_fees_applies(const vt_prover *pv, vt_verifier which) {
+  if (!pv->on || !vt_fees_is(which)) return false;
+  if (which == VT_V_BLOB_BASE_FEE && !has_schedule(pv)) return true; /* the median: no head needed */
+  /* the head block: one some upstream confirmed lately (else the gateway refuses, -32002) */
+  return pv->pool->head_known && vt_pool_head_fresh(pv->pool);
 }
 
 static void reply(freq *q, int outcome, const char *res, vt_trust trust) {
