@@ -155,8 +155,9 @@ void vt_exec_revert_json(const uint8_t *data, size_t len, vt_buf *out);
 
 /* --- the engine (exec.c) -------------------------------------------------------------- */
 
-/* params as they go upstream (pinned). cb runs once. 0 started; -1 out of memory. */
+/* params as they go upstream (pinned; plan gives the block when the param is absent).
+ * cb runs exactly once (possibly before this returns). 0 started; -1 out of memory. */
 int vt_exec_start(struct vt_prover *pv, vt_xkind kind, const char *method, const char *params, size_t n,
-                  vt_answer_cb cb, void *ud);
+                  const vt_plan *plan, vt_answer_cb cb, void *ud);
 
 #endif
