@@ -11,7 +11,7 @@
  * core's verifiers, so an upstream whose proof does not check is charged and the next
  * one is asked. BLOCKHASH reads are answered from anchored headers. After each round
  * the call runs on the proven store (exec_run.c); what it needed and lacked is the next
- * round, at most VT_EXEC_MAX_ROUNDS. Anything that cannot be proven ends in -32002
+ * round, at most call.max_rounds (config). Anything that cannot be proven ends in -32002
  * naming why; never an upstream's unproven result.
  *
  * Ownership: the xreq owns its params, call, store and jobs; it frees itself after
@@ -143,7 +143,7 @@ static void run(xreq *r) {
     if (r->call.block_override && vt_exec_block_override(r->call.block_override, &r->blk, &err) != VC_OK) goto bad_params;
     if (r->call.state_override && vt_exec_state_override(r->call.state_override, &r->st, &err) != VC_OK) goto bad_params;
   }
-  if (vt_exec_answer(r->kind, &r->st, &r->blk, &r->call, VT_EXEC_GAS_CAP, &r->out, &o, &err) != VC_OK) {
+  if (vt_exec_answer(r->kind, &r->st, &r->blk, &r->call, r->pv->pool->cfg->call_gas_cap, &r->out, &o, &err) != VC_OK) {
     unavailable(r, err.msg);
     goto out;
   }
@@ -152,9 +152,10 @@ static void run(xreq *r) {
     else finish(r, o.is_error ? VT_CALL_RPC_ERROR : VT_CALL_OK, r->out.data, r->out.len, r->anch.trust);
     goto out;
   }
-  if (++r->round > VT_EXEC_MAX_ROUNDS) {
+  if (++r->round > r->pv->pool->cfg->call_max_rounds) {
     char m[120];
-    snprintf(m, sizeof m, "the call still needed unproven state after %u rounds of evidence", VT_EXEC_MAX_ROUNDS);
+    snprintf(m, sizeof m, "the call still needed unproven state after %u rounds of evidence (call.max_rounds)",
+             r->pv->pool->cfg->call_max_rounds);
     unavailable(r, m);
     goto out;
   }

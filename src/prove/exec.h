@@ -8,7 +8,7 @@
  *                 eth_getProof (+ eth_getCode checked against the proven codeHash) for
  *                 every account and slot named, all in parallel, run; what the run
  *                 needed and did not have is fetched and proven and the run repeated,
- *                 up to VT_EXEC_MAX_ROUNDS rounds. Anything unprovable is -32002.
+ *                 up to call.max_rounds rounds (config, default 8). Anything unprovable is -32002.
  *   exec_input.c  reading the call object, state and block overrides, the block
  *                 context and fork from the anchored header; writing answers (result,
  *                 geth-style revert errors with decoded reasons).
@@ -39,8 +39,9 @@
 
 struct vt_prover;
 
-#define VT_EXEC_MAX_ROUNDS 8             /* evidence rounds per call (hint round excluded) */
-#define VT_EXEC_GAS_CAP 50000000ull      /* geth's RPCGasCap default */
+/* Rounds and the gas cap are config (call.max_rounds, default 8; call.gas_cap, default
+ * geth's RPCGasCap 50,000,000); VT_EXEC_GAS_CAP is the default for direct callers. */
+#define VT_EXEC_GAS_CAP 50000000ull
 #define VT_EXEC_MAX_ACCOUNTS 1024u       /* proven accounts per call */
 #define VT_EXEC_MAX_SLOTS 16384u         /* proven slots per call */
 #define VT_EXEC_MAX_CODE_BYTES ((size_t)32 << 20) /* code held per call */
