@@ -9,6 +9,66 @@
 
 #include "net/fetch.h"
 #include "rpc/rpc.h"
+#include "util/buf.h"
+#include "util/redact.h"
+
+#define CHECK_COLS 7
+#define CHECK_CELL_MAX 72u  /* display columns of one cell; longer cells are cut with "…" */
+
+/* The texts of one table row that are not borrowed from the config. */
+typedef struct {
+  char chain[24], head[24], lag[24], lat[24], status[200];
+} row_text;
+
+/* Display columns of UTF-8 text: one per code point (no wide characters here). */
+static size_t columns(const char *s, size_t n) {
+  size_t w = 0;
+  for (size_t i = 0; i < n; i++) w += ((unsigned char)s[i] & 0xC0) != 0x80;
+  return w;
+}
+
+/* Bytes of s that fit in `cols` columns, never splitting a code point. */
+static size_t fit(const char *s, size_t cols) {
+  size_t i = 0, w = 0;
+  while (s[i]) {
+    size_t k = 1;
+    while (((unsigned char)s[i + k] & 0xC0) == 0x80) k++;
+    if (w + 1 > cols) break;
+    w++;
+    i += k;
+  }
+  return i;
+}
+
+void vt_check_table(FILE *out, const char *const *cells, size_t rows, size_t cols) {
+  size_t width[16] = {0};
+  if (cols > sizeof width / sizeof width[0]) cols = sizeof width / sizeof width[0];
+  for (size_t r = 0; r < rows; r++)
+    for (size_t c = 0; c + 1 < cols; c++) {
+      const char *s = cells[r * cols + c] ? cells[r * cols + c] : "";
+      size_t w = columns(s, strlen(s));
+      if (w > CHECK_CELL_MAX) w = CHECK_CELL_MAX;
+      if (w > width[c]) width[c] = w;
+    }
+  for (size_t r = 0; r < rows; r++) {
+    for (size_t c = 0; c < cols; c++) {
+      const char *s = cells[r * cols + c] ? cells[r * cols + c] : "";
+      if (c + 1 == cols) {  /* the last column is never cut or padded */
+        fprintf(out, "%s\n", s);
+        break;
+      }
+      size_t n = strlen(s), w = columns(s, n);
+      if (w > CHECK_CELL_MAX) {
+        n = fit(s, CHECK_CELL_MAX - 1);
+        fprintf(out, "%.*s\xe2\x80\xa6", (int)n, s);
+        w = CHECK_CELL_MAX;
+      } else {
+        fputs(s, out);
+      }
+      fprintf(out, "%*s", (int)(width[c] - w + 2), "");
+    }
+  }
+}
 
 typedef struct {
   const vt_upstream_cfg *uc;
@@ -77,6 +137,57 @@ static void on_reply(const vt_fetch_result *r, void *ud) {
   maybe_close(run);
 }
 
+/* Print the table of probes; returns how many upstreams are healthy on the right chain,
+ * or -1 when out of memory. */
+static int print_table(const vt_config *cfg, probe *ps, unsigned long long best, FILE *out) {
+  static const char *const head_row[CHECK_COLS] = {"UPSTREAM", "URL", "CHAIN", "HEAD", "LAG", "LATENCY", "STATUS"};
+  int good = 0;
+  const char **cells = calloc((cfg->nupstreams + 1) * CHECK_COLS, sizeof *cells);
+  row_text *texts = calloc(cfg->nupstreams ? cfg->nupstreams : 1, sizeof *texts);
+  if (!cells || !texts) {
+    good = -1;
+    goto out;
+  }
+  memcpy(cells, head_row, sizeof head_row);
+  for (size_t i = 0; i < cfg->nupstreams; i++) {
+    probe *p = &ps[i];
+    row_text *t = &texts[i];
+    bool right = p->chain_ok && p->chain == cfg->chain_id;
+    bool ok = right && p->head_ok;
+    good += ok;
+    snprintf(t->chain, sizeof t->chain, "-");
+    snprintf(t->head, sizeof t->head, "-");
+    snprintf(t->lag, sizeof t->lag, "-");
+    snprintf(t->lat, sizeof t->lat, "-");
+    if (p->chain_ok) snprintf(t->chain, sizeof t->chain, "%llu", p->chain);
+    if (p->head_ok) {
+      snprintf(t->head, sizeof t->head, "%llu", p->head);
+      snprintf(t->lag, sizeof t->lag, "%llu", best - p->head);
+      snprintf(t->lat, sizeof t->lat, "%.0fms", p->latency_ms);
+    }
+    /* the error may be an upstream's own text: its configured secrets become *** */
+    vt_buf eb;
+    vt_buf_init(&eb, sizeof t->status);
+    vt_redact_secrets((const char *const *)p->uc->secrets, p->uc->nsecrets, p->error, strlen(p->error), &eb);
+    snprintf(t->status, sizeof t->status, "%s%s%s", ok ? "ok" : p->chain_ok && !right ? "WRONG CHAIN" : "DOWN",
+             ok ? "" : ": ", ok ? "" : (p->chain_ok && !right ? "not the configured chain" : eb.data ? eb.data : ""));
+    vt_buf_free(&eb);
+    const char **row = cells + (i + 1) * CHECK_COLS;
+    row[0] = p->uc->name;
+    row[1] = p->uc->display_url ? p->uc->display_url : "";
+    row[2] = t->chain;
+    row[3] = t->head;
+    row[4] = t->lag;
+    row[5] = t->lat;
+    row[6] = t->status;
+  }
+  vt_check_table(out, cells, cfg->nupstreams + 1, CHECK_COLS);
+out:
+  free(cells);
+  free(texts);
+  return good;
+}
+
 int vt_check_run(const vt_config *cfg, FILE *out) {
   static const char chain_body[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_chainId\",\"params\":[]}";
   static const char head_body[] = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"eth_blockNumber\",\"params\":[]}";
@@ -121,25 +232,12 @@ int vt_check_run(const vt_config *cfg, FILE *out) {
   unsigned long long best = 0;
   for (size_t i = 0; i < cfg->nupstreams; i++)
     if (ps[i].head_ok && ps[i].head > best) best = ps[i].head;
-  unsigned good = 0;
-  fprintf(out, "%-16s %-44s %-10s %-12s %-6s %-9s %s\n", "UPSTREAM", "URL", "CHAIN", "HEAD", "LAG", "LATENCY", "STATUS");
-  for (size_t i = 0; i < cfg->nupstreams; i++) {
-    probe *p = &ps[i];
-    bool right = p->chain_ok && p->chain == cfg->chain_id;
-    bool ok = right && p->head_ok;
-    good += ok;
-    char chain[24] = "-", head[24] = "-", lag[16] = "-", lat[16] = "-";
-    if (p->chain_ok) snprintf(chain, sizeof chain, "%llu", p->chain);
-    if (p->head_ok) {
-      snprintf(head, sizeof head, "%llu", p->head);
-      snprintf(lag, sizeof lag, "%llu", best - p->head);
-      snprintf(lat, sizeof lat, "%.0fms", p->latency_ms);
-    }
-    const char *status = ok ? "ok" : p->chain_ok && !right ? "WRONG CHAIN" : "DOWN";
-    fprintf(out, "%-16.16s %-44.44s %-10s %-12s %-6s %-9s %s%s%s\n", p->uc->name,
-            p->uc->display_url ? p->uc->display_url : "", chain, head, lag, lat, status,
-            ok ? "" : ": ", ok ? "" : (p->chain_ok && !right ? "not the configured chain" : p->error));
+  int printed = print_table(cfg, ps, best, out);
+  if (printed < 0) {
+    fprintf(out, "out of memory\n");
+    goto out;
   }
+  unsigned good = (unsigned)printed;
   unsigned need = cfg->quorum ? cfg->quorum : 1;
   if (need > cfg->nupstreams) need = (unsigned)cfg->nupstreams;
   fprintf(out, "\n%u of %zu upstreams healthy on chain %llu; %u needed (quorum): %s\n", good, cfg->nupstreams,

@@ -201,7 +201,13 @@ static const key_row g_rows[] = {
     {"limits.max_ws_message", vt_config__set_size, NULL, OFF(max_ws_message), KIB(1), MIB(256), "5MiB"},
     {"limits.max_connections", vt_config__set_uint, NULL, OFF(max_connections), 1, 1000000, "1024"},
     {"limits.max_json_depth", vt_config__set_uint, NULL, OFF(max_json_depth), 4, 1024, "64"},
-    {"cors_origin", vt_config__set_string, NULL, OFF(cors_origin), 0, 0, NULL},
+    {"limits.max_connections_per_client", vt_config__set_uint, NULL, OFF(max_connections_per_client), 0, 1000000, "0"},
+    {"limits.reserved_connections", vt_config__set_uint, NULL, OFF(reserved_connections), 0, 1000, "0"},
+    {"limits.busy_idle_ms", vt_config__set_ms, NULL, OFF(busy_idle_ms), 0, 86400000, "0"},
+    {"limits.max_inflight_per_client", vt_config__set_uint, NULL, OFF(max_inflight_per_client), 0, 1000000, "1000"},
+    {"limits.max_subscriptions_per_client", vt_config__set_uint, NULL, OFF(max_subscriptions_per_client), 1, 10000, "1000"},
+    {"cors_origin", vt_config__set_origin, NULL, OFF(cors_origin), 0, 0, NULL},
+    {"cors_all_paths", vt_config__set_bool, NULL, OFF(cors_all_paths), 0, 0, "false"},
     {"cache.memory", vt_config__set_size, NULL, OFF(cache_memory), 0, GIB(1024), "256MiB"},
     {"cache.path", vt_config__set_string, NULL, OFF(cache_path), 0, 0, NULL},
     {"cache.redis", vt_config__set_redis, NULL, OFF(redis_url), 0, 0, NULL},
@@ -298,7 +304,11 @@ static int node_headers(loader *L, const key_row *r, yaml_node_t *n, void *field
     if (!v || visit(L, v) || scalar_text(L, v, &text)) return -1;
     char *value = NULL;
     bool env = false;
-    if (vt_config__interpolate(L, text, VT_CONFIG_MAX_HEADER + 1, &value, &env)) return -1;
+    if (vt_config__interpolate(L, text, VT_CONFIG_MAX_HEADER, &value, &env, u)) return -1;
+    if (env && vt_config__add_secret(u, value, strlen(value))) {
+      free(value);
+      return vt_config__fail(L, "out of memory");
+    }
     if (strpbrk(value, "\r\n")) {
       free(value);
       return vt_config__fail(L, "the value (not shown: it may be secret) contains a line break");

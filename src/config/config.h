@@ -22,7 +22,8 @@
  *
  * Secrets: vt_upstream_cfg.url and header values are the interpolated strings (with
  * ${ENV} replaced) and must never be logged or printed; use display_url. Error
- * messages and vt_config_dump never contain an interpolated value.
+ * messages and vt_config_dump never contain an interpolated value. Each upstream's
+ * `secrets` lists the texts the pool replaces by *** in what upstreams send back.
  *
  * docs/config.md is the user reference for every key; the key table is in config.c.
  */
@@ -46,6 +47,9 @@
 #define VT_CONFIG_MAX_URL       2048        /* bytes, after interpolation */
 #define VT_CONFIG_MAX_HEADER    4096        /* bytes of one header value, after interpolation */
 #define VT_CONFIG_MAX_STRING    1024        /* any other string value */
+#define VT_CONFIG_MAX_ORIGIN    256         /* bytes of cors_origin (the HTTP server's cap) */
+#define VT_CONFIG_MAX_SECRETS   64          /* per upstream: texts redacted from its errors */
+#define VT_CONFIG_MIN_SECRET    4           /* shorter values are not kept as secrets */
 
 typedef enum { VT_ANCHOR_QUORUM, VT_ANCHOR_TRUSTED, VT_ANCHOR_LIGHTCLIENT } vt_anchor_mode;
 typedef enum { VT_POLICY_DEFAULT, VT_POLICY_ALLOW, VT_POLICY_DENY } vt_method_policy;
@@ -62,6 +66,11 @@ typedef struct {
                             ${ENV} or look like keys (see docs/config.md); safe to print */
   vt_kv *headers;        /* values interpolated: SECRET */
   size_t nheaders;
+  char **secrets;        /* what must never reach a client: every ${ENV} value used in the
+                            url or a header, header values that used ${ENV}, the url's
+                            userinfo parts, query values and key-like path segments;
+                            replaced by *** in upstream error texts (pool.c) */
+  size_t nsecrets;
   unsigned weight;       /* 1..1000, default 1 */
   bool trusted;
   unsigned timeout_ms;   /* 0 = pool default */
@@ -109,7 +118,13 @@ typedef struct {
   /* limits */
   size_t max_body, max_batch, max_header_bytes, max_response, max_ws_message;
   unsigned max_connections, max_json_depth;
-  char *cors_origin;     /* NULL = no CORS headers */
+  unsigned max_connections_per_client; /* 0 = the server's default (a quarter of max_connections) */
+  unsigned reserved_connections;       /* 0 = the server's default (max_connections / 16, 1..16) */
+  unsigned busy_idle_ms;               /* 0 = the server's default (5 s) */
+  unsigned max_inflight_per_client;    /* calls one address may have in flight; 0 = no limit */
+  unsigned max_subscriptions_per_client; /* eth_subscribe subscriptions of one address */
+  char *cors_origin;     /* NULL = no CORS headers; "*" or scheme://host[:port] */
+  bool cors_all_paths;   /* CORS on /status, /metrics, /dashboard too */
   /* cache */
   size_t cache_memory;
   char *cache_path;      /* LMDB directory, NULL = memory only */

@@ -54,6 +54,7 @@ void vt_config__upstream_free(vt_upstream_cfg *u) {
   free(u->name);
   free(u->url);
   free(u->display_url);
+  vt_config__free_strv(u->secrets, u->nsecrets);
   for (size_t i = 0; i < u->nheaders; i++) {
     free(u->headers[i].name);
     free(u->headers[i].value);
@@ -118,6 +119,74 @@ static bool looks_like_key(const char *s, size_t n) {
     else if (c != '-' && c != '_') return false;
   }
   return digits > 0 && letters > 0;
+}
+
+/* ---- secrets ---- */
+
+int vt_config__add_secret(vt_upstream_cfg *u, const char *s, size_t n) {
+  if (n < VT_CONFIG_MIN_SECRET) return 0;
+  for (size_t i = 0; i < u->nsecrets; i++)
+    if (strlen(u->secrets[i]) == n && memcmp(u->secrets[i], s, n) == 0) return 0;
+  if (u->nsecrets == VT_CONFIG_MAX_SECRETS) {
+    /* keep the longest: a longer text hides more */
+    size_t shortest = 0;
+    for (size_t i = 1; i < u->nsecrets; i++)
+      if (strlen(u->secrets[i]) < strlen(u->secrets[shortest])) shortest = i;
+    if (strlen(u->secrets[shortest]) >= n) return 0;
+    char *d = strndup(s, n);
+    if (!d) return -1;
+    free(u->secrets[shortest]);
+    u->secrets[shortest] = d;
+    return 0;
+  }
+  char **grown = realloc(u->secrets, (u->nsecrets + 1) * sizeof *grown);
+  if (!grown) return -1;
+  u->secrets = grown;
+  if (!(u->secrets[u->nsecrets] = strndup(s, n))) return -1;
+  u->nsecrets++;
+  return 0;
+}
+
+/* The query's values ("?apikey=abcd1234&x=1" keeps "abcd1234"; "1" is under
+ * add_secret's floor); a part without '=' is kept whole. */
+static int query_secrets(vt_upstream_cfg *u, const char *q, size_t n) {
+  while (n) {
+    size_t part = 0;
+    while (part < n && q[part] != '&' && q[part] != ';') part++;
+    const char *eq = memchr(q, '=', part);
+    const char *v = eq ? eq + 1 : q;
+    if (vt_config__add_secret(u, v, (size_t)(q + part - v))) return -1;
+    q += part < n ? part + 1 : part;
+    n -= part < n ? part + 1 : part;
+  }
+  return 0;
+}
+
+int vt_config__url_secrets(vt_upstream_cfg *u, const char *url) {
+  const char *auth = strstr(url, "://");
+  if (!auth) return 0;
+  auth += 3;
+  size_t alen = strcspn(auth, "/?#");
+  const char *at = NULL;
+  for (size_t i = 0; i < alen; i++)
+    if (auth[i] == '@') at = auth + i;
+  if (at) {
+    const char *colon = memchr(auth, ':', (size_t)(at - auth));
+    if (vt_config__add_secret(u, auth, (size_t)(at - auth))) return -1;
+    if (colon && vt_config__add_secret(u, colon + 1, (size_t)(at - colon - 1))) return -1;
+  }
+  const char *p = auth + alen;
+  while (*p == '/') {
+    p++;
+    size_t n = strcspn(p, "/?#");
+    if (looks_like_key(p, n) && vt_config__add_secret(u, p, n)) return -1;
+    p += n;
+  }
+  if (*p == '?') {
+    p++;
+    if (query_secrets(u, p, strcspn(p, "#"))) return -1;
+  }
+  return 0;
 }
 
 char *vt_config__display_url(const char *url, const char *env_raw) {
@@ -192,7 +261,7 @@ int vt_config_apply_preset(vt_config *c, const char *name, char *err, size_t err
     u->name = vt_config__xstrdup(p->upstreams[i].name);
     u->url = vt_config__xstrdup(p->upstreams[i].url);
     u->display_url = vt_config__display_url(u->url, NULL);
-    if (!u->display_url) abort();
+    if (!u->display_url || vt_config__url_secrets(u, u->url)) abort();
     u->weight = 1;
     c->nupstreams = i + 1;
   }
@@ -300,6 +369,15 @@ int vt_config_validate(const vt_config *c, char *err, size_t errlen) {
   }
   if (c->nupstreams > VT_CONFIG_MAX_UPSTREAMS) {
     snprintf(err, errlen, "upstreams: %zu given: at most %d are allowed", c->nupstreams, VT_CONFIG_MAX_UPSTREAMS);
+    return -1;
+  }
+  if (c->reserved_connections && c->reserved_connections >= c->max_connections) {
+    snprintf(err, errlen, "limits.reserved_connections: %u: expected fewer than limits.max_connections (%u), "
+             "so that a regular connection is left", c->reserved_connections, c->max_connections);
+    return -1;
+  }
+  if (c->busy_idle_ms && c->busy_idle_ms < 10) {
+    snprintf(err, errlen, "limits.busy_idle_ms: %u: expected 0 (the default, 5 s) or 10 ms and more", c->busy_idle_ms);
     return -1;
   }
   if (check_upstreams(c, &ntrusted, err, errlen) != 0 || check_anchor_mode(c, ntrusted, err, errlen) != 0) return -1;
@@ -429,9 +507,14 @@ int vt_config_dump(const vt_config *c, char *buf, size_t len) {
   dump_size(&b, c->max_response);
   vt_buf_puts(&b, "\n  max_ws_message: ");
   dump_size(&b, c->max_ws_message);
-  vt_buf_printf(&b, "\n  max_connections: %u\n  max_json_depth: %u\ncors_origin: ", c->max_connections,
-                c->max_json_depth);
+  vt_buf_printf(&b,
+                "\n  max_connections: %u\n  max_connections_per_client: %u\n  reserved_connections: %u\n"
+                "  busy_idle_ms: %u\n  max_inflight_per_client: %u\n  max_subscriptions_per_client: %u\n"
+                "  max_json_depth: %u\ncors_origin: ",
+                c->max_connections, c->max_connections_per_client, c->reserved_connections, c->busy_idle_ms,
+                c->max_inflight_per_client, c->max_subscriptions_per_client, c->max_json_depth);
   dump_str(&b, c->cors_origin);
+  vt_buf_printf(&b, "\ncors_all_paths: %s", c->cors_all_paths ? "true" : "false");
   vt_buf_puts(&b, "\ncache:\n  memory: ");
   dump_size(&b, c->cache_memory);
   vt_buf_puts(&b, "\n  path: ");

@@ -78,8 +78,16 @@ int vt_config__fail(loader *L, const char *fmt, ...) __attribute__((format(print
 int vt_config__bad_value(loader *L, const char *text, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* text made printable and cut to 64 bytes, into out. */
 const char *vt_config__shown(const char *text, char *out, size_t n);
-/* ${VAR} interpolation (url and header values only); *out is malloc'd. */
-int vt_config__interpolate(loader *L, const char *raw, size_t cap, char **out, bool *used_env);
+/* ${VAR} interpolation (url and header values only); *out is malloc'd and at most cap
+ * bytes long. Every value substituted is added to sec's secrets (sec may be NULL). */
+int vt_config__interpolate(loader *L, const char *raw, size_t cap, char **out, bool *used_env,
+                           vt_upstream_cfg *sec);
+/* Keep s[0..n) as one of u's secrets (once; shorter than VT_CONFIG_MIN_SECRET: not
+ * kept). 0, or -1 when out of memory. */
+int vt_config__add_secret(vt_upstream_cfg *u, const char *s, size_t n);
+/* Keep the secret parts of url: userinfo (whole and password), query values,
+ * key-like path segments. 0 or -1 (out of memory). */
+int vt_config__url_secrets(vt_upstream_cfg *u, const char *url);
 
 int vt_config__set_uint(loader *L, const key_row *r, const char *t, void *field);    /* unsigned, min..max */
 int vt_config__set_u64(loader *L, const key_row *r, const char *t, void *field);     /* uint64_t, min..max */
@@ -95,6 +103,7 @@ int vt_config__set_format(loader *L, const key_row *r, const char *t, void *fiel
 int vt_config__set_anchor(loader *L, const key_row *r, const char *t, void *field);
 int vt_config__set_policy(loader *L, const key_row *r, const char *t, void *field);
 int vt_config__set_string(loader *L, const key_row *r, const char *t, void *field);  /* "" clears */
+int vt_config__set_origin(loader *L, const key_row *r, const char *t, void *field);  /* "*" or an origin */
 int vt_config__set_redis(loader *L, const key_row *r, const char *t, void *field);
 int vt_config__set_listen(loader *L, const key_row *r, const char *t, void *field);
 int vt_config__set_chain_name(loader *L, const key_row *r, const char *t, void *field);

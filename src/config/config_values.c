@@ -256,6 +256,22 @@ int vt_config__set_string(loader *L, const key_row *r, const char *t, void *fiel
   return 0;
 }
 
+/* cors_origin: "" (no CORS), "*", or one origin scheme://host[:port] (RFC 6454: no
+ * path), at most VT_CONFIG_MAX_ORIGIN bytes (the server's cap). */
+int vt_config__set_origin(loader *L, const key_row *r, const char *t, void *field) {
+  const char *sep = strstr(t, "://");
+  bool ok = strcmp(t, "*") == 0 || !*t;
+  if (!ok && sep && sep > t && strlen(t) <= VT_CONFIG_MAX_ORIGIN) {
+    ok = sep[3] != 0;
+    for (const char *p = t; ok && *p; p++)
+      ok = (unsigned char)*p > 0x20 && *p != 0x7f && (p < sep + 3 || !strchr("/?#@,", *p));
+  }
+  if (!ok)
+    return BAD(L, t, "\"*\" or one origin such as https://app.example.com (scheme://host[:port], no path), "
+                     "at most %d bytes", VT_CONFIG_MAX_ORIGIN);
+  return vt_config__set_string(L, r, t, field);
+}
+
 int vt_config__set_redis(loader *L, const key_row *r, const char *t, void *field) {
   if (*t && !vt_config__url_ok(t, vt_config__redis_schemes)) {
     char shown_url[160];
@@ -317,7 +333,8 @@ int vt_config__set_chain_name(loader *L, const key_row *r, const char *t, void *
 
 /* Replace ${VAR} in raw; "$${" is a literal "${". *used_env is set when a variable was
  * used. Errors name the variable, never a value. */
-int vt_config__interpolate(loader *L, const char *raw, size_t cap, char **out, bool *used_env) {
+int vt_config__interpolate(loader *L, const char *raw, size_t cap, char **out, bool *used_env,
+                           vt_upstream_cfg *sec) {
   size_t n = strlen(raw), len = 0, alloc = n + 1;
   char *s = malloc(alloc);
   int rc = -1;
@@ -353,8 +370,12 @@ int vt_config__interpolate(loader *L, const char *raw, size_t cap, char **out, b
       plen = strlen(piece);
       skip = nl + 3;
       *used_env = true;
+      if (sec && vt_config__add_secret(sec, piece, plen)) {
+        vt_config__fail(L, "out of memory");
+        goto out;
+      }
     }
-    if (len + plen >= cap) {
+    if (len + plen > cap) {
       vt_config__fail(L, "longer than %zu bytes after ${} interpolation", cap);
       goto out;
     }
@@ -402,7 +423,7 @@ int vt_config__set_url(loader *L, const key_row *r, const char *t, void *field) 
   char *url = NULL;
   bool env = false;
   (void)r;
-  if (vt_config__interpolate(L, t, VT_CONFIG_MAX_URL + 1, &url, &env)) return -1;
+  if (vt_config__interpolate(L, t, VT_CONFIG_MAX_URL, &url, &env, u)) return -1;
   if (!vt_config__url_ok(url, vt_config__http_schemes)) {
     char raw[160];
     free(url);
@@ -419,6 +440,7 @@ int vt_config__set_url(loader *L, const key_row *r, const char *t, void *field) 
   free(u->display_url);
   u->url = url;
   u->display_url = display;
+  if (vt_config__url_secrets(u, url)) return vt_config__fail(L, "out of memory");
   return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "obs/log.h"
 #include "plan/params.h"
 #include "pool/call.h"
+#include "util/counts.h"
 
 typedef enum { SUB_HEADS, SUB_LOGS } sub_kind;
 
@@ -32,6 +33,7 @@ struct vt_ws_sess {
   vt_ws_conn *conn;     /* NULL once closed */
   unsigned refs;
   unsigned nsubs;
+  char addr[VT_COUNTS_MAX_KEY]; /* the client's address: its subscriptions count together */
 };
 
 struct vt_subs {
@@ -51,6 +53,8 @@ struct vt_subs {
   bool retry_init;
   void (*on_closed)(void *);
   void *on_closed_arg;
+  vt_counts *per_client;  /* subscriptions by client address */
+  unsigned client_limit;  /* 0 = none */
 };
 
 #define RETRY_MS 250
@@ -63,9 +67,14 @@ vt_ws_sess *vt_ws_sess_new(vt_subs *subs, vt_ws_conn *c) {
   s->subs = subs;
   s->conn = c;
   s->refs = 1;
+  vt_peer_addr(vt_ws_peer(c), s->addr);
   vt_ws_set_data(c, s);
   return s;
 }
+
+const char *vt_ws_sess_addr(const vt_ws_sess *s) { return s ? s->addr : ""; }
+
+void vt_subs_set_client_limit(vt_subs *subs, unsigned limit) { subs->client_limit = limit; }
 
 vt_ws_sess *vt_ws_sess_ref(vt_ws_sess *s) {
   if (s) s->refs++;
@@ -91,6 +100,7 @@ static void remove_where(vt_subs *subs, vt_ws_sess *s, const char *id, bool *fou
       *pp = x->next;
       s->nsubs--;
       subs->count--;
+      vt_counts_give(subs->per_client, s->addr, 1);
       free(x->filter);
       vt_ws_sess_unref(x->sess);
       free(x);
@@ -114,7 +124,9 @@ vt_subs *vt_subs_new(vt_pool *pool) {
   vt_subs *subs = calloc(1, sizeof *subs);
   if (!subs) return NULL;
   subs->pool = pool;
-  if (uv_timer_init(pool->loop, &subs->retry) != 0) {
+  subs->per_client = vt_counts_new();
+  if (!subs->per_client || uv_timer_init(pool->loop, &subs->retry) != 0) {
+    vt_counts_free(subs->per_client);
     free(subs);
     return NULL;
   }
@@ -148,6 +160,7 @@ void vt_subs_free(vt_subs *subs) {
     vt_ws_sess_unref(x->sess);
     free(x);
   }
+  vt_counts_free(subs->per_client);
   free(subs);
 }
 
@@ -238,13 +251,29 @@ void vt_subs_handle(vt_subs *subs, vt_ws_sess *s, const vt_rpc_call *rc, vt_buf 
                        "invalid params: verity serves subscriptions \"newHeads\" and \"logs\"", NULL);
     return;
   }
-  if (s->nsubs >= VT_SUBS_PER_SESSION || subs->count >= VT_SUBS_MAX_TOTAL) {
+  char full[200] = "";
+  if (s->nsubs >= VT_SUBS_PER_SESSION)
+    snprintf(full, sizeof full, "limit exceeded: this connection has %d subscriptions; unsubscribe first",
+             VT_SUBS_PER_SESSION);
+  else if (subs->count >= VT_SUBS_MAX_TOTAL)
+    snprintf(full, sizeof full, "limit exceeded: verity serves %d subscriptions in all; try again later",
+             VT_SUBS_MAX_TOTAL);
+  else if (!vt_counts_take(subs->per_client, s->addr, 1, subs->client_limit))
+    snprintf(full, sizeof full,
+             "limit exceeded: your address has %u subscriptions on its connections "
+             "(limits.max_subscriptions_per_client); unsubscribe first", subs->client_limit);
+  if (full[0]) {
     free(filter);
-    vt_rpc_write_error(b, rc->id, VT_RPC_LIMIT_EXCEEDED, "limit exceeded: too many subscriptions", NULL);
+    vt_rpc_write_error(b, rc->id, VT_RPC_LIMIT_EXCEEDED, full, NULL);
     return;
   }
   sub *x = calloc(1, sizeof *x);
-  if (!x) { free(filter); vt_rpc_write_error(b, rc->id, VT_RPC_INTERNAL, "out of memory", NULL); return; }
+  if (!x) {
+    free(filter);
+    vt_counts_give(subs->per_client, s->addr, 1);
+    vt_rpc_write_error(b, rc->id, VT_RPC_INTERNAL, "out of memory", NULL);
+    return;
+  }
   x->sess = vt_ws_sess_ref(s);
   x->kind = k;
   x->filter = filter;

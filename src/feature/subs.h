@@ -28,15 +28,20 @@ typedef struct vt_subs vt_subs;
 #define VT_SUBS_MAX_TOTAL 10000
 #define VT_SUBS_MAX_CATCHUP 32
 
-/* A session for a new connection; it reports its close to subs (borrowed). */
+/* A session for a new connection; it reports its close to subs (borrowed). The
+ * session remembers the client's address (vt_ws_peer without the port). */
 vt_ws_sess *vt_ws_sess_new(vt_subs *subs, vt_ws_conn *c);
 vt_ws_sess *vt_ws_sess_ref(vt_ws_sess *s);      /* NULL-safe */
 void vt_ws_sess_unref(vt_ws_sess *s);           /* NULL-safe */
 void vt_ws_sess_send(vt_ws_sess *s, const char *data, size_t len); /* dropped once closed */
 void vt_ws_sess_closed(vt_ws_sess *s);          /* the connection is gone */
+const char *vt_ws_sess_addr(const vt_ws_sess *s); /* the client's address, "" if unknown */
 
 /* Subscriptions over the pool (borrowed: calls and the head). */
 vt_subs *vt_subs_new(vt_pool *pool);
+/* At most `limit` subscriptions from one client address (all its connections; 0: no
+ * limit), besides VT_SUBS_PER_SESSION per connection and VT_SUBS_MAX_TOTAL in all. */
+void vt_subs_set_client_limit(vt_subs *subs, unsigned limit);
 /* Stop fetching, no more pushes; done(arg) once its timer is closed. */
 void vt_subs_shutdown(vt_subs *subs, void (*done)(void *arg), void *arg);
 void vt_subs_free(vt_subs *subs);

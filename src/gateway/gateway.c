@@ -48,6 +48,7 @@ typedef struct {
   size_t index;
   char *out;            /* the response object, NULL for notifications (and until answered) */
   size_t out_len;
+  bool counted;         /* counted in the client's calls in flight until answered */
 } call_slot;
 
 struct rpc_ctx {
@@ -65,6 +66,7 @@ struct rpc_ctx {
   char upstreams[UPSTREAM_HDR_MAX];
   uint64_t t0_ms;
   bool started;
+  char addr[VT_COUNTS_MAX_KEY]; /* the client's address (per-client limits) */
   char body_mem[];      /* len + 1 bytes */
 };
 
@@ -101,13 +103,21 @@ static void note_trust(rpc_ctx *x, const vt_trust *t, const char *by) {
   }
 }
 
+/* The fallback error for an answer over the cap: room for the longest id (rpc.h) too. */
+#define FALLBACK_ERROR_MAX (VT_RPC_MAX_ID + 1024)
+
 static void set_out(rpc_ctx *x, size_t i, vt_buf *b) {
   if (!x->msg.calls[i].has_id) { vt_buf_free(b); return; }
+  static const char too_large[] = "response too large for the configured limits.max_response";
   if (!vt_buf_ok(b)) {
-    vt_buf_reset(b);
-    vt_buf_init(b, 4096);
-    vt_rpc_write_error(b, x->msg.calls[i].id, VT_RPC_LIMIT_EXCEEDED,
-                       "response too large for the configured limits.max_response", NULL);
+    vt_buf_free(b); /* the failed answer's memory goes now (reset + init leaked it) */
+    vt_buf_init(b, FALLBACK_ERROR_MAX);
+    vt_rpc_write_error(b, x->msg.calls[i].id, VT_RPC_LIMIT_EXCEEDED, too_large, NULL);
+  }
+  if (!vt_buf_ok(b)) { /* cannot happen with ids under VT_RPC_MAX_ID; never send a cut object */
+    vt_buf_free(b);
+    vt_buf_init(b, FALLBACK_ERROR_MAX);
+    vt_rpc_write_error(b, vt_span_of(NULL, 0), VT_RPC_LIMIT_EXCEEDED, too_large, NULL);
   }
   x->slots[i].out = vt_buf_steal(b, &x->slots[i].out_len);
 }
@@ -162,6 +172,8 @@ static void on_answer(const vt_answer *a, void *ud) {
   call_slot *s = ud;
   rpc_ctx *x = s->ctx;
   vt_rpc_call *rc = &x->msg.calls[s->index];
+  if (s->counted && x->gw->inflight) vt_counts_give(x->gw->inflight, x->addr, 1);
+  s->counted = false;
   vt_buf b;
   vt_buf_init(&b, x->gw->cfg->max_response + 4096);
   switch (a->outcome) {
@@ -234,6 +246,19 @@ int vt_gateway_carry(void *ctx, const vt_job *ca, vt_answer_cb cb, void *ud) {
   return 0;
 }
 
+/* Count call i in the client's calls in flight; false when that passes the limit. */
+static bool take_inflight(rpc_ctx *x, size_t i) {
+  vt_gateway *gw = x->gw;
+  if (!gw->inflight) return true;
+  if (!vt_counts_take(gw->inflight, x->addr, 1, gw->cfg->max_inflight_per_client)) {
+    static const char *const lim[] = {"inflight"};
+    vt_metric_inc(vt_metric_with(gw->m.limited, lim), 1);
+    return false;
+  }
+  x->slots[i].counted = true;
+  return true;
+}
+
 static void dispatch(rpc_ctx *x, size_t i) {
   vt_gateway *gw = x->gw;
   vt_rpc_call *rc = &x->msg.calls[i];
@@ -290,6 +315,14 @@ static void dispatch(rpc_ctx *x, size_t i) {
     vt_plan_free(&plan);
     goto done;
   }
+  if (!take_inflight(x, i)) {
+    snprintf(msg, sizeof msg,
+             "limit exceeded: your address has %u calls in flight (limits.max_inflight_per_client); "
+             "wait for their answers before sending more", gw->cfg->max_inflight_per_client);
+    vt_rpc_write_error(&b, rc->id, VT_RPC_LIMIT_EXCEEDED, msg, NULL);
+    vt_plan_free(&plan);
+    goto done;
+  }
   vt_span params = plan.params ? vt_span_of(plan.params, plan.params_len) : rc->params;
   vt_job ca = {.m = m, .method = rc->method, .params = params, .plan = &plan};
   x->pending++;
@@ -298,6 +331,8 @@ static void dispatch(rpc_ctx *x, size_t i) {
   vt_plan_free(&plan);
   if (frc != 0) {
     x->pending--;
+    if (x->slots[i].counted) vt_counts_give(gw->inflight, x->addr, 1);
+    x->slots[i].counted = false;
     vt_rpc_write_error(&b, rc->id, VT_RPC_INTERNAL, "internal error: out of memory", NULL);
     goto done;
   }
@@ -326,6 +361,7 @@ static bool handle_message(vt_gateway *gw, vt_http_req *req, vt_ws_sess *ws, con
   x->trust_rank = RANK_LOCAL;
   x->t0_ms = uv_now(gw->loop);
   if (req) vt_http_req_set_data(req, x);
+  vt_peer_addr(req ? vt_http_req_peer(req) : vt_ws_sess_addr(ws), x->addr);
   if (vt_rpc_parse(x->body, len, &gw->rpc_limits, &x->msg) != 0) goto oom;
   if (x->msg.err_code) {
     vt_buf b;

@@ -29,6 +29,7 @@
 #include "pool/pool.h"
 #include "prove/verify.h"
 #include "rpc/rpc.h"
+#include "util/counts.h"
 
 #define VT_VERSION "0.1.0"
 
@@ -43,6 +44,9 @@ typedef struct {
   vt_metric *requests;      /* verity_requests_total{method,outcome} */
   vt_metric *latency;       /* verity_request_duration_seconds{method} */
   vt_metric *unavailable;   /* verity_unavailable_total{method} */
+  vt_metric *refused;       /* verity_http_connections_refused_total (the server's stats.refused) */
+  vt_metric *reaped;        /* verity_http_connections_reaped_total (the server's stats.reaped) */
+  vt_metric *limited;       /* verity_client_limited_total{limit}: calls refused by a per-client limit */
 } vt_gw_metrics;
 
 typedef struct vt_gateway {
@@ -65,6 +69,7 @@ typedef struct vt_gateway {
   char chain_id_hex[24];
   char net_version[24];
   vt_gw_metrics m;
+  vt_counts *inflight;      /* calls in flight per client address (limits.max_inflight_per_client) */
 
   bool closing;
   void (*on_closed)(void *arg);

@@ -23,6 +23,7 @@ static const char *const L_METHOD_OUTCOME[] = {"method", "outcome"};
 static const char *const L_METHOD[] = {"method"};
 static const char *const L_UP[] = {"upstream"};
 static const char *const L_UP_KIND[] = {"upstream", "kind"};
+static const char *const L_LIMIT[] = {"limit"};
 
 /* One registry for the front's families and the pool's, registered in the order
  * /metrics has always listed them. */
@@ -42,6 +43,10 @@ int vt_gateway_metrics_init(vt_gateway *gw) {
   pm->up_head_lag = vt_metrics_gauge(m->reg, "verity_upstream_head_lag_blocks", "Blocks each upstream is behind verity's head", L_UP, 1);
   pm->hedges = vt_metrics_counter(m->reg, "verity_upstream_hedged_total", "Hedged requests sent to each upstream", L_UP, 1);
   pm->head = vt_metrics_gauge(m->reg, "verity_head_block", "verity's head: the block latest is pinned to", NULL, 0);
+  m->refused = vt_metrics_counter(m->reg, "verity_http_connections_refused_total", "Connections closed at once: over limits.max_connections or limits.max_connections_per_client, or a reserved slot asked for something else", NULL, 0);
+  m->reaped = vt_metrics_counter(m->reg, "verity_http_connections_reaped_total", "Idle keep-alive connections closed early (after limits.busy_idle_ms) because the server was full", NULL, 0);
+  m->limited = vt_metrics_counter(m->reg, "verity_client_limited_total", "Calls refused by a per-client limit (inflight: limits.max_inflight_per_client)", L_LIMIT, 1);
+  if (!m->refused || !m->reaped || !m->limited) return -1;
   if (!m->requests || !m->latency || !m->unavailable || !pm->up_requests || !pm->up_errors || !pm->up_latency ||
       !pm->up_breaker || !pm->up_head || !pm->up_head_lag || !pm->hedges || !pm->head)
     return -1;
@@ -70,6 +75,13 @@ void vt_gateway_note_request(vt_gateway *gw, const char *method, int outcome, do
 char *vt_metrics_text(vt_gateway *gw, size_t *len) {
   char *out = NULL;
   vt_pool_refresh_gauges(&gw->pool);
+  if (gw->http) {
+    vt_http_stats st;
+    vt_metric_child *c;
+    vt_http_server_stats(gw->http, &st);
+    if ((c = vt_metric_with(gw->m.refused, NULL))) vt_metric_inc(c, (double)st.refused - vt_metric_value(c));
+    if ((c = vt_metric_with(gw->m.reaped, NULL))) vt_metric_inc(c, (double)st.reaped - vt_metric_value(c));
+  }
   if (vt_metrics_render(gw->m.reg, &out, len) != 0) return NULL;
   return out;
 }

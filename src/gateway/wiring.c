@@ -113,6 +113,9 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
   gw->pool.fetcher = gw->fetcher;
   gw->subs = vt_subs_new(&gw->pool);
   if (!gw->subs) goto oom;
+  vt_subs_set_client_limit(gw->subs, cfg->max_subscriptions_per_client);
+  gw->inflight = vt_counts_new();
+  if (!gw->inflight) goto oom;
   if (cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT && beacon_start(gw, cfg, err, errlen) != 0) return -1;
   gw->anchor = vt_anchor_new(&gw->pool, gw->beacon, on_reorg, gw);
   if (!gw->anchor) goto oom;
@@ -127,6 +130,10 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
   if (cfg->max_connections) hl.max_connections = cfg->max_connections;
   if (cfg->max_ws_message) hl.max_ws_message = cfg->max_ws_message;
   if (cfg->cors_origin) hl.cors_origin = cfg->cors_origin;
+  hl.cors_all_paths = cfg->cors_all_paths;
+  hl.max_per_client = cfg->max_connections_per_client;   /* 0: the server's default */
+  hl.reserved_connections = cfg->reserved_connections; /* 0: the server's default */
+  if (cfg->busy_idle_ms) hl.busy_idle_ms = cfg->busy_idle_ms;
   vt_http_handlers h = vt_gateway_handlers(gw);
   int rc = vt_http_server_start(loop, cfg->listen_host, cfg->listen_port, &hl, &h, &gw->http);
   if (rc != 0) {
@@ -152,6 +159,8 @@ static void closed_one(vt_gateway *gw) {
   vt_flights_free(gw->flights);
   gw->flights = NULL;
   vt_gateway_metrics_free(gw);
+  vt_counts_free(gw->inflight);
+  gw->inflight = NULL;
   if (gw->on_closed) gw->on_closed(gw->on_closed_arg);
 }
 

@@ -345,6 +345,52 @@ static void render_fields(line_ctx *lc, const char *fmt, va_list *ap) {
   }
 }
 
+/* ---- repeated warnings ---- */
+
+/* A warning identical to one written less than the window ago (same level, event and
+ * fields) is counted, not written; the next one written after the window carries
+ * repeated=N, the number held back. A table of REPEAT_SLOTS keys by hash: a key that
+ * collides with another only loses its count. */
+#define REPEAT_SLOTS 256u
+#define REPEAT_WINDOW_MS_DEFAULT 10000u
+typedef struct {
+  uint64_t hash, since_ms;
+  uint64_t held;
+  bool used;
+} repeat_slot;
+static repeat_slot g_repeat[REPEAT_SLOTS];
+static unsigned g_repeat_ms = REPEAT_WINDOW_MS_DEFAULT;
+
+void vt_log_set_repeat_window(unsigned ms) {
+  g_repeat_ms = ms;
+  memset(g_repeat, 0, sizeof g_repeat);
+}
+
+static uint64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Whether the line keyed by key[0..n) is held back; *held_before is set to how many
+ * identical lines were held back since the last one written (0 if none). */
+static bool repeat_hold(const char *key, size_t n, uint64_t *held_before) {
+  uint64_t h = 1469598103934665603ull;  /* FNV-1a */
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)key[i]) * 1099511628211ull;
+  repeat_slot *s = &g_repeat[h % REPEAT_SLOTS];
+  uint64_t now = mono_ms();
+  *held_before = 0;
+  if (s->used && s->hash == h) {
+    if (now - s->since_ms < g_repeat_ms) {
+      s->held++;
+      return true;
+    }
+    *held_before = s->held;
+  }
+  *s = (repeat_slot){.hash = h, .since_ms = now, .used = true};
+  return false;
+}
+
 void vt_log_write(int level, const char *event, const char *fmt, ...) {
   if (!vt_log_enabled(level)) return;
   if (level < VT_LOG_ERROR) level = VT_LOG_ERROR;
@@ -374,6 +420,13 @@ void vt_log_write(int level, const char *event, const char *fmt, ...) {
     vt_buf_append(b, "\"", 1);
   }
   if (!vt_buf_ok(lc.msg)) b->failed = true;
+  if (level == VT_LOG_WARN && g_repeat_ms && vt_buf_ok(b)) {
+    uint64_t held = 0;
+    size_t from = strlen(ts) + (g_json ? 8 : 1);  /* the key is the line after its timestamp */
+    if (repeat_hold(b->data + from, b->len - from, &held)) return;
+    if (held && g_json) vt_buf_printf(b, ",\"repeated\":%llu", (unsigned long long)held);
+    else if (held) vt_buf_printf(b, " repeated=%llu", (unsigned long long)held);
+  }
   vt_buf_puts(b, g_json ? "}\n" : "\n");
   if (!vt_buf_ok(b)) {
     vt_buf_reset(b);

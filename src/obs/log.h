@@ -30,6 +30,11 @@
  * to 4 KiB and a line to 64 KiB. A written line costs about 1 us of CPU; a line below
  * the level costs one compare.
  * Never log a vt_upstream_cfg url or header value: use its display_url.
+ *
+ * Repeated warnings: a WARN line identical (event and fields) to one written less than
+ * 10 s ago is held back and counted; the next identical line written after the window
+ * carries repeated=N (JSON "repeated":N), the number held back. So a client that makes
+ * every request fail the same way cannot flood the log.
  */
 #ifndef VT_LOG_H
 #define VT_LOG_H
@@ -57,6 +62,9 @@ void vt_log_write(int level, const char *event, const char *fmt, ...)
   do {                                                           \
     if (vt_log_enabled(level)) vt_log_write(level, event, __VA_ARGS__); \
   } while (0)
+
+/* Set the repeated-warning window in ms (0 = write every line; tests); forgets counts. */
+void vt_log_set_repeat_window(unsigned ms);
 
 /* "error" "warn" "info" "debug" -> VT_LOG_*, or -1 when unknown. */
 int vt_log_level_parse(const char *name);

@@ -304,8 +304,10 @@ static void settle(vt_call *c) {
 
 /* --- attempts ------------------------------------------------------------------- */
 
-static void attempt_failed(vt_call *c, vt_attempt *a, vt_fail_kind kind, double retry_after, const char *what) {
+static void attempt_failed(vt_call *c, vt_attempt *a, vt_fail_kind kind, double retry_after, const char *raw) {
   uint64_t now = vt_pool_now_ms(c->pool);
+  char what[300];
+  vt_pool_redact_str(c->pool, raw, what, sizeof what);  /* may be upstream text: no secret passes */
   vt_upstream_on_failure(a->u, now, kind, retry_after, what);
   vt_pool_note_attempt(c->pool, a->u, (int)kind, (double)(now - a->t0_ms), a->hedged);
   char msg[240];
@@ -434,6 +436,8 @@ static bool local_tx_hash(vt_call *c, char out[70]) {
   return true;
 }
 
+static void rpc_error_redacted(vt_call *c, vt_attempt *a, const vt_rpc_resp *resp, uint64_t now, double lat);
+
 static const vt_fail_kind fetch_fail_kind[] = {
     [VT_FETCH_OK] = VT_FAIL_BAD_BODY,
     [VT_FETCH_E_CONNECT] = VT_FAIL_CONNECT,
@@ -447,7 +451,26 @@ static const vt_fail_kind fetch_fail_kind[] = {
 /* A JSON-RPC error from an upstream: "already known" for a write, a request too big
  * for that upstream, a retryable error (the upstream cannot answer now), or a
  * deterministic error (the upstream evaluated the call: that is the answer). */
-static void on_rpc_error(vt_call *c, vt_attempt *a, const vt_rpc_resp *resp, uint64_t now, double lat) {
+static void on_rpc_error(vt_call *c, vt_attempt *a, const vt_rpc_resp *raw, uint64_t now, double lat) {
+  /* The upstream's message and error object may echo its url or key: every configured
+   * secret is replaced before the text goes anywhere (the client, -32002 data, logs). */
+  vt_rpc_resp redacted = *raw;
+  const vt_rpc_resp *resp = &redacted;
+  vt_buf obj;
+  vt_buf_init(&obj, VT_POOL_MAX_ERROR_TEXT);
+  vt_pool_redact_str(c->pool, raw->message, redacted.message, sizeof redacted.message);
+  if (vt_pool_redact(c->pool, raw->error.p, raw->error.n, &obj) && obj.data) {
+    redacted.error.p = obj.data;
+    redacted.error.n = obj.len;
+  } else {
+    redacted.error.p = "{\"code\":-32603,\"message\":\"an upstream error too long to show\"}";
+    redacted.error.n = strlen(redacted.error.p);
+  }
+  rpc_error_redacted(c, a, resp, now, lat);
+  vt_buf_free(&obj);
+}
+
+static void rpc_error_redacted(vt_call *c, vt_attempt *a, const vt_rpc_resp *resp, uint64_t now, double lat) {
   if (c->broadcast && is_already_known(resp->message)) {
     char h[70];
     vt_upstream_on_success(a->u, now, lat);
@@ -500,6 +523,14 @@ static void on_fetch(const vt_fetch_result *r, void *ud) {
 
   uint64_t now = vt_pool_now_ms(c->pool);
   double lat = (double)(now - a->t0_ms);
+  if (r->error == VT_FETCH_E_TOO_LARGE) {
+    /* the answer to what the client asked is over max_response: the request, not the
+     * upstream, is at fault, so its health is untouched (a client cannot lower it) */
+    vt_upstream_on_success(a->u, now, lat);
+    vt_pool_note_attempt(c->pool, a->u, -1, lat, a->hedged);
+    note_why(c, a->u->name, "its answer is larger than limits.max_response");
+    goto next;
+  }
   if (r->error != VT_FETCH_OK) {
     vt_fail_kind k = (unsigned)r->error < sizeof fetch_fail_kind / sizeof fetch_fail_kind[0]
                          ? fetch_fail_kind[r->error] : VT_FAIL_CONNECT;

@@ -64,7 +64,9 @@ static void on_poll(const vt_fetch_result *r, void *ud) {
   uint64_t now = vt_pool_now_ms(p);
   uint64_t v = 0;
   char why[200];
-  int fail = reply_qty(p, r, &v, why, sizeof why);
+  char raw[200];
+  int fail = reply_qty(p, r, &v, raw, sizeof raw);
+  vt_pool_redact_str(p, raw, why, sizeof why);  /* upstream text: no secret passes */
   double lat = (double)(now - net->poll_t0);
   if (fail >= 0) {
     vt_upstream_on_failure(u, now, (vt_fail_kind)fail, r->retry_after_s, why);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/redact.h"
+
 uint64_t vt_pool_now_ms(const vt_pool *p) { return uv_now(p->loop); }
 
 int vt_pool_init(vt_pool *p, uv_loop_t *loop, const vt_config *cfg, vt_fetcher *fetcher, char *err, size_t errlen) {
@@ -45,6 +47,12 @@ int vt_pool_init(vt_pool *p, uv_loop_t *loop, const vt_config *cfg, vt_fetcher *
       snprintf(net->headers[j], n, "%s: %s", uc->headers[j].name, uc->headers[j].value);
       net->nheaders++;
     }
+    for (size_t j = 0; j < uc->nsecrets; j++) {
+      const char **grown = realloc(p->secrets, (p->nsecrets + 1) * sizeof *grown);
+      if (!grown) goto oom;
+      p->secrets = grown;
+      p->secrets[p->nsecrets++] = uc->secrets[j];
+    }
   }
   return 0;
 oom:
@@ -59,6 +67,26 @@ void vt_pool_free(vt_pool *p) {
     p->net[i].headers = NULL;
     p->net[i].nheaders = 0;
   }
+  free(p->secrets);
+  p->secrets = NULL;
+  p->nsecrets = 0;
+}
+
+bool vt_pool_redact(const vt_pool *p, const char *in, size_t n, vt_buf *out) {
+  return vt_redact_secrets(p->secrets, p->nsecrets, in, n, out);
+}
+
+const char *vt_pool_redact_str(const vt_pool *p, const char *in, char *out, size_t cap) {
+  vt_buf b;
+  vt_buf_init(&b, VT_POOL_MAX_ERROR_TEXT);
+  if (!in) in = "";
+  if (!vt_pool_redact(p, in, strlen(in), &b)) {
+    vt_buf_reset(&b);
+    vt_buf_puts(&b, "(an upstream error text too long to show)");
+  }
+  snprintf(out, cap, "%s", b.data ? b.data : "");
+  vt_buf_free(&b);
+  return out;
 }
 
 unsigned vt_pool_usable(const vt_pool *p) {

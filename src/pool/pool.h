@@ -26,6 +26,7 @@
 #include "net/fetch.h"
 #include "obs/metrics.h"
 #include "pool/upstream.h"
+#include "util/buf.h"
 
 #define VT_MAX_UPSTREAMS 64
 
@@ -84,6 +85,8 @@ typedef struct vt_pool {
 
   vt_pool_metrics m;
   vt_pool_hooks hooks;
+  const char **secrets;     /* every upstream's secrets (borrowed from cfg): redacted */
+  size_t nsecrets;
   bool closing;
   void (*on_closed)(void *arg);
   void *on_closed_arg;
@@ -91,6 +94,13 @@ typedef struct vt_pool {
 
 /* Fill the pool from cfg (upstreams and how to reach them). 0, or -1 with err. */
 int vt_pool_init(vt_pool *p, uv_loop_t *loop, const vt_config *cfg, vt_fetcher *fetcher, char *err, size_t errlen);
+/* Upstream error texts pass through these before they are noted anywhere (a client's
+ * error, -32002 data, last_error, logs): every configured secret becomes ***. The
+ * buffer form appends to out; the string form writes at most cap-1 bytes and returns
+ * out. */
+#define VT_POOL_MAX_ERROR_TEXT (64u * 1024)
+bool vt_pool_redact(const vt_pool *p, const char *in, size_t n, vt_buf *out);
+const char *vt_pool_redact_str(const vt_pool *p, const char *in, char *out, size_t cap);
 /* Start head tracking (head.c). */
 void vt_pool_start(vt_pool *p);
 /* Stop head tracking; done(arg) once the head timer is closed. */

@@ -127,7 +127,8 @@ static int check_header(vt_call *c, struct vt_upstream *u, const char *res, size
   (void)u;
   pending *p = c->opts.check_ud;
   json_error_t je;
-  json_t *blk = json_loadb(res, n, 0, &je);
+  /* JSON_DECODE_ANY: a bare `null` (no such block) is an answer, not malformed JSON */
+  json_t *blk = json_loadb(res, n, JSON_DECODE_ANY, &je);
   int rc = -1;
   if (!blk) {
     snprintf(why, wl, "not JSON");

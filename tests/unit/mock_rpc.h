@@ -156,8 +156,8 @@ typedef struct {
   double ms;
 } world;
 
-/* Three mocks and a gateway (verify off) in front of them; `more` is extra top-level
- * YAML, `pool_more` extra pool keys (", max_inflight: 1"). */
+/* Three mocks and a gateway (verify off unless `more` sets verify:) in front of them;
+ * `more` is extra top-level YAML, `pool_more` extra pool keys (", max_inflight: 1"). */
 static void world_up_yaml(world *w, const up_mode modes[3], const char *heads[3], const char *bal[3], unsigned quorum,
                           unsigned hedge_ms, const char *more, const char *pool_more) {
   memset(w, 0, sizeof *w);
@@ -165,9 +165,10 @@ static void world_up_yaml(world *w, const up_mode modes[3], const char *heads[3]
   char yaml[2048];
   int n = snprintf(yaml, sizeof yaml,
                    "listen: 127.0.0.1:0\nlog: { level: error }\nchain: { id: 31337, name: devnet }\n"
-                   "anchor: { mode: quorum, quorum: %u }\nverify: false\n%s"
+                   "anchor: { mode: quorum, quorum: %u }\n%s%s"
                    "pool: { timeout_ms: 1500, hedge_after_ms: %u, head_poll_ms: 100%s }\nupstreams:\n",
-                   quorum, more ? more : "", hedge_ms, pool_more ? pool_more : "");
+                   quorum, more && strstr(more, "verify:") ? "" : "verify: false\n", more ? more : "", hedge_ms,
+                   pool_more ? pool_more : "");
   for (int i = 0; i < 3; i++) {
     w->up[i].mode = modes[i];
     w->up[i].head = heads[i];

@@ -162,7 +162,6 @@ static void test_blockhash_need(void **state) {
   b.fork = EVM_OSAKA;
   b.number = 10;
   b.gas_limit = 30000000;
-  memcpy(b.coinbase, SENDER, 20);
   evm_tx t;
   memset(&t, 0, sizeof t);
   memcpy(t.from, SENDER, 20);

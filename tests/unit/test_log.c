@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <regex.h>
+#include <time.h>
 
 static char *g_buf;
 static size_t g_len;
@@ -41,6 +42,11 @@ static size_t count_char(const char *s, char c) {
   size_t n = 0;
   for (; *s; s++) n += *s == c;
   return n;
+}
+
+static void sleep_ms(unsigned ms) {
+  struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
 }
 
 static int g_calls;
@@ -173,6 +179,33 @@ static void test_line_cap(void **st) {
   free(v);
 }
 
+/* Identical warnings within the window are held back and counted; the next one after
+ * the window says how many; other lines and other levels are untouched. */
+static void test_repeated_warnings(void **st) {
+  (void)st;
+  for (int json = 0; json < 2; json++) {
+    capture(VT_LOG_INFO, json);
+    vt_log_set_repeat_window(200);
+    for (int i = 0; i < 50; i++) VT_LOG(VT_LOG_WARN, "wrong_answer", "upstream=%s why=%s", "u0", "not JSON");
+    VT_LOG(VT_LOG_WARN, "wrong_answer", "upstream=%s why=%s", "u1", "not JSON");
+    VT_LOG(VT_LOG_INFO, "same", "n=%d", 1);
+    VT_LOG(VT_LOG_INFO, "same", "n=%d", 1);
+    assert_int_equal(count_char(captured(), '\n'), 4);
+    sleep_ms(250);
+    VT_LOG(VT_LOG_WARN, "wrong_answer", "upstream=%s why=%s", "u0", "not JSON");
+    assert_int_equal(count_char(captured(), '\n'), 5);
+    assert_non_null(strstr(captured(), json ? "\"repeated\":49" : " repeated=49\n"));
+    if (json) {
+      const char *last = strrchr(captured(), '{');
+      json_error_t je;
+      json_t *j = json_loads(last, 0, &je);
+      assert_non_null(j);
+      json_decref(j);
+    }
+  }
+  vt_log_set_repeat_window(10000);
+}
+
 static void test_redact_url(void **st) {
   (void)st;
   static const struct { const char *in, *out; } cases[] = {
@@ -208,6 +241,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_text_format, teardown),
       cmocka_unit_test_teardown(test_json_format, teardown),
       cmocka_unit_test_teardown(test_line_cap, teardown),
+      cmocka_unit_test_teardown(test_repeated_warnings, teardown),
       cmocka_unit_test(test_redact_url),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

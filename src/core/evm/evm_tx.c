@@ -320,7 +320,9 @@ static void buy_gas(vm *v, uint32_t a, const tx_costs *c) {
   s->accts[a].flags |= AF_KNOWN | AF_EXISTS;
 }
 
-static void settle(vm *v, uint32_t sender, const tx_costs *c, int64_t gas_left) {
+/* Refund and fees. An eth_call reports the gas but moves no fees: its state is rolled
+ * back anyway, and paying the coinbase would make a partial state need its account. */
+static void settle(vm *v, uint32_t sender, const tx_costs *c, int64_t gas_left, bool is_call) {
   const evm_tx *tx = v->tx;
   uint64_t used = tx->gas_limit - (uint64_t)gas_left;
   uint64_t refund = v->refund > 0 ? (uint64_t)v->refund : 0;
@@ -328,6 +330,9 @@ static void settle(vm *v, uint32_t sender, const tx_costs *c, int64_t gas_left) 
   if (refund > cap) refund = cap;
   used -= refund;
   if (used < c->floor) used = c->floor;
+  v->r->gas_used = used;
+  v->r->gas_refund = refund;
+  if (is_call) return;
   vc_u256 back, fee, zero;
   w_zero(&zero);
   (void)mul_add_u64(&back, tx->gas_limit - used, &c->price, &zero);
@@ -335,8 +340,6 @@ static void settle(vm *v, uint32_t sender, const tx_costs *c, int64_t gas_left) 
   (void)mul_add_u64(&fee, used, &c->priority, &zero);
   uint32_t cb = vm_acct(v, v->b->coinbase);
   if (cb != EVM_NO_IDX) vm_add_balance(v, cb, &fee);
-  v->r->gas_used = used;
-  v->r->gas_refund = refund;
 }
 
 static void first_message(vm *v, int64_t gas, evm_outcome *out) {
@@ -429,7 +432,7 @@ static vc_status run_tx(evm_state *s, const evm_block *b, const evm_tx *tx, uint
     if (t.n_auths && b->fork >= EVM_PRAGUE) evm_apply_auths(v);
     first_message(v, (int64_t)(t.gas_limit - c.intrinsic), &out);
     report(v, &out);
-    settle(v, sender, &c, out.gas_left);
+    settle(v, sender, &c, out.gas_left, is_call);
     finalise(v);
   }
   vc_status st = VC_OK;

@@ -175,20 +175,6 @@ void w_signextend(evm_word *r, const evm_word *k, const evm_word *x) {
     r->w[i] = neg ? (x->w[i] | ~mask.w[i]) : (x->w[i] & mask.w[i]);
 }
 
-void w_sar(evm_word *r, const evm_word *shift, const evm_word *x) {
-  bool neg = w_is_neg(x);
-  if (!w_fits64(shift) || shift->w[0] >= 256) {
-    for (int i = 0; i < 4; i++) r->w[i] = neg ? UINT64_MAX : 0;
-    return;
-  }
-  unsigned n = (unsigned)shift->w[0];
-  if (!neg) return w_shr(r, x, n);
-  evm_word t;
-  w_not(&t, x);
-  w_shr(&t, &t, n);
-  w_not(r, &t);
-}
-
 void w_byte(evm_word *r, const evm_word *i, const evm_word *x) {
   if (!w_fits64(i) || i->w[0] >= 32) return w_zero(r);
   unsigned bit = (31 - (unsigned)i->w[0]) * 8;

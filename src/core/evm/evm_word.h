@@ -80,16 +80,43 @@ static inline void w_sub(evm_word *r, const evm_word *a, const evm_word *b) {
   }
 }
 static inline void w_mul(evm_word *r, const evm_word *a, const evm_word *b) {
-  uint64_t out[4] = {0, 0, 0, 0};
-  for (int i = 0; i < 4; i++) {
-    uint64_t carry = 0;
-    for (int j = 0; j + i < 4; j++) {
-      evm_u128 p = (evm_u128)a->w[i] * b->w[j] + out[i + j] + carry;
-      out[i + j] = (uint64_t)p;
-      carry = (uint64_t)(p >> 64);
-    }
+  uint64_t a0 = a->w[0], a1 = a->w[1], a2 = a->w[2], a3 = a->w[3];
+  uint64_t b0 = b->w[0], b1 = b->w[1], b2 = b->w[2], b3 = b->w[3];
+  evm_u128 t;
+  if ((a1 | a2 | a3 | b1 | b2 | b3) == 0) { /* the common case: two 64-bit operands */
+    t = (evm_u128)a0 * b0;
+    r->w[0] = (uint64_t)t;
+    r->w[1] = (uint64_t)(t >> 64);
+    r->w[2] = r->w[3] = 0;
+    return;
   }
-  memcpy(r->w, out, sizeof out);
+  /* schoolbook, low 256 bits only: each step's sum fits 128 bits */
+  uint64_t r0, r1, r2, r3, c;
+  t = (evm_u128)a0 * b0;
+  r0 = (uint64_t)t;
+  c = (uint64_t)(t >> 64);
+  t = (evm_u128)a0 * b1 + c;
+  r1 = (uint64_t)t;
+  c = (uint64_t)(t >> 64);
+  t = (evm_u128)a0 * b2 + c;
+  r2 = (uint64_t)t;
+  c = (uint64_t)(t >> 64);
+  r3 = a0 * b3 + c;
+  t = (evm_u128)a1 * b0 + r1;
+  r1 = (uint64_t)t;
+  c = (uint64_t)(t >> 64);
+  t = (evm_u128)a1 * b1 + r2 + c;
+  r2 = (uint64_t)t;
+  c = (uint64_t)(t >> 64);
+  r3 += a1 * b2 + c;
+  t = (evm_u128)a2 * b0 + r2;
+  r2 = (uint64_t)t;
+  c = (uint64_t)(t >> 64);
+  r3 += a2 * b1 + c + a3 * b0;
+  r->w[0] = r0;
+  r->w[1] = r1;
+  r->w[2] = r2;
+  r->w[3] = r3;
 }
 static inline void w_neg(evm_word *r, const evm_word *a) {
   evm_word z;
@@ -125,6 +152,27 @@ static inline void w_shr(evm_word *r, const evm_word *a, unsigned n) {
     t.w[i] = v;
   }
   w_copy(r, &t);
+}
+
+/* r = x >> shift, arithmetic (SAR: shift is the top of the stack) */
+static inline void w_sar(evm_word *r, const evm_word *shift, const evm_word *x) {
+  uint64_t fill = (uint64_t)((int64_t)x->w[3] >> 63);
+  if (!w_fits64(shift) || shift->w[0] >= 256) {
+    r->w[0] = r->w[1] = r->w[2] = r->w[3] = fill;
+    return;
+  }
+  unsigned n = (unsigned)shift->w[0];
+  if (!fill) return w_shr(r, x, n);
+  evm_word t;
+  t.w[0] = ~x->w[0];
+  t.w[1] = ~x->w[1];
+  t.w[2] = ~x->w[2];
+  t.w[3] = ~x->w[3];
+  w_shr(&t, &t, n);
+  r->w[0] = ~t.w[0];
+  r->w[1] = ~t.w[1];
+  r->w[2] = ~t.w[2];
+  r->w[3] = ~t.w[3];
 }
 
 /* Leading zero bits (256 for zero): EIP-7939 CLZ. */
@@ -174,7 +222,6 @@ void w_addmod(evm_word *r, const evm_word *a, const evm_word *b, const evm_word 
 void w_mulmod(evm_word *r, const evm_word *a, const evm_word *b, const evm_word *m);
 void w_exp(evm_word *r, const evm_word *base, const evm_word *e);
 void w_signextend(evm_word *r, const evm_word *k, const evm_word *x);
-void w_sar(evm_word *r, const evm_word *shift, const evm_word *x);
 void w_byte(evm_word *r, const evm_word *i, const evm_word *x);
 /* Significant bytes of a (0 for zero): EXP's per-byte gas. */
 unsigned w_byte_len(const evm_word *a);
