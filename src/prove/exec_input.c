@@ -199,6 +199,21 @@ static const struct chain_forks {
     {3503995874084926ull, 390, 420, 450, 480}, /* the hive test chain (execution-apis) */
 };
 
+/* Block-number activations before Shanghai, newest first per chain. */
+static const struct block_fork {
+  uint64_t chain_id;
+  uint64_t number;
+  evm_fork fork;
+} block_forks[] = {
+    {1, 15537394, EVM_PARIS}, {1, 12965000, EVM_LONDON}, {1, 12244000, EVM_BERLIN}, {1, 9069000, EVM_ISTANBUL},
+    {1, 7280000, EVM_PETERSBURG}, {1, 4370000, EVM_BYZANTIUM}, {1, 2675000, EVM_SPURIOUS}, {1, 2463000, EVM_TANGERINE},
+    {1, 1150000, EVM_HOMESTEAD}, {1, 0, EVM_FRONTIER},
+    {3503995874084926ull, 36, EVM_PARIS}, {3503995874084926ull, 27, EVM_LONDON}, {3503995874084926ull, 24, EVM_BERLIN},
+    {3503995874084926ull, 18, EVM_ISTANBUL}, {3503995874084926ull, 15, EVM_PETERSBURG},
+    {3503995874084926ull, 12, EVM_CONSTANTINOPLE}, {3503995874084926ull, 9, EVM_BYZANTIUM},
+    {3503995874084926ull, 6, EVM_SPURIOUS}, {3503995874084926ull, 3, EVM_TANGERINE}, {3503995874084926ull, 0, EVM_HOMESTEAD},
+};
+
 /* Header layouts: the newest fork a header with n fields can belong to. */
 static const struct layout {
   unsigned n_fields;
@@ -219,7 +234,9 @@ evm_fork vt_exec_fork(uint64_t chain_id, const vc_header *h) {
     if (c->prague && h->timestamp >= c->prague) return EVM_PRAGUE;
     if (c->cancun && h->timestamp >= c->cancun) return EVM_CANCUN;
     if (c->shanghai && h->timestamp >= c->shanghai) return EVM_SHANGHAI;
-    break; /* older blocks: by layout */
+    for (size_t j = 0; j < sizeof block_forks / sizeof block_forks[0]; j++)
+      if (block_forks[j].chain_id == chain_id && h->number >= block_forks[j].number) return block_forks[j].fork;
+    break; /* a chain without block activations: by layout */
   }
   for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
     if (h->n_fields < layouts[i].n_fields) continue;
