@@ -169,7 +169,9 @@ static vc_status fill(const vt_xstore *s, const bool *keep_a, const bool *keep_s
     if ((rc = evm_state_put_account(st, a->addr, &a->balance, a->nonce, a->code_hash, err)) != VC_OK) return rc;
     const vt_xcode *c = find_code(s, a->code_hash);
     if (c && (rc = evm_state_put_code(st, c->code, c->len, err)) != VC_OK) return rc;
-    if ((a->storage_empty || a->override_storage) && (rc = evm_state_put_storage_complete(st, a->addr, err)) != VC_OK) return rc;
+    /* a sub-store run (eth_createAccessList) must see every slot it reads as a need */
+    if (!keep_a && (a->storage_empty || a->override_storage) && (rc = evm_state_put_storage_complete(st, a->addr, err)) != VC_OK)
+      return rc;
   }
   for (size_t i = 0; i < s->n_slot; i++) {
     const vt_xslot *sl = &s->slot[i];
@@ -380,16 +382,31 @@ static ptrdiff_t slot_index(const vt_xstore *s, const uint8_t addr[20], const ui
   return -1;
 }
 
+/* A slot the store knows is zero (its account's storage is complete): made explicit so
+ * a sub-store can hold it. Returns its index, or -1 (cap). */
+static ptrdiff_t put_known_zero(vt_xstore *s, const uint8_t addr[20], const uint8_t key[32], size_t ks_cap) {
+  if (s->n_slot >= ks_cap || !grow((void **)&s->slot, &s->cap_slot, s->n_slot, sizeof *s->slot, VT_EXEC_MAX_SLOTS)) return -1;
+  vt_xslot *n = &s->slot[s->n_slot];
+  memset(n, 0, sizeof *n);
+  memcpy(n->addr, addr, 20);
+  memcpy(n->key, key, 32);
+  return (ptrdiff_t)s->n_slot++;
+}
+
 /* Grows the sub-store by r's needs. 1 grew, 0 nothing new, -1 a need the store lacks. */
-static int grow_kept(const vt_xstore *s, const evm_result *r, bool *ka, bool *ks) {
+static int grow_kept(vt_xstore *s, const evm_result *r, bool *ka, bool *ks, size_t ks_cap) {
   int grew = 0;
   for (size_t i = 0; i < r->n_needs; i++) {
     const evm_need *n = &r->needs[i];
     ptrdiff_t ix = -1;
+    vt_xacct *a;
     if (n->kind == EVM_NEED_ACCOUNT && (ix = acct_index(s, n->addr)) >= 0) {
       if (!ka[ix]) grew = ka[ix] = 1;
     } else if (n->kind == EVM_NEED_SLOT && (ix = slot_index(s, n->addr, n->key)) >= 0) {
       if (!ks[ix]) grew = ks[ix] = 1;
+    } else if (n->kind == EVM_NEED_SLOT && (a = vt_xstore_acct(s, n->addr)) && (a->storage_empty || a->override_storage) &&
+               (ix = put_known_zero(s, n->addr, n->key, ks_cap)) >= 0) {
+      grew = ks[ix] = 1;
     } else {
       return -1;
     }
@@ -478,8 +495,10 @@ static vc_status answer_al(const vt_xstore *s, const evm_block *b, vt_xcall *c, 
                            vt_xoutcome *o, vc_err *err) {
   evm_result r = {0};
   vc_status rc = VC_OK;
-  size_t n_keys_max = s->n_slot + VT_EXEC_MAX_AL * 2 + 1, n_rows_max = s->n_acct + s->n_slot + c->tx.n_access + 1;
-  bool *ka = calloc(s->n_acct + 1, 1), *ks = calloc(s->n_slot + 1, 1);
+  /* the store may gain known-zero slots (at most one run's needs per iteration) */
+  size_t ks_cap = s->n_slot + (size_t)AL_MAX_ITER * EVM_MAX_NEEDS + 1;
+  size_t n_keys_max = ks_cap + VT_EXEC_MAX_AL * 2 + 1, n_rows_max = s->n_acct + ks_cap + c->tx.n_access + 1;
+  bool *ka = calloc(s->n_acct + 1, 1), *ks = calloc(ks_cap, 1);
   al_row *rows = calloc(n_rows_max, sizeof *rows);
   uint8_t(*keys)[32] = calloc(n_keys_max + c->n_al_keys, 32);
   evm_access_entry *ents = calloc(n_rows_max, sizeof *ents);
@@ -489,7 +508,7 @@ static vc_status answer_al(const vt_xstore *s, const evm_block *b, vt_xcall *c, 
     if (iter == AL_MAX_ITER) { rc = vc_fail(err, VC_ERR_LIMIT, "the access list did not settle in %d runs", AL_MAX_ITER); goto out; }
     if ((rc = run_kept(s, ka, ks, b, &c->tx, cap, &r)) != VC_OK) { *err = r.err; goto out; }
     if (r.status != EVM_MISSING) break;
-    int g = grow_kept(s, &r, ka, ks);
+    int g = grow_kept((vt_xstore *)s, &r, ka, ks, ks_cap); /* the store is the engine's own (exec.h) */
     if (g < 0) { missing(o, &r); goto out; }
     if (g == 0) { rc = vc_fail(err, VC_ERR_INPUT, "the access-list run made no progress"); goto out; }
   }
@@ -531,10 +550,19 @@ vc_status vt_exec_answer(vt_xkind kind, const vt_xstore *s, const evm_block *b, 
   o->missing = false;
   o->is_error = false;
   vt_buf_reset(out);
+  /* EIP-7825: from Osaka no transaction may use more than 2^24 gas; geth lowers its
+   * RPC gas cap to it the same way */
+  if (b->fork >= EVM_OSAKA && (gas_cap == 0 || gas_cap > EVM_TX_GAS_CAP_OSAKA)) gas_cap = EVM_TX_GAS_CAP_OSAKA;
+  /* geth's NoBaseFee for calls: a call that offers no fee sees BASEFEE (and, offering no
+   * blob fee, BLOBBASEFEE) as zero */
+  evm_block bb = *b;
+  const vc_u256 *fee = c->tx.type >= 2 ? &c->tx.max_fee : &c->tx.gas_price;
+  if (vc_u256_is_zero(fee)) vc_u256_from_u64(&bb.base_fee, 0);
+  if (vc_u256_is_zero(&c->tx.max_fee_per_blob_gas)) vc_u256_from_u64(&bb.blob_base_fee, 0);
   switch (kind) {
-    case VT_X_CALL: return answer_call(s, b, c, gas_cap, out, o, err);
-    case VT_X_ESTIMATE: return answer_estimate(s, b, c, gas_cap, out, o, err);
-    case VT_X_ACCESS_LIST: return answer_al(s, b, c, gas_cap, out, o, err);
+    case VT_X_CALL: return answer_call(s, &bb, c, gas_cap, out, o, err);
+    case VT_X_ESTIMATE: return answer_estimate(s, &bb, c, gas_cap, out, o, err);
+    case VT_X_ACCESS_LIST: return answer_al(s, &bb, c, gas_cap, out, o, err);
   }
   return vc_fail(err, VC_ERR_INPUT, "unknown call kind");
 }
