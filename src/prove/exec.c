@@ -35,10 +35,13 @@
 #define X_MAX_WANTS 512             /* items asked for in one round */
 #define X_MAX_BODY (512 * 1024)     /* one evidence request */
 
+/* One item a round fetches: an account, one of its slots, or a block hash (BLOCKHASH). */
 typedef struct {
   uint8_t addr[20];
   bool slot;
   uint8_t key[32];
+  bool hash;
+  uint64_t number;
 } xwant;
 
 typedef struct xreq xreq;
@@ -126,7 +129,8 @@ static void fail_round(xreq *r, const char *fmt, const char *detail) {
 
 static void want(xreq *r, const uint8_t addr[20], const uint8_t *key) {
   for (size_t i = 0; i < r->n_want; i++)
-    if (!memcmp(r->want[i].addr, addr, 20) && r->want[i].slot == (key != NULL) && (!key || !memcmp(r->want[i].key, key, 32)))
+    if (!r->want[i].hash && !memcmp(r->want[i].addr, addr, 20) && r->want[i].slot == (key != NULL) &&
+        (!key || !memcmp(r->want[i].key, key, 32)))
       return;
   if (r->n_want == X_MAX_WANTS) return; /* the rest next round */
   xwant *w = &r->want[r->n_want++];
@@ -163,10 +167,7 @@ static void run(xreq *r) {
   for (size_t i = 0; i < o.needs.n_needs; i++) {
     const evm_need *n = &o.needs.needs[i];
     if (n->kind == EVM_NEED_BLOCK_HASH) {
-      uint8_t zero[32] = {0};
-      memcpy(zero, &n->number, sizeof n->number);
-      xwant *w = r->n_want < X_MAX_WANTS ? &r->want[r->n_want++] : NULL;
-      if (w) { memset(w, 0xff, sizeof w->addr); w->slot = true; memcpy(w->key, zero, 32); }
+      if (r->n_want < X_MAX_WANTS) r->want[r->n_want++] = (xwant){.hash = true, .number = n->number};
     } else {
       want(r, n->addr, n->kind == EVM_NEED_SLOT ? n->key : NULL);
     }
@@ -350,7 +351,7 @@ static bool ask_account(xreq *r, const uint8_t addr[20], bool need_acct) {
   bool slots_known = a && (!a->exists || a->storage_empty || a->override_storage);
   size_t n = 0;
   for (size_t i = 0; i < r->n_want; i++)
-    if (r->want[i].slot && !memcmp(r->want[i].addr, addr, 20) && !slots_known && !vt_xstore_has_slot(&r->st, addr, r->want[i].key)) n++;
+    if (r->want[i].slot && !r->want[i].hash && !memcmp(r->want[i].addr, addr, 20) && !slots_known && !vt_xstore_has_slot(&r->st, addr, r->want[i].key)) n++;
   if (!n && !need_acct) return true;
   size_t done = 0;
   do {
@@ -358,7 +359,7 @@ static bool ask_account(xreq *r, const uint8_t addr[20], bool need_acct) {
     xjob *j = job_new(r, addr, false, take);
     if (!j) return false;
     for (size_t i = 0; i < r->n_want && k < take; i++) {
-      if (!r->want[i].slot || memcmp(r->want[i].addr, addr, 20) || slots_known || vt_xstore_has_slot(&r->st, addr, r->want[i].key)) continue;
+      if (!r->want[i].slot || r->want[i].hash || memcmp(r->want[i].addr, addr, 20) || slots_known || vt_xstore_has_slot(&r->st, addr, r->want[i].key)) continue;
       if (seen++ < done) continue;
       memcpy(j->slots[k++], r->want[i].key, 32);
     }
@@ -371,21 +372,17 @@ static bool ask_account(xreq *r, const uint8_t addr[20], bool need_acct) {
 
 static void round_start(xreq *r) {
   r->pending = 1; /* held until every request of the round is out */
-  static const uint8_t hash_marker[20] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                          0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
   bool progress = false;
   for (size_t i = 0; i < r->n_want; i++) {
     xwant *w = &r->want[i];
-    if (!memcmp(w->addr, hash_marker, 20) && w->slot) {
-      uint64_t num;
-      memcpy(&num, w->key, sizeof num);
+    if (w->hash) {
       r->pending++;
       progress = true;
-      vt_anchor_by_number(r->pv->anchor, num, on_hash, r);
+      vt_anchor_by_number(r->pv->anchor, w->number, on_hash, r);
       continue;
     }
     bool first = true;
-    for (size_t k = 0; k < i && first; k++) first = memcmp(r->want[k].addr, w->addr, 20) != 0;
+    for (size_t k = 0; k < i && first; k++) first = r->want[k].hash || memcmp(r->want[k].addr, w->addr, 20) != 0;
     if (!first) continue;
     vt_xacct *a = vt_xstore_acct(&r->st, w->addr);
     unsigned before = r->pending;
