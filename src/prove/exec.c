@@ -86,6 +86,7 @@ struct xreq {
 };
 
 static void round_start(xreq *r);
+static vt_xblock_ref at_of(const xreq *r);
 
 /* --- ending ------------------------------------------------------------------------ */
 
@@ -303,8 +304,12 @@ static void took_proof(xreq *r, xjob *j) {
     fail_round(r, "%s", err.msg[0] ? err.msg : "bad balance");
     return;
   }
-  for (size_t i = 0; i < j->n_slots; i++)
+  vt_xblock_ref at = at_of(r);
+  vt_xcache_put_acct(r->pv->tiers, &at, r->pv->pool->head, &a);
+  for (size_t i = 0; i < j->n_slots; i++) {
     if (vt_xstore_put_slot(&r->st, j->addr, j->slots[i], j->vals[i], &err) != VC_OK) { fail_round(r, "%s", err.msg); return; }
+    vt_xcache_put_slot(r->pv->tiers, &at, r->pv->pool->head, j->addr, j->slots[i], j->vals[i]);
+  }
   if (!j->acct.exists || !memcmp(j->acct.code_hash, vc_empty_code_hash, 32) || vt_xstore_has_code(&r->st, j->acct.code_hash))
     return;
   xjob *cj = job_new(r, j->addr, true, 0);
@@ -325,7 +330,9 @@ static void on_job(vt_call *c, void *ud) {
   } else {
     r->served_by = c->served_by;
     if (j->code) {
+      vt_xblock_ref at = at_of(r);
       if (vt_xstore_put_code(&r->st, j->bytes, j->len, &err) != VC_OK) fail_round(r, "%s", err.msg);
+      else vt_xcache_put_code(r->pv->tiers, &at, j->acct.code_hash, j->bytes, j->len);
     } else {
       took_proof(r, j);
     }
@@ -370,9 +377,45 @@ static bool ask_account(xreq *r, const uint8_t addr[20], bool need_acct) {
   return true;
 }
 
+static vt_xblock_ref at_of(const xreq *r) {
+  vt_xblock_ref at = {.number = r->anch.hdr.number, .trust = &r->anch.trust};
+  memcpy(at.hash, r->anch.hdr.hash, 32);
+  return at;
+}
+
+/* What earlier calls proved at this block (and code by hash) into the store. True when
+ * anything came from the cache. */
+static bool from_cache(xreq *r) {
+  struct vt_tiers *t = r->pv->tiers;
+  vt_xblock_ref at = at_of(r);
+  vc_err err = {0};
+  bool got = false;
+  if (!t) return false;
+  for (size_t i = 0; i < r->n_want; i++) {
+    xwant *w = &r->want[i];
+    if (w->hash) continue;
+    vt_xacct *a = vt_xstore_acct(&r->st, w->addr), c;
+    if (!a && vt_xcache_get_acct(t, &at, w->addr, &c) && vt_xstore_put_acct(&r->st, &c, &err) == VC_OK) {
+      a = vt_xstore_acct(&r->st, w->addr);
+      got = true;
+    }
+    if (!a) continue;
+    const uint8_t *code;
+    size_t len;
+    if (a->exists && !vt_xstore_has_code(&r->st, a->code_hash) && vt_xcache_get_code(t, a->code_hash, &code, &len) &&
+        vt_xstore_put_code(&r->st, code, len, &err) == VC_OK)
+      got = true;
+    uint8_t val[32];
+    if (w->slot && !vt_xstore_has_slot(&r->st, w->addr, w->key) && vt_xcache_get_slot(t, &at, w->addr, w->key, val) &&
+        vt_xstore_put_slot(&r->st, w->addr, w->key, val, &err) == VC_OK)
+      got = true;
+  }
+  return got;
+}
+
 static void round_start(xreq *r) {
   r->pending = 1; /* held until every request of the round is out */
-  bool progress = false;
+  bool progress = from_cache(r);
   for (size_t i = 0; i < r->n_want; i++) {
     xwant *w = &r->want[i];
     if (w->hash) {

@@ -12,6 +12,8 @@
  *   exec_input.c  reading the call object, state and block overrides, the block
  *                 context and fork from the anchored header; writing answers (result,
  *                 geth-style revert errors with decoded reasons).
+ *   exec_cache.c  proven accounts and slots (by block hash) and code (by its hash) kept
+ *                 in the answer cache's tiers for the next call;
  *   exec_run.c    the proven store (accounts, slots, code by hash, block hashes) and
  *                 the runs on it: a call, geth's estimateGas binary search, and the
  *                 access list as the fixpoint of what a run reads.
@@ -153,6 +155,28 @@ vc_status vt_exec_answer(vt_xkind kind, const vt_xstore *s, const evm_block *b, 
 /* A reverted run's error object as geth writes it: code 3, "execution reverted"
  * (+ ": reason" for Error(string) and Panic(uint256)), data = the revert bytes. */
 void vt_exec_revert_json(const uint8_t *data, size_t len, vt_buf *out);
+
+/* --- the proven-state cache (exec_cache.c) ------------------------------------------- */
+
+struct vt_tiers;
+
+/* The anchored block a cached item is about. */
+typedef struct {
+  uint8_t hash[32];
+  uint64_t number;
+  const vt_trust *trust;
+} vt_xblock_ref;
+
+/* t NULL: nothing is cached (gets miss, puts do nothing). Values are copies. */
+bool vt_xcache_get_acct(struct vt_tiers *t, const vt_xblock_ref *at, const uint8_t addr[20], vt_xacct *out);
+void vt_xcache_put_acct(struct vt_tiers *t, const vt_xblock_ref *at, uint64_t head, const vt_xacct *a);
+bool vt_xcache_get_slot(struct vt_tiers *t, const vt_xblock_ref *at, const uint8_t addr[20], const uint8_t key[32],
+                        uint8_t val[32]);
+void vt_xcache_put_slot(struct vt_tiers *t, const vt_xblock_ref *at, uint64_t head, const uint8_t addr[20],
+                        const uint8_t key[32], const uint8_t val[32]);
+/* code: borrowed until the next change to the cache */
+bool vt_xcache_get_code(struct vt_tiers *t, const uint8_t hash[32], const uint8_t **code, size_t *len);
+void vt_xcache_put_code(struct vt_tiers *t, const vt_xblock_ref *at, const uint8_t hash[32], const uint8_t *code, size_t len);
 
 /* --- the engine (exec.c) -------------------------------------------------------------- */
 

@@ -53,6 +53,7 @@ typedef struct vt_prover {
   vt_anchor *anchor;        /* trusted headers */
   bool on;                  /* prove what can be proven (config `verify`, default on) */
   vt_prove_share share;
+  struct vt_tiers *tiers;   /* the answer cache's tiers (borrowed; NULL: verified calls keep no state) */
 } vt_prover;
 
 /* Will this call be proven (a verifier exists, verification is on, the block is one

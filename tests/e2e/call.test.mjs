@@ -66,6 +66,15 @@ test('verified eth_call: ethers balanceOf, viem readContract and multicall, cust
     const reverted = vErr?.walk?.((e) => e.name === 'ContractFunctionRevertedError');
     assert.equal(reverted?.data?.errorName, 'Insufficient');
     assert.deepEqual(reverted.data.args, [AMOUNT(0), 10n ** 30n]);
+    // proven state is kept: a second call over the same state at the same block asks no proofs
+    const head = Number((await rpcRaw(w.devnet.truthUrl, 'eth_blockNumber', [])).result);
+    const at = '0x' + (head - 1).toString(16);
+    const q = (v) => rpc(w.verity.url, 'eth_call', [{ to: c.token, data: iface.encodeFunctionData('need', [HOLDERS[9], v]) }, at]);
+    assert.equal(BigInt(await q(1n)), AMOUNT(9));
+    const proofs = () => w.proxies.reduce((s, p) => s + (p.stats.methods.eth_getProof || 0), 0);
+    const before = proofs();
+    assert.equal(BigInt(await q(2n)), AMOUNT(9));
+    assert.equal(proofs(), before, 'the second call over the same state asked for proofs again');
     // nobody's eth_call was asked: the answers are verity's own runs
     for (const p of w.proxies) assert.equal(p.stats.methods.eth_call || 0, 0, `${p.name} was asked eth_call`);
   });
@@ -76,7 +85,8 @@ const LIE_METHOD = { zeroWord: 'eth_call', wrongWord: 'eth_call', wrongStorage: 
 const SETS = [[0], [1], [2], [0, 1], [1, 2], [0, 2], [0, 1, 2]];
 
 test('verified eth_call under lies: one liar, two of three, all three', async (t) => {
-  await withWorld(t, {}, async (w) => {
+  // no memory cache: every read proves its state again, so every read meets the liars
+  await withWorld(t, { overrides: { cache: { memory: 0 } } }, async (w) => {
     const c = await setup(w);
     const iface = new ethers.Interface(c.art.token.abi);
     const tally = {};
