@@ -272,10 +272,13 @@ static bool job_start(xjob *j) {
   vt_plan plan = {.kind = VT_PIN_NUMBER, .number = r->anch.hdr.number};
   vt_call_opts o = {.check = j->code ? check_code : check_proof, .check_ud = j, .verified = true, .trust = &r->anch.trust};
   vt_call *c = NULL;
+  r->pending++; /* before the start: its done may run before the start returns */
   if (vt_buf_ok(&b)) c = vt_call_start_opts(r->pv->pool, vt_method_find(m), m, b.data, b.len, &plan, &o, on_job, j);
   vt_buf_free(&b);
-  if (!c) return false;
-  r->pending++;
+  if (!c) {
+    r->pending--;
+    return false;
+  }
   return true;
 }
 
