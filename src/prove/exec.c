@@ -34,6 +34,7 @@
 
 #define X_MAX_WANTS 512             /* items asked for in one round */
 #define X_MAX_BODY (512 * 1024)     /* one evidence request */
+#define X_MAX_PREFETCH 32           /* addresses whose code is asked before their proof, per call */
 
 /* One item a round fetches: an account, one of its slots, or a block hash (BLOCKHASH). */
 typedef struct {
@@ -50,6 +51,7 @@ typedef struct xreq xreq;
 typedef struct {
   xreq *r;
   bool code;
+  bool prefetch;              /* code asked before its account is proven: kept only by its hash */
   uint8_t addr[20];
   uint8_t (*slots)[32];
   size_t n_slots;
@@ -78,6 +80,8 @@ struct xreq {
   char why[200];
   xwant want[X_MAX_WANTS];
   size_t n_want;
+  uint8_t prefetched[X_MAX_PREFETCH][20]; /* addresses whose code was asked ahead */
+  size_t n_prefetched;
   vt_buf out;
   vt_answer_cb cb;
   void *ud;
@@ -245,6 +249,7 @@ static int check_code(vt_call *c, struct vt_upstream *u, const char *res, size_t
   j->len = 0;
   if (!j->bytes) { snprintf(why, wl, "out of memory"); return -1; }
   if (vc_hex_decode(res + 1, n - 2, j->bytes, cap, &j->len) != VC_OK) { snprintf(why, wl, "eth_getCode result is not hex data"); return -1; }
+  if (j->prefetch) return 0; /* checked later, by the hash a proof gives (or never used) */
   if (vc_verify_code(j->acct.code_hash, j->bytes, j->len, &err) != VC_OK) { snprintf(why, wl, "code: %s", err.msg); return -1; }
   return 0;
 }
@@ -327,7 +332,11 @@ static void on_job(vt_call *c, void *ud) {
   xjob *j = ud;
   xreq *r = j->r;
   vc_err err = {0};
-  if (c->outcome != VT_CALL_OK) {
+  if (j->prefetch) {
+    /* content-addressed: bytes enter the store under their own keccak, so they are used
+     * only when a proven codeHash names them; anything else is never read */
+    if (c->outcome == VT_CALL_OK && j->len && vt_xstore_put_code(&r->st, j->bytes, j->len, &err) != VC_OK) err.msg[0] = 0;
+  } else if (c->outcome != VT_CALL_OK) {
     fail_round(r, j->code ? "no upstream served code matching the proven codeHash%s"
                           : "no upstream gave a valid proof of the call's state against the anchored stateRoot%s", "");
   } else {
@@ -416,8 +425,20 @@ static bool from_cache(xreq *r) {
   return got;
 }
 
+/* Ask addr's code now, in parallel with its proof (saves a round trip for contracts). */
+static void prefetch(xreq *r, const uint8_t addr[20]) {
+  if (r->n_prefetched == X_MAX_PREFETCH || !memcmp(addr, r->call.tx.from, 20)) return;
+  for (size_t i = 0; i < r->n_prefetched; i++)
+    if (!memcmp(r->prefetched[i], addr, 20)) return;
+  memcpy(r->prefetched[r->n_prefetched++], addr, 20);
+  xjob *j = job_new(r, addr, true, 0);
+  if (!j) return;
+  j->prefetch = true;
+  if (!job_start(j)) job_free(j);
+}
+
 static void round_start(xreq *r) {
-  r->pending = 1; /* held until every request of the round is out */
+  r->pending++; /* held until every request of the round is out */
   bool progress = from_cache(r);
   for (size_t i = 0; i < r->n_want; i++) {
     xwant *w = &r->want[i];
@@ -432,6 +453,7 @@ static void round_start(xreq *r) {
     if (!first) continue;
     vt_xacct *a = vt_xstore_acct(&r->st, w->addr);
     unsigned before = r->pending;
+    if (!a) prefetch(r, w->addr);
     if (!ask_account(r, w->addr, a == NULL)) { fail_round(r, "%s", "out of memory"); break; }
     if (a && a->exists && !vt_xstore_has_code(&r->st, a->code_hash) && memcmp(a->code_hash, vc_empty_code_hash, 32)) {
       xjob *cj = job_new(r, w->addr, true, 0);
@@ -494,6 +516,7 @@ static void on_hint(vt_call *c, void *ud) {
   vt_call_free(c);
   r->round = 1;
   round_start(r);
+  settle(r); /* the hint's own count (ask_hint) */
 }
 
 static void ask_hint(xreq *r) {
@@ -509,11 +532,18 @@ static void ask_hint(xreq *r) {
   vt_plan plan = {.kind = VT_PIN_NUMBER, .number = r->anch.hdr.number};
   vt_call_opts o = {.check = check_hint, .check_ud = r, .verified = true};
   vt_call *c = NULL;
+  r->pending = 1; /* the hint; the recipient's code is asked meanwhile */
+  if (!r->call.tx.create) prefetch(r, r->call.tx.to);
   if (vt_buf_ok(&b))
     c = vt_call_start_opts(r->pv->pool, vt_method_find("eth_createAccessList"), "eth_createAccessList", b.data, b.len, &plan, &o,
                            on_hint, r);
   vt_buf_free(&b);
-  if (!c) { first_wants(r, NULL, 0); r->round = 1; round_start(r); }
+  if (!c) {
+    first_wants(r, NULL, 0);
+    r->round = 1;
+    round_start(r);
+    settle(r);
+  }
 }
 
 /* --- start ------------------------------------------------------------------------------ */
