@@ -9,7 +9,12 @@
  * VC_PROOF_MAX_STORAGE a request) and eth_getCode checked against the proven codeHash,
  * every request of a round in flight at once, each a vt_call whose check runs the
  * core's verifiers, so an upstream whose proof does not check is charged and the next
- * one is asked. BLOCKHASH reads are answered from anchored headers. After each round
+ * one is asked. Code is also asked early, unchecked, alongside the hint (the recipient)
+ * and alongside each unknown account's proof: those bytes enter the store only under
+ * their own keccak, so they are used only when a proven codeHash names them (a round
+ * trip saved per contract; a lie there costs nothing). Proven accounts, slots and code
+ * also go to the answer cache (exec_cache.c) and are looked up there first. BLOCKHASH
+ * reads are answered from anchored headers. After each round
  * the call runs on the proven store (exec_run.c); what it needed and lacked is the next
  * round, at most call.max_rounds (config). Anything that cannot be proven ends in -32002
  * naming why; never an upstream's unproven result.
