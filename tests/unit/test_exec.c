@@ -12,7 +12,8 @@
  * local run (no upstream is ever asked eth_call); a liar that changes a storage value
  * in its proof, omits slots from its hint, refuses the hint, or serves wrong code is
  * caught (charged, and the answer is still right); when every upstream lies the client
- * gets -32002, never the wrong value. Loopback only. */
+ * gets -32002, never the wrong value; BLOCKHASH is answered from a header the anchor
+ * proves by number. Loopback only. */
 #define MOCK_REPLY_MAX 65536
 #include "testutil.h"
 
@@ -137,6 +138,9 @@ static void test_fork_table(void **st) {
 /* returns sload(calldataload(0)) */
 static const uint8_t reader_code[] = {0x60, 0x00, 0x35, 0x54, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3};
 static const uint8_t reverter_code[] = {0x60, 0x00, 0x60, 0x00, 0xfd};
+/* returns blockhash(number - 1) */
+static const uint8_t bh_code[] = {0x60, 0x01, 0x43, 0x03, 0x40, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3};
+static const uint8_t ADDR_B[20] = {[19] = 0xbb};
 static const uint8_t ADDR_C[20] = {[19] = 0xcc};
 static const uint8_t ADDR_R[20] = {[19] = 0xdd};
 static const uint8_t ADDR_E[20] = {[19] = 0xee};
@@ -278,7 +282,9 @@ typedef enum { HONEST = 0, LIE_PROOF_VALUE, LIE_HINT_OMIT, LIE_NO_HINT, LIE_CODE
 typedef struct {
   pb_trie state, storage;
   uint8_t state_root[32], storage_root[32], code_hash[32];
-  char header[4096];
+  char header[4096], header15[4096]; /* blocks 0x10 (the head) and 0x0f (for BLOCKHASH) */
+  char hash16[70], hash15[70];
+  uint8_t bh_code_hash[32];
 } chain;
 
 typedef struct {
@@ -289,29 +295,19 @@ typedef struct {
 
 static chain CH;
 
-static void chain_build(chain *ch) {
-  memset(ch, 0, sizeof *ch);
-  pb_put_slot(&ch->storage, SLOT, WORD);
-  uint8_t any[32] = {0};
-  json_decref(pb_proof(&ch->storage, any, ch->storage_root));
-  vc_keccak256(reader_code, sizeof reader_code, ch->code_hash);
-  pb_put_account(&ch->state, ADDR_C, 1, ch->storage_root, ch->code_hash);
-  static const uint8_t other[20] = {[0] = 0x99};
-  pb_put_account(&ch->state, other, 1, vc_empty_trie_root, vc_empty_code_hash);
-  json_decref(pb_proof(&ch->state, any, ch->state_root));
-  char sr[70];
-  vc_hex_encode(ch->state_root, 32, sr);
-  char blk[4096];
+/* The header JSON of block number over state_root; its hash (hex) into hh. */
+static void header_json(const uint8_t state_root[32], unsigned number, char *out, size_t cap, char hh[70]) {
+  char sr[70], blk[4096], full[4200];
+  vc_hex_encode(state_root, 32, sr);
   snprintf(blk, sizeof blk,
            "{\"parentHash\":\"0x%064d\",\"sha3Uncles\":\"0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347\","
            "\"miner\":\"0x%040d\",\"stateRoot\":\"%s\","
            "\"transactionsRoot\":\"0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421\","
            "\"receiptsRoot\":\"0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421\","
-           "\"logsBloom\":\"0x%0512d\",\"difficulty\":\"0x0\",\"number\":\"0x10\",\"gasLimit\":\"0x1c9c380\",\"gasUsed\":\"0x0\","
-           "\"timestamp\":\"0x6000\",\"extraData\":\"0x\",\"mixHash\":\"0x%064d\",\"nonce\":\"0x0000000000000000\",\"baseFeePerGas\":\"0x7\"",
-           0, 0, sr, 0, 0);
+           "\"logsBloom\":\"0x%0512d\",\"difficulty\":\"0x0\",\"number\":\"0x%x\",\"gasLimit\":\"0x1c9c380\",\"gasUsed\":\"0x0\","
+           "\"timestamp\":\"0x%x\",\"extraData\":\"0x\",\"mixHash\":\"0x%064d\",\"nonce\":\"0x0000000000000000\",\"baseFeePerGas\":\"0x7\"",
+           0, 0, sr, 0, number, 0x5ff0 + number, 0);
   json_error_t je;
-  char full[4200];
   snprintf(full, sizeof full, "%s}", blk);
   json_t *j = json_loads(full, 0, &je);
   assert_non_null(j);
@@ -321,9 +317,24 @@ static void chain_build(chain *ch) {
   uint8_t hash[32];
   assert_int_equal(vc_header_hash(&h, hash, &err), VC_OK);
   json_decref(j);
-  char hh[70];
   vc_hex_encode(hash, 32, hh);
-  snprintf(ch->header, sizeof ch->header, "%s,\"hash\":\"%s\",\"transactions\":[],\"uncles\":[],\"size\":\"0x200\",\"totalDifficulty\":\"0x0\"}", blk, hh);
+  snprintf(out, cap, "%s,\"hash\":\"%s\",\"transactions\":[],\"uncles\":[],\"size\":\"0x200\",\"totalDifficulty\":\"0x0\"}", blk, hh);
+}
+
+static void chain_build(chain *ch) {
+  memset(ch, 0, sizeof *ch);
+  pb_put_slot(&ch->storage, SLOT, WORD);
+  uint8_t any[32] = {0};
+  json_decref(pb_proof(&ch->storage, any, ch->storage_root));
+  vc_keccak256(reader_code, sizeof reader_code, ch->code_hash);
+  pb_put_account(&ch->state, ADDR_C, 1, ch->storage_root, ch->code_hash);
+  static const uint8_t other[20] = {[0] = 0x99};
+  pb_put_account(&ch->state, other, 1, vc_empty_trie_root, vc_empty_code_hash);
+  vc_keccak256(bh_code, sizeof bh_code, ch->bh_code_hash);
+  pb_put_account(&ch->state, ADDR_B, 1, vc_empty_trie_root, ch->bh_code_hash);
+  json_decref(pb_proof(&ch->state, any, ch->state_root));
+  header_json(ch->state_root, 0x10, ch->header, sizeof ch->header, ch->hash16);
+  header_json(ch->state_root, 0x0f, ch->header15, sizeof ch->header15, ch->hash15);
 }
 
 /* eth_getProof for addr and slots of the world (absent accounts included). */
@@ -332,13 +343,13 @@ static json_t *proof_of(chain *ch, const uint8_t addr[20], json_t *keys, bool li
   vc_keccak256(addr, 20, path);
   bool is_c = !memcmp(addr, ADDR_C, 20);
   static const uint8_t other[20] = {[0] = 0x99};
-  bool is_o = !memcmp(addr, other, 20);
+  bool is_o = !memcmp(addr, other, 20), is_b = !memcmp(addr, ADDR_B, 20);
   json_t *p = json_object();
   json_object_set_new(p, "address", pb_hex(addr, 20));
   json_object_set_new(p, "accountProof", pb_proof(&ch->state, path, NULL));
   json_object_set_new(p, "balance", json_string("0x0"));
-  json_object_set_new(p, "nonce", json_string(is_c || is_o ? "0x1" : "0x0"));
-  json_object_set_new(p, "codeHash", pb_hex(is_c ? ch->code_hash : vc_empty_code_hash, 32));
+  json_object_set_new(p, "nonce", json_string(is_c || is_o || is_b ? "0x1" : "0x0"));
+  json_object_set_new(p, "codeHash", pb_hex(is_c ? ch->code_hash : is_b ? ch->bh_code_hash : vc_empty_code_hash, 32));
   json_object_set_new(p, "storageHash", pb_hex(is_c ? ch->storage_root : vc_empty_trie_root, 32));
   json_t *sp = json_array(), *k;
   size_t i;
@@ -373,7 +384,11 @@ static bool mextra(mock *m, mconn *c, const char *body) {
   char *res = NULL;
   bool handled = true;
   if (!method) handled = false;
-  else if (!strcmp(method, "eth_getBlockByNumber") || !strcmp(method, "eth_getBlockByHash")) res = strdup(ms->ch->header);
+  else if (!strcmp(method, "eth_getBlockByNumber") || !strcmp(method, "eth_getBlockByHash")) {
+    const char *p0 = json_string_value(json_array_get(params, 0));
+    bool b15 = p0 && (!strcmp(p0, "0xf") || !strcmp(p0, ms->ch->hash15));
+    res = strdup(b15 ? ms->ch->header15 : ms->ch->header);
+  }
   else if (!strcmp(method, "eth_getProof")) {
     uint8_t addr[20];
     assert_true(vt_json_fixed(json_array_get(params, 0), addr, 20));
@@ -384,7 +399,10 @@ static bool mextra(mock *m, mconn *c, const char *body) {
   } else if (!strcmp(method, "eth_getCode")) {
     ms->codes++;
     char hex[64];
-    vc_hex_encode(reader_code, sizeof reader_code, hex);
+    uint8_t ca[20] = {0};
+    assert_true(vt_json_fixed(json_array_get(params, 0), ca, 20));
+    if (!memcmp(ca, ADDR_B, 20)) vc_hex_encode(bh_code, sizeof bh_code, hex);
+    else vc_hex_encode(reader_code, sizeof reader_code, hex);
     if (ms->lie == LIE_CODE) hex[5] = hex[5] == '1' ? '2' : '1';
     res = malloc(80);
     snprintf(res, 80, "\"%s\"", hex);
@@ -483,6 +501,17 @@ static void test_gw_honest(void **st) {
           ms);
 }
 
+/* BLOCKHASH: the run needs block 0x0f's hash; it comes from the anchor (by number). */
+static void test_gw_blockhash(void **st) {
+  (void)st;
+  mstate ms[3];
+  char want[160];
+  snprintf(want, sizeof want, "\"result\":\"%s\"", CH.hash15);
+  gw_case(HONEST, HONEST, HONEST,
+          "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"eth_call\",\"params\":[{\"to\":\"0x00000000000000000000000000000000000000bb\"},\"latest\"]}",
+          want, ms);
+}
+
 static void test_gw_one_liar(void **st) {
   (void)st;
   mstate ms[3];
@@ -521,6 +550,7 @@ int main(void) {
       cmocka_unit_test(test_fork_table),
       cmocka_unit_test(test_answers_on_store),
       cmocka_unit_test(test_gw_honest),
+      cmocka_unit_test(test_gw_blockhash),
       cmocka_unit_test(test_gw_one_liar),
       cmocka_unit_test(test_gw_all_lie),
   };
