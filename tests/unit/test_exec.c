@@ -512,6 +512,25 @@ static void test_gw_blockhash(void **st) {
           want, ms);
 }
 
+/* State overrides (3rd param) are applied locally over the proven state; a block
+ * override (4th) too; a bad override is -32602 naming it. */
+static void test_gw_overrides(void **st) {
+  (void)st;
+  mstate ms[3];
+  gw_case(HONEST, HONEST, HONEST,
+          CALL_C("eth_call", ",\"latest\",{\"0x00000000000000000000000000000000000000cc\":{\"stateDiff\":{"
+                             "\"0x0000000000000000000000000000000000000000000000000000000000000007\":"
+                             "\"0x00000000000000000000000000000000000000000000000000000000000000ff\"}}}"),
+          "\"result\":\"0x00000000000000000000000000000000000000000000000000000000000000ff\"", ms);
+  /* new code at a fresh address: runs the override, not anything proven */
+  gw_case(HONEST, HONEST, HONEST,
+          "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"eth_call\",\"params\":[{\"to\":\"0x00000000000000000000000000000000000000ab\"},"
+          "\"latest\",{\"0x00000000000000000000000000000000000000ab\":{\"code\":\"0x602a60005260206000f3\"}}]}",
+          "\"result\":\"0x000000000000000000000000000000000000000000000000000000000000002a\"", ms);
+  gw_case(HONEST, HONEST, HONEST, CALL_C("eth_call", ",\"latest\",{},{\"number\":\"0x20\",\"difficulty\":\"0x1\"}"),
+          "\"code\":-32602", ms);
+}
+
 static void test_gw_one_liar(void **st) {
   (void)st;
   mstate ms[3];
@@ -551,6 +570,7 @@ int main(void) {
       cmocka_unit_test(test_answers_on_store),
       cmocka_unit_test(test_gw_honest),
       cmocka_unit_test(test_gw_blockhash),
+      cmocka_unit_test(test_gw_overrides),
       cmocka_unit_test(test_gw_one_liar),
       cmocka_unit_test(test_gw_all_lie),
   };
