@@ -223,6 +223,8 @@ static const key_row g_rows[] = {
     {"logs.max_blocks", vt_config__set_u64, NULL, OFF(logs_max_blocks), 1, 10000000, "10000"},
     {"logs.chunk_blocks", vt_config__set_u64, NULL, OFF(logs_chunk_blocks), 1, 10000000, "2000"},
     {"logs.parallel", vt_config__set_uint, NULL, OFF(logs_parallel), 1, 64, "4"},
+    {"call.max_rounds", vt_config__set_uint, NULL, OFF(call_max_rounds), 1, 64, "8"},
+    {"call.gas_cap", vt_config__set_u64, NULL, OFF(call_gas_cap), 21000, 1000000000, "50000000"},
 };
 
 static const key_row g_upstream_rows[] = {

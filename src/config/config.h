@@ -160,6 +160,9 @@ typedef struct {
   uint64_t logs_max_blocks;   /* the widest range one call may cover */
   uint64_t logs_chunk_blocks; /* first chunk size asked of upstreams, before limits are learned */
   unsigned logs_parallel;     /* chunks in flight at once */
+  /* verified eth_call / eth_estimateGas / eth_createAccessList (prove/exec.c) */
+  unsigned call_max_rounds;   /* rounds of evidence after the hint before -32002 */
+  uint64_t call_gas_cap;      /* gas of a call without one, and the most any may use */
 } vt_config;
 
 /* Fill c with the mainnet preset and every default (c's previous content is ignored,

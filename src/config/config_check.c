@@ -599,6 +599,7 @@ int vt_config_dump(const vt_config *c, char *buf, size_t len) {
   vt_buf_printf(&b, "verify: %s\n", c->verify ? "true" : "false");
   vt_buf_printf(&b, "logs:\n  max_blocks: %llu\n  chunk_blocks: %llu\n  parallel: %u\n",
                 (unsigned long long)c->logs_max_blocks, (unsigned long long)c->logs_chunk_blocks, c->logs_parallel);
+  vt_buf_printf(&b, "call:\n  max_rounds: %u\n  gas_cap: %llu\n", c->call_max_rounds, (unsigned long long)c->call_gas_cap);
   if (!vt_buf_ok(&b)) goto out;
   if (len > 0) {
     size_t n = b.len < len - 1 ? b.len : len - 1;

@@ -153,6 +153,7 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
   vt_anchor_set_history(gw->anchor, vt_history_hash, &gw->prover, cfg->history_walk);
   gw->flights = vt_flights_new(loop, cfg, &gw->pool, cfg->cache_memory, err, errlen);
   if (!gw->flights) return -1;
+  gw->prover.tiers = vt_flights_tiers(gw->flights); /* verified calls keep proven state there */
   vt_http_limits hl;
   vt_http_limits_default(&hl);
   if (cfg->max_body) hl.max_body = cfg->max_body;
