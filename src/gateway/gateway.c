@@ -143,6 +143,19 @@ static void set_out(rpc_ctx *x, size_t i, vt_buf *b) {
   x->slots[i].out = vt_buf_steal(b, &x->slots[i].out_len);
 }
 
+/* "0x" and v in lower-case hex, no leading zeros (what "0x%llx" gave), into out (at least
+ * BLOCK_HDR_MAX bytes): this runs for every answer, and snprintf cost more than the rest. */
+static void block_hex(uint64_t v, char out[BLOCK_HDR_MAX]) {
+  static const char digits[] = "0123456789abcdef";
+  char d[16];
+  size_t n = 0;
+  do d[n++] = digits[v & 15]; while ((v >>= 4) != 0);
+  out[0] = '0';
+  out[1] = 'x';
+  for (size_t i = 0; i < n; i++) out[2 + i] = d[n - 1 - i];
+  out[2 + n] = 0;
+}
+
 static void respond(rpc_ctx *x) {
   vt_gateway *gw = x->gw;
   vt_buf b;
@@ -182,7 +195,7 @@ static void respond(rpc_ctx *x) {
       x->block = gw->pool.head;
     }
     if (x->has_block) {
-      snprintf(blk, sizeof blk, "0x%llx", (unsigned long long)x->block);
+      block_hex(x->block, blk);
       h[nh++] = (vt_http_header){"X-Verity-Block", blk};
       if (x->has_hash) {
         vc_hex_encode(x->block_hash, 32, hash); /* "0x" + 64 digits */
@@ -345,7 +358,7 @@ int vt_gateway_carry(void *ctx, const vt_job *ca, vt_answer_cb cb, void *ud) {
 /* Count call i in the client's calls in flight; false when that passes the limit. */
 static bool take_inflight(rpc_ctx *x, size_t i) {
   vt_gateway *gw = x->gw;
-  if (!gw->inflight) return true;
+  if (!gw->inflight || gw->cfg->max_inflight_per_client == 0) return true; /* no limit: no hash lookup */
   if (!vt_counts_take(gw->inflight, x->addr, 1, gw->cfg->max_inflight_per_client)) {
     static const char *const lim[] = {"inflight"};
     vt_metric_inc(vt_metric_with(gw->m.limited, lim), 1);

@@ -75,7 +75,9 @@ static vt_http_req *req_new(vt_hconn *c) {
   r->max_hdr = l->max_headers;
   vt_buf_init(&r->head, 2 * l->max_header_bytes + 2 * (size_t)l->max_headers + 16);
   vt_buf_init(&r->body, l->max_body);
-  snprintf(r->peer, sizeof r->peer, "%s", c->peer);
+  size_t pn = strnlen(c->peer, sizeof r->peer - 1); /* copied, not printf'd: once per request */
+  memcpy(r->peer, c->peer, pn);
+  r->peer[pn] = 0;
   r->method = "GET";
   return r;
 }
