@@ -41,6 +41,9 @@ typedef struct vt_filters vt_filters;
 typedef struct vt_access vt_access;
 typedef struct vt_dash vt_dash;
 
+#define VT_GW_TIERS (VT_TRUST_LOCAL + 1)              /* trust tiers, for answer_child */
+#define VT_GW_ANCHORS (VT_ANCHOR_SRC_LIGHTCLIENT + 1) /* anchor sources, for answer_child */
+
 /* The front's own metric families (the pool's are in vt_pool_metrics). */
 typedef struct {
   vt_metrics *reg;          /* the one registry /metrics renders */
@@ -48,6 +51,9 @@ typedef struct {
   vt_metric *latency;       /* verity_request_duration_seconds{method} */
   vt_metric *unavailable;   /* verity_unavailable_total{method} */
   vt_metric *answers;       /* verity_answers_total{trust,anchor} */
+  /* its children by [tier][anchor], looked up on first use (children never move): the
+   * label hash is not redone for every answer. */
+  vt_metric_child *answer_child[VT_GW_TIERS][VT_GW_ANCHORS];
   vt_metric *refused;       /* verity_http_connections_refused_total (the server's stats.refused) */
   vt_metric *reaped;        /* verity_http_connections_reaped_total (the server's stats.reaped) */
   vt_metric *limited;       /* verity_client_limited_total{limit}: calls refused by a per-client limit */

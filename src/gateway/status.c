@@ -61,6 +61,7 @@ int vt_gateway_metrics_init(vt_gateway *gw) {
 void vt_gateway_metrics_free(vt_gateway *gw) {
   vt_metrics_free(gw->m.reg);
   gw->m.reg = NULL;
+  memset(gw->m.answer_child, 0, sizeof gw->m.answer_child); /* they lived in the registry */
   memset(&gw->pool.m, 0, sizeof gw->pool.m);
 }
 
@@ -89,12 +90,16 @@ static const char *const anchor_names[] = {
 
 void vt_gateway_note_trust(vt_gateway *gw, const vt_trust *t) {
   if (!gw->m.reg) return;
-  const char *tier = t->tier < sizeof tier_names / sizeof tier_names[0] ? tier_names[t->tier] : "none";
-  const char *anchor = t->tier == VT_TRUST_VERIFIED && t->anchor < sizeof anchor_names / sizeof anchor_names[0]
-                           ? anchor_names[t->anchor] : "none";
-  const char *ta[2] = {tier, anchor};
-  vt_metric_child *c = vt_metric_with(gw->m.answers, ta);
-  if (c) vt_metric_inc(c, 1);
+  _Static_assert(sizeof tier_names / sizeof tier_names[0] == VT_GW_TIERS, "one tier name per tier");
+  _Static_assert(sizeof anchor_names / sizeof anchor_names[0] == VT_GW_ANCHORS, "one anchor name per source");
+  unsigned ti = t->tier < VT_GW_TIERS ? (unsigned)t->tier : VT_TRUST_NONE;
+  unsigned ai = t->tier == VT_TRUST_VERIFIED && t->anchor < VT_GW_ANCHORS ? (unsigned)t->anchor : VT_ANCHOR_SRC_NONE;
+  vt_metric_child **slot = &gw->m.answer_child[ti][ai];
+  if (!*slot) {
+    const char *ta[2] = {tier_names[ti], anchor_names[ai]};
+    *slot = vt_metric_with(gw->m.answers, ta);
+  }
+  if (*slot) vt_metric_inc(*slot, 1);
 }
 
 char *vt_metrics_text(vt_gateway *gw, size_t *len) {
