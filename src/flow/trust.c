@@ -16,44 +16,84 @@ static const char *const anchor_names[] = {
     [VT_ANCHOR_SRC_TRUSTED] = "trusted", [VT_ANCHOR_SRC_HASH] = "hash",
 };
 
+/* The text being laid out by vt_trust_format: what fits of it in out[0..n), as snprintf
+ * would truncate it. No printf: the trust of every answer goes through here. */
+typedef struct {
+  char *out;
+  size_t n, len;
+} text_out;
+
+static void put_s(text_out *o, const char *s) {
+  for (; *s; s++, o->len++)
+    if (o->len + 1 < o->n) o->out[o->len] = *s;
+}
+
+static void put_num(text_out *o, unsigned long long v, unsigned base) {
+  static const char digits[] = "0123456789abcdef";
+  char d[24]; /* 2^64 in decimal is 20 digits */
+  size_t i = sizeof d;
+  d[--i] = 0;
+  do d[--i] = digits[v % base]; while ((v /= base) != 0);
+  put_s(o, d + i);
+}
+
+static void put_kn(text_out *o, const char *prefix, const vt_trust *t) {
+  put_s(o, prefix);
+  put_num(o, t->k, 10);
+  put_s(o, "/");
+  put_num(o, t->n, 10);
+}
+
 const char *vt_trust_format(const vt_trust *t, char *out, size_t n) {
+  text_out o = {out, n, 0};
   switch (t->tier) {
-    case VT_TRUST_QUORUM:
-      snprintf(out, n, "quorum:%u/%u", t->k, t->n);
-      break;
+    case VT_TRUST_QUORUM: put_kn(&o, "quorum:", t); break;
     case VT_TRUST_STALE:
-      snprintf(out, n, "stale:%u block=0x%llx", t->age_s, (unsigned long long)t->block);
+      put_s(&o, "stale:");
+      put_num(&o, t->age_s, 10);
+      put_s(&o, " block=0x");
+      put_num(&o, t->block, 16);
       break;
     case VT_TRUST_VERIFIED:
       switch (t->anchor) {
-        case VT_ANCHOR_SRC_QUORUM: snprintf(out, n, "verified:quorum:%u/%u", t->k, t->n); break;
+        case VT_ANCHOR_SRC_QUORUM: put_kn(&o, "verified:quorum:", t); break;
         case VT_ANCHOR_SRC_LIGHTCLIENT:
-          snprintf(out, n, "verified:lightclient:%s", t->finalized ? "finalized" : "optimistic");
+          put_s(&o, t->finalized ? "verified:lightclient:finalized" : "verified:lightclient:optimistic");
           break;
         case VT_ANCHOR_SRC_TRUSTED: case VT_ANCHOR_SRC_HASH:
-          snprintf(out, n, "verified:%s", anchor_names[t->anchor]);
+          put_s(&o, "verified:");
+          put_s(&o, anchor_names[t->anchor]);
           break;
-        default: snprintf(out, n, "verified"); break;
+        default: put_s(&o, "verified"); break;
       }
       break;
     default:
-      snprintf(out, n, "%s", t->tier < sizeof tier_names / sizeof tier_names[0] && tier_names[t->tier]
-                                 ? tier_names[t->tier] : "none");
+      put_s(&o, t->tier < sizeof tier_names / sizeof tier_names[0] && tier_names[t->tier] ? tier_names[t->tier] : "none");
       break;
   }
+  if (n) out[o.len < n ? o.len : n - 1] = 0;
   return out;
 }
 
-/* "K/N" exactly (decimal, no sign, no spaces), the whole of s. */
+/* A decimal number up to UINT32_MAX at *s (digits only, at least one): *s moves past it. */
+static bool read_u32(const char **s, unsigned *v) {
+  const char *p = *s;
+  uint64_t a = 0;
+  if (*p < '0' || *p > '9') return false;
+  for (; *p >= '0' && *p <= '9'; p++)
+    if ((a = a * 10 + (uint64_t)(*p - '0')) > UINT32_MAX) return false;
+  *v = (unsigned)a;
+  *s = p;
+  return true;
+}
+
+/* "K/N" exactly (decimal, no sign, no spaces), the whole of s. strtoul is not used: the
+ * trust of every cache hit is read back through here. */
 static bool read_kn(const char *s, unsigned *k, unsigned *n) {
-  char *e;
-  if (*s < '0' || *s > '9') return false;
-  unsigned long a = strtoul(s, &e, 10);
-  if (*e != '/' || e[1] < '0' || e[1] > '9' || a > UINT32_MAX) return false;
-  unsigned long b = strtoul(e + 1, &e, 10);
-  if (*e || b > UINT32_MAX) return false;
-  *k = (unsigned)a;
-  *n = (unsigned)b;
+  unsigned a, b;
+  if (!read_u32(&s, &a) || *s++ != '/' || !read_u32(&s, &b) || *s) return false;
+  *k = a;
+  *n = b;
   return true;
 }
 
