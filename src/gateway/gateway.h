@@ -44,6 +44,17 @@ typedef struct vt_dash vt_dash;
 #define VT_GW_TIERS (VT_TRUST_LOCAL + 1)              /* trust tiers, for answer_child */
 #define VT_GW_ANCHORS (VT_ANCHOR_SRC_LIGHTCLIENT + 1) /* anchor sources, for answer_child */
 
+#define VT_GW_METHOD_CACHE 32 /* methods whose request metric children are kept (direct-mapped) */
+#define VT_GW_METHOD_NAME 64  /* longest method name kept there, NUL included (longer: looked up each time) */
+
+/* One method's children of verity_requests_total (by outcome: ok, rpc_error,
+ * unavailable, unknown) and verity_request_duration_seconds, looked up on first use. */
+typedef struct {
+  char name[VT_GW_METHOD_NAME];
+  vt_metric_child *req[4];
+  vt_metric_child *lat;
+} vt_gw_method_children;
+
 /* The front's own metric families (the pool's are in vt_pool_metrics). */
 typedef struct {
   vt_metrics *reg;          /* the one registry /metrics renders */
@@ -54,6 +65,7 @@ typedef struct {
   /* its children by [tier][anchor], looked up on first use (children never move): the
    * label hash is not redone for every answer. */
   vt_metric_child *answer_child[VT_GW_TIERS][VT_GW_ANCHORS];
+  vt_gw_method_children method_child[VT_GW_METHOD_CACHE]; /* by a hash of the name (status.c) */
   vt_metric *refused;       /* verity_http_connections_refused_total (the server's stats.refused) */
   vt_metric *reaped;        /* verity_http_connections_reaped_total (the server's stats.reaped) */
   vt_metric *limited;       /* verity_client_limited_total{limit}: calls refused by a per-client limit */

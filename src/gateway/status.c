@@ -62,19 +62,40 @@ void vt_gateway_metrics_free(vt_gateway *gw) {
   vt_metrics_free(gw->m.reg);
   gw->m.reg = NULL;
   memset(gw->m.answer_child, 0, sizeof gw->m.answer_child); /* they lived in the registry */
+  memset(gw->m.method_child, 0, sizeof gw->m.method_child);
   memset(&gw->pool.m, 0, sizeof gw->pool.m);
 }
 
 static const char *const outcome_names[] = {"ok", "rpc_error", "unavailable"};
 
+/* The kept children of method (gateway.h), or NULL when its name is too long to keep: a
+ * slot holding another method is taken over. */
+static vt_gw_method_children *method_children(vt_gateway *gw, const char *method) {
+  size_t len = strlen(method);
+  if (len >= VT_GW_METHOD_NAME) return NULL;
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)method[i]) * 16777619u;
+  vt_gw_method_children *mc = &gw->m.method_child[h % VT_GW_METHOD_CACHE];
+  if (memcmp(mc->name, method, len + 1) != 0) {
+    memset(mc, 0, sizeof *mc);
+    memcpy(mc->name, method, len + 1);
+  }
+  return mc;
+}
+
 void vt_gateway_note_request(vt_gateway *gw, const char *method, int outcome, double ms) {
   if (!gw->m.reg) return;
-  const char *o = (unsigned)outcome < 3 ? outcome_names[outcome] : "unknown";
+  unsigned oi = (unsigned)outcome < 3 ? (unsigned)outcome : 3;
+  const char *o = oi < 3 ? outcome_names[oi] : "unknown";
   const char *mo[2] = {method, o};
-  vt_metric_child *c = vt_metric_with(gw->m.requests, mo);
-  if (c) vt_metric_inc(c, 1);
   const char *mm[1] = {method};
-  if ((c = vt_metric_with(gw->m.latency, mm))) vt_metric_observe(c, ms / 1000.0);
+  vt_gw_method_children scratch = {{0}, {0}, 0}, *mc = method ? method_children(gw, method) : NULL;
+  if (!mc) mc = &scratch; /* looked up now, not kept */
+  if (!mc->req[oi]) mc->req[oi] = vt_metric_with(gw->m.requests, mo);
+  if (mc->req[oi]) vt_metric_inc(mc->req[oi], 1);
+  if (!mc->lat) mc->lat = vt_metric_with(gw->m.latency, mm);
+  if (mc->lat) vt_metric_observe(mc->lat, ms / 1000.0);
+  vt_metric_child *c;
   if (outcome == VT_CALL_UNAVAILABLE && (c = vt_metric_with(gw->m.unavailable, mm))) vt_metric_inc(c, 1);
 }
 
