@@ -1,16 +1,50 @@
 #!/usr/bin/env bash
 # run-unit.sh DIR BIN...: run each cmocka test binary in isolation under a timeout
-# (libuv's runner habit) and print one closing tally line. Exit non-zero if any fail.
+# (libuv's runner habit), UNIT_JOBS of them at a time (default 2, the machine's cores),
+# and print one closing tally line. Exit non-zero if any fail.
+#
+# Each binary writes DIR/NAME.log; its status goes to DIR/NAME.rc. A line "ok NAME" or
+# "FAIL NAME" (with the log's tail) is printed as each one ends, so the order follows
+# completion, not the argument list; each carries its wall time in seconds. The binaries make their own temporary directories
+# and pick free ports, so two of them side by side do not share anything.
 set -u
 dir=$1; shift
+jobs=${UNIT_JOBS:-2}
+per_test_secs=${UNIT_TIMEOUT:-300}
 pass=0; fail=0; failed=""
+
+# report NAME: print the verdict of a finished binary and count it
+report() {
+  local name=$1 rc secs
+  read -r rc secs < "$dir/$name.rc" 2>/dev/null || { rc=1; secs=?; }
+  if [ "$rc" = 0 ]; then
+    pass=$((pass + 1)); echo "ok    $name (${secs} s)"
+  else
+    fail=$((fail + 1)); failed="$failed $name"; echo "FAIL  $name (exit $rc, ${secs} s)"
+    tail -n 40 "$dir/$name.log"
+  fi
+}
+
+declare -A running=()   # pid -> name
 for t in "$@"; do
   name=$(basename "$t")
-  if timeout 300 "$t" > "$dir/$name.log" 2>&1; then
-    pass=$((pass + 1)); echo "ok    $name"
-  else
-    fail=$((fail + 1)); failed="$failed $name"; echo "FAIL  $name"; tail -n 40 "$dir/$name.log"
-  fi
+  rm -f "$dir/$name.rc"
+  ( s0=$(date +%s.%N); timeout "$per_test_secs" "$t" > "$dir/$name.log" 2>&1; rc=$?
+    printf '%d %.1f\n' "$rc" "$(awk "BEGIN { print $(date +%s.%N) - $s0 }")" > "$dir/$name.rc" ) &
+  running[$!]=$name
+  # a binary has ended when its .rc file exists (written last by its subshell)
+  while [ "${#running[@]}" -ge "$jobs" ]; do
+    for pid in "${!running[@]}"; do
+      if [ -s "$dir/${running[$pid]}.rc" ]; then
+        wait "$pid"; report "${running[$pid]}"; unset "running[$pid]"
+      fi
+    done
+    [ "${#running[@]}" -ge "$jobs" ] && sleep 0.1
+  done
 done
-echo "unit: $pass passed, $fail failed"
+for pid in "${!running[@]}"; do
+  wait "$pid"
+  report "${running[$pid]}"
+done
+echo "unit: $pass passed, $fail failed${failed:+ (failed:$failed)}"
 [ "$fail" = 0 ]
