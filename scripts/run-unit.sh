@@ -3,22 +3,23 @@
 # (libuv's runner habit), UNIT_JOBS of them at a time (default 2, the machine's cores),
 # and print one closing tally line. Exit non-zero if any fail.
 #
-# Each binary writes DIR/NAME.log; its status goes to DIR/NAME.rc. A line "ok NAME" or
-# "FAIL NAME" (with the log's tail) is printed as each one ends, so the order follows
-# completion, not the argument list; each carries its wall time in seconds. The binaries make their own temporary directories
-# and pick free ports, so two of them side by side do not share anything.
+# Each binary writes DIR/NAME.log; its status and wall time go to DIR/NAME.rc. A line
+# "ok NAME (N s)" or "FAIL NAME" (with the log's tail) is printed as each one ends, so
+# the order follows completion, not the argument list. The binaries make their own
+# temporary directories and pick free ports, so two of them side by side share nothing.
 #
 # Binaries that assert wall-clock bounds (a Redis outage answered within its timeout plus
 # 40 ms, a slow HTTP/2 stream overtaken by a fast one, upstream hedging delays) run last,
 # one at a time with nothing beside them: UNIT_SOLO lists them (names, no path).
 set -u
+. "$(dirname "$0")/pool.sh"
 dir=$1; shift
 jobs=${UNIT_JOBS:-2}
 per_test_secs=${UNIT_TIMEOUT:-300}
 solo=${UNIT_SOLO:-test_redis test_upstream test_fetch_h2 test_h1client test_flight}
 pass=0; fail=0; failed=""
 
-# report NAME: print the verdict of a finished binary and count it
+# report NAME: print the verdict of a finished binary and count it (called by pool.sh)
 report() {
   local name=$1 rc secs
   read -r rc secs < "$dir/$name.rc" 2>/dev/null || { rc=1; secs=?; }
@@ -30,41 +31,21 @@ report() {
   fi
 }
 
-# the parallel ones first, then the solo ones (each then waits for the one before)
-ordered=(); last=()
-for t in "$@"; do
-  case " $solo " in *" $(basename "$t") "*) last+=("$t") ;; *) ordered+=("$t") ;; esac
-done
-ordered+=(${last[@]+"${last[@]}"})
-n_parallel=$(( ${#ordered[@]} - ${#last[@]} ))
+# run_one BIN: one binary under its timeout, output to its log
+run_one() { timeout "$per_test_secs" "$1" > "$dir/$(basename "$1").log" 2>&1; }
 
-declare -A running=()   # pid -> name
-# reap_until N: wait until fewer than N binaries run, reporting each one that ends (a
-# binary has ended when its .rc file exists: its subshell writes it last)
-reap_until() {
-  while [ "${#running[@]}" -ge "$1" ]; do
-    for pid in "${!running[@]}"; do
-      if [ -s "$dir/${running[$pid]}.rc" ]; then
-        wait "$pid"; report "${running[$pid]}"; unset "running[$pid]"
-      fi
-    done
-    [ "${#running[@]}" -ge "$1" ] && sleep 0.1
-  done
-}
-i=0
-for t in "${ordered[@]}"; do
-  name=$(basename "$t")
-  i=$((i + 1))
-  # a solo binary starts when nothing else runs
-  if [ "$i" -gt "$n_parallel" ]; then reap_until 1; else reap_until "$jobs"; fi
-  rm -f "$dir/$name.rc"
-  ( s0=$(date +%s.%N); timeout "$per_test_secs" "$t" > "$dir/$name.log" 2>&1; rc=$?
-    printf '%d %.1f\n' "$rc" "$(awk "BEGIN { print $(date +%s.%N) - $s0 }")" > "$dir/$name.rc" ) &
-  running[$!]=$name
+# the parallel ones first, then the solo ones, each started when nothing else runs
+last=()
+for t in "$@"; do
+  case " $solo " in
+    *" $(basename "$t") "*) last+=("$t") ;;
+    *) pool_reap_until "$jobs"; pool_start "$(basename "$t")" "$dir/$(basename "$t").rc" run_one "$t" ;;
+  esac
 done
-for pid in "${!running[@]}"; do
-  wait "$pid"
-  report "${running[$pid]}"
+for t in ${last[@]+"${last[@]}"}; do
+  pool_reap_all
+  pool_start "$(basename "$t")" "$dir/$(basename "$t").rc" run_one "$t"
 done
+pool_reap_all
 echo "unit: $pass passed, $fail failed${failed:+ (failed:$failed)}"
 [ "$fail" = 0 ]
