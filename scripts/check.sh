@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # check.sh: `make check` (what CI runs through .ci/run), in stages, with the stages that
 # can share the machine run side by side. Called by the Makefile with MAKE set; prints
-# each stage's output whole when the stage ends (never two interleaved), a line
-# "== STAGE: ok|FAIL in N s" after it, and at the end one table of every stage's time.
+# "== STAGE: started HH:MM:SS" when a stage starts, its output whole when it ends (never
+# two interleaved), "== STAGE: ok|FAIL in N s" after it, and at the end a table of times.
 # Exit status: non-zero as soon as a stage (or either of two overlapping stages) fails;
 # later stages are not started then.
 #
@@ -26,34 +26,45 @@ summary=()
 now() { date +%s.%N; }
 since() { awk "BEGIN { printf \"%.0f\", $(now) - $1 }"; }
 
-# finish NAME RC T0: print a stage's log and its closing line, remember its time
+# finish NAME RC SECS: print a stage's log and its closing line, remember its time
 finish() {
-  local name=$1 rc=$2 t0=$3 verdict=ok
+  local name=$1 rc=$2 secs=$3 verdict=ok
   cat "$logs/$name.log"
   [ "$rc" = 0 ] || verdict=FAIL
-  echo "== $name: $verdict in $(since "$t0") s"
-  summary+=("$(printf '%-11s %-4s %5s s' "$name" "$verdict" "$(since "$t0")")")
+  echo "== $name: $verdict in $secs s"
+  summary+=("$(printf '%-11s %-4s %5s s' "$name" "$verdict" "$secs")")
 }
 
-# stage NAME CMD...: run one stage alone
-stage() {
-  local name=$1 t0 rc; shift
+# timed NAME FN: run FN with output to NAME's log; write "RC SECONDS" to NAME.rc
+timed() {
+  local t0 rc
   t0=$(now)
-  "$@" > "$logs/$name.log" 2>&1; rc=$?
-  finish "$name" "$rc" "$t0"
+  "$2" > "$logs/$1.log" 2>&1; rc=$?
+  echo "$rc $(since "$t0")" > "$logs/$1.rc"
   return "$rc"
 }
 
-# pair NAME1 CMD1 NAME2 CMD2: run two stages side by side (each CMD one word: a function)
+# stage NAME FN: run one stage alone
+stage() {
+  local rc secs
+  echo "== $1: started $(date -u +%H:%M:%S)"
+  timed "$1" "$2"
+  read -r rc secs < "$logs/$1.rc"
+  finish "$1" "$rc" "$secs"
+  return "$rc"
+}
+
+# pair NAME1 FN1 NAME2 FN2: run two stages side by side; each keeps its own time
 pair() {
-  local t0 p1 p2 rc1 rc2
-  t0=$(now)
-  "$2" > "$logs/$1.log" 2>&1 & p1=$!
-  "$4" > "$logs/$3.log" 2>&1 & p2=$!
-  wait "$p1"; rc1=$?
-  finish "$1" "$rc1" "$t0"
-  wait "$p2"; rc2=$?
-  finish "$3" "$rc2" "$t0"
+  local p1 p2 rc1 rc2 s1 s2
+  echo "== $1 and $3: started side by side $(date -u +%H:%M:%S)"
+  timed "$1" "$2" & p1=$!
+  timed "$3" "$4" & p2=$!
+  wait "$p1"; wait "$p2"
+  read -r rc1 s1 < "$logs/$1.rc" || rc1=1
+  read -r rc2 s2 < "$logs/$3.rc" || rc2=1
+  finish "$1" "$rc1" "$s1"
+  finish "$3" "$rc2" "$s2"
   [ "$rc1" = 0 ] && [ "$rc2" = 0 ]
 }
 
