@@ -62,6 +62,20 @@ $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
+# The dashboard page (src/gateway/dashboard.html) becomes a C array (od, coreutils)
+# linked into libgateway.a: the binary serves /dashboard without any file.
+DASH_HTML := src/gateway/dashboard.html
+$(BUILD)/gen/dashboard_html.c: $(DASH_HTML)
+	@mkdir -p $(@D)
+	{ echo '/* generated from $(DASH_HTML) by the Makefile: do not edit */'; \
+	  echo 'const unsigned char vt_dashboard_html[] = {'; \
+	  od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '};'; echo 'const unsigned int vt_dashboard_html_len = sizeof vt_dashboard_html;'; } > $@
+$(BUILD)/obj/gen/dashboard_html.o: $(BUILD)/gen/dashboard_html.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+$(call libname,gateway): $(BUILD)/obj/gen/dashboard_html.o
+
 LINK_ARCHIVES = -Wl,--start-group $(ARCHIVES) -Wl,--end-group
 
 $(BUILD)/verity: $(BUILD)/obj/cli/main.o $(ARCHIVES)

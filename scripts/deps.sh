@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 APT_PKGS="build-essential pkg-config clang libclang-rt-14-dev
   libuv1-dev libhttp-parser-dev libcurl4-openssl-dev libjansson-dev nettle-dev
   libsecp256k1-dev libgmp-dev liblmdb-dev libhiredis-dev libyaml-dev libcmocka-dev
-  redis-server haproxy nginx-light wrk nghttp2-client hyperfine nodejs npm"
+  redis-server haproxy nginx-light wrk nghttp2-client hyperfine nodejs npm
+  chromium"
 
 missing=""
 for p in $APT_PKGS; do

@@ -156,10 +156,14 @@ static int node_headers(loader *L, const key_row *r, yaml_node_t *n, void *field
 static int node_beacon(loader *L, const key_row *r, yaml_node_t *n, void *field);
 static int node_upstreams(loader *L, const key_row *r, yaml_node_t *n, void *field);
 static int node_methods(loader *L, const key_row *r, yaml_node_t *n, void *field);
+static int node_keys(loader *L, const key_row *r, yaml_node_t *n, void *field);
+static int node_patterns(loader *L, const key_row *r, yaml_node_t *n, void *field);
+static int set_client_key(loader *L, const key_row *r, const char *t, void *field);
 
 #define OFF(f) offsetof(vt_config, f)
 #define UOFF(f) offsetof(vt_upstream_cfg, f)
 #define MOFF(f) offsetof(vt_method_cfg, f)
+#define KOFF(f) offsetof(vt_key_cfg, f)
 #define KIB(x) ((unsigned long long)(x) << 10)
 #define MIB(x) ((unsigned long long)(x) << 20)
 #define GIB(x) ((unsigned long long)(x) << 30)
@@ -171,6 +175,7 @@ static const key_row g_rows[] = {
     {"log.format", vt_config__set_format, NULL, OFF(log_json), 0, 0, "text"},
     {"chain.id", vt_config__set_chain_id, NULL, OFF(chain_id), 1, (1ull << 53) - 1, NULL},
     {"chain.name", vt_config__set_chain_name, NULL, 0, 0, 0, NULL},
+    {"chain.kind", vt_config__set_chain_kind, NULL, OFF(chain_kind), 0, 0, NULL},
     {"anchor.mode", vt_config__set_anchor, NULL, OFF(anchor_mode), 0, 0, NULL},
     {"anchor.quorum", vt_config__set_quorum, NULL, OFF(quorum), 1, VT_CONFIG_MAX_UPSTREAMS, NULL},
     {"anchor.checkpoint", vt_config__set_string, NULL, OFF(checkpoint), 0, 0, NULL},
@@ -208,6 +213,7 @@ static const key_row g_rows[] = {
     {"limits.max_subscriptions_per_client", vt_config__set_uint, NULL, OFF(max_subscriptions_per_client), 1, 10000, "1000"},
     {"cors_origin", vt_config__set_origin, NULL, OFF(cors_origin), 0, 0, NULL},
     {"cors_all_paths", vt_config__set_bool, NULL, OFF(cors_all_paths), 0, 0, "false"},
+    {"keys", NULL, node_keys, 0, 0, 0, NULL},
     {"cache.memory", vt_config__set_size, NULL, OFF(cache_memory), 0, GIB(1024), "256MiB"},
     {"cache.path", vt_config__set_string, NULL, OFF(cache_path), 0, 0, NULL},
     {"cache.redis", vt_config__set_redis, NULL, OFF(redis_url), 0, 0, NULL},
@@ -228,6 +234,17 @@ static const key_row g_upstream_rows[] = {
     {"headers", NULL, node_headers, 0, 0, 0, NULL},
 };
 
+
+/* One client key; allow/deny are lists of method patterns (node_patterns, the row's
+ * off is the list; its count follows it in vt_key_cfg). */
+static const key_row g_key_rows[] = {
+    {"name", vt_config__set_upstream_name, NULL, KOFF(name), 0, 0, NULL},
+    {"key", set_client_key, NULL, KOFF(key), 0, 0, NULL},
+    {"rps", vt_config__set_rps, NULL, KOFF(rps), 0, 1000000, "0"},
+    {"burst", vt_config__set_uint, NULL, KOFF(burst), 0, 1000000, "0"},
+    {"allow", NULL, node_patterns, KOFF(allow), 0, 0, NULL},
+    {"deny", NULL, node_patterns, KOFF(deny), 0, 0, NULL},
+};
 
 static const key_row g_method_rows[] = {
     {"policy", vt_config__set_policy, NULL, MOFF(policy), 0, 0, "default"},
@@ -451,6 +468,87 @@ static int node_methods(loader *L, const key_row *r, yaml_node_t *n, void *field
   return 0;
 }
 
+/* keys[].key: interpolated (${ENV}), a URL path segment so /k/<key> can carry it. */
+static int set_client_key(loader *L, const key_row *r, const char *t, void *field) {
+  char *k = NULL;
+  bool env = false;
+  (void)r;
+  if (vt_config__interpolate(L, t, VT_CONFIG_KEY_MAX, &k, &env, NULL)) return -1;
+  size_t n = strlen(k);
+  bool ok = n >= VT_CONFIG_KEY_MIN && n <= VT_CONFIG_KEY_MAX;
+  for (size_t i = 0; ok && i < n; i++)
+    ok = (k[i] >= 'a' && k[i] <= 'z') || (k[i] >= 'A' && k[i] <= 'Z') || (k[i] >= '0' && k[i] <= '9') ||
+         strchr("-_.~", k[i]) != NULL;
+  if (!ok) {
+    free(k);
+    return vt_config__fail(L, "the key (not shown: it is secret) must be %d to %d of A-Z a-z 0-9 - _ . ~",
+                           VT_CONFIG_KEY_MIN, VT_CONFIG_KEY_MAX);
+  }
+  char **dst = field;
+  free(*dst);
+  *dst = k;
+  return 0;
+}
+
+/* keys[].allow / keys[].deny: a list of method names or prefixes ("debug_*"). */
+static int node_patterns(loader *L, const key_row *r, yaml_node_t *n, void *field) {
+  char ***list = field;
+  size_t *count = (size_t *)((char *)field + sizeof(char **)); /* nallow follows allow, ndeny deny */
+  _Static_assert(offsetof(vt_key_cfg, nallow) == offsetof(vt_key_cfg, allow) + sizeof(char **) &&
+                     offsetof(vt_key_cfg, ndeny) == offsetof(vt_key_cfg, deny) + sizeof(char **),
+                 "node_patterns finds a list's count right after it");
+  (void)r;
+  if (is_null(n)) return 0;
+  if (n->type != YAML_SEQUENCE_NODE) return vt_config__fail(L, "expected a list of method names or prefixes (eth_*)");
+  size_t k = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+  if (k > VT_CONFIG_MAX_KEY_RULES) return vt_config__fail(L, "%zu patterns: at most %d are allowed", k, VT_CONFIG_MAX_KEY_RULES);
+  vt_config__free_strv(*list, *count);
+  *count = 0;
+  if (!(*list = calloc(k + 1, sizeof **list))) return vt_config__fail(L, "out of memory");
+  for (size_t i = 0; i < k; i++) {
+    yaml_node_t *item = node_of(L, n->data.sequence.items.start[i]);
+    const char *text;
+    if (!item || visit(L, item) || scalar_text(L, item, &text)) return -1;
+    if (!method_pattern_ok(text)) return vt_config__bad_value(L, text, "a method name or a prefix ending in *");
+    if (!((*list)[i] = strdup(text))) return vt_config__fail(L, "out of memory");
+    *count = i + 1;
+  }
+  return 0;
+}
+
+static int node_keys(loader *L, const key_row *r, yaml_node_t *n, void *field) {
+  vt_config *c = L->c;
+  (void)r;
+  (void)field;
+  for (size_t i = 0; i < c->nkeys; i++) vt_config__key_free(&c->keys[i]);
+  free(c->keys);
+  c->keys = NULL;
+  c->nkeys = 0;
+  if (is_null(n)) return 0;
+  if (n->type != YAML_SEQUENCE_NODE) return vt_config__fail(L, "expected a list of client keys (- name: ..., key: ...)");
+  size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+  if (count > VT_CONFIG_MAX_KEYS) return vt_config__fail(L, "%zu keys: at most %d are allowed", count, VT_CONFIG_MAX_KEYS);
+  if (!(c->keys = calloc(count + 1, sizeof *c->keys))) return vt_config__fail(L, "out of memory");
+  for (size_t i = 0; i < count; i++) {
+    vt_key_cfg *k = &c->keys[i];
+    char shown_prefix[32];
+    snprintf(shown_prefix, sizeof shown_prefix, "keys[%zu]", i);
+    c->nkeys = i + 1;  /* owned by the config from here on */
+    apply_defaults(c, g_key_rows, sizeof g_key_rows / sizeof g_key_rows[0], k);
+    yaml_node_t *item = node_of(L, n->data.sequence.items.start[i]);
+    snprintf(L->key, sizeof L->key, "%s", shown_prefix);
+    if (!item || visit(L, item)) return -1;
+    note_pos(L, item->start_mark);
+    yaml_mark_t at = item->start_mark;
+    if (walk_map(L, item, "", shown_prefix, g_key_rows, sizeof g_key_rows / sizeof g_key_rows[0], k)) return -1;
+    L->mark = at;
+    snprintf(L->key, sizeof L->key, "%s", shown_prefix);
+    if (!k->name) return vt_config__fail(L, "missing key \"name\"");
+    if (!k->key) return vt_config__fail(L, "missing key \"key\" (the client's secret, e.g. key: ${TEAM_KEY})");
+  }
+  return 0;
+}
+
 /* ---- defaults and loading ---- */
 
 void vt_config_defaults(vt_config *c) {
@@ -497,6 +595,7 @@ static int choose_preset(loader *L, yaml_node_t *root) {
   c->checkpoint = NULL;
   c->nupstreams = c->nbeacon = 0;
   c->chain_id = 0;
+  c->chain_kind = VC_CHAIN_ETHEREUM; /* unless chain.kind says otherwise */
   c->anchor_mode = VT_ANCHOR_QUORUM;
   c->chain_name = strdup(name && *name ? name : "custom");
   return c->chain_name ? 0 : vt_config__fail(L, "out of memory");

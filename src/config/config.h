@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/op.h"
 #include "obs/log.h"
 
 #define VT_CONFIG_MUST_CHECK __attribute__((warn_unused_result))
@@ -50,6 +51,10 @@
 #define VT_CONFIG_MAX_ORIGIN    256         /* bytes of cors_origin (the HTTP server's cap) */
 #define VT_CONFIG_MAX_SECRETS   64          /* per upstream: texts redacted from its errors */
 #define VT_CONFIG_MIN_SECRET    4           /* shorter values are not kept as secrets */
+#define VT_CONFIG_MAX_KEYS      1024        /* client keys */
+#define VT_CONFIG_MAX_KEY_RULES 64          /* allow / deny patterns per client key */
+#define VT_CONFIG_KEY_MIN       16          /* bytes of a client key */
+#define VT_CONFIG_KEY_MAX       256
 
 typedef enum { VT_ANCHOR_QUORUM, VT_ANCHOR_TRUSTED, VT_ANCHOR_LIGHTCLIENT } vt_anchor_mode;
 typedef enum { VT_POLICY_DEFAULT, VT_POLICY_ALLOW, VT_POLICY_DENY } vt_method_policy;
@@ -83,6 +88,19 @@ typedef struct {
   unsigned timeout_ms;   /* 0 = pool default */
 } vt_method_cfg;
 
+/* A client key (keys:): who may use the gateway, how fast, and for which methods.
+ * key is SECRET (interpolated from ${ENV}): never log it; src/access/ shows a hash prefix. */
+typedef struct {
+  char *name;            /* [A-Za-z0-9_.-]{1,64}, unique; shown in the config dump */
+  char *key;             /* VT_CONFIG_KEY_MIN..MAX of A-Z a-z 0-9 - _ . ~ (a URL path segment) */
+  double rps;            /* requests per second, 0 = unlimited */
+  unsigned burst;        /* bucket size; 0 = max(1, rps rounded up) */
+  char **allow;          /* method patterns ("eth_*"); none = every method the gateway serves */
+  size_t nallow;
+  char **deny;           /* method patterns refused to this key (checked first) */
+  size_t ndeny;
+} vt_key_cfg;
+
 typedef struct {
   char *listen_host;     /* "127.0.0.1"; "::1" for "[::1]:8545" (no brackets here) */
   int listen_port;
@@ -90,6 +108,8 @@ typedef struct {
   bool log_json;
   uint64_t chain_id;
   char *chain_name;
+  vc_chain_kind chain_kind; /* chain.kind: ethereum or op-stack (Base): how blocks, txs and
+                               receipts are verified (core/op.h); from the preset */
   vt_anchor_mode anchor_mode;
   unsigned quorum;
   char *checkpoint;      /* "0x" + 64 hex, or NULL */
@@ -125,6 +145,8 @@ typedef struct {
   unsigned max_subscriptions_per_client; /* eth_subscribe subscriptions of one address */
   char *cors_origin;     /* NULL = no CORS headers; "*" or scheme://host[:port] */
   bool cors_all_paths;   /* CORS on /status, /metrics, /dashboard too */
+  vt_key_cfg *keys;      /* client keys; none = open (as on loopback by default) */
+  size_t nkeys;
   /* cache */
   size_t cache_memory;
   char *cache_path;      /* LMDB directory, NULL = memory only */
@@ -170,6 +192,8 @@ int vt_config_dump(const vt_config *c, char *buf, size_t len);
 
 /* Names used in the file and the dump. */
 const char *vt_anchor_mode_name(vt_anchor_mode m);
+/* "ethereum" / "op-stack" */
+const char *vt_chain_kind_name(vc_chain_kind k);
 const char *vt_method_policy_name(vt_method_policy p);
 
 #endif

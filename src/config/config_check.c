@@ -29,6 +29,12 @@ const char *vt_anchor_mode_name(vt_anchor_mode m) {
   return (unsigned)m < sizeof g_anchor_names / sizeof g_anchor_names[0] ? g_anchor_names[m] : "?";
 }
 
+static const char *const g_kind_names[] = {"ethereum", "op-stack"};
+
+const char *vt_chain_kind_name(vc_chain_kind k) {
+  return (unsigned)k < sizeof g_kind_names / sizeof g_kind_names[0] ? g_kind_names[k] : "?";
+}
+
 const char *vt_method_policy_name(vt_method_policy p) {
   return (unsigned)p < sizeof g_policy_names / sizeof g_policy_names[0] ? g_policy_names[p] : "?";
 }
@@ -63,8 +69,19 @@ void vt_config__upstream_free(vt_upstream_cfg *u) {
   memset(u, 0, sizeof *u);
 }
 
+void vt_config__key_free(vt_key_cfg *k) {
+  if (!k) return;
+  free(k->name);
+  free(k->key);
+  vt_config__free_strv(k->allow, k->nallow);
+  vt_config__free_strv(k->deny, k->ndeny);
+  memset(k, 0, sizeof *k);
+}
+
 void vt_config_free(vt_config *c) {
   if (!c) return;
+  for (size_t i = 0; i < c->nkeys; i++) vt_config__key_free(&c->keys[i]);
+  free(c->keys);
   free(c->lc_preset);
   free(c->lc_fork);
   free(c->lc_gvr);
@@ -229,7 +246,7 @@ char *vt_config__display_url(const char *url, const char *env_raw) {
 int vt_config_apply_preset(vt_config *c, const char *name, char *err, size_t errlen) {
   const vt_preset *p = vt_preset_find(name);
   if (!p) {
-    snprintf(err, errlen, "chain.name: \"%.64s\" is not a built-in preset: expected mainnet, sepolia, hoodi or base",
+    snprintf(err, errlen, "chain.name: \"%.64s\" is not a built-in preset: expected mainnet, sepolia, hoodi, base or base-sepolia",
              name ? name : "");
     return -1;
   }
@@ -243,6 +260,7 @@ int vt_config_apply_preset(vt_config *c, const char *name, char *err, size_t err
   c->beacon = NULL;
   c->chain_name = vt_config__xstrdup(p->name);
   c->chain_id = p->chain_id;
+  c->chain_kind = p->kind;
   c->anchor_mode = p->anchor_mode;
   c->quorum = p->quorum;
   c->head_poll_ms = p->head_poll_ms;
@@ -322,6 +340,25 @@ static int check_upstreams(const vt_config *c, size_t *ntrusted, char *err, size
   return 0;
 }
 
+/* Client keys: unique names and unique keys (a key shown by name only, never its value). */
+static int check_keys(const vt_config *c, char *err, size_t errlen) {
+  for (size_t i = 0; i < c->nkeys; i++) {
+    const vt_key_cfg *k = &c->keys[i];
+    if (!valid_upstream_name(k->name) || !k->key) {
+      snprintf(err, errlen, "keys[%zu]: needs a name (1 to 64 of A-Z a-z 0-9 _ . -) and a key", i);
+      return -1;
+    }
+    for (size_t j = 0; j < i; j++) {
+      if (strcmp(c->keys[j].name, k->name) == 0 || strcmp(c->keys[j].key, k->key) == 0) {
+        snprintf(err, errlen, "keys[%zu] (%s): the same %s as keys[%zu] (%s): names and keys must be unique", i,
+                 k->name, strcmp(c->keys[j].name, k->name) == 0 ? "name" : "key", j, c->keys[j].name);
+        return -1;
+      }
+    }
+  }
+  return 0;
+}
+
 /* What each anchor mode needs. 0, or -1 with err. */
 static int check_anchor_mode(const vt_config *c, size_t ntrusted, char *err, size_t errlen) {
   switch (c->anchor_mode) {
@@ -381,6 +418,7 @@ int vt_config_validate(const vt_config *c, char *err, size_t errlen) {
     return -1;
   }
   if (check_upstreams(c, &ntrusted, err, errlen) != 0 || check_anchor_mode(c, ntrusted, err, errlen) != 0) return -1;
+  if (check_keys(c, err, errlen) != 0) return -1;
   if (c->checkpoint && !valid_checkpoint(c->checkpoint)) {
     snprintf(err, errlen, "anchor.checkpoint: \"%.80s\": expected 0x followed by 64 hex digits", c->checkpoint);
     return -1;
@@ -465,6 +503,15 @@ static void dump_upstreams(vt_buf *b, const vt_config *c) {
   }
 }
 
+static void dump_patterns(vt_buf *b, const char *what, char **v, size_t n) {
+  vt_buf_printf(b, "    %s: [", what);
+  for (size_t i = 0; i < n; i++) {
+    if (i) vt_buf_puts(b, ", ");
+    dump_str(b, v[i]);
+  }
+  vt_buf_puts(b, "]\n");
+}
+
 int vt_config_dump(const vt_config *c, char *buf, size_t len) {
   vt_buf b;
   int rc = -1;
@@ -476,6 +523,7 @@ int vt_config_dump(const vt_config *c, char *buf, size_t len) {
                 c->log_json ? "json" : "text");
   vt_buf_printf(&b, "chain:\n  id: %llu\n  name: ", (unsigned long long)c->chain_id);
   dump_str(&b, c->chain_name);
+  vt_buf_printf(&b, "\n  kind: %s", vt_chain_kind_name(c->chain_kind));
   vt_buf_printf(&b, "\nanchor:\n  mode: %s\n  quorum: %u\n  checkpoint: ", vt_anchor_mode_name(c->anchor_mode),
                 c->quorum);
   dump_str(&b, c->checkpoint);
@@ -515,7 +563,15 @@ int vt_config_dump(const vt_config *c, char *buf, size_t len) {
                 c->max_inflight_per_client, c->max_subscriptions_per_client, c->max_json_depth);
   dump_str(&b, c->cors_origin);
   vt_buf_printf(&b, "\ncors_all_paths: %s", c->cors_all_paths ? "true" : "false");
-  vt_buf_puts(&b, "\ncache:\n  memory: ");
+  vt_buf_puts(&b, c->nkeys ? "\nkeys:\n" : "\nkeys: []\n");
+  for (size_t i = 0; i < c->nkeys; i++) {
+    vt_buf_puts(&b, "  - name: ");
+    dump_str(&b, c->keys[i].name);
+    vt_buf_printf(&b, "\n    key: \"<redacted>\"\n    rps: %g\n    burst: %u\n", c->keys[i].rps, c->keys[i].burst);
+    dump_patterns(&b, "allow", c->keys[i].allow, c->keys[i].nallow);
+    dump_patterns(&b, "deny", c->keys[i].deny, c->keys[i].ndeny);
+  }
+  vt_buf_puts(&b, "cache:\n  memory: ");
   dump_size(&b, c->cache_memory);
   vt_buf_puts(&b, "\n  path: ");
   dump_str(&b, c->cache_path);

@@ -24,6 +24,7 @@ bool vt_config__url_ok(const char *url, const char *const *schemes);
 char *vt_config__display_url(const char *url, const char *env_raw);
 
 void vt_config__upstream_free(vt_upstream_cfg *u);
+void vt_config__key_free(vt_key_cfg *k);
 /* Every numeric key of the table within its range, and a listen address (config.c). */
 int vt_config__check_ranges(const vt_config *c, char *err, size_t errlen);
 void vt_config__free_strv(char **v, size_t n);
@@ -101,6 +102,7 @@ int vt_config__set_bool(loader *L, const key_row *r, const char *t, void *field)
 int vt_config__set_level(loader *L, const key_row *r, const char *t, void *field);
 int vt_config__set_format(loader *L, const key_row *r, const char *t, void *field);
 int vt_config__set_anchor(loader *L, const key_row *r, const char *t, void *field);
+int vt_config__set_chain_kind(loader *L, const key_row *r, const char *t, void *field);
 int vt_config__set_policy(loader *L, const key_row *r, const char *t, void *field);
 int vt_config__set_string(loader *L, const key_row *r, const char *t, void *field);  /* "" clears */
 int vt_config__set_origin(loader *L, const key_row *r, const char *t, void *field);  /* "*" or an origin */

@@ -198,6 +198,7 @@ static const name_row g_anchor[] = {{"quorum", VT_ANCHOR_QUORUM}, {"trusted", VT
                                     {"lightclient", VT_ANCHOR_LIGHTCLIENT}};
 static const name_row g_policies[] = {{"default", VT_POLICY_DEFAULT}, {"allow", VT_POLICY_ALLOW},
                                       {"deny", VT_POLICY_DENY}};
+static const name_row g_kinds[] = {{"ethereum", VC_CHAIN_ETHEREUM}, {"op-stack", VC_CHAIN_OP_STACK}};
 #define NAMES(tbl) tbl, sizeof tbl / sizeof tbl[0]
 
 static int lookup_name(loader *L, const char *t, const name_row *tbl, size_t n, int *out) {
@@ -239,6 +240,14 @@ int vt_config__set_anchor(loader *L, const key_row *r, const char *t, void *fiel
   (void)r;
   if (lookup_name(L, t, NAMES(g_anchor), &v)) return -1;
   FIELD(vt_anchor_mode) = (vt_anchor_mode)v;
+  return 0;
+}
+
+int vt_config__set_chain_kind(loader *L, const key_row *r, const char *t, void *field) {
+  int v;
+  (void)r;
+  if (lookup_name(L, t, NAMES(g_kinds), &v)) return -1;
+  FIELD(vc_chain_kind) = (vc_chain_kind)v;
   return 0;
 }
 

@@ -12,6 +12,10 @@
  *
  * No checkpoint is built in: a weak-subjectivity checkpoint must be recent, so the
  * operator gives one (anchor.checkpoint) when choosing mode lightclient.
+ *
+ * Base and Base Sepolia are OP-stack chains (kind VC_CHAIN_OP_STACK: deposit
+ * transactions, OP receipts; core/op.h). They make a block every 2 s, so their heads are
+ * polled every second (Ethereum's 12 s slots are polled every 2 s).
  */
 #include "config/presets.h"
 
@@ -76,9 +80,10 @@ static const vt_preset g_presets[] = {
     {
         .name = "base",
         .chain_id = 8453,
+        .kind = VC_CHAIN_OP_STACK,
         .anchor_mode = VT_ANCHOR_QUORUM,
         .quorum = 2,
-        .head_poll_ms = 1000,
+        .head_poll_ms = 1000, /* a block every 2 s: polled twice per block */
         .checkpoint = NULL,
         .upstreams =
             {
@@ -91,6 +96,24 @@ static const vt_preset g_presets[] = {
                 {"meowrpc", "https://base.meowrpc.com"},
             },
         .beacon = {NULL},  /* an L2: no beacon light client */
+    },
+    {
+        .name = "base-sepolia",
+        .chain_id = 84532,
+        .kind = VC_CHAIN_OP_STACK,
+        .anchor_mode = VT_ANCHOR_QUORUM,
+        .quorum = 2,
+        .head_poll_ms = 1000, /* a block every 2 s, as on Base mainnet */
+        .checkpoint = NULL,
+        .upstreams =
+            {
+                {"base-org", "https://sepolia.base.org"},
+                {"publicnode", "https://base-sepolia-rpc.publicnode.com"},
+                {"drpc", "https://base-sepolia.drpc.org"},
+                {"tenderly", "https://base-sepolia.gateway.tenderly.co"},
+                {"blockpi", "https://base-sepolia.blockpi.network/v1/rpc/public"},
+            },
+        .beacon = {NULL},
     },
 };
 

@@ -1,5 +1,5 @@
 /*
- * presets.h: the built-in chain presets (mainnet, sepolia, hoodi, base): chain id,
+ * presets.h: the built-in chain presets (mainnet, sepolia, hoodi, base, base-sepolia): chain id,
  * curated public keyless JSON-RPC upstreams from different operators, public beacon
  * API endpoints for the light client, and the anchor defaults.
  *
@@ -26,6 +26,7 @@ typedef struct {
 typedef struct {
   const char *name;                 /* "mainnet" */
   uint64_t chain_id;
+  vc_chain_kind kind;               /* ethereum, or op-stack (Base): core/op.h */
   vt_anchor_mode anchor_mode;       /* the default anchor for this chain */
   unsigned quorum;
   unsigned head_poll_ms;            /* about the block time */

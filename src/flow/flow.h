@@ -41,10 +41,21 @@ typedef enum {
 
 #define VT_PLAN_ERR_MAX 200
 
+/* The block tag a call named, when it was kept as a tag (VT_PIN_TAG): the prove stage
+ * pins safe/finalized itself and refuses latest without a fresh head. */
+typedef enum {
+  VT_TAG_NONE = 0,
+  VT_TAG_PENDING,     /* pending, kept for a NO_PIN method (the pending nonce) */
+  VT_TAG_SAFE,
+  VT_TAG_FINALIZED,
+  VT_TAG_LATEST,      /* latest (or omitted) with no head agreed yet: outranks the rest */
+} vt_block_tag;
+
 typedef struct {
   vt_pin_kind kind;
   uint64_t number;        /* VT_PIN_NUMBER: the highest block the call touches */
   bool pinned_latest;     /* latest/pending/omitted became `number` */
+  uint8_t tag;            /* vt_block_tag: VT_PIN_TAG's tag (the highest-ranked one named) */
   char *params;           /* rewritten params JSON, or NULL to send the original */
   size_t params_len;
   int err_code;           /* 0, or -32602 */
@@ -59,6 +70,10 @@ typedef struct {
   size_t len;
   const char *served_by;    /* upstream name, "cache" / "lmdb" / "redis", or NULL */
   vt_trust trust;           /* how far it is trusted (trust.h) */
+  bool has_block;           /* the block it is about, when the carrier knows it (a proof's */
+  bool has_hash;            /* anchored header): X-Verity-Block and the cache's block */
+  uint64_t block;
+  uint8_t block_hash[32];
   const char *method;
   uint64_t t_start_ms;
 } vt_answer;

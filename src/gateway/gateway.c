@@ -13,6 +13,12 @@
  * tier) costs the context, one response object and the rendered HTTP response. A
  * client that disconnects first only orphans the context: the calls finish, their
  * answers are dropped, memory is freed.
+ *
+ * With client keys (src/access/), admit() checks the key before the body is parsed
+ * (401/429 answered here, with a JSON-RPC error body), a batch is charged its calls
+ * after parsing (charge_batch), and dispatch asks the key's method rule per call; a
+ * WebSocket is admitted at its upgrade (on_ws_upgrade) and charged per message. Every
+ * answer is also noted for the dashboard (dash.c): its trust tier, and each -32002.
  */
 #include "gateway/gateway.h"
 
@@ -20,13 +26,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/access.h"
+#include "core/hex.h"
 #include "feature/logs.h"
+#include "gateway/dash.h"
 #include "feature/subs.h"
 #include "obs/log.h"
 #include "plan/flight.h"
 #include "plan/params.h"
 #include "plan/policy.h"
 #include "pool/call.h"
+#include "prove/tag.h"
 #include "prove/verify.h"
 #include "rpc/methods.h"
 
@@ -48,11 +58,17 @@ typedef struct {
   size_t index;
   char *out;            /* the response object, NULL for notifications (and until answered) */
   size_t out_len;
+  bool pinned;          /* the plan named a block number: `block` */
+  uint64_t block;
   bool counted;         /* counted in the client's calls in flight until answered */
 } call_slot;
 
+#define BLOCK_HDR_MAX 24   /* "0x" + 16 hex digits */
+#define HASH_HDR_MAX 68    /* "0x" + 64 hex digits */
+
 struct rpc_ctx {
   vt_gateway *gw;
+  const vt_client *client; /* the client key's entry, NULL when keys are off */
   vt_http_req *req;     /* NULL once answered or aborted */
   vt_ws_sess *ws;       /* WebSocket session (refcounted), or NULL */
   char *body;           /* points at body_mem: the copy of the client's message */
@@ -64,6 +80,9 @@ struct rpc_ctx {
   int trust_rank;
   char trust[TRUST_MAX];
   char upstreams[UPSTREAM_HDR_MAX];
+  bool has_block, has_hash;  /* X-Verity-Block(-Hash): the highest block the answers are about */
+  uint64_t block;
+  uint8_t block_hash[32];
   uint64_t t0_ms;
   bool started;
   char addr[VT_COUNTS_MAX_KEY]; /* the client's address (per-client limits) */
@@ -84,6 +103,7 @@ static void ctx_free(rpc_ctx *x) {
 /* The trust becomes text here, for the X-Verity-Trust header only. Two quorums of the
  * same rank keep the order of their text, as the header always had. */
 static void note_trust(rpc_ctx *x, const vt_trust *t, const char *by) {
+  vt_dash_note_trust(x->gw->dash, (vt_trust_tier)t->tier);
   int rank = t->tier < sizeof tier_rank / sizeof tier_rank[0] ? tier_rank[t->tier] : RANK_NONE;
   char trust[VT_TRUST_TEXT_MAX];
   vt_trust_format(t, trust, sizeof trust);
@@ -152,10 +172,24 @@ static void respond(rpc_ctx *x) {
   if (x->ws) {
     if (nout) vt_ws_sess_send(x->ws, b.data, b.len);
   } else if (x->req) {
-    vt_http_header h[2] = {{"X-Verity-Trust", x->trust[0] ? x->trust : "none"},
+    char blk[BLOCK_HDR_MAX], hash[HASH_HDR_MAX];
+    vt_http_header h[4] = {{"X-Verity-Trust", x->trust[0] ? x->trust : "none"},
                            {"X-Verity-Upstream", x->upstreams[0] ? x->upstreams : "none"}};
-    if (nout) vt_http_respond(x->req, 200, "application/json", h, 2, b.data, b.len);
-    else vt_http_respond(x->req, 204, NULL, h, 2, "", 0);
+    size_t nh = 2;
+    if (!x->has_block && gw->pool.head_known) { /* not about one block (gas price, chain id…): verity's head */
+      x->has_block = true;
+      x->block = gw->pool.head;
+    }
+    if (x->has_block) {
+      snprintf(blk, sizeof blk, "0x%llx", (unsigned long long)x->block);
+      h[nh++] = (vt_http_header){"X-Verity-Block", blk};
+      if (x->has_hash) {
+        vc_hex_encode(x->block_hash, 32, hash); /* "0x" + 64 digits */
+        h[nh++] = (vt_http_header){"X-Verity-Block-Hash", hash};
+      }
+    }
+    if (nout) vt_http_respond(x->req, 200, "application/json", h, nh, b.data, b.len);
+    else vt_http_respond(x->req, 204, NULL, h, nh, "", 0);
     x->req = NULL;
   }
   vt_buf_free(&b);
@@ -165,6 +199,22 @@ static void call_finished(rpc_ctx *x) {
   if (--x->pending == 0 && x->started) {
     respond(x);
     ctx_free(x);
+  }
+}
+
+/* The block an answer is about: the proven header's (number and hash) when the
+ * carrier says, else the number the call was pinned to. A batch names the highest. */
+static void note_block(rpc_ctx *x, const call_slot *s, const vt_answer *a) {
+  if (a->outcome != VT_CALL_OK) return;
+  bool has = a->has_block || s->pinned;
+  uint64_t n = a->has_block ? a->block : s->block;
+  if (!has || (x->has_block && n < x->block)) return;
+  if (!x->has_block || n > x->block) x->has_hash = false;
+  x->has_block = true;
+  x->block = n;
+  if (a->has_hash) {
+    x->has_hash = true;
+    memcpy(x->block_hash, a->block_hash, 32);
   }
 }
 
@@ -191,10 +241,13 @@ static void on_answer(const vt_answer *a, void *ud) {
                          "resource unavailable: no upstream could give an answer verity can stand behind",
                          a->len ? a->result : NULL);
       note_trust(x, &(vt_trust){.tier = VT_TRUST_NONE}, NULL);
+      vt_dash_note_unavailable(x->gw->dash, uv_now(x->gw->loop), a->method, a->len ? a->result : NULL, a->len);
       break;
   }
+  note_block(x, s, a);
   set_out(x, s->index, &b);
   vt_gateway_note_request(x->gw, a->method, a->outcome, (double)(uv_now(x->gw->loop) - a->t_start_ms));
+  vt_gateway_note_trust(x->gw, a->outcome == VT_CALL_OK ? &a->trust : &(vt_trust){.tier = VT_TRUST_NONE});
   call_finished(x);
 }
 
@@ -217,10 +270,45 @@ static void on_plain_done(vt_call *c, void *ud) {
   vt_call_free(c);
 }
 
+/* A provable call whose block is a tag: pinned and proven (safe, finalized), refused
+ * (latest with no head agreed), or the pending nonce (mempool state, plain). Returns
+ * 1 to carry it plainly, else what the prove stage returned. */
+static int carry_tagged(vt_gateway *gw, const vt_job *ca, vt_answer_cb cb, void *ud) {
+  uint64_t now = uv_now(gw->loop);
+  switch (ca->plan->tag) {
+    case VT_TAG_SAFE:
+    case VT_TAG_FINALIZED:
+      return vt_verify_tagged(&gw->prover, ca, cb, ud);
+    case VT_TAG_PENDING:
+      return 1;
+    case VT_TAG_LATEST:
+      vt_prove_refuse(cb, ud, ca->method,
+                      "no head is agreed yet (k upstreams, the trusted node or the light client must confirm one): "
+                      "latest cannot be proven; ask at an explicit block number or hash", now);
+      return 0;
+    default:
+      vt_prove_refuse(cb, ud, ca->method, "the block this call is about cannot be anchored", now);
+      return 0;
+  }
+}
+
 int vt_gateway_carry(void *ctx, const vt_job *ca, vt_answer_cb cb, void *ud) {
   vt_gateway *gw = ctx;
-  if (vt_verify_applies(&gw->prover, ca->method, ca->plan)) {
-    int vrc = vt_verify_start(&gw->prover, ca->method, ca->params, ca->plan, cb, ud);
+  /* `latest` needs a head some upstream confirmed within the stale window and has not
+   * failed to confirm since (pool.h): otherwise it is a memory, not today's latest */
+  if (ca->plan->pinned_latest && !vt_pool_head_fresh(&gw->pool)) {
+    vt_prove_refuse(cb, ud, ca->method,
+                    "no upstream has confirmed the head lately (every one failed its last poll, or its breaker is "
+                    "open): latest is not known now; degraded.stale serves the last proven value, labelled stale",
+                    uv_now(gw->loop));
+    return 0;
+  }
+  if (vt_verify_provable(&gw->prover, ca->method)) {
+    /* proven or -32002: never answered plainly (but eth_getLogs past the head or
+     * reversed, which verify_logs hands back, and the pending nonce) */
+    int vrc = vt_verify_applies(&gw->prover, ca->method, ca->plan)
+                  ? vt_verify_start(&gw->prover, ca->method, ca->params, ca->plan, cb, ud)
+                  : carry_tagged(gw, ca, cb, ud);
     if (vrc != 1) return vrc;
   }
   if (ca->m && (ca->m->flags & VT_MF_RANGE)) {
@@ -285,11 +373,18 @@ static void dispatch(rpc_ctx *x, size_t i) {
     vt_rpc_write_error(&b, rc->id, VT_RPC_METHOD_NOT_FOUND, msg, NULL);
     goto done;
   }
+  if (!vt_access_method_ok(x->client, rc->method)) {
+    snprintf(msg, sizeof msg, "method not allowed for this client key (%s): %.64s; ask the operator to allow it",
+             vt_client_name(x->client), rc->method);
+    vt_rpc_write_error(&b, rc->id, VT_RPC_METHOD_NOT_FOUND, msg, NULL);
+    goto done;
+  }
   switch (m->kind) {
     case VT_M_LOCAL: {
       vt_trust t = vt_trust_of(vt_local_answer(gw, m, rc, &b));
       if (t.tier == VT_TRUST_QUORUM) t = vt_trust_quorum(vt_pool_quorum(&gw->pool), vt_pool_usable(&gw->pool));
       note_trust(x, &t, NULL);
+      vt_gateway_note_trust(gw, &t);
       goto done;
     }
     case VT_M_SUBSCRIBE:
@@ -325,6 +420,8 @@ static void dispatch(rpc_ctx *x, size_t i) {
   }
   vt_span params = plan.params ? vt_span_of(plan.params, plan.params_len) : rc->params;
   vt_job ca = {.m = m, .method = rc->method, .params = params, .plan = &plan};
+  x->slots[i].pinned = plan.kind == VT_PIN_NUMBER && plan.tag == VT_TAG_NONE;
+  x->slots[i].block = plan.number;
   x->pending++;
   int frc = m->kind == VT_M_WRITE ? vt_gateway_carry(gw, &ca, on_answer, &x->slots[i])
                                   : vt_flight_run(gw->flights, &ca, vt_gateway_carry, gw, on_answer, &x->slots[i]);
@@ -342,9 +439,30 @@ done:
   set_out(x, i, &b);
 }
 
+/* A key's batch of k calls costs k tokens: the door took one, the rest are charged
+ * here. False when over the key's rate: answered 429 (HTTP) or with an error (WS). */
+static bool charge_batch(rpc_ctx *x) {
+  vt_access_verdict v;
+  if (vt_access_take(x->gw->access, x->client, (unsigned)(x->msg.ncalls - 1), uv_now(x->gw->loop), &v) == VT_ACCESS_OK)
+    return true;
+  vt_buf b;
+  char ra[16];
+  vt_buf_init(&b, 1024);
+  bool fits = vt_access_batch_fits(x->client, x->msg.ncalls);
+  vt_rpc_write_error(&b, vt_span_of(NULL, 0), VT_RPC_LIMIT_EXCEEDED, fits ? v.why : VT_ACCESS_WHY_BATCH, NULL);
+  snprintf(ra, sizeof ra, "%u", v.retry_after_s);
+  vt_http_header h = {"Retry-After", ra};
+  if (x->ws) vt_ws_sess_send(x->ws, b.data, b.len);
+  else if (x->req) vt_http_respond(x->req, 429, "application/json", &h, 1, b.data, b.len);
+  x->req = NULL;
+  vt_buf_free(&b);
+  return false;
+}
+
 /* Copies the message (data[0..len)) into the context. Answers through req or ws;
  * false when out of memory before anything was answered. */
-static bool handle_message(vt_gateway *gw, vt_http_req *req, vt_ws_sess *ws, const char *data, size_t len) {
+static bool handle_message(vt_gateway *gw, vt_http_req *req, vt_ws_sess *ws, const vt_client *client,
+                           const char *data, size_t len) {
   rpc_ctx *x = malloc(sizeof *x + len + 1);
   if (!x) {
     if (req) vt_http_respond(req, 503, "text/plain", NULL, 0, "out of memory\n", 14);
@@ -354,6 +472,7 @@ static bool handle_message(vt_gateway *gw, vt_http_req *req, vt_ws_sess *ws, con
   memcpy(x->body_mem, data, len);
   x->body_mem[len] = 0;
   x->gw = gw;
+  x->client = client;
   x->req = req;
   x->ws = vt_ws_sess_ref(ws);
   x->body = x->body_mem;
@@ -363,6 +482,10 @@ static bool handle_message(vt_gateway *gw, vt_http_req *req, vt_ws_sess *ws, con
   if (req) vt_http_req_set_data(req, x);
   vt_peer_addr(req ? vt_http_req_peer(req) : vt_ws_sess_addr(ws), x->addr);
   if (vt_rpc_parse(x->body, len, &gw->rpc_limits, &x->msg) != 0) goto oom;
+  if (client && x->msg.ncalls > 1 && !charge_batch(x)) {
+    ctx_free(x);
+    return true;
+  }
   if (x->msg.err_code) {
     vt_buf b;
     vt_buf_init(&b, 4096);
@@ -435,9 +558,19 @@ static void ep_root(vt_gateway *gw, vt_http_req *req) {
   char body[256];
   int n = snprintf(body, sizeof body,
                    "{\"name\":\"verity\",\"version\":\"%s\",\"chain_id\":%llu,\"rpc\":\"POST JSON-RPC 2.0 here\","
-                   "\"endpoints\":[\"/healthz\",\"/status\",\"/metrics\"]}\n",
+                   "\"endpoints\":[\"/healthz\",\"/status\",\"/metrics\",\"/dashboard\"]}\n",
                    VT_VERSION, (unsigned long long)gw->cfg->chain_id);
   vt_http_respond(req, 200, "application/json", NULL, 0, body, (size_t)n);
+}
+
+/* The dashboard: one page, no external assets; it polls /status and /metrics. */
+static void ep_dashboard(vt_gateway *gw, vt_http_req *req) {
+  (void)gw;
+  size_t n;
+  const char *page = vt_dash_page(&n);
+  vt_http_header h[] = {{"Cache-Control", "no-store"},
+                        {"Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"}};
+  vt_http_respond(req, 200, "text/html; charset=utf-8", h, 2, page, n);
 }
 
 static const struct {
@@ -445,8 +578,37 @@ static const struct {
   void (*fn)(vt_gateway *gw, vt_http_req *req);
 } get_routes[] = {
     {"/healthz", ep_healthz}, {"/health", ep_healthz}, {"/status", ep_status},
-    {"/metrics", ep_metrics}, {"/", ep_root},
+    {"/metrics", ep_metrics}, {"/dashboard", ep_dashboard}, {"/", ep_root},
 };
+
+/* Keys on: the key a request carries, admitted or refused (401, 429 with Retry-After,
+ * and a JSON-RPC error body). Returns false when the request was answered here. */
+static bool admit(vt_gateway *gw, vt_http_req *req, const vt_client **client) {
+  *client = NULL;
+  if (!vt_access_on(gw->access)) return true;
+  const char *key;
+  size_t klen;
+  vt_access_verdict v;
+  (void)vt_access_key_of(vt_http_req_path(req), vt_http_req_header(req, "x-verity-key"),
+                         vt_http_req_header(req, "authorization"), &key, &klen);
+  if (vt_access_admit(gw->access, key, klen, uv_now(gw->loop), &v) == VT_ACCESS_OK) {
+    *client = v.client;
+    return true;
+  }
+  char tag[VT_ACCESS_TAG_HEX + 1] = "none", ra[16];
+  if (klen) vt_access_tag_of(key, klen, tag);
+  VT_LOG(VT_LOG_DEBUG, "access_refused", "status=%d key=%s peer=%s", v.http_status, tag, vt_http_req_peer(req));
+  vt_buf b;
+  vt_buf_init(&b, 1024);
+  vt_rpc_write_error(&b, vt_span_of(NULL, 0), v.http_status == 429 ? VT_RPC_LIMIT_EXCEEDED : VT_RPC_UNAUTHORIZED,
+                     v.why, NULL);
+  snprintf(ra, sizeof ra, "%u", v.retry_after_s);
+  vt_http_header h[] = {{"Retry-After", ra}, {"WWW-Authenticate", "Bearer realm=\"verity\""}};
+  if (v.http_status == 429) vt_http_respond(req, 429, "application/json", h, 1, b.data, b.len);
+  else vt_http_respond(req, v.http_status, "application/json", h + 1, 1, b.data, b.len);
+  vt_buf_free(&b);
+  return false;
+}
 
 static void on_request(vt_http_req *req, void *ud) {
   vt_gateway *gw = ud;
@@ -455,7 +617,7 @@ static void on_request(vt_http_req *req, void *ud) {
   if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) {
     for (size_t i = 0; i < sizeof get_routes / sizeof get_routes[0]; i++)
       if (!strcmp(path, get_routes[i].path)) { get_routes[i].fn(gw, req); return; }
-    static const char nf[] = "{\"error\":\"not found: JSON-RPC is POST /; see /healthz, /status, /metrics\"}\n";
+    static const char nf[] = "{\"error\":\"not found: JSON-RPC is POST /; see /healthz, /status, /metrics, /dashboard\"}\n";
     vt_http_respond(req, 404, "application/json", NULL, 0, nf, sizeof nf - 1);
     return;
   }
@@ -465,10 +627,29 @@ static void on_request(vt_http_req *req, void *ud) {
     vt_http_respond(req, 405, "application/json", &allow, 1, na, sizeof na - 1);
     return;
   }
+  const vt_client *client;
+  if (!admit(gw, req, &client)) return;
   size_t len;
   const char *body = vt_http_req_body(req, &len);
   vt_http_req_on_abort(req, on_abort);
-  (void)handle_message(gw, req, NULL, body, len); /* answers 503 itself when out of memory */
+  (void)handle_message(gw, req, NULL, client, body, len); /* answers 503 itself when out of memory */
+}
+
+/* A WebSocket opens on / or, with keys, /k/<key> (or / with a key header). */
+static int on_ws_upgrade(vt_http_req *req, void **auth, unsigned *retry_after_s, void *ud) {
+  vt_gateway *gw = ud;
+  const char *key;
+  size_t klen;
+  const char *rest = vt_access_key_of(vt_http_req_path(req), vt_http_req_header(req, "x-verity-key"),
+                                      vt_http_req_header(req, "authorization"), &key, &klen);
+  if (strcmp(rest, "/") != 0) return 404;
+  vt_access_verdict v;
+  if (vt_access_admit(gw->access, key, klen, uv_now(gw->loop), &v) != VT_ACCESS_OK) {
+    *retry_after_s = v.retry_after_s;
+    return v.http_status;
+  }
+  *auth = (void *)v.client;
+  return 0;
 }
 
 static void on_ws_open(vt_ws_conn *c, void *ud) {
@@ -481,7 +662,17 @@ static void on_ws_message(vt_ws_conn *c, const char *data, size_t len, void *ud)
   vt_gateway *gw = ud;
   vt_ws_sess *s = vt_ws_get_data(c);
   if (!s) return;
-  if (!handle_message(gw, NULL, s, data, len)) vt_ws_close(c, 1011, "out of memory");
+  const vt_client *client = vt_ws_get_auth(c);
+  vt_access_verdict v;
+  if (client && vt_access_take(gw->access, client, 1, uv_now(gw->loop), &v) != VT_ACCESS_OK) {
+    vt_buf b;
+    vt_buf_init(&b, 1024);
+    vt_rpc_write_error(&b, vt_span_of(NULL, 0), VT_RPC_LIMIT_EXCEEDED, v.why, NULL);
+    vt_ws_sess_send(s, b.data, b.len);
+    vt_buf_free(&b);
+    return;
+  }
+  if (!handle_message(gw, NULL, s, client, data, len)) vt_ws_close(c, 1011, "out of memory");
 }
 
 static void on_ws_close(vt_ws_conn *c, void *ud) {
@@ -492,6 +683,6 @@ static void on_ws_close(vt_ws_conn *c, void *ud) {
 }
 
 vt_http_handlers vt_gateway_handlers(vt_gateway *gw) {
-  vt_http_handlers h = {on_request, on_ws_open, on_ws_message, on_ws_close, gw};
+  vt_http_handlers h = {on_request, on_ws_open, on_ws_message, on_ws_close, gw, on_ws_upgrade};
   return h;
 }

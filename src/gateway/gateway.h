@@ -37,6 +37,8 @@ typedef struct vt_subs vt_subs;
 typedef struct vt_anchor vt_anchor;
 typedef struct vt_flights vt_flights;
 typedef struct vt_beacon vt_beacon;
+typedef struct vt_access vt_access;
+typedef struct vt_dash vt_dash;
 
 /* The front's own metric families (the pool's are in vt_pool_metrics). */
 typedef struct {
@@ -44,6 +46,7 @@ typedef struct {
   vt_metric *requests;      /* verity_requests_total{method,outcome} */
   vt_metric *latency;       /* verity_request_duration_seconds{method} */
   vt_metric *unavailable;   /* verity_unavailable_total{method} */
+  vt_metric *answers;       /* verity_answers_total{trust,anchor} */
   vt_metric *refused;       /* verity_http_connections_refused_total (the server's stats.refused) */
   vt_metric *reaped;        /* verity_http_connections_reaped_total (the server's stats.reaped) */
   vt_metric *limited;       /* verity_client_limited_total{limit}: calls refused by a per-client limit */
@@ -64,6 +67,8 @@ typedef struct vt_gateway {
   vt_subs *subs;            /* eth_subscribe */
 
   /* the front */
+  vt_access *access;        /* client keys and limits (src/access/); off when no keys */
+  vt_dash *dash;            /* what /status keeps for the dashboard (dash.c) */
   vt_http_server *http;
   vt_rpc_limits rpc_limits;
   char chain_id_hex[24];
@@ -104,5 +109,7 @@ int vt_gateway_metrics_init(vt_gateway *gw);
 void vt_gateway_metrics_free(vt_gateway *gw);
 /* One client call finished with outcome (vt_call_outcome) after ms. */
 void vt_gateway_note_request(vt_gateway *gw, const char *method, int outcome, double ms);
+/* One call answered with trust t: verity_answers_total{trust,anchor}. */
+void vt_gateway_note_trust(vt_gateway *gw, const vt_trust *t);
 
 #endif

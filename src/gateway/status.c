@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/access.h"
 #include "beacon/beacon.h"
 #include "feature/subs.h"
+#include "gateway/dash.h"
 #include "gateway/gateway.h"
 #include "plan/flight.h"
 #include "rpc/methods.h"
@@ -23,6 +25,7 @@ static const char *const L_METHOD_OUTCOME[] = {"method", "outcome"};
 static const char *const L_METHOD[] = {"method"};
 static const char *const L_UP[] = {"upstream"};
 static const char *const L_UP_KIND[] = {"upstream", "kind"};
+static const char *const L_TRUST_ANCHOR[] = {"trust", "anchor"};
 static const char *const L_LIMIT[] = {"limit"};
 
 /* One registry for the front's families and the pool's, registered in the order
@@ -35,6 +38,7 @@ int vt_gateway_metrics_init(vt_gateway *gw) {
   m->requests = vt_metrics_counter(m->reg, "verity_requests_total", "JSON-RPC calls answered, by method and outcome", L_METHOD_OUTCOME, 2);
   m->latency = vt_metrics_histogram(m->reg, "verity_request_duration_seconds", "Time to answer a JSON-RPC call that went upstream", L_METHOD, 1);
   m->unavailable = vt_metrics_counter(m->reg, "verity_unavailable_total", "Calls answered -32002 (no upstream could answer)", L_METHOD, 1);
+  m->answers = vt_metrics_counter(m->reg, "verity_answers_total", "JSON-RPC calls answered, by trust level and, for verified answers, anchor", L_TRUST_ANCHOR, 2);
   pm->up_requests = vt_metrics_counter(m->reg, "verity_upstream_requests_total", "Requests sent to each upstream (calls and head polls)", L_UP, 1);
   pm->up_errors = vt_metrics_counter(m->reg, "verity_upstream_errors_total", "Failed upstream requests by kind", L_UP_KIND, 2);
   pm->up_latency = vt_metrics_histogram(m->reg, "verity_upstream_latency_seconds", "Upstream response time", L_UP, 1);
@@ -47,7 +51,7 @@ int vt_gateway_metrics_init(vt_gateway *gw) {
   m->reaped = vt_metrics_counter(m->reg, "verity_http_connections_reaped_total", "Idle keep-alive connections closed early (after limits.busy_idle_ms) because the server was full", NULL, 0);
   m->limited = vt_metrics_counter(m->reg, "verity_client_limited_total", "Calls refused by a per-client limit (inflight: limits.max_inflight_per_client)", L_LIMIT, 1);
   if (!m->refused || !m->reaped || !m->limited) return -1;
-  if (!m->requests || !m->latency || !m->unavailable || !pm->up_requests || !pm->up_errors || !pm->up_latency ||
+  if (!m->requests || !m->latency || !m->unavailable || !m->answers || !pm->up_requests || !pm->up_errors || !pm->up_latency ||
       !pm->up_breaker || !pm->up_head || !pm->up_head_lag || !pm->hedges || !pm->head)
     return -1;
   return 0;
@@ -70,6 +74,26 @@ void vt_gateway_note_request(vt_gateway *gw, const char *method, int outcome, do
   const char *mm[1] = {method};
   if ((c = vt_metric_with(gw->m.latency, mm))) vt_metric_observe(c, ms / 1000.0);
   if (outcome == VT_CALL_UNAVAILABLE && (c = vt_metric_with(gw->m.unavailable, mm))) vt_metric_inc(c, 1);
+}
+
+/* Label values: the tier, and for a verified answer what anchored it ("none" otherwise). */
+static const char *const tier_names[] = {
+    [VT_TRUST_NONE] = "none", [VT_TRUST_SINGLE] = "single", [VT_TRUST_QUORUM] = "quorum",
+    [VT_TRUST_VERIFIED] = "verified", [VT_TRUST_STALE] = "stale", [VT_TRUST_LOCAL] = "local",
+};
+static const char *const anchor_names[] = {
+    [VT_ANCHOR_SRC_NONE] = "none", [VT_ANCHOR_SRC_QUORUM] = "quorum", [VT_ANCHOR_SRC_TRUSTED] = "trusted",
+    [VT_ANCHOR_SRC_HASH] = "hash", [VT_ANCHOR_SRC_LIGHTCLIENT] = "lightclient",
+};
+
+void vt_gateway_note_trust(vt_gateway *gw, const vt_trust *t) {
+  if (!gw->m.reg) return;
+  const char *tier = t->tier < sizeof tier_names / sizeof tier_names[0] ? tier_names[t->tier] : "none";
+  const char *anchor = t->tier == VT_TRUST_VERIFIED && t->anchor < sizeof anchor_names / sizeof anchor_names[0]
+                           ? anchor_names[t->anchor] : "none";
+  const char *ta[2] = {tier, anchor};
+  vt_metric_child *c = vt_metric_with(gw->m.answers, ta);
+  if (c) vt_metric_inc(c, 1);
 }
 
 char *vt_metrics_text(vt_gateway *gw, size_t *len) {
@@ -99,16 +123,19 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
   vt_buf_printf(&b, ",\"chain_id\":%llu,\"chain\":", (unsigned long long)gw->cfg->chain_id);
   const char *cn = gw->cfg->chain_name ? gw->cfg->chain_name : "";
   vt_buf_json_str(&b, cn, strlen(cn));
-  vt_buf_printf(&b, ",\"head\":%s%llu,\"head_reported\":%llu,\"quorum\":%u,\"usable_upstreams\":%u,",
+  vt_buf_printf(&b, ",\"chain_kind\":\"%s\"", vt_chain_kind_name(gw->cfg->chain_kind));
+  vt_buf_printf(&b, ",\"head\":%s%llu,\"head_reported\":%llu,\"head_fresh\":%s,\"quorum\":%u,\"usable_upstreams\":%u,",
                 pool->head_known ? "" : "null,\"_head\":", (unsigned long long)pool->head,
-                (unsigned long long)pool->head_reported, vt_pool_quorum(pool), vt_pool_usable(pool));
+                (unsigned long long)pool->head_reported, vt_pool_head_fresh(pool) ? "true" : "false",
+                vt_pool_quorum(pool), vt_pool_usable(pool));
   if (gw->flights) {
     vt_flight_stats fs;
     vt_flight_stats_get(gw->flights, &fs);
-    vt_buf_printf(&b, "\"store\":{\"lmdb\":%s,\"lmdb_hits\":%llu,\"lmdb_stored\":%llu,\"redis\":%s,"
+    vt_buf_printf(&b, "\"store\":{\"lmdb\":%s,\"lmdb_finalized\":%llu,\"lmdb_hits\":%llu,\"lmdb_stored\":%llu,\"redis\":%s,"
                       "\"redis_connected\":%s,\"redis_hits\":%llu,\"redis_misses\":%llu,\"redis_unavailable\":%llu,"
                       "\"redis_stored\":%llu},",
-                  fs.lmdb ? "true" : "false", (unsigned long long)fs.lmdb_hits, (unsigned long long)fs.lmdb_stored,
+                  fs.lmdb ? "true" : "false", (unsigned long long)fs.lmdb_finalized, (unsigned long long)fs.lmdb_hits,
+                  (unsigned long long)fs.lmdb_stored,
                   fs.redis ? "true" : "false", fs.redis_connected ? "true" : "false", (unsigned long long)fs.redis_hits,
                   (unsigned long long)fs.redis_misses, (unsigned long long)fs.redis_unavailable,
                   (unsigned long long)fs.redis_stored);
@@ -127,7 +154,14 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
     free(s);
     json_decref(lc);
   }
-  vt_buf_printf(&b, "},\"subscriptions\":%zu,\"upstreams\":[", vt_subs_count(gw->subs));
+  vt_buf_puts(&b, "},");
+  vt_dash_status_json(gw->dash, &b, now);
+  vt_access_stats as;
+  vt_access_stats_get(gw->access, &as);
+  vt_buf_printf(&b, ",\"access\":{\"keys\":%zu,\"admitted\":%llu,\"missing\":%llu,\"wrong\":%llu,\"limited\":%llu},",
+                as.keys, (unsigned long long)as.admitted, (unsigned long long)as.missing, (unsigned long long)as.wrong,
+                (unsigned long long)as.limited);
+  vt_buf_printf(&b, "\"subscriptions\":%zu,\"upstreams\":[", vt_subs_count(gw->subs));
   for (size_t i = 0; i < pool->nups; i++) {
     const vt_upstream *u = &pool->ups[i];
     const vt_upstream_cfg *uc = &gw->cfg->upstreams[i];
@@ -155,7 +189,10 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
                   (unsigned long long)fails, (unsigned long long)u->hedges, (unsigned long long)u->lies);
     if (u->chain_checked) vt_buf_printf(&b, "\"chain_id\":%llu,", (unsigned long long)u->chain_id_seen);
     if (u->logs_max_range) vt_buf_printf(&b, "\"logs_max_range\":%llu,", (unsigned long long)u->logs_max_range);
-    vt_buf_printf(&b, "\"logs_limit_errors\":%llu,", (unsigned long long)u->logs_limit_errors);
+    vt_buf_printf(&b, "\"logs_limit_errors\":%llu,\"errors\":{", (unsigned long long)u->logs_limit_errors);
+    for (int k = 0; k < VT_FAIL_KINDS; k++)
+      vt_buf_printf(&b, "%s\"%s\":%llu", k ? "," : "", vt_fail_kind_names[k], (unsigned long long)u->failures[k]);
+    vt_buf_puts(&b, "},");
     vt_buf_puts(&b, "\"last_error\":");
     vt_buf_json_str(&b, u->last_error, strlen(u->last_error));
     vt_buf_puts(&b, "}");

@@ -14,9 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/access.h"
 #include "beacon/beacon.h"
 #include "core/hex.h"
 #include "feature/subs.h"
+#include "gateway/dash.h"
 #include "gateway/gateway.h"
 #include "obs/log.h"
 #include "plan/flight.h"
@@ -51,6 +53,26 @@ static int share(void *ud, const vt_job *job, vt_carry_fn carry, void *carry_ctx
   vt_gateway *gw = ud;
   if (!gw->flights) return carry(carry_ctx, job, cb, cb_ud);
   return vt_flight_run(gw->flights, job, carry, carry_ctx, cb, cb_ud);
+}
+
+/* Client keys (src/access/): the table, the names and tags in the log (never a key),
+ * and a warning when a non-loopback address is served without keys. */
+static int access_start(vt_gateway *gw, const vt_config *cfg, char *err, size_t errlen) {
+  gw->access = vt_access_new(cfg, gw->m.reg, err, errlen);
+  if (!gw->access) return -1;
+  for (size_t i = 0; i < cfg->nkeys; i++) {
+    char tag[VT_ACCESS_TAG_HEX + 1];
+    vt_access_tag_of(cfg->keys[i].key, strlen(cfg->keys[i].key), tag);
+    VT_LOG(VT_LOG_INFO, "client_key", "name=%s key=%s rps=%g burst=%u allow=%zu deny=%zu", cfg->keys[i].name, tag,
+           cfg->keys[i].rps, cfg->keys[i].burst, cfg->keys[i].nallow, cfg->keys[i].ndeny);
+  }
+  const char *h = cfg->listen_host ? cfg->listen_host : "";
+  bool loopback = strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0 || strcmp(h, "localhost") == 0;
+  if (!loopback && cfg->nkeys == 0)
+    VT_LOG(VT_LOG_WARN, "open_to_network",
+           "listening on %s without client keys: anyone who can reach this address can use your upstreams; "
+           "add keys: to the config (docs/config.md)", h);
+  return 0;
 }
 
 /* The light-client network: a built-in one by chain name, or anchor.lightclient.* */
@@ -106,6 +128,8 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
   if (vt_pool_init(&gw->pool, loop, cfg, NULL, err, errlen) != 0) return -1;
   gw->pool.hooks = (vt_pool_hooks){.lc_head = lc_head, .on_head = on_head, .ud = gw};
   if (vt_gateway_metrics_init(gw) != 0) goto oom;
+  if (access_start(gw, cfg, err, errlen) != 0) return -1;
+  if (!(gw->dash = vt_dash_new())) goto oom;
   vt_fetcher_limits fl;
   vt_fetcher_limits_default(&fl);
   gw->fetcher = vt_fetcher_new(loop, &fl);
@@ -120,6 +144,7 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
   gw->anchor = vt_anchor_new(&gw->pool, gw->beacon, on_reorg, gw);
   if (!gw->anchor) goto oom;
   gw->prover = (vt_prover){.pool = &gw->pool, .anchor = gw->anchor, .on = cfg->verify,
+                           .kind = cfg->chain_kind,
                            .share = {.share = share, .ud = gw}};
   gw->flights = vt_flights_new(loop, cfg, &gw->pool, cfg->cache_memory, err, errlen);
   if (!gw->flights) return -1;
@@ -161,6 +186,10 @@ static void closed_one(vt_gateway *gw) {
   vt_gateway_metrics_free(gw);
   vt_counts_free(gw->inflight);
   gw->inflight = NULL;
+  vt_access_free(gw->access);
+  gw->access = NULL;
+  vt_dash_free(gw->dash);
+  gw->dash = NULL;
   if (gw->on_closed) gw->on_closed(gw->on_closed_arg);
 }
 

@@ -15,8 +15,9 @@
  * (h1_strict.c); a request it refuses, or one the two frame differently, is answered
  * with the checker's status and sentence and never dispatched. A connection in a
  * reserved slot gets 503 for anything but the health and metrics paths; a WebSocket
- * opens on VT_HTTP_WS_PATH only. After the client's FIN (vt_hconn_eof) the queued
- * requests are still answered, then the connection closes (eof_check).
+ * opens on VT_HTTP_WS_PATH only, unless the application's on_ws_upgrade decides (the
+ * gateway's client keys: /k/<key>, 401, 429). After the client's FIN (vt_hconn_eof) the
+ * queued requests are still answered, then the connection closes (eof_check).
  *
  * Memory: one allocation per request (struct + header index), one capped buffer for
  * request line and headers, one for the body, one for the rendered response, freed
@@ -429,6 +430,24 @@ static void preflight(vt_hconn *c, vt_http_req *r) {
   answer(c, r, 204, cors, cors_applies(c, r) ? 4 : 1);
 }
 
+/* The application's say on an upgrade (on_ws_upgrade): true to go on, false when it
+ * refused and the refusal was answered. */
+static bool ws_admitted(vt_hconn *c, vt_http_req *r) {
+  if (!c->ctx->h.on_ws_upgrade) return true;
+  void *auth = NULL;
+  unsigned retry = 0;
+  int st = c->ctx->h.on_ws_upgrade(r, &auth, &retry, c->ctx->h.ud);
+  if (st == 0) {
+    c->ws.auth = auth;
+    return true;
+  }
+  char ra[16];
+  snprintf(ra, sizeof ra, "%u", retry);
+  vt_http_header h[] = {{"Retry-After", ra}};
+  answer(c, r, st, h, retry ? 1 : 0);
+  return false;
+}
+
 /* An Upgrade request. WebSocket is accepted; anything else is served as plain HTTP. */
 static void upgrade(vt_hconn *c, vt_http_req *r) {
   const char *up = vt_http_req_header(r, "upgrade");
@@ -453,7 +472,7 @@ static void upgrade(vt_hconn *c, vt_http_req *r) {
   c->stop_parsing = true;
   if (!c->ctx->h.on_ws_message) {
     answer(c, r, 501, NULL, 0);
-  } else if (strcmp(vt_http_req_path(r), VT_HTTP_WS_PATH) != 0 || c->reserved) {
+  } else if ((!c->ctx->h.on_ws_upgrade && strcmp(vt_http_req_path(r), VT_HTTP_WS_PATH) != 0) || c->reserved) {
     c->ctx->stats.bad_requests++;
     answer(c, r, c->reserved ? 503 : 404, NULL, 0);
   } else if (strcmp(r->method, "GET") != 0 || r->http10 || !key || vt_ws_accept_key(key, accept) != 0) {
@@ -463,6 +482,8 @@ static void upgrade(vt_hconn *c, vt_http_req *r) {
     vt_http_header v[] = {{"Sec-WebSocket-Version", "13"}};
     c->ctx->stats.bad_requests++;
     answer(c, r, 426, v, 1);
+  } else if (!ws_admitted(c, r)) {
+    c->ctx->stats.bad_requests++;
   } else {
     char resp[160];
     int n = snprintf(resp, sizeof resp,

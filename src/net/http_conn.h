@@ -43,7 +43,7 @@
 #define VT_HTTP_PEER_MAX 64u
 #define VT_HTTP_MAX_HELD_INPUT (256u * 1024) /* unparsed input kept while paused */
 #define VT_HTTP_MAX_RESPONSE_HEAD 65536u     /* bytes of a rendered response head */
-#define VT_HTTP_WS_PATH "/"                  /* the only path a WebSocket opens on */
+#define VT_HTTP_WS_PATH "/"                  /* where a WebSocket opens when no on_ws_upgrade decides */
 #define VT_HTTP_MAX_ERROR_TEXT 160u          /* bytes of the text body of the server's own errors */
 
 /* Server-wide state the connections share: resolved limits, handlers, counters. */
@@ -74,6 +74,7 @@ typedef enum {
 struct vt_ws_conn {
   struct vt_hconn *hc;
   void *data;
+  void *auth;          /* what on_ws_upgrade gave for this connection (vt_ws_get_auth) */
 };
 
 typedef struct vt_hconn {

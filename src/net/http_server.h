@@ -97,6 +97,11 @@ typedef struct {
   void (*on_ws_message)(vt_ws_conn *c, const char *data, size_t len, void *ud); /* complete message */
   void (*on_ws_close)(vt_ws_conn *c, void *ud);
   void *ud;
+  /* Optional: asked before a WebSocket upgrade is accepted (after the handshake headers
+   * checked out). Return 0 to accept, *auth then becomes vt_ws_get_auth() of the
+   * connection; or an HTTP status to refuse with (401, 404, 429: *retry_after_s > 0
+   * adds Retry-After). When NULL, only VT_HTTP_WS_PATH may upgrade. */
+  int (*on_ws_upgrade)(vt_http_req *req, void **auth, unsigned *retry_after_s, void *ud);
 } vt_http_handlers;
 
 /* Bind host:port (IPv4 or IPv6 literal; port 0 = ephemeral) and start accepting.

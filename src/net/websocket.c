@@ -167,4 +167,5 @@ void vt_ws_close(vt_ws_conn *ws, uint16_t code, const char *reason) {
 
 void vt_ws_set_data(vt_ws_conn *c, void *data) { c->data = data; }
 void *vt_ws_get_data(const vt_ws_conn *c) { return c->data; }
+void *vt_ws_get_auth(const vt_ws_conn *c) { return c->auth; }
 const char *vt_ws_peer(const vt_ws_conn *c) { return c->hc->peer; }

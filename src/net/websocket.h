@@ -48,6 +48,8 @@ void vt_ws_close(vt_ws_conn *c, uint16_t code, const char *reason);
 
 void vt_ws_set_data(vt_ws_conn *c, void *data);
 void *vt_ws_get_data(const vt_ws_conn *c);
+/* What the on_ws_upgrade handler (http_server.h) returned for this connection, or NULL. */
+void *vt_ws_get_auth(const vt_ws_conn *c);
 const char *vt_ws_peer(const vt_ws_conn *c); /* "ip:port" ("[v6]:port" for IPv6) */
 
 /* Sec-WebSocket-Accept for a client key: base64(SHA-1(key || GUID)), 28 chars + NUL.

@@ -101,12 +101,16 @@ static bool make_key(char *out, size_t *n, const char *method, vt_span params) {
   return true;
 }
 
-/* Only answers about a block that can no longer change under the same key. */
-static bool cacheable(const vt_pool *pool, const vt_plan *plan, uint64_t *block) {
+/* Only answers about a block that can no longer change under the same key: at or
+ * below the head, or (with no head, right after a restart) at or below the block the
+ * LMDB store knows to be final. */
+static bool cacheable(const vt_pool *pool, vt_tiers *tiers, const vt_plan *plan, uint64_t *block) {
   /* `latest` pinned to a head no upstream has confirmed lately is not today's latest:
    * do not answer it from memory (degraded.stale may, saying how old it is) */
   if (plan->pinned_latest && !vt_pool_head_fresh(pool)) return false;
-  if (plan->kind == VT_PIN_NUMBER && pool->head_known && plan->number <= pool->head) {
+  if (plan->kind == VT_PIN_NUMBER && ((pool->head_known && plan->number <= pool->head) ||
+                                      (plan->tag == VT_TAG_NONE && plan->number <= vt_tiers_finalized(tiers) &&
+                                       vt_tiers_finalized(tiers) > 0))) {
     *block = plan->number;
     return true;
   }
@@ -115,6 +119,15 @@ static bool cacheable(const vt_pool *pool, const vt_plan *plan, uint64_t *block)
     return true;
   }
   return false;
+}
+
+/* A stored answer says which block it is about when it was stored with the hash of
+ * the header it was proven against (the number alone may be a by-hash guess). */
+static void answer_block(vt_answer *a, const vt_cache_meta *m) {
+  if (!m->has_hash) return;
+  a->has_block = a->has_hash = true;
+  a->block = m->block_number;
+  memcpy(a->block_hash, m->block_hash, 32);
 }
 
 static bool storable(const vt_answer *a) { return a->outcome == VT_CALL_OK && vt_trust_cacheable(&a->trust); }
@@ -160,8 +173,17 @@ static void on_leader(const vt_answer *a, void *ud) {
   if (*pp) *pp = fl->next;
   const char *by = a->served_by ? a->served_by : "";
   bool from_store = !strcmp(by, "cache") || !strcmp(by, "lmdb") || !strcmp(by, "redis");
-  if (fl->cacheable && storable(a) && !from_store) {
-    vt_cache_meta m = {.block_number = fl->block, .finalized = fl->block + FINALITY_DEPTH <= f->pool->head};
+  /* a block asked by hash: its number is the proven header's, when the prover says */
+  if (fl->plan.kind == VT_PIN_HASH && a->has_block) fl->block = a->block;
+  /* "no such block" for a hash may stop being true when the block arrives: not kept */
+  bool null_by_hash = fl->plan.kind == VT_PIN_HASH && a->len == 4 && memcmp(a->result, "null", 4) == 0;
+  if (fl->cacheable && storable(a) && !from_store && !null_by_hash) {
+    vt_cache_meta m = {.block_number = fl->block,
+                       .finalized = f->pool->head_known && fl->block + FINALITY_DEPTH <= f->pool->head};
+    if (a->has_hash) {
+      m.has_hash = true;
+      memcpy(m.block_hash, a->block_hash, 32);
+    }
     meta_trust(&m, &a->trust);
     vt_tiers_put(f->tiers, fl->key, fl->klen, a->result, a->len, &m);
   }
@@ -205,6 +227,7 @@ static void on_tier(void *ud, vt_tier from, const uint8_t *val, size_t vlen, con
   vt_answer a = {.outcome = VT_CALL_OK, .result = (const char *)val, .len = vlen, .served_by = tier_names[from],
                  .method = fl->key, .t_start_ms = uv_now(fl->owner->loop)};
   (void)vt_trust_parse(m->trust, &a.trust);
+  answer_block(&a, m);
   on_leader(&a, fl);
 }
 
@@ -251,7 +274,7 @@ int vt_flight_run(vt_flights *f, const vt_job *call, vt_carry_fn carry, void *ca
   size_t klen;
   if (!make_key(key, &klen, call->method, call->params)) return carry(carry_ctx, call, cb, ud); /* too long to share */
   uint64_t block = 0;
-  bool can_cache = cacheable(f->pool, call->plan, &block);
+  bool can_cache = cacheable(f->pool, f->tiers, call->plan, &block);
   if (can_cache) {
     const uint8_t *val;
     size_t vlen;
@@ -261,6 +284,7 @@ int vt_flight_run(vt_flights *f, const vt_job *call, vt_carry_fn carry, void *ca
       vt_answer a = {.outcome = VT_CALL_OK, .result = (const char *)val, .len = vlen, .served_by = "cache",
                      .method = call->method, .t_start_ms = uv_now(f->loop)};
       (void)vt_trust_parse(m.trust, &a.trust);
+      answer_block(&a, &m);
       cb(&a, ud);
       return 0;
     }
@@ -292,6 +316,7 @@ void vt_flight_stats_get(const vt_flights *f, vt_flight_stats *out) {
   out->redis_misses = ts.redis_misses;
   out->redis_unavailable = ts.redis_unavailable;
   out->redis_stored = ts.redis_stored;
+  out->lmdb_finalized = vt_tiers_finalized(f->tiers);
   out->lmdb = ts.lmdb;
   out->redis = ts.redis;
   out->redis_connected = ts.redis_connected;

@@ -111,6 +111,10 @@ static int pin_str(pin_ctx *c, const char *s, size_t len, char rep[24]) {
     return 2;
   }
   if (c->plan->kind != VT_PIN_NUMBER) c->plan->kind = VT_PIN_TAG;
+  /* the tag kept, by index in tags[]: latest (no head), pending, -, safe, finalized */
+  static const uint8_t tag_of[] = {VT_TAG_LATEST, VT_TAG_PENDING, VT_TAG_NONE, VT_TAG_SAFE, VT_TAG_FINALIZED};
+  uint8_t tag = is_latest ? (uint8_t)VT_TAG_LATEST : tag_of[i];
+  if (tag > c->plan->tag) c->plan->tag = tag;
   return 1;
 }
 
@@ -162,7 +166,11 @@ static bool check_filter(pin_ctx *c, json_t **slot) {
     for (size_t i = 0; i < 2; i++) {
       json_t *b = json_object_get(f, keys[i]);
       if (!b) { /* omitted = latest */
-        if (!c->head_known) { c->plan->kind = VT_PIN_TAG; continue; }
+        if (!c->head_known) {
+          c->plan->kind = VT_PIN_TAG;
+          if (c->plan->tag < VT_TAG_LATEST) c->plan->tag = VT_TAG_LATEST;
+          continue;
+        }
         char q[24];
         make_qty(q, sizeof q, c->head);
         json_object_set_new(f, keys[i], json_string(q));
@@ -343,7 +351,7 @@ static bool fast_split(vt_span params, fast_tok *tok, size_t *ntok) {
   return true;
 }
 
-int vt_plan_params_fast(const vt_method *m, vt_span params, uint64_t head, bool head_known, vt_plan *out) {
+static int fast_body(const vt_method *m, vt_span params, uint64_t head, bool head_known, vt_plan *out) {
   memset(out, 0, sizeof *out);
   fast_tok tok[VT_MAX_PARAMS + 1];
   size_t n;
@@ -388,7 +396,7 @@ int vt_plan_params(const vt_method *m, const char *method, vt_span params, uint6
   return rc != 0 ? (rc > 0 ? 0 : -1) : vt_plan_params_full(m, method, params, head, head_known, out);
 }
 
-int vt_plan_params_full(const vt_method *m, const char *method, vt_span params, uint64_t head,
+static int full_body(const vt_method *m, const char *method, vt_span params, uint64_t head,
                         bool head_known, vt_plan *out) {
   memset(out, 0, sizeof *out);
   int rc = 0;
@@ -453,4 +461,23 @@ out:
 void vt_plan_free(vt_plan *p) {
   free(p->params);
   p->params = NULL;
+}
+
+/* A method whose first param is a block hash is about that block: pinned by hash
+ * (cacheable like any call pinned by hash, stored once its proven number is final). */
+static void pin_by_hash(const vt_method *m, vt_plan *out) {
+  if (!out->err_code && (m->flags & VT_MF_BLOCK_BY_HASH) && out->kind == VT_PIN_NONE) out->kind = VT_PIN_HASH;
+}
+
+int vt_plan_params_fast(const vt_method *m, vt_span params, uint64_t head, bool head_known, vt_plan *out) {
+  int rc = fast_body(m, params, head, head_known, out);
+  if (rc == 1) pin_by_hash(m, out);
+  return rc;
+}
+
+int vt_plan_params_full(const vt_method *m, const char *method, vt_span params, uint64_t head, bool head_known,
+                        vt_plan *out) {
+  int rc = full_body(m, method, params, head, head_known, out);
+  if (rc == 0) pin_by_hash(m, out);
+  return rc;
 }

@@ -8,8 +8,9 @@
  * Pinning: `latest` and `pending` (and an omitted block parameter) become verity's
  * head number, so every upstream asked answers about the same block and an upstream
  * that has not reached it is not asked. `earliest` becomes 0x0. `safe`/`finalized`
- * and EIP-1898 {blockHash} are kept but recorded, so routing knows which upstreams
- * may answer. Methods flagged NO_PIN keep `pending` (the pending nonce a wallet needs
+ * and EIP-1898 {blockHash} are kept but recorded (plan.tag names a kept tag, so the
+ * prove stage pins safe/finalized itself and refuses `latest` with no head); a method
+ * whose first param is a block hash is pinned by hash. Methods flagged NO_PIN keep `pending` (the pending nonce a wallet needs
  * is mempool state, not a block). eth_getLogs pins fromBlock/toBlock in its filter.
  *
  * The result says the block asked about (vt_pin) and holds rewritten params JSON

@@ -69,6 +69,7 @@ static void on_poll(const vt_fetch_result *r, void *ud) {
   vt_pool_redact_str(p, raw, why, sizeof why);  /* upstream text: no secret passes */
   double lat = (double)(now - net->poll_t0);
   if (fail >= 0) {
+    net->poll_fail_ms = now;
     vt_upstream_on_failure(u, now, (vt_fail_kind)fail, r->retry_after_s, why);
     vt_pool_note_attempt(p, u, fail, lat, false);
     VT_LOG(VT_LOG_DEBUG, "head_poll_failed", "upstream=%s what=%s", u->name, why);
@@ -141,8 +142,12 @@ static int cmp_desc(const void *a, const void *b) {
 
 bool vt_pool_head_fresh(const vt_pool *p) {
   uint64_t now = vt_pool_now_ms(p), stale = head_stale_ms(p);
-  for (size_t i = 0; i < p->nups; i++)
-    if (p->ups[i].head_known && now - p->ups[i].head_ok_ms <= stale) return true;
+  for (size_t i = 0; i < p->nups; i++) {
+    const vt_upstream *u = &p->ups[i];
+    if (!u->head_known || u->breaker == VT_BREAKER_OPEN) continue; /* polled: on the chain */
+    if (now - u->head_ok_ms > stale || p->net[i].poll_fail_ms > u->head_ok_ms) continue;
+    return true;
+  }
   return false;
 }
 

@@ -41,6 +41,7 @@ typedef struct {
   vt_fetch *chain_poll;     /* eth_chainId check in flight */
   uint64_t chain_checked_ms;
   uint64_t poll_t0;
+  uint64_t poll_fail_ms;    /* when a poll (head or chain id) last failed; 0 = never */
 } vt_up_net;
 
 /* The pool's metric families (registered by the gateway in its registry; NULL: none). */
@@ -113,7 +114,10 @@ uint64_t vt_pool_now_ms(const vt_pool *p);
 unsigned vt_pool_usable(const vt_pool *p);
 /* The quorum k in force now: min(configured quorum, usable upstreams), at least 1. */
 unsigned vt_pool_quorum(const vt_pool *p);
-/* Has any upstream confirmed a head recently? If not, `latest` is only a memory. */
+/* Is `latest` still today's? True while some upstream on the chain, its breaker not
+ * open, confirmed its head within the stale window and has not failed a poll since:
+ * when every upstream fails (refused, 5xx, breakers open) it turns false within one
+ * poll interval, and `latest` is then only a memory (answered -32002, or stale). */
 bool vt_pool_head_fresh(const vt_pool *p);
 /* Choose verity's head again (after a poll, or when the light client moved). */
 void vt_pool_head_recompute(vt_pool *p);

@@ -358,3 +358,11 @@ void vt_anchor_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *u
 void vt_anchor_by_hash(vt_anchor *a, const uint8_t hash[32], vt_anchor_cb cb, void *ud) {
   lookup(a, true, 0, hash, cb, ud);
 }
+
+bool vt_anchor_lc_finalized(const vt_anchor *a, uint64_t *number) {
+  vt_beacon_exec fin;
+  if (a->pool->cfg->anchor_mode != VT_ANCHOR_LIGHTCLIENT || !a->beacon || !vt_beacon_head(a->beacon, true, &fin))
+    return false;
+  *number = fin.block_number;
+  return true;
+}

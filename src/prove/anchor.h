@@ -51,6 +51,9 @@ void vt_anchor_free(vt_anchor *a);
 /* cb may run before these return (cache hit). */
 void vt_anchor_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *ud);
 void vt_anchor_by_hash(vt_anchor *a, const uint8_t hash[32], vt_anchor_cb cb, void *ud);
+/* Anchor mode lightclient: the light client's finalized execution block number; false
+ * in other modes or while it has none. */
+bool vt_anchor_lc_finalized(const vt_anchor *a, uint64_t *number);
 /* Forget headers above number (a reorg was seen). */
 void vt_anchor_forget_above(vt_anchor *a, uint64_t number);
 

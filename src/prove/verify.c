@@ -18,8 +18,10 @@
 #include "core/block.h"
 #include "core/hex.h"
 #include "core/receipt.h"
+#include "core/op.h"
 #include "core/tx.h"
 #include "prove/anchor.h"
+#include "prove/verify_op.h"
 #include "pool/call.h"
 #include "obs/log.h"
 #include "util/buf.h"
@@ -71,6 +73,8 @@ typedef struct vreq {
   vt_anchored anch;
   vc_account acct;
   json_t *block;          /* the verified full block (receipts and transactions are bound to it) */
+  json_t *pending;        /* OP stack: a block/tx answer holding deposits, whose nonce the
+                             receipts prove next (verify_op.h) */
   vt_answer_cb cb;
   void *ud;
   uint64_t t0;
@@ -88,20 +92,23 @@ static const struct verifier *find(vt_verifier v) {
   return v != VT_V_NONE && verifiers[v].method ? &verifiers[v] : NULL;
 }
 
-bool vt_verify_applies(const vt_prover *pv, const char *method, const vt_plan *plan) {
+bool vt_verify_provable(const vt_prover *pv, const char *method) {
   vt_verifier which = verifier_of(method);
-  if (which == VT_V_LOGS)
-    return pv->on && pv->pool->head_known && (plan->kind == VT_PIN_HASH || plan->kind == VT_PIN_NUMBER);
-  const struct verifier *v = find(which);
-  if (!pv->on || !v || !pv->pool->head_known) return false;
-  if (v->block == B_LOCATE) return true;
-  if (v->block == B_PARAM0_HASH) return true;
-  /* a block by number must be at or below the head (a future block cannot be anchored:
-   * its `null` is confirmed by the quorum instead); safe/finalized/pending tags are
-   * not pinned and so not anchored here */
-  /* a number past verity's head is anchored too: if the upstreams agree it does not
-   * exist yet the answer is null (blocks) or -32002 (state), never an unproven value */
-  return plan->kind == VT_PIN_HASH || plan->kind == VT_PIN_NUMBER;
+  return pv->on && (which == VT_V_LOGS || find(which) != NULL);
+}
+
+bool vt_verify_applies(const vt_prover *pv, const char *method, const vt_plan *plan) {
+  if (!vt_verify_provable(pv, method)) return false;
+  /* a block by number or hash is anchored directly, also before any head is agreed
+   * (at start-up, or while every upstream is down): the anchor asks k upstreams for
+   * that number's hash (or the trusted node, or the light client) whatever the head.
+   * A number past every head is anchored too: if the upstreams agree it does not
+   * exist yet the answer is null (blocks) or -32002 (state), never an unproven value.
+   * Tags left as tags (safe, finalized, latest without a head, the pending nonce) are
+   * the gateway's to pin or refuse (vt_gateway_carry, prove/tag.h). */
+  const struct verifier *v = find(verifier_of(method));
+  if (v && (v->block == B_LOCATE || v->block == B_PARAM0_HASH)) return true; /* by transaction or block hash */
+  return plan->tag == VT_TAG_NONE && (plan->kind == VT_PIN_HASH || plan->kind == VT_PIN_NUMBER);
 }
 
 /* --- ending ----------------------------------------------------------------------- */
@@ -109,6 +116,7 @@ bool vt_verify_applies(const vt_prover *pv, const char *method, const vt_plan *p
 static void vreq_free(vreq *r) {
   json_decref(r->params);
   json_decref(r->block);
+  json_decref(r->pending);
   free(r);
 }
 
@@ -117,6 +125,11 @@ static void answer(vreq *r, int outcome, const char *res, size_t n, vt_trust tru
       .outcome = outcome, .result = res, .len = n, .served_by = r->served_by,
       .trust = trust, .method = r->v->method, .t_start_ms = r->t0,
   };
+  if (outcome == VT_CALL_OK && trust.tier == VT_TRUST_VERIFIED && r->anch.trust.tier == VT_TRUST_VERIFIED) {
+    a.has_block = a.has_hash = true; /* the anchored header it was proven against */
+    a.block = r->anch.hdr.number;
+    memcpy(a.block_hash, r->anch.hdr.hash, 32);
+  }
   r->cb(&a, r->ud);
   vreq_free(r);
 }
@@ -301,36 +314,41 @@ static void ev_account(vreq *r) {
 
 /* --- blocks, transactions, receipts ------------------------------------------------ */
 
+/* The transactions of a proven block as their hashes (a client that asked for hashes). */
+static json_t *with_tx_hashes(const json_t *block) {
+  json_t *hashes = json_array(), *copy = json_copy((json_t *)block);
+  size_t i;
+  json_t *t;
+  if (!hashes || !copy) { json_decref(hashes); json_decref(copy); return NULL; }
+  json_array_foreach(json_object_get(block, "transactions"), i, t) json_array_append(hashes, json_object_get(t, "hash"));
+  json_object_set_new(copy, "transactions", hashes);
+  return copy;
+}
+
 static int check_block(vt_call *c, struct vt_upstream *u, const char *res, size_t n, vt_buf *out, char *why,
                        size_t wl) {
   (void)u;
   vreq *r = c->opts.check_ud;
   json_error_t je;
-  json_t *j = json_loadb(res, n, 0, &je);
+  json_t *j = json_loadb(res, n, 0, &je), *ans = NULL;
   vc_err err = {{0}};
   vc_header h;
   vc_block_check chk;
   int rc = -1;
   if (!j || !json_is_object(j)) { snprintf(why, wl, "no block, where the anchor has one"); goto out; }
-  if (vc_verify_block_ex(j, r->anch.hdr.hash, &h, &chk, &err) != VC_OK) { snprintf(why, wl, "block: %s", err.msg); goto out; }
+  if (vc_verify_block_for(j, r->anch.hdr.hash, r->pv->kind, 0, &h, &chk, &err) != VC_OK) {
+    snprintf(why, wl, "block: %s", err.msg);
+    goto out;
+  }
   if (!chk.txs_full && chk.n_txs) { snprintf(why, wl, "block without full transactions"); goto out; }
+  if (r->pv->kind == VC_CHAIN_OP_STACK && vt_op_check_deposit_rules(j, &err) != VC_OK) {
+    snprintf(why, wl, "block: %s", err.msg);
+    goto out;
+  }
   json_t *txs = json_object_get(j, "transactions");
   switch (r->v->kind) {
     case K_BLOCK:
-      if (!r->full) {
-        /* the client asked for hashes: give the proven transactions' hashes */
-        json_t *hashes = json_array();
-        size_t i;
-        json_t *t;
-        json_array_foreach(txs, i, t) json_array_append(hashes, json_object_get(t, "hash"));
-        json_t *copy = json_copy(j);
-        json_object_set_new(copy, "transactions", hashes);
-        char *txt = json_dumps(copy, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        json_decref(copy);
-        if (!txt) { snprintf(why, wl, "out of memory"); goto out; }
-        vt_buf_puts(out, txt);
-        free(txt);
-      }
+      ans = r->full ? json_incref(j) : with_tx_hashes(j);
       break;
     case K_TX_BY_INDEX:
     case K_TX_BY_HASH: {
@@ -346,20 +364,63 @@ static int check_block(vt_call *c, struct vt_upstream *u, const char *res, size_
         }
         if (!found) { snprintf(why, wl, "the block does not hold the transaction the upstream placed in it"); goto out; }
       }
-      char *txt = found ? json_dumps(found, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-      vt_buf_puts(out, txt ? txt : "null");
-      free(txt);
+      ans = found ? json_incref(found) : json_null();
       break;
     }
     default: /* receipts: the block is the next step's evidence */
       json_decref(r->block);
       r->block = json_incref(j);
-      break;
+      rc = 0;
+      goto out;
+  }
+  if (!ans) { snprintf(why, wl, "out of memory"); goto out; }
+  if (r->pv->kind == VC_CHAIN_OP_STACK && vt_op_needs_receipts(ans)) {
+    /* a deposit's nonce is proven by the block's receipts: they are the next step */
+    json_decref(r->block);
+    r->block = json_incref(j);
+    json_decref(r->pending);
+    r->pending = ans;
+    ans = NULL;
+  } else if (ans != j) { /* the block as received is the answer as it is */
+    char *txt = json_dumps(ans, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    if (!txt) { snprintf(why, wl, "out of memory"); goto out; }
+    vt_buf_puts(out, txt);
+    free(txt);
   }
   rc = 0;
 out:
+  json_decref(ans);
   json_decref(j);
   return rc;
+}
+
+/* The answer built from the proven receipts j: a deposit-holding block or tx (OP stack,
+ * r->pending) checked against them, one receipt, or the list; on an OP-stack chain the
+ * L1 fee members no root commits to are removed first (core/op.h). */
+static int receipts_answer(vreq *r, json_t *j, vt_buf *out, char *why, size_t wl) {
+  vc_err err = {{0}};
+  json_t *ans = j;
+  if (r->pending) {
+    if (vt_op_check_deposits(r->pending, j, &err) != VC_OK) { snprintf(why, wl, "%s", err.msg); return -1; }
+    ans = r->pending;
+  } else if (r->v->kind == K_RECEIPT) {
+    size_t i;
+    json_t *rc_;
+    ans = NULL;
+    json_array_foreach(j, i, rc_) {
+      uint8_t th[32];
+      if (vt_json_fixed(json_object_get(rc_, "transactionHash"), th, 32) && !memcmp(th, r->txhash, 32)) { ans = rc_; break; }
+    }
+    if (!ans) { snprintf(why, wl, "the block's receipts do not include the transaction"); return -1; }
+  } else if (r->pv->kind != VC_CHAIN_OP_STACK) {
+    return 0; /* eth_getBlockReceipts on Ethereum: the checked result as it is */
+  }
+  if (r->pv->kind == VC_CHAIN_OP_STACK && !r->pending) vt_op_strip_receipts(ans);
+  char *txt = json_dumps(ans, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+  if (!txt) { snprintf(why, wl, "out of memory"); return -1; }
+  vt_buf_puts(out, txt);
+  free(txt);
+  return 0;
 }
 
 static int check_receipts(vt_call *c, struct vt_upstream *u, const char *res, size_t n, vt_buf *out, char *why,
@@ -367,11 +428,16 @@ static int check_receipts(vt_call *c, struct vt_upstream *u, const char *res, si
   (void)u;
   vreq *r = c->opts.check_ud;
   json_error_t je;
-  json_t *j = json_loadb(res, n, 0, &je);
+  json_t *j = json_loadb(res, n, 0, &je), *bound = NULL;
   vc_err err = {{0}};
   int rc = -1;
   if (!j || !json_is_array(j)) { snprintf(why, wl, "no receipts, where the anchored block has a receipts root"); goto out; }
-  if (vc_verify_block_receipts(j, &r->anch.hdr, r->block, &err) != VC_OK) { snprintf(why, wl, "receipts: %s", err.msg); goto out; }
+  bound = r->pv->kind == VC_CHAIN_OP_STACK && r->block ? vt_op_receipts_binding(r->block) : json_incref(r->block);
+  if (r->block && !bound) { snprintf(why, wl, "out of memory"); goto out; }
+  if (vc_verify_block_receipts_for(j, &r->anch.hdr, bound, r->pv->kind, &err) != VC_OK) {
+    snprintf(why, wl, "receipts: %s", err.msg);
+    goto out;
+  }
   size_t i;
   json_t *rc_;
   json_array_foreach(j, i, rc_) {
@@ -381,20 +447,9 @@ static int check_receipts(vt_call *c, struct vt_upstream *u, const char *res, si
       goto out;
     }
   }
-  if (r->v->kind == K_RECEIPT) {
-    json_t *found = NULL;
-    json_array_foreach(j, i, rc_) {
-      uint8_t th[32];
-      if (vt_json_fixed(json_object_get(rc_, "transactionHash"), th, 32) && !memcmp(th, r->txhash, 32)) { found = rc_; break; }
-    }
-    if (!found) { snprintf(why, wl, "the block's receipts do not include the transaction"); goto out; }
-    char *txt = json_dumps(found, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (!txt) { snprintf(why, wl, "out of memory"); goto out; }
-    vt_buf_puts(out, txt);
-    free(txt);
-  }
-  rc = 0;
+  rc = receipts_answer(r, j, out, why, wl);
 out:
+  json_decref(bound);
   json_decref(j);
   return rc;
 }
@@ -413,6 +468,17 @@ static void on_block_for_receipts(vt_call *c, void *ud) {
   ev_receipts(r);
 }
 
+/* A block or transaction answer: done, or (OP stack, deposits in it) on to the receipts. */
+static void on_block_done(vt_call *c, void *ud) {
+  vreq *r = ud;
+  if (c->outcome == VT_CALL_OK && r->pending) {
+    vt_call_free(c);
+    ev_receipts(r);
+    return;
+  }
+  relay(r, c, "no upstream could prove the answer against the anchored header");
+}
+
 static void ev_block(vreq *r) {
   vt_buf b;
   vt_buf_init(&b, 4096);
@@ -420,7 +486,7 @@ static void ev_block(vreq *r) {
   put_blockref(&b, r, false);
   vt_buf_puts(&b, ",true]}");
   bool receipts = r->v->kind == K_RECEIPT || r->v->kind == K_BLOCK_RECEIPTS;
-  if (!start(r, "eth_getBlockByHash", &b, check_block, r->by_hash, receipts ? on_block_for_receipts : on_evidence))
+  if (!start(r, "eth_getBlockByHash", &b, check_block, r->by_hash, receipts ? on_block_for_receipts : on_block_done))
     unavailable(r, "out of memory", NULL);
 }
 
@@ -443,6 +509,12 @@ static void evidence(vreq *r) {
 
 static void on_anchor(const vt_anchored *h, const char *why, const char *data, const vt_trust *agreed, void *ud) {
   vreq *r = ud;
+  if (!h && why == vt_anchor_absent && !r->pv->pool->head_known) {
+    /* before any head is agreed nothing says the block is in the future: upstreams
+     * agreeing there is none is not an answer verity can stand behind */
+    unavailable(r, "the upstreams say the block does not exist, and no head is agreed yet to tell", NULL);
+    return;
+  }
   if (!h && why == vt_anchor_absent) {
     switch (r->v->kind) {
       case K_BLOCK: case K_TX_BY_INDEX: case K_BLOCK_RECEIPTS: case K_RECEIPT: case K_TX_BY_HASH:

@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 
+#include "core/op.h"
 #include "flow/flow.h"
 #include "flow/jvalue.h"
 #include "pool/pool.h"
@@ -52,11 +53,15 @@ typedef struct vt_prover {
   vt_pool *pool;            /* asked for evidence */
   vt_anchor *anchor;        /* trusted headers */
   bool on;                  /* prove what can be proven (config `verify`, default on) */
+  vc_chain_kind kind;       /* how blocks, txs and receipts are proven (config chain.kind) */
   vt_prove_share share;
 } vt_prover;
 
-/* Will this call be proven (a verifier exists, verification is on, the block is one
- * that can be anchored)? */
+/* Has the method a verifier, and is verification on? Then it is answered proven or
+ * -32002, never plainly (the gateway refuses what cannot be anchored). */
+bool vt_verify_provable(const vt_prover *pv, const char *method);
+/* Will this call be proven now (provable, and its block is a number or a hash, which
+ * is anchored directly whether or not a head is known)? */
 bool vt_verify_applies(const vt_prover *pv, const char *method, const vt_plan *plan);
 
 /* Start proving. params: the call's params as they go upstream (after pinning).

@@ -34,6 +34,7 @@ enum {
   VT_RPC_RESOURCE_UNAVAILABLE = -32002, /* EIP-1474 */
   VT_RPC_LIMIT_EXCEEDED = -32005,        /* EIP-1474 */
   VT_RPC_METHOD_UNSUPPORTED = -32004,    /* EIP-1474 */
+  VT_RPC_UNAUTHORIZED = -32001,          /* HTTP 401: no or unknown client key (src/access/) */
 };
 
 #define VT_RPC_METHOD_MAX 64

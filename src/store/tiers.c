@@ -30,7 +30,38 @@ struct vt_tiers {
   void (*on_closed)(void *);
   void *on_closed_arg;
   vt_tiers_stats st;
+  /* the highest block an LMDB entry was stored as final for: every block at or below
+   * it is final, so after a restart, with no head, answers by number up to it may be
+   * served from the store. Persisted (blob "finalized") at most once per second. */
+  uint64_t finalized;
+  bool fin_dirty;
+  uint64_t fin_saved_ms;
 };
+
+#define FINALIZED_BLOB "finalized"
+#define FINALIZED_SAVE_MS 1000
+#define FINALIZED_TEXT_MAX 24
+
+static void load_finalized(vt_tiers *t) {
+  uint8_t *v = NULL;
+  size_t n = 0;
+  char txt[FINALIZED_TEXT_MAX];
+  if (vt_lmdb_get_blob(t->lmdb, FINALIZED_BLOB, &v, &n) == VT_LMDB_OK && n > 0 && n < sizeof txt) {
+    memcpy(txt, v, n);
+    txt[n] = 0;
+    char *end;
+    unsigned long long f = strtoull(txt, &end, 10);
+    if (*end == 0) t->finalized = f;
+  }
+  free(v);
+}
+
+static void save_finalized(vt_tiers *t) {
+  char txt[FINALIZED_TEXT_MAX];
+  int n = snprintf(txt, sizeof txt, "%llu", (unsigned long long)t->finalized);
+  if (vt_lmdb_put_blob(t->lmdb, FINALIZED_BLOB, txt, (size_t)n) == VT_LMDB_OK) t->fin_dirty = false;
+  else VT_LOG(VT_LOG_WARN, "lmdb", "cannot record the finalized block: %s", vt_lmdb_errmsg(t->lmdb));
+}
 
 /* Cache keys do not name the chain, so a store holds one chain's answers: its chain id
  * is recorded in the store at first use, and a store of another chain is refused
@@ -65,6 +96,11 @@ static void on_tick(uv_timer_t *tm) {
   vt_tiers *t = tm->data;
   if (t->lmdb && vt_lmdb_tick(t->lmdb) != VT_LMDB_OK)
     VT_LOG(VT_LOG_WARN, "lmdb", "commit failed: %s", vt_lmdb_errmsg(t->lmdb));
+  uint64_t now = uv_now(tm->loop);
+  if (t->lmdb && t->fin_dirty && now - t->fin_saved_ms >= FINALIZED_SAVE_MS) {
+    t->fin_saved_ms = now;
+    save_finalized(t);
+  }
 }
 
 vt_tiers *vt_tiers_new(uv_loop_t *loop, const vt_tiers_opts *o, char *err, size_t errlen) {
@@ -83,6 +119,7 @@ vt_tiers *vt_tiers_new(uv_loop_t *loop, const vt_tiers_opts *o, char *err, size_
       snprintf(err, errlen, "cache.path: %s: %s", o->lmdb_path, e);
       goto fail;
     }
+    load_finalized(t);
   }
   if (o->redis_url && o->redis_url[0]) {
     vt_redis_opts ro = {.chain_id = o->chain_id};
@@ -130,6 +167,7 @@ void vt_tiers_close(vt_tiers *t, void (*done)(void *arg), void *arg) {
 void vt_tiers_free(vt_tiers *t) {
   if (!t) return;
   if (t->lmdb) {
+    if (t->fin_dirty) save_finalized(t);
     (void)vt_lmdb_flush(t->lmdb);
     vt_lmdb_close(t->lmdb);
   }
@@ -202,8 +240,13 @@ void vt_tiers_get(vt_tiers *t, const char *key, size_t klen, vt_tiers_cb cb, voi
 
 void vt_tiers_put(vt_tiers *t, const char *key, size_t klen, const char *val, size_t vlen, const vt_cache_meta *m) {
   if (!t->mem_off && vt_cache_put(t->cache, key, klen, val, vlen, m) == VT_CACHE_OK) t->st.stored++;
-  if (m->finalized && t->lmdb && vt_lmdb_put(t->lmdb, key, klen, val, vlen, m, NULL) == VT_LMDB_OK)
+  if (m->finalized && t->lmdb && vt_lmdb_put(t->lmdb, key, klen, val, vlen, m, NULL) == VT_LMDB_OK) {
     t->st.lmdb_stored++;
+    if (m->block_number > t->finalized) {
+      t->finalized = m->block_number;
+      t->fin_dirty = true;
+    }
+  }
   if (t->redis && vt_redis_put(t->redis, key, klen, val, vlen, m)) t->st.redis_stored++;
 }
 
@@ -246,6 +289,8 @@ bool vt_tiers_stale_get(vt_tiers *t, const char *key, size_t klen, const uint8_t
   size_t sklen;
   return stale_key(key, klen, sk, &sklen) && vt_cache_get(t->cache, sk, sklen, val, vlen, m);
 }
+
+uint64_t vt_tiers_finalized(const vt_tiers *t) { return t->lmdb ? t->finalized : 0; }
 
 void vt_tiers_reorg(vt_tiers *t, uint64_t number) {
   if (t && number > 0) vt_cache_drop_unfinalized_above(t->cache, number - 1);

@@ -78,6 +78,11 @@ void vt_tiers_stale_put(vt_tiers *t, const char *key, size_t klen, const char *v
 bool vt_tiers_stale_get(vt_tiers *t, const char *key, size_t klen, const uint8_t **val, size_t *vlen,
                         vt_cache_meta *m);
 
+/* The highest block the LMDB store holds final answers for (0: none, or no LMDB):
+ * blocks at or below it are final, also right after a restart with no head. Kept in the
+ * store (blob "finalized"), written at most once per second and when the tiers close. */
+uint64_t vt_tiers_finalized(const vt_tiers *t);
+
 /* A reorg was seen at or above block `number`: drop unfinalized entries above number-1. */
 void vt_tiers_reorg(vt_tiers *t, uint64_t number);
 void vt_tiers_stats_get(const vt_tiers *t, vt_tiers_stats *out);

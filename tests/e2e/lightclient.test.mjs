@@ -243,6 +243,15 @@ test('verity: light-client anchor syncs around a forging beacon endpoint and pro
     const blk = await callWithTrust(v, 'eth_getBlockByNumber', [hex(head), false]);
     const anvilBlock = await rpc(devnet.truthUrl, 'eth_getBlockByNumber', [hex(head), false]);
     assert.equal(blk.body.result?.hash, anvilBlock.hash);
+    // `finalized` and `safe` are the light client's finalized header, proven (issue 11)
+    for (const tag of ['finalized', 'safe']) {
+      const fin = await callWithTrust(v, 'eth_getBlockByNumber', [tag, false]);
+      assert.equal(fin.trust, 'verified:lightclient:finalized', failMsg(`${tag}: trust ${fin.trust} ${JSON.stringify(fin.body)}`));
+      const n = Number(fin.body.result.number);
+      assert.ok(n >= 1 && n <= head, `${tag} block ${n}`);
+      const real = await rpc(devnet.truthUrl, 'eth_getBlockByNumber', [hex(n), false]);
+      assert.equal(fin.body.result.hash, real.hash);
+    }
 
     // restart: resumes from the state file, no second bootstrap
     await v.stop();

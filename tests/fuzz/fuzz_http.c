@@ -117,7 +117,7 @@ static void host_step(harness *h) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static const vt_http_handlers handlers = {on_request, on_ws_open, on_ws_message, on_ws_close, NULL};
+  static const vt_http_handlers handlers = {on_request, on_ws_open, on_ws_message, on_ws_close, NULL, NULL};
   harness *h = calloc(1, sizeof *h);
   if (!h || size < 2) {
     free(h);

@@ -139,6 +139,11 @@ static void close_any(uv_handle_t *h, void *arg) {
 #ifndef MOCK_REPLY_MAX
 #define MOCK_REPLY_MAX 8192
 #endif
+/* The chain line of the gateway's YAML (a test of another chain kind defines it as ""
+ * before including this file and gives its own `chain:` in `more`). */
+#ifndef MOCK_CHAIN_YAML
+#define MOCK_CHAIN_YAML "chain: { id: 31337, name: devnet }\n"
+#endif
 
 /* ---- world: mocks + a gateway + a client fetcher -------------------------------- */
 
@@ -164,7 +169,7 @@ static void world_up_yaml(world *w, const up_mode modes[3], const char *heads[3]
   assert_int_equal(uv_loop_init(&w->loop), 0);
   char yaml[2048];
   int n = snprintf(yaml, sizeof yaml,
-                   "listen: 127.0.0.1:0\nlog: { level: error }\nchain: { id: 31337, name: devnet }\n"
+                   "listen: 127.0.0.1:0\nlog: { level: error }\n" MOCK_CHAIN_YAML
                    "anchor: { mode: quorum, quorum: %u }\n%s%s"
                    "pool: { timeout_ms: 1500, hedge_after_ms: %u, head_poll_ms: 100%s }\nupstreams:\n",
                    quorum, more && strstr(more, "verify:") ? "" : "verify: false\n", more ? more : "", hedge_ms,

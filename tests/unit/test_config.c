@@ -112,10 +112,12 @@ static void test_design_example(void **st) {
 
 static void test_presets(void **st) {
   (void)st;
-  const struct { const char *name; uint64_t id; size_t min_beacon; } want[] = {
-      {"mainnet", 1, 2}, {"sepolia", 11155111, 2}, {"hoodi", 560048, 2}, {"base", 8453, 0}};
-  assert_int_equal(vt_preset_count(), 4);
-  for (size_t i = 0; i < 4; i++) {
+  const struct { const char *name; uint64_t id; size_t min_beacon; vc_chain_kind kind; unsigned poll; } want[] = {
+      {"mainnet", 1, 2, VC_CHAIN_ETHEREUM, 2000},         {"sepolia", 11155111, 2, VC_CHAIN_ETHEREUM, 2000},
+      {"hoodi", 560048, 2, VC_CHAIN_ETHEREUM, 2000},      {"base", 8453, 0, VC_CHAIN_OP_STACK, 1000},
+      {"base-sepolia", 84532, 0, VC_CHAIN_OP_STACK, 1000}};
+  assert_int_equal(vt_preset_count(), 5);
+  for (size_t i = 0; i < 5; i++) {
     vt_config c;
     char err[256], yaml[128];
     vt_config_defaults(&c);
@@ -125,6 +127,8 @@ static void test_presets(void **st) {
     snprintf(yaml, sizeof yaml, "chain:\n  name: %s\n", want[i].name);
     if (load(&c, yaml, err, sizeof err)) fail_msg("%s: %s", want[i].name, err);
     assert_int_equal(c.chain_id, want[i].id);
+    assert_int_equal(c.chain_kind, want[i].kind);
+    assert_int_equal(c.head_poll_ms, want[i].poll); /* Base: a block every 2 s */
     assert_true(c.nupstreams >= 5);
     assert_true(c.nbeacon >= want[i].min_beacon);
     for (size_t u = 0; u < c.nupstreams; u++) {
@@ -162,6 +166,31 @@ static void test_presets(void **st) {
   assert_int_equal(vt_config_validate(&c, err, sizeof err), 0);
   assert_int_equal(vt_config_apply_preset(&c, "goerli", err, sizeof err), -1);
   assert_non_null(strstr(err, "goerli"));
+  vt_config_free(&c);
+}
+
+/* chain.kind: from the preset, or given for a chain without one; a bad value named. */
+static void test_chain_kind(void **st) {
+  (void)st;
+  vt_config c;
+  char err[256];
+  vt_config_defaults(&c);
+  assert_int_equal(c.chain_kind, VC_CHAIN_ETHEREUM);
+  const char *y = "chain: { id: 901, name: my-op, kind: op-stack }\n"
+                  "upstreams:\n  - { name: a, url: \"http://127.0.0.1:1\" }\n";
+  if (load(&c, y, err, sizeof err)) fail_msg("%s", err);
+  assert_int_equal(c.chain_kind, VC_CHAIN_OP_STACK);
+  static char dump[1 << 16];
+  assert_true(vt_config_dump(&c, dump, sizeof dump) >= 0);
+  assert_non_null(strstr(dump, "kind: op-stack"));
+  /* a custom chain is Ethereum-kind unless it says otherwise */
+  if (load(&c, "chain: { id: 902, name: other }\nupstreams:\n  - { name: a, url: \"http://127.0.0.1:1\" }\n", err,
+           sizeof err))
+    fail_msg("%s", err);
+  assert_int_equal(c.chain_kind, VC_CHAIN_ETHEREUM);
+  assert_int_equal(load(&c, "chain: { name: base, kind: optimism }\n", err, sizeof err), -1);
+  assert_non_null(strstr(err, "chain.kind"));
+  assert_non_null(strstr(err, "op-stack"));
   vt_config_free(&c);
 }
 
@@ -544,6 +573,7 @@ int main(void) {
       cmocka_unit_test(test_defaults_are_mainnet),
       cmocka_unit_test(test_design_example),
       cmocka_unit_test(test_presets),
+      cmocka_unit_test(test_chain_kind),
       cmocka_unit_test(test_bad_values),
       cmocka_unit_test(test_shapes_and_unknown_keys),
       cmocka_unit_test(test_cross_field_rules),

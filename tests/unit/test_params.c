@@ -44,10 +44,35 @@ static void test_pin_latest(void **st) {
   assert_int_equal(p.kind, VT_PIN_NUMBER);
   assert_int_equal(p.number, 5);
   vt_plan_free(&p);
-  /* no head yet: latest kept */
+  /* no head yet: latest kept, and named so the prove stage refuses it */
   p = plan("eth_getBalance", "[\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\",\"latest\"]", 0, false);
   assert_null(p.params);
   assert_int_equal(p.kind, VT_PIN_TAG);
+  assert_int_equal(p.tag, VT_TAG_LATEST);
+  vt_plan_free(&p);
+  /* the tag kept is named: safe, finalized, the pending nonce; pending for a state read
+   * with no head is latest */
+  static const struct { const char *m, *params; uint8_t tag; } tagged[] = {
+      {"eth_getBalance", "[\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\",\"safe\"]", VT_TAG_SAFE},
+      {"eth_getBlockByNumber", "[\"finalized\",false]", VT_TAG_FINALIZED},
+      {"eth_getTransactionCount", "[\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\",\"pending\"]", VT_TAG_PENDING},
+      {"eth_getLogs", "[{\"fromBlock\":\"finalized\"}]", VT_TAG_FINALIZED},
+  };
+  for (size_t i = 0; i < sizeof tagged / sizeof tagged[0]; i++) {
+    p = plan(tagged[i].m, tagged[i].params, 16, true);
+    assert_int_equal(p.tag, tagged[i].tag);
+    vt_plan_free(&p);
+  }
+  p = plan("eth_getBalance", "[\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\",\"pending\"]", 0, false);
+  assert_int_equal(p.tag, VT_TAG_LATEST);
+  vt_plan_free(&p);
+  /* a number leaves no tag; a block by hash is pinned by hash */
+  p = plan("eth_getBalance", "[\"0xd8da6bf26964af9d7eed9e03e53415d37aa96045\",\"0x5\"]", 0, false);
+  assert_int_equal(p.kind, VT_PIN_NUMBER);
+  assert_int_equal(p.tag, VT_TAG_NONE);
+  vt_plan_free(&p);
+  p = plan("eth_getBlockByHash", "[\"0x88e96d4537bea4d9c05d12549907b32561d3bf31f45aae734cdc119f13406cb6\",false]", 0, false);
+  assert_int_equal(p.kind, VT_PIN_HASH);
   vt_plan_free(&p);
 }
 

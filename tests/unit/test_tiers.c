@@ -67,15 +67,17 @@ static void test_memory_then_lmdb_across_a_restart(void **st) {
   assert_memory_equal(v, "\"0x5\"", 5);
   vt_cache_meta recent = meta(0x11, false); /* not final: memory only */
   vt_tiers_put(t, "k2", 2, "\"0x6\"", 5, &recent);
+  assert_int_equal(vt_tiers_finalized(t), 0x10); /* the unfinalized 0x11 does not count */
   vt_tiers_stats s;
   vt_tiers_stats_get(t, &s);
   assert_int_equal(s.stored, 2);
   assert_int_equal(s.lmdb_stored, 1);
   assert_true(s.lmdb);
-  close_tiers(&loop, t);
+  close_tiers(&loop, t); /* writes the finalized number if the tick has not yet */
 
   t = open_tiers(&loop, 1 << 20, dir, 1, err, sizeof err); /* a restart */
   assert_non_null(t);
+  assert_int_equal(vt_tiers_finalized(t), 0x10); /* recorded in the store: numbers up to it are final */
   assert_false(vt_tiers_get_memory(t, KEY, KLEN, &v, &vl, &m));
   got g = {0};
   vt_tiers_get(t, KEY, KLEN, on_get, &g);

@@ -209,6 +209,7 @@ struct test {
   frame f[8];
   int closed_after;
   int keep_fd; /* left open by the client; closed by the test after the loop */
+  int upgrades, auth_seen; /* on_ws_upgrade calls; opens that carried its auth */
 };
 
 static void on_request(vt_http_req *req, void *ud) {
@@ -219,6 +220,7 @@ static void on_request(vt_http_req *req, void *ud) {
 static void on_ws_open(vt_ws_conn *c, void *ud) {
   test *t = ud;
   t->opens++;
+  if (vt_ws_get_auth(c) == (void *)&t->auth_seen) t->auth_seen++;
   vt_ws_set_data(c, t);
   if (strncmp(vt_ws_peer(c), "127.0.0.1:", 10) != 0) t->opens += 100;
 }
@@ -255,7 +257,7 @@ static void client_of(void *arg) {
 }
 
 static void run(test *t, const vt_http_limits *lim, client_fn fn) {
-  vt_http_handlers h = {on_request, on_ws_open, on_ws_message, on_ws_close, t};
+  vt_http_handlers h = {on_request, on_ws_open, on_ws_message, on_ws_close, t, NULL};
   t->client = fn;
   ct_run(&t->env, lim, &h, client_of, t);
   if (!t->ok) fprintf(stderr, "client: %s\n", t->note);
@@ -580,6 +582,67 @@ static void test_server_close_with_open_websocket(void **state) {
   close(t.keep_fd);
 }
 
+/* ---------- on_ws_upgrade: the application admits or refuses an upgrade ---------- */
+
+/* "/ok" is admitted with an auth pointer, "/no" is 401, "/slow" is 429 (Retry-After 3). */
+static int on_ws_upgrade(vt_http_req *req, void **auth, unsigned *retry_after_s, void *ud) {
+  test *t = ud;
+  const char *path = vt_http_req_path(req);
+  t->upgrades++;
+  if (strcmp(path, "/ok") == 0) {
+    *auth = &t->auth_seen;
+    return 0;
+  }
+  if (strcmp(path, "/slow") == 0) {
+    *retry_after_s = 3;
+    return 429;
+  }
+  return 401;
+}
+
+static void c_upgrade_hook(test *t) {
+  static const char *paths[] = {"/no", "/slow", "/ok"};
+  static const int want[] = {401, 429, 101};
+  int fd = -1;
+  for (size_t i = 0; i < 3; i++) {
+    char req[256];
+    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             "Sec-WebSocket-Key: " RFC_KEY "\r\nSec-WebSocket-Version: 13\r\n\r\n", paths[i]);
+    fd = dial(t->env.port);
+    CHECK(fd >= 0);
+    bool ok = send_all(fd, req, strlen(req)) && read_head(t, fd) && t->status == want[i];
+    if (ok && i == 1) ok = strstr(t->head, "\r\nRetry-After: 3\r\n") != NULL;
+    if (!ok) {
+      snprintf(t->note, sizeof t->note, "upgrade %s: status %d", paths[i], t->status);
+      goto out;
+    }
+    if (i < 2) {
+      close(fd);
+      fd = -1;
+    }
+  }
+  CHECK(send_frame(fd, true, VT_WS_OP_TEXT, "hello", 5, true));
+  CHECK(read_frame(fd, &t->f[0]));
+  t->ok = 1;
+out:
+  if (fd >= 0) close(fd);
+}
+
+static void test_upgrade_hook(void **state) {
+  (void)state;
+  test t = {0};
+  vt_http_handlers h = {on_request, on_ws_open, on_ws_message, on_ws_close, &t, on_ws_upgrade};
+  t.client = c_upgrade_hook;
+  ct_run(&t.env, NULL, &h, client_of, &t);
+  if (!t.ok) fprintf(stderr, "client: %s\n", t.note);
+  assert_true(t.ok);
+  assert_int_equal(t.data_ok, 0);
+  assert_int_equal(t.upgrades, 3);
+  assert_int_equal(t.opens, 1);
+  assert_int_equal(t.auth_seen, 1); /* the admitted connection carried its auth */
+  assert_string_equal((char *)t.f[0].data, "hello");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_accept_key_rfc_vector),
@@ -592,6 +655,7 @@ int main(void) {
       cmocka_unit_test(test_oversize_1009_unmasked_1002),
       cmocka_unit_test(test_server_initiated_close),
       cmocka_unit_test(test_bad_handshakes),
+      cmocka_unit_test(test_upgrade_hook),
       cmocka_unit_test(test_idle_ping_then_close),
       cmocka_unit_test(test_slow_reader_1008),
       cmocka_unit_test(test_server_close_with_open_websocket),

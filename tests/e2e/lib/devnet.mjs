@@ -41,13 +41,13 @@ export const CHAIN_ID = 31337;
 export const MAX_NODES = 8;
 export const MAX_BLOCKS_KEPT = 100000;
 
-async function startAnvil({ port, genesisTimestamp, logDir, index }) {
+async function startAnvil({ port, genesisTimestamp, logDir, index, extraArgs = [] }) {
   const logPath = path.join(logDir, `anvil-${index}.log`);
   const log = fs.openSync(logPath, 'w');
   const args = [
     '--port', String(port), '--host', LOOPBACK, '--chain-id', String(CHAIN_ID),
     '--mnemonic', MNEMONIC, '--timestamp', String(genesisTimestamp), '--no-mining',
-    '--silent', '--accounts', '10', '--balance', '10000',
+    '--silent', '--accounts', '10', '--balance', '10000', ...extraArgs,
   ];
   const proc = spawnTracked(ANVIL_BIN, args, { stdio: ['ignore', log, log] });
   fs.closeSync(log);
@@ -71,6 +71,7 @@ export class Devnet {
     this.n = opts.n;
     this.blockMs = opts.blockMs;
     this.genesisTimestamp = opts.genesisTimestamp;
+    this.extraArgs = opts.extraArgs ?? [];  // e.g. ['--optimism'] for OP-stack nodes
     this.nodes = [];           // { index, url, port, proc, paused, height }
     this.blocks = [];          // blocks[k] = { number, hash, timestamp, txs: [raw] }, k >= 1
     this.pending = new Map();  // tx hash -> raw, broadcast but not yet in a block
@@ -98,7 +99,8 @@ export class Devnet {
       for (let attempt = 0; attempt < 3; attempt++) {
         const port = attempt === 0 ? firstPort : await freePort();
         try {
-          const a = await startAnvil({ port, genesisTimestamp: this.genesisTimestamp, logDir: this.logDir, index });
+          const a = await startAnvil({ port, genesisTimestamp: this.genesisTimestamp, logDir: this.logDir, index,
+            extraArgs: this.extraArgs });
           this.launched.push(a.proc);
           return a;
         } catch (e) { lastErr = e; }
@@ -264,7 +266,8 @@ export class Devnet {
  * Start a devnet of n anvil nodes.  Options: n (default 3, at most MAX_NODES),
  * blockMs (default 500; 0 = only manual mine()), genesisTimestamp (default now - 60 s,
  * so chain time follows wall time), mine (default true: start the block timer),
- * premine (default 1: blocks mined before returning).  Why premine: anvil 1.7.1 writes
+ * premine (default 1: blocks mined before returning), extraArgs (more anvil flags, e.g.
+ * ['--optimism'] for OP-stack nodes with deposit transactions).  Why premine: anvil 1.7.1 writes
  * the EMPTY trie root as the genesis stateRoot although the dev accounts are funded,
  * so no eth_getProof at block 0 can verify; from block 1 on the roots are real.
  */
@@ -275,6 +278,7 @@ export async function startDevnet(opts = {}) {
     n,
     blockMs: opts.blockMs ?? 500,
     genesisTimestamp: opts.genesisTimestamp ?? Math.floor(Date.now() / 1000) - 60,
+    extraArgs: opts.extraArgs,
   });
   try {
     await d.launch();

@@ -106,7 +106,7 @@ export async function startVerity(opts = {}) {
   }
 }
 
-async function startVerityOnce({ upstreams, overrides = {}, readyTimeoutMs = READY_TIMEOUT_MS }) {
+async function startVerityOnce({ upstreams, overrides = {}, readyTimeoutMs = READY_TIMEOUT_MS, readyPath = '/healthz' }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verity-e2e-'));
   const port = await freePort();
   const config = mergeConfig(defaultConfig({ port, upstreams }), overrides);
@@ -136,7 +136,8 @@ async function startVerityOnce({ upstreams, overrides = {}, readyTimeoutMs = REA
   while (Date.now() < deadline) {
     if (exitInfo) break;
     try {
-      const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
+      // readyPath '/status' (200 whenever verity listens): for a start with no head agreed
+      const r = await fetch(`${url}${readyPath}`, { signal: AbortSignal.timeout(1000) });
       await r.text();
       if (r.status === 200) return v;
       last = `HTTP ${r.status}`;

@@ -13,7 +13,7 @@ import { rpc, hex } from './util.mjs';
 
 export const MAX_TRUTH_CACHE = 200000;
 
-export async function startWorld({ n = 3, blockMs = 500, verity = true, overrides = {}, upstreamUrl } = {}) {
+export async function startWorld({ n = 3, blockMs = 500, verity = true, overrides = {}, upstreamUrl, devnet = {} } = {}) {
   const w = { devnet: null, proxies: [], verity: null };
   w.stop = async () => {
     if (w.verity) await w.verity.stop().catch(() => {});
@@ -21,7 +21,7 @@ export async function startWorld({ n = 3, blockMs = 500, verity = true, override
     if (w.devnet) await w.devnet.stop().catch(() => {});
   };
   try {
-    w.devnet = await startDevnet({ n, blockMs });
+    w.devnet = await startDevnet({ n, blockMs, ...devnet }); // devnet: more startDevnet options
     w.proxies = await startProxies(w.devnet);
     if (verity) {
       const upstreams = w.proxies.map((p, i) => ({ name: p.name, url: upstreamUrl ? upstreamUrl(p, i) : p.url }));
