@@ -7,7 +7,8 @@
  * the light client what it needs, and sends that to the preferred endpoint. The
  * outcome of a request is one of: applied (the store changed: go on at once), no news
  * (wait poll_ms), or failed (penalise the endpoint, mark it tried for this round, go
- * on with the next one; when all are tried, wait poll_ms).
+ * on with the next one; when all are tried, wait the round back-off: 1 s, doubling up to
+ * poll_ms, reset by any success, so endpoints refusing at start are asked again soon).
  *
  * What counts against an endpoint is one table (penalties[]): a failure class, the
  * first back-off and its ceiling; the back-off doubles with each consecutive failure.
@@ -98,6 +99,15 @@ void vt_beacon__arm(vt_beacon *b, uint64_t ms) {
   }
 }
 
+void vt_beacon__arm_retry(vt_beacon *b) {
+  uint64_t ms = b->retry_ms ? b->retry_ms : VT_BEACON_RETRY_FIRST_MS;
+  if (ms > b->poll_ms) ms = b->poll_ms;
+  b->retry_ms = ms * 2 > b->poll_ms ? b->poll_ms : ms * 2;
+  vt_beacon__arm(b, ms);
+}
+
+void vt_beacon__round_ok(vt_beacon *b) { b->retry_ms = 0; }
+
 /* ------------------------------------------------------------------ state ---- */
 
 static snapshot snap(const lc_client *c) {
@@ -138,6 +148,7 @@ static void succeed(vt_beacon *b, size_t i) {
   e->last_error[0] = '\0';
   b->cur = i;
   b->tried = 0;
+  vt_beacon__round_ok(b);
 }
 
 static void fail(vt_beacon *b, size_t i, fail_class k, const char *fmt, ...)
@@ -505,9 +516,9 @@ void vt_beacon__step(vt_beacon *b) {
   }
   if (b->req.kind == LC_REQ_UPDATES && b->req.count > VT_BEACON_MAX_UPDATES)
     b->req.count = VT_BEACON_MAX_UPDATES;
-  if (!pick(b, &i)) { /* every endpoint failed this round: wait a poll */
+  if (!pick(b, &i)) { /* every endpoint failed this round: retry after the round back-off */
     b->tried = 0;
-    vt_beacon__arm(b, b->poll_ms);
+    vt_beacon__arm_retry(b);
     return;
   }
   vt_fetch_opts o = {.url = url, .headers = accept, .nheaders = 1, .timeout_ms = b->timeout_ms,
@@ -650,6 +661,32 @@ bool vt_beacon_head(const vt_beacon *b, bool finalized, vt_beacon_exec *out) {
   memcpy(out->block_hash, a.block_hash, 32);
   memcpy(out->state_root, a.state_root, 32);
   out->timestamp = a.timestamp;
+  return true;
+}
+
+bool vt_beacon_synced(const vt_beacon *b, char *why, size_t wl) {
+  lc_request q;
+  vt_beacon_exec h;
+  uint64_t slot = current_slot(b);
+  if (b->need_checkpoint) {
+    snprintf(why, wl, "the light client has no checkpoint yet (%s)", b->last_error[0] ? b->last_error : "agreeing");
+    return false;
+  }
+  if (!b->lc->bootstrapped || !vt_beacon_head(b, false, &h)) {
+    snprintf(why, wl, "the light client is not bootstrapped yet");
+    return false;
+  }
+  lc_next_request(b->lc, slot, &q);
+  if (q.kind == LC_REQ_BOOTSTRAP || q.kind == LC_REQ_UPDATES) {
+    snprintf(why, wl, "the light client is catching up with the sync-committee periods");
+    return false;
+  }
+  if (behind(b)) {
+    snprintf(why, wl, "the light client's head (slot %llu) is behind the clock (slot %llu)",
+             (unsigned long long)h.beacon_slot, (unsigned long long)slot);
+    return false;
+  }
+  snprintf(why, wl, "the light client is synced (block %llu)", (unsigned long long)h.block_number);
   return true;
 }
 

@@ -72,6 +72,7 @@
 #define VT_BEACON_MAX_UPDATES 16u                     /* period updates asked per request */
 #define VT_BEACON_DEFAULT_TIMEOUT_MS 10000u
 #define VT_BEACON_ERR_LEN 160u
+#define VT_BEACON_RETRY_FIRST_MS 1000u /* first wait after a round where every endpoint failed */
 /* An answer with nothing new while the optimistic head is more than this many slots
  * behind the clock counts against the endpoint (so a lagging or withholding endpoint
  * cannot pin the anchor to the past: the next one is asked). */
@@ -141,6 +142,11 @@ void vt_beacon_start(vt_beacon *b);
  * stale file: compare out->timestamp with the clock (anchor max_staleness). */
 bool vt_beacon_head(const vt_beacon *b, bool finalized, vt_beacon_exec *out);
 void vt_beacon_get_status(const vt_beacon *b, vt_beacon_status *out);
+/* Whether the light client can anchor now: bootstrapped, caught up with the current
+ * period and its optimistic head at most VT_BEACON_LAG_SLOTS behind the clock. When
+ * not, why names what is missing (anchor mode auto falls back to quorum and /status
+ * shows it). */
+bool vt_beacon_synced(const vt_beacon *b, char *why, size_t wl);
 /* The status as a JSON object for /status (caller decrefs); NULL on allocation failure. */
 json_t *vt_beacon_status_json(const vt_beacon *b);
 /* Cancel the request in flight, save the store if it changed, close the handles; done(arg)

@@ -4,7 +4,7 @@
  * Every configured beacon endpoint is asked for its finalized block root at once. A
  * root is adopted only when at least 2 endpoints (1 of 1 when only one is configured,
  * logged as trust on first use) give it and no other root has as many; otherwise the
- * answers are logged and the round is repeated every poll, and nothing syncs. The
+ * answers are logged and the round is repeated after the round back-off (1 s doubling up to a poll), and nothing syncs. The
  * adopted root is persisted with the light client's state (beacon.c).
  */
 #include <stdarg.h>
@@ -82,7 +82,7 @@ static void agree_decide(vt_beacon *b) {
       if (b->agree[i].ok) snprintf(b->ep[i].last_error, sizeof b->ep[i].last_error,
                                    "checkpoint: finalized root not agreed by the others");
     VT_LOG(VT_LOG_WARN, "beacon_checkpoint_disagree", "need=%zu answers=%s", need, line);
-    vt_beacon__arm(b, b->poll_ms);
+    vt_beacon__arm_retry(b);
     return;
   }
   for (size_t i = 0; i < b->n; i++)
@@ -96,6 +96,7 @@ static void agree_decide(vt_beacon *b) {
   lc_init(b->lc, &b->cfg, b->checkpoint);
   b->need_checkpoint = false;
   b->last_error[0] = '\0';
+  vt_beacon__round_ok(b);
   snprintf(b->checkpoint_source, sizeof b->checkpoint_source,
            "agreed by %zu of %zu beacon endpoints", best_k, b->n);
   vc_hex_encode(b->checkpoint, 32, hex);

@@ -61,6 +61,7 @@ struct vt_beacon {
   char *state_path; /* the state file; wins over store */
   vt_lmdb *store;   /* one reference on the cache.path store, when no state_path */
   unsigned poll_ms, timeout_ms;
+  uint64_t retry_ms; /* after a round where every endpoint failed: the next wait (doubles up to poll_ms) */
   void (*on_update)(void *ud);
   void *ud;
   vt_fetch *inflight;
@@ -84,6 +85,11 @@ struct vt_beacon {
 
 /* beacon.c */
 void vt_beacon__arm(vt_beacon *b, uint64_t ms);
+/* After a round in which no endpoint answered: arm the next try after the round back-off
+ * (VT_BEACON_RETRY_FIRST_MS, doubling, at most poll_ms), so a refusal at start is retried
+ * within seconds. A success resets it (vt_beacon__round_ok). */
+void vt_beacon__arm_retry(vt_beacon *b);
+void vt_beacon__round_ok(vt_beacon *b);
 void vt_beacon__step(vt_beacon *b);
 /* beacon_checkpoint.c: ask every endpoint for its finalized root; adopt one that
  * enough of them agree on, then continue with vt_beacon__step(). */

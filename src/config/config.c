@@ -187,6 +187,7 @@ static const key_row g_rows[] = {
     {"anchor.lightclient.seconds_per_slot", vt_config__set_uint, NULL, OFF(lc_seconds_per_slot), 1, 600, "12"},
     {"anchor.lightclient.poll_ms", vt_config__set_ms, NULL, OFF(lc_poll_ms), 0, 600000, "0"},
     {"anchor.lightclient.state", vt_config__set_string, NULL, OFF(lc_state), 0, 0, NULL},
+    {"anchor.history_walk", vt_config__set_uint, NULL, OFF(history_walk), 0, 1000000, "8192"},
     {"anchor.max_staleness", vt_config__set_secs, NULL, OFF(max_staleness_s), 0, 365ull * 86400, "0"},
     {"upstreams", NULL, node_upstreams, 0, 0, 0, NULL},
     {"methods", NULL, node_methods, 0, 0, 0, NULL},
@@ -222,6 +223,8 @@ static const key_row g_rows[] = {
     {"logs.max_blocks", vt_config__set_u64, NULL, OFF(logs_max_blocks), 1, 10000000, "10000"},
     {"logs.chunk_blocks", vt_config__set_u64, NULL, OFF(logs_chunk_blocks), 1, 10000000, "2000"},
     {"logs.parallel", vt_config__set_uint, NULL, OFF(logs_parallel), 1, 64, "4"},
+    {"call.max_rounds", vt_config__set_uint, NULL, OFF(call_max_rounds), 1, 64, "8"},
+    {"call.gas_cap", vt_config__set_u64, NULL, OFF(call_gas_cap), 21000, 1000000000, "50000000"},
 };
 
 static const key_row g_upstream_rows[] = {
@@ -695,7 +698,8 @@ static int load_buffer(vt_config *c, const char *src, const char *yaml, size_t l
          (unsigned long long)p->chain_id);
     goto out;
   }
-  if (!L.quorum_given && tmp.anchor_mode == VT_ANCHOR_QUORUM && tmp.quorum > tmp.nupstreams)
+  if (!L.quorum_given && (tmp.anchor_mode == VT_ANCHOR_QUORUM || tmp.anchor_mode == VT_ANCHOR_AUTO) &&
+      tmp.quorum > tmp.nupstreams)
     tmp.quorum = tmp.nupstreams ? (unsigned)tmp.nupstreams : 1;
   char verr[384], vkey[160];
   if (vt_config_validate(&tmp, verr, sizeof verr)) {

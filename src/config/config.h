@@ -56,7 +56,9 @@
 #define VT_CONFIG_KEY_MIN       16          /* bytes of a client key */
 #define VT_CONFIG_KEY_MAX       256
 
-typedef enum { VT_ANCHOR_QUORUM, VT_ANCHOR_TRUSTED, VT_ANCHOR_LIGHTCLIENT } vt_anchor_mode;
+/* VT_ANCHOR_AUTO: the light client while it is synced, quorum otherwise (prove/anchor.c
+ * vt_anchor_active decides per lookup; /status says which and why). */
+typedef enum { VT_ANCHOR_QUORUM, VT_ANCHOR_TRUSTED, VT_ANCHOR_LIGHTCLIENT, VT_ANCHOR_AUTO } vt_anchor_mode;
 typedef enum { VT_POLICY_DEFAULT, VT_POLICY_ALLOW, VT_POLICY_DENY } vt_method_policy;
 
 typedef struct {
@@ -124,6 +126,7 @@ typedef struct {
   uint64_t lc_genesis_time;
   unsigned lc_seconds_per_slot;
   unsigned lc_poll_ms;     /* 0 = one slot */
+  unsigned history_walk;   /* light client: parent hashes walked past the EIP-2935 window */
   char *lc_state;          /* light-client state file; NULL = none */
   vt_upstream_cfg *upstreams;
   size_t nupstreams;
@@ -157,6 +160,9 @@ typedef struct {
   uint64_t logs_max_blocks;   /* the widest range one call may cover */
   uint64_t logs_chunk_blocks; /* first chunk size asked of upstreams, before limits are learned */
   unsigned logs_parallel;     /* chunks in flight at once */
+  /* verified eth_call / eth_estimateGas / eth_createAccessList (prove/exec.c) */
+  unsigned call_max_rounds;   /* rounds of evidence after the hint before -32002 */
+  uint64_t call_gas_cap;      /* gas of a call without one, and the most any may use */
 } vt_config;
 
 /* Fill c with the mainnet preset and every default (c's previous content is ignored,

@@ -22,7 +22,7 @@
 const char *const vt_config__http_schemes[] = {"http", "https", NULL};
 const char *const vt_config__redis_schemes[] = {"redis", NULL}; /* what src/store/redis.c speaks */
 
-static const char *const g_anchor_names[] = {"quorum", "trusted", "lightclient"};
+static const char *const g_anchor_names[] = {"quorum", "trusted", "lightclient", "auto"};
 static const char *const g_policy_names[] = {"default", "allow", "deny"};
 
 const char *vt_anchor_mode_name(vt_anchor_mode m) {
@@ -340,6 +340,11 @@ static int check_upstreams(const vt_config *c, size_t *ntrusted, char *err, size
   return 0;
 }
 
+/* An all-zero checkpoint root (with or without 0x). */
+static bool zero_root(const char *cp) {
+  return strspn(cp + (cp[0] == '0' && cp[1] ? 2 : 0), "0") == 64;
+}
+
 /* Client keys: unique names and unique keys (a key shown by name only, never its value). */
 static int check_keys(const vt_config *c, char *err, size_t errlen) {
   for (size_t i = 0; i < c->nkeys; i++) {
@@ -363,9 +368,14 @@ static int check_keys(const vt_config *c, char *err, size_t errlen) {
 static int check_anchor_mode(const vt_config *c, size_t ntrusted, char *err, size_t errlen) {
   switch (c->anchor_mode) {
     case VT_ANCHOR_QUORUM:
+    case VT_ANCHOR_AUTO: /* quorum until the light client is synced; no beacon list: quorum only */
       if (c->quorum < 1 || c->quorum > c->nupstreams) {
-        snprintf(err, errlen, "anchor.quorum: %u: expected 1 to the number of upstreams (%zu) in mode quorum",
-                 c->quorum, c->nupstreams);
+        snprintf(err, errlen, "anchor.quorum: %u: expected 1 to the number of upstreams (%zu) in mode %s",
+                 c->quorum, c->nupstreams, vt_anchor_mode_name(c->anchor_mode));
+        return -1;
+      }
+      if (c->anchor_mode == VT_ANCHOR_AUTO && c->checkpoint && zero_root(c->checkpoint)) {
+        snprintf(err, errlen, "anchor.checkpoint: all zero: not a beacon block root (omit it to agree on one)");
         return -1;
       }
       break;
@@ -383,7 +393,7 @@ static int check_anchor_mode(const vt_config *c, size_t ntrusted, char *err, siz
       /* No anchor.checkpoint: the beacon driver agrees on one at first start (see
        * src/beacon/beacon.h and docs/config.md). An all-zero root is no block and is
        * how the driver is told "none", so it is refused rather than taken as absent. */
-      if (c->checkpoint && strspn(c->checkpoint + (c->checkpoint[0] == '0' && c->checkpoint[1] ? 2 : 0), "0") == 64) {
+      if (c->checkpoint && zero_root(c->checkpoint)) {
         snprintf(err, errlen, "anchor.checkpoint: all zero: not a beacon block root (omit it to agree on one)");
         return -1;
       }
@@ -589,6 +599,7 @@ int vt_config_dump(const vt_config *c, char *buf, size_t len) {
   vt_buf_printf(&b, "verify: %s\n", c->verify ? "true" : "false");
   vt_buf_printf(&b, "logs:\n  max_blocks: %llu\n  chunk_blocks: %llu\n  parallel: %u\n",
                 (unsigned long long)c->logs_max_blocks, (unsigned long long)c->logs_chunk_blocks, c->logs_parallel);
+  vt_buf_printf(&b, "call:\n  max_rounds: %u\n  gas_cap: %llu\n", c->call_max_rounds, (unsigned long long)c->call_gas_cap);
   if (!vt_buf_ok(&b)) goto out;
   if (len > 0) {
     size_t n = b.len < len - 1 ? b.len : len - 1;

@@ -195,7 +195,7 @@ static const name_row g_levels[] = {{"error", VT_LOG_ERROR}, {"warn", VT_LOG_WAR
                                     {"debug", VT_LOG_DEBUG}};
 static const name_row g_formats[] = {{"text", 0}, {"json", 1}};
 static const name_row g_anchor[] = {{"quorum", VT_ANCHOR_QUORUM}, {"trusted", VT_ANCHOR_TRUSTED},
-                                    {"lightclient", VT_ANCHOR_LIGHTCLIENT}};
+                                    {"lightclient", VT_ANCHOR_LIGHTCLIENT}, {"auto", VT_ANCHOR_AUTO}};
 static const name_row g_policies[] = {{"default", VT_POLICY_DEFAULT}, {"allow", VT_POLICY_ALLOW},
                                       {"deny", VT_POLICY_DENY}};
 static const name_row g_kinds[] = {{"ethereum", VC_CHAIN_ETHEREUM}, {"op-stack", VC_CHAIN_OP_STACK}};

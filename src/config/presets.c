@@ -5,13 +5,21 @@
  * company or cloud going down costs a fraction of the pool), chosen from the endpoints
  * chainlist.org (DefiLlama/chainlist constants/extraRpcs.js) and ethereum-lists/chains
  * mark as public with no API key, preferring those that state they do not track users.
- * Beacon API endpoints (for the light client) are the public keyless ones run by
- * PublicNode (Allnodes) and ChainSafe (Lodestar). All of them are third-party services
- * with rate limits and no guarantees; docs/config.md says so and shows how to add your
- * own. The anchor default is quorum 2 until the light client is wired in.
+ * Beacon API endpoints (for the light client) are public keyless ones from at least three
+ * operators per chain: PublicNode (Allnodes), ChainSafe (Lodestar), the Nimbus team
+ * (Status) and, for mainnet, a16z's Helios (lightclientdata.org), for sepolia
+ * lightclient.xyz. Taken from the community list of light-sync endpoints,
+ * github.com/s1na/light-sync-endpoints (endpoints/{mainnet,sepolia,hoodi}.yaml), plus
+ * PublicNode's beacon API. The Nimbus ones are plain http: every light-client object is
+ * signature-checked, and the checkpoint must be agreed by two endpoints, so a tampered
+ * answer costs that endpoint its vote, not the anchor. All of them are third-party
+ * services with rate limits and no guarantees; docs/config.md says so and shows how to
+ * add your own.
  *
- * No checkpoint is built in: a weak-subjectivity checkpoint must be recent, so the
- * operator gives one (anchor.checkpoint) when choosing mode lightclient.
+ * The anchor default for the Ethereum chains is auto: the light client while it is
+ * synced, quorum 2 of the upstreams before that (and whenever it falls behind). No
+ * checkpoint is built in: a weak-subjectivity checkpoint must be recent, so without
+ * anchor.checkpoint the beacon endpoints agree on one at first start (beacon_checkpoint.c).
  *
  * Base and Base Sepolia are OP-stack chains (kind VC_CHAIN_OP_STACK: deposit
  * transactions, OP receipts; core/op.h). They make a block every 2 s, so their heads are
@@ -25,7 +33,7 @@ static const vt_preset g_presets[] = {
     {
         .name = "mainnet",
         .chain_id = 1,
-        .anchor_mode = VT_ANCHOR_QUORUM,
+        .anchor_mode = VT_ANCHOR_AUTO,
         .quorum = 2,
         .head_poll_ms = 2000,
         .checkpoint = NULL,
@@ -40,12 +48,13 @@ static const vt_preset g_presets[] = {
                 {"blockpi", "https://ethereum.public.blockpi.network/v1/rpc/public"},
                 {"pocket", "https://eth.api.pocket.network"},
             },
-        .beacon = {"https://ethereum-beacon-api.publicnode.com", "https://lodestar-mainnet.chainsafe.io"},
+        .beacon = {"https://ethereum-beacon-api.publicnode.com", "https://lodestar-mainnet.chainsafe.io",
+                   "http://unstable.mainnet.beacon-api.nimbus.team", "https://www.lightclientdata.org"},
     },
     {
         .name = "sepolia",
         .chain_id = 11155111,
-        .anchor_mode = VT_ANCHOR_QUORUM,
+        .anchor_mode = VT_ANCHOR_AUTO,
         .quorum = 2,
         .head_poll_ms = 2000,
         .checkpoint = NULL,
@@ -58,12 +67,13 @@ static const vt_preset g_presets[] = {
                 {"0xrpc", "https://0xrpc.io/sep"},
                 {"pocket", "https://eth-sepolia-testnet.api.pocket.network"},
             },
-        .beacon = {"https://ethereum-sepolia-beacon-api.publicnode.com", "https://lodestar-sepolia.chainsafe.io"},
+        .beacon = {"https://ethereum-sepolia-beacon-api.publicnode.com", "https://lodestar-sepolia.chainsafe.io",
+                   "http://unstable.sepolia.beacon-api.nimbus.team", "https://sepolia.lightclient.xyz"},
     },
     {
         .name = "hoodi",
         .chain_id = 560048,
-        .anchor_mode = VT_ANCHOR_QUORUM,
+        .anchor_mode = VT_ANCHOR_AUTO,
         .quorum = 2,
         .head_poll_ms = 2000,
         .checkpoint = NULL,
@@ -75,7 +85,8 @@ static const vt_preset g_presets[] = {
                 {"0xrpc", "https://0xrpc.io/hoodi"},
                 {"sentio", "https://hoodi.rpc.sentio.xyz"},
             },
-        .beacon = {"https://ethereum-hoodi-beacon-api.publicnode.com", "https://lodestar-hoodi.chainsafe.io"},
+        .beacon = {"https://ethereum-hoodi-beacon-api.publicnode.com", "https://lodestar-hoodi.chainsafe.io",
+                   "http://testing.hoodi.beacon-api.nimbus.team"},
     },
     {
         .name = "base",

@@ -147,6 +147,12 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
   vt_buf_printf(&b, "\"verify\":%s,", gw->prover.on ? "true" : "false");
   vt_buf_printf(&b, "\"anchor\":{\"mode\":\"%s\",\"quorum\":%u", vt_anchor_mode_name(gw->cfg->anchor_mode),
                 gw->cfg->quorum);
+  if (gw->anchor) {
+    char active_why[VT_BEACON_ERR_LEN + 96];
+    vt_anchor_mode active = vt_anchor_active(gw->anchor, active_why, sizeof active_why);
+    vt_buf_printf(&b, ",\"active\":\"%s\",\"why\":", vt_anchor_mode_name(active));
+    vt_buf_json_str(&b, active_why, strlen(active_why));
+  }
   if (gw->beacon) {
     json_t *lc = vt_beacon_status_json(gw->beacon);
     char *s = lc ? json_dumps(lc, JSON_COMPACT) : NULL;

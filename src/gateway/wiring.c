@@ -23,6 +23,7 @@
 #include "obs/log.h"
 #include "plan/flight.h"
 #include "prove/anchor.h"
+#include "prove/history.h"
 
 static void on_beacon_update(void *ud) {
   vt_gateway *gw = ud;
@@ -34,7 +35,9 @@ static void on_beacon_update(void *ud) {
 static bool lc_head(void *ud, uint64_t *number) {
   vt_gateway *gw = ud;
   vt_beacon_exec lc;
+  char why[VT_BEACON_ERR_LEN + 96];
   if (!gw->beacon || !vt_beacon_head(gw->beacon, false, &lc)) return false;
+  if (gw->cfg->anchor_mode == VT_ANCHOR_AUTO && !vt_beacon_synced(gw->beacon, why, sizeof why)) return false;
   *number = lc.block_number;
   return true;
 }
@@ -140,14 +143,17 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
   vt_subs_set_client_limit(gw->subs, cfg->max_subscriptions_per_client);
   gw->inflight = vt_counts_new();
   if (!gw->inflight) goto oom;
-  if (cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT && beacon_start(gw, cfg, err, errlen) != 0) return -1;
+  bool want_beacon = cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT || (cfg->anchor_mode == VT_ANCHOR_AUTO && cfg->nbeacon);
+  if (want_beacon && beacon_start(gw, cfg, err, errlen) != 0) return -1;
   gw->anchor = vt_anchor_new(&gw->pool, gw->beacon, on_reorg, gw);
   if (!gw->anchor) goto oom;
   gw->prover = (vt_prover){.pool = &gw->pool, .anchor = gw->anchor, .on = cfg->verify,
                            .kind = cfg->chain_kind,
                            .share = {.share = share, .ud = gw}};
+  vt_anchor_set_history(gw->anchor, vt_history_hash, &gw->prover, cfg->history_walk);
   gw->flights = vt_flights_new(loop, cfg, &gw->pool, cfg->cache_memory, err, errlen);
   if (!gw->flights) return -1;
+  gw->prover.tiers = vt_flights_tiers(gw->flights); /* verified calls keep proven state there */
   vt_http_limits hl;
   vt_http_limits_default(&hl);
   if (cfg->max_body) hl.max_body = cfg->max_body;

@@ -76,6 +76,8 @@ vt_flights *vt_flights_new(uv_loop_t *loop, const vt_config *cfg, const vt_pool 
   return f;
 }
 
+struct vt_tiers *vt_flights_tiers(vt_flights *f) { return f->tiers; }
+
 void vt_flights_close(vt_flights *f, void (*done)(void *arg), void *arg) { vt_tiers_close(f->tiers, done, arg); }
 
 void vt_flights_free(vt_flights *f) {

@@ -45,6 +45,8 @@ vt_flights *vt_flights_new(uv_loop_t *loop, const vt_config *cfg, const vt_pool 
 /* Stop the timers and Redis (asynchronous); done(arg) when closed. */
 void vt_flights_close(vt_flights *f, void (*done)(void *arg), void *arg);
 void vt_flights_free(vt_flights *f); /* after close: flushes LMDB, frees the cache */
+/* The tiers behind the answer cache (owned by f; for the provers' own entries). */
+struct vt_tiers *vt_flights_tiers(vt_flights *f);
 
 /* Run (or join, or answer from cache) a job; cb(ud) gets the answer exactly once. A
  * leader is carried by carry(carry_ctx, …), maybe later (after a Redis miss).

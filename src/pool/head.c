@@ -11,7 +11,8 @@
  * only trusted upstreams set it. The head may go back when the upstreams that had
  * reached it are gone (pinning must name a block someone can serve), but
  * head_reported, which eth_blockNumber returns, never goes backwards. In anchor mode
- * lightclient the head is capped by the light client's verified head (hook lc_head);
+ * lightclient (and auto, while the light client is synced) the head is capped by the
+ * light client's verified head (hook lc_head);
  * every advance is told to the stages above through the on_head hook (pool.h).
  */
 #include <stdio.h>
@@ -175,10 +176,13 @@ void vt_pool_head_recompute(vt_pool *p) {
   if (!p->head_known && n < k && now - p->started_ms < head_stale_ms(p)) return;
   if (k > n) k = (unsigned)n;
   uint64_t h = heads[k - 1];
-  if (p->cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT) {
+  if (p->cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT || p->cfg->anchor_mode == VT_ANCHOR_AUTO) {
+    /* latest = the light client's verified head; in mode auto only while it is synced
+     * (the hook says no otherwise), and the upstreams' quorum head until then */
     uint64_t lc = 0;
-    if (!p->hooks.lc_head || !p->hooks.lc_head(p->hooks.ud, &lc)) return;
-    if (lc < h) h = lc; /* latest = the light client's verified head */
+    bool have = p->hooks.lc_head && p->hooks.lc_head(p->hooks.ud, &lc);
+    if (!have && p->cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT) return;
+    if (have && lc < h) h = lc;
   }
   uint64_t old = p->head;
   bool was_known = p->head_known;

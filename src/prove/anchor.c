@@ -51,6 +51,9 @@ typedef struct pending {
 struct vt_anchor {
   vt_pool *pool;
   vt_beacon *beacon;
+  vt_history_fn history;
+  void *history_ud;
+  unsigned history_walk;
   vt_anchor_reorg_fn on_reorg;
   void *reorg_ud;
   vt_anchored cache[CACHE_SLOTS];
@@ -295,18 +298,40 @@ static void lookup(vt_anchor *a, bool by_hash, uint64_t number, const uint8_t *h
 typedef struct {
   vt_anchor *a;
   uint64_t want;
-  unsigned steps;
+  bool fallback; /* anchor mode auto: a block the walk cannot reach is anchored by quorum */
+  unsigned steps, max_steps;
+  bool first_known;    /* from the history contract: the first header must be first_number */
+  uint64_t first_number;
   vt_trust trust;
   vt_anchor_cb cb;
   void *ud;
 } lc_walk;
 
+/* The walk failed: in mode auto the block is anchored by quorum instead, else why. */
+static void lc_fail(lc_walk *w, const char *why, const char *data, const vt_trust *agreed) {
+  vt_anchor *a = w->a;
+  uint64_t want = w->want;
+  bool fallback = w->fallback;
+  vt_anchor_cb cb = w->cb;
+  void *cb_ud = w->ud;
+  free(w);
+  if (fallback) lookup(a, false, want, NULL, cb, cb_ud);
+  else cb(NULL, why, data, agreed, cb_ud);
+}
+
 static void lc_step(const vt_anchored *h, const char *why, const char *data, const vt_trust *agreed, void *ud) {
   lc_walk *w = ud;
   if (!h) {
-    w->cb(NULL, why, data, agreed, w->ud);
-    free(w);
+    lc_fail(w, why, data, agreed);
     return;
+  }
+  if (w->first_known) {
+    /* the slot holds block number % 8191's hash: of this block, or one 8191 away */
+    w->first_known = false;
+    if (h->hdr.number != w->first_number) {
+      lc_fail(w, "the history contract's hash is of another block than the one asked for", NULL, NULL);
+      return;
+    }
   }
   if (h->hdr.number == w->want) {
     vc_header copy = h->hdr;
@@ -316,24 +341,71 @@ static void lc_step(const vt_anchored *h, const char *why, const char *data, con
     free(w);
     return;
   }
-  if (h->hdr.number < w->want || ++w->steps > LC_WALK_MAX) {
-    w->cb(NULL, "block is too far below the light client's verified head", NULL, NULL, w->ud);
-    free(w);
+  if (h->hdr.number < w->want || ++w->steps > w->max_steps) {
+    lc_fail(w, "block is too far below the light client's verified head", NULL, NULL);
     return;
   }
   lookup(w->a, true, 0, h->hdr.parent_hash, lc_step, w);
 }
 
-static void lc_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *ud) {
+void vt_anchor_set_history(vt_anchor *a, vt_history_fn fn, void *ud, unsigned max_walk) {
+  a->history = fn;
+  a->history_ud = ud;
+  a->history_walk = max_walk;
+}
+
+static void on_history(const uint8_t *hash, const char *why, void *ud) {
+  lc_walk *w = ud;
+  if (!hash) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "the history contract (EIP-2935) could not prove the block hash: %s", why ? why : "?");
+    lc_fail(w, msg, NULL, NULL);
+    return;
+  }
+  lookup(w->a, true, 0, hash, lc_step, w);
+}
+
+/* More than LC_WALK_MAX below the verified head: the hash of the block (or of the oldest
+ * the history contract holds) from a storage proof at the head, then parents from there. */
+static void lc_history(vt_anchor *a, const vt_beacon_exec *opt, uint64_t number, bool fallback, vt_anchor_cb cb,
+                       void *ud) {
+  uint64_t head = opt->block_number;
+  uint64_t oldest = head > VT_HISTORY_WINDOW ? head - VT_HISTORY_WINDOW : 0;
+  uint64_t from = number >= oldest ? number : oldest;
+  if (from - number > a->history_walk) {
+    if (fallback) { lookup(a, false, number, NULL, cb, ud); return; }
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "block %llu is more than %u + %u (anchor.history_walk) blocks below the light client's verified head %llu",
+             (unsigned long long)number, VT_HISTORY_WINDOW, a->history_walk, (unsigned long long)head);
+    cb(NULL, msg, NULL, NULL, ud);
+    return;
+  }
+  lc_walk *w = calloc(1, sizeof *w);
+  if (!w) { cb(NULL, "out of memory", NULL, NULL, ud); return; }
+  *w = (lc_walk){.a = a, .want = number, .fallback = fallback, .max_steps = a->history_walk + 1,
+                 .first_known = true, .first_number = from, .cb = cb, .ud = ud,
+                 .trust = {.tier = VT_TRUST_VERIFIED, .anchor = VT_ANCHOR_SRC_LIGHTCLIENT, .finalized = false}};
+  a->history(a->history_ud, head, from, on_history, w);
+}
+
+/* fallback (mode auto): what the light client cannot anchor is anchored by quorum. */
+static void lc_by_number(vt_anchor *a, uint64_t number, bool fallback, vt_anchor_cb cb, void *ud) {
   vt_beacon_exec opt, fin;
   const vt_anchored *hit = cached_number(a, number);
   if (hit && hit->trust.anchor == VT_ANCHOR_SRC_LIGHTCLIENT) { cb(hit, NULL, NULL, NULL, ud); return; }
   if (!a->beacon || !vt_beacon_head(a->beacon, false, &opt)) {
-    cb(NULL, "the light client has no verified head yet", NULL, NULL, ud);
+    if (fallback) lookup(a, false, number, NULL, cb, ud);
+    else cb(NULL, "the light client has no verified head yet", NULL, NULL, ud);
     return;
   }
-  if (number > opt.block_number) {
-    cb(NULL, "block is newer than the light client's verified head", NULL, NULL, ud);
+  if (number <= opt.block_number && opt.block_number - number > LC_WALK_MAX && a->history) {
+    lc_history(a, &opt, number, fallback, cb, ud);
+    return;
+  }
+  if (number > opt.block_number || (fallback && opt.block_number - number > LC_WALK_MAX)) {
+    if (fallback) lookup(a, false, number, NULL, cb, ud);
+    else cb(NULL, "block is newer than the light client's verified head", NULL, NULL, ud);
     return;
   }
   bool use_fin = vt_beacon_head(a->beacon, true, &fin) && number <= fin.block_number;
@@ -341,15 +413,33 @@ static void lc_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *u
   if (!w) { cb(NULL, "out of memory", NULL, NULL, ud); return; }
   w->a = a;
   w->want = number;
+  w->fallback = fallback;
+  w->max_steps = LC_WALK_MAX;
   w->cb = cb;
   w->ud = ud;
   w->trust = (vt_trust){.tier = VT_TRUST_VERIFIED, .anchor = VT_ANCHOR_SRC_LIGHTCLIENT, .finalized = use_fin};
   lookup(a, true, 0, use_fin ? fin.block_hash : opt.block_hash, lc_step, w);
 }
 
+vt_anchor_mode vt_anchor_active(const vt_anchor *a, char *why, size_t wl) {
+  char tmp[VT_BEACON_ERR_LEN + 96];
+  vt_anchor_mode m = a->pool->cfg->anchor_mode;
+  if (!why) { why = tmp; wl = sizeof tmp; }
+  if (m != VT_ANCHOR_AUTO) {
+    snprintf(why, wl, "anchor.mode is %s", vt_anchor_mode_name(m));
+    return m;
+  }
+  if (!a->beacon) {
+    snprintf(why, wl, "no beacon endpoints (anchor.beacon): quorum only");
+    return VT_ANCHOR_QUORUM;
+  }
+  return vt_beacon_synced(a->beacon, why, wl) ? VT_ANCHOR_LIGHTCLIENT : VT_ANCHOR_QUORUM;
+}
+
 void vt_anchor_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *ud) {
-  if (a->pool->cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT) {
-    lc_by_number(a, number, cb, ud);
+  vt_anchor_mode m = a->pool->cfg->anchor_mode;
+  if (m == VT_ANCHOR_LIGHTCLIENT || (m == VT_ANCHOR_AUTO && vt_anchor_active(a, NULL, 0) == VT_ANCHOR_LIGHTCLIENT)) {
+    lc_by_number(a, number, m == VT_ANCHOR_AUTO, cb, ud);
     return;
   }
   lookup(a, false, number, NULL, cb, ud);
@@ -361,7 +451,7 @@ void vt_anchor_by_hash(vt_anchor *a, const uint8_t hash[32], vt_anchor_cb cb, vo
 
 bool vt_anchor_lc_finalized(const vt_anchor *a, uint64_t *number) {
   vt_beacon_exec fin;
-  if (a->pool->cfg->anchor_mode != VT_ANCHOR_LIGHTCLIENT || !a->beacon || !vt_beacon_head(a->beacon, true, &fin))
+  if (vt_anchor_active(a, NULL, 0) != VT_ANCHOR_LIGHTCLIENT || !a->beacon || !vt_beacon_head(a->beacon, true, &fin))
     return false;
   *number = fin.block_number;
   return true;

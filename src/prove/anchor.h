@@ -11,7 +11,13 @@
  * Anchored headers are cached by number and by hash (a small ring), and concurrent
  * requests for the same header are coalesced into one upstream round. The light
  * client anchor (anchor mode lightclient) walks parent hashes down from the light
- * client's verified head (src/beacon/), each header by hash.
+ * client's verified head (src/beacon/), each header by hash, at most 256 blocks; further
+ * back it asks the EIP-2935 history contract at the verified head for the hash of the
+ * block (or of the oldest one it holds, then walks parents from there, at most
+ * anchor.history_walk blocks), else -32002 naming the limit. Anchor mode auto uses the
+ * light client while it is synced (vt_anchor_active) and quorum otherwise, including
+ * for a block the light-client walk cannot reach; each header keeps the trust it was
+ * anchored with, so answers are labelled verified:lightclient:… or verified:quorum:k/n.
  */
 #ifndef VT_ANCHOR_H
 #define VT_ANCHOR_H
@@ -51,8 +57,21 @@ void vt_anchor_free(vt_anchor *a);
 /* cb may run before these return (cache hit). */
 void vt_anchor_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *ud);
 void vt_anchor_by_hash(vt_anchor *a, const uint8_t hash[32], vt_anchor_cb cb, void *ud);
-/* Anchor mode lightclient: the light client's finalized execution block number; false
- * in other modes or while it has none. */
+/* The EIP-2935 history contract: the hash of block `number` proven by a storage proof
+ * at the verified block `head` (its state holds the hashes of blocks head-8191 ..
+ * head-1). done gets the 32-byte hash, or NULL and why. Set by whoever wires the stages
+ * (the prover that checks storage proofs sits beside the anchor, prove/history.c). */
+#define VT_HISTORY_WINDOW 8191u
+typedef void (*vt_history_done)(const uint8_t *hash, const char *why, void *ud);
+typedef void (*vt_history_fn)(void *ud, uint64_t head, uint64_t number, vt_history_done done, void *done_ud);
+/* max_walk: parent hashes walked below the window (anchor.history_walk). */
+void vt_anchor_set_history(vt_anchor *a, vt_history_fn fn, void *ud, unsigned max_walk);
+
+/* The anchor in force now: the configured mode, or for mode auto lightclient while the
+ * light client is synced and quorum otherwise. why (may be NULL) says why, for /status. */
+vt_anchor_mode vt_anchor_active(const vt_anchor *a, char *why, size_t wl);
+/* While the light client anchors (mode lightclient, or auto while it is synced): its
+ * finalized execution block number; false otherwise or while it has none. */
 bool vt_anchor_lc_finalized(const vt_anchor *a, uint64_t *number);
 /* Forget headers above number (a reorg was seen). */
 void vt_anchor_forget_above(vt_anchor *a, uint64_t number);

@@ -212,7 +212,7 @@ int vt_verify_tagged(vt_prover *pv, const vt_job *job, vt_answer_cb cb, void *ud
   t->cb = cb;
   t->ud = ud;
   t->t0 = vt_pool_now_ms(pv->pool);
-  if (pv->pool->cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT) {
+  if (vt_anchor_active(pv->anchor, NULL, 0) == VT_ANCHOR_LIGHTCLIENT) { /* mode lightclient, or auto while synced */
     uint64_t fin;
     if (vt_anchor_lc_finalized(pv->anchor, &fin)) pin_and_prove(t, fin);
     else refuse(t, "the light client has no finalized header yet: safe and finalized cannot be pinned");

@@ -21,6 +21,8 @@
 #include "core/op.h"
 #include "core/tx.h"
 #include "prove/anchor.h"
+#include "prove/fees.h"
+#include "prove/exec.h"
 #include "prove/verify_op.h"
 #include "pool/call.h"
 #include "obs/log.h"
@@ -92,13 +94,26 @@ static const struct verifier *find(vt_verifier v) {
   return v != VT_V_NONE && verifiers[v].method ? &verifiers[v] : NULL;
 }
 
+/* The methods run on verity's EVM (exec.c), by verifier. */
+static const struct {
+  vt_verifier v;
+  vt_xkind kind;
+} exec_rows[] = {{VT_V_CALL, VT_X_CALL}, {VT_V_ESTIMATE, VT_X_ESTIMATE}, {VT_V_ACCESS_LIST, VT_X_ACCESS_LIST}};
+
+static int exec_row(vt_verifier v) {
+  for (size_t i = 0; i < sizeof exec_rows / sizeof exec_rows[0]; i++)
+    if (exec_rows[i].v == v) return (int)i;
+  return -1;
+}
+
 bool vt_verify_provable(const vt_prover *pv, const char *method) {
   vt_verifier which = verifier_of(method);
-  return pv->on && (which == VT_V_LOGS || find(which) != NULL);
+  return pv->on && (which == VT_V_LOGS || exec_row(which) >= 0 || find(which) != NULL || vt_fees_is(which));
 }
 
 bool vt_verify_applies(const vt_prover *pv, const char *method, const vt_plan *plan) {
   if (!vt_verify_provable(pv, method)) return false;
+  if (vt_fees_is(verifier_of(method))) return vt_fees_applies(pv, verifier_of(method));
   /* a block by number or hash is anchored directly, also before any head is agreed
    * (at start-up, or while every upstream is down): the anchor asks k upstreams for
    * that number's hash (or the trusted node, or the light client) whatever the head.
@@ -649,8 +664,10 @@ static bool read_params(vreq *r) {
 
 int vt_verify_start(vt_prover *pv, const char *method, vt_span params, const vt_plan *plan, vt_answer_cb cb,
                     void *ud) {
-  (void)plan;
   vt_verifier which = verifier_of(method);
+  if (vt_fees_is(which)) return vt_fees_start(pv, which, cb, ud);
+  int xr = exec_row(which);
+  if (xr >= 0) return vt_exec_start(pv, exec_rows[xr].kind, vt_method_find(method)->name, params.p, params.n, plan, cb, ud);
   if (which == VT_V_LOGS) {
     int lr = vt_verify_logs(pv, params, cb, ud);
     if (lr != 0) return 0;

@@ -55,6 +55,7 @@ typedef struct vt_prover {
   bool on;                  /* prove what can be proven (config `verify`, default on) */
   vc_chain_kind kind;       /* how blocks, txs and receipts are proven (config chain.kind) */
   vt_prove_share share;
+  struct vt_tiers *tiers;   /* the answer cache's tiers (borrowed; NULL: verified calls keep no state) */
 } vt_prover;
 
 /* Has the method a verifier, and is verification on? Then it is answered proven or

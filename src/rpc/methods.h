@@ -71,6 +71,9 @@ typedef enum {
   VT_V_BLOCK_RECEIPTS, VT_V_RECEIPT,                                  /* receipts root */
   VT_V_TX_BY_HASH, VT_V_TX_BY_BLOCK_HASH_INDEX, VT_V_TX_BY_BLOCK_NUMBER_INDEX,
   VT_V_LOGS,                                                          /* receipts of bloom matches */
+  VT_V_BLOB_BASE_FEE,                                                 /* head header's excessBlobGas */
+  VT_V_GAS_PRICE, VT_V_MAX_PRIORITY_FEE,                              /* proven head block's tips */
+  VT_V_CALL, VT_V_ESTIMATE, VT_V_ACCESS_LIST,                         /* run on proven state (prove/exec.c) */
   VT_V_COUNT
 } vt_verifier;
 

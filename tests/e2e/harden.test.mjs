@@ -111,7 +111,7 @@ async function startEchoer() {
         if (m.method === 'eth_chainId') return { jsonrpc: '2.0', id: m.id, result: '0x7a69' };
         if (m.method === 'eth_blockNumber') return { jsonrpc: '2.0', id: m.id, result: '0x10' };
         seen.echoed++;
-        if (m.method === 'eth_gasPrice') {
+        if (m.method === 'eth_feeHistory') {
           return { jsonrpc: '2.0', id: m.id, error: { code: -32000, message: `execution reverted: no access for ${req.url}`, data: `http://127.0.0.1:${port}${req.url}` } };
         }
         return { jsonrpc: '2.0', id: m.id, error: { code: -32005, message: `rate limit exceeded for ${req.url}` } };
@@ -134,7 +134,7 @@ test('an upstream that echoes its URL: the key from ${ENV} never reaches the cli
       upstreams: [{ name: 'echo', url: `${echo.url}/v3/\${${SECRET_ENV}}` }],
       overrides: { anchor: { mode: 'quorum', quorum: 1 }, log: { level: 'debug' } },
     });
-    const relayed = await rpcRaw(v.url, 'eth_gasPrice', []);
+    const relayed = await rpcRaw(v.url, 'eth_feeHistory', ['0x1', 'latest', []]); // relayed as the upstream said
     const unavailable = await rpcRaw(v.url, 'eth_maxPriorityFeePerGas', []);
     const st = await (await fetch(`${v.url}/status`)).text();
     // the fault was served: the echoer saw the key in its path and echoed it

@@ -73,6 +73,7 @@ typedef struct {
 
 static ssz_fixtures sx;
 static const char *g_root = CHECKPOINT; /* what honest servers call finalized */
+static unsigned g_poll_ms = 50; /* poll_ms of the beacons env_beacon_cp makes */
 static const char *g_store; /* store_path (cache.path) of the beacons env_beacon_cp makes */
 
 static char *load_text(const char *rel) {
@@ -483,7 +484,7 @@ static void env_add_dead(env *e) {
 static vt_beacon *env_beacon_cp(env *e, size_t nurls, const char *state_path, unsigned timeout_ms,
                                 uint64_t now_slot, const char *checkpoint) {
   vt_beacon_opts o = {.chain = "mainnet", .urls = e->url_ptrs, .n = nurls, .state_path = state_path,
-                      .store_path = g_store, .poll_ms = 50, .timeout_ms = timeout_ms,
+                      .store_path = g_store, .poll_ms = g_poll_ms, .timeout_ms = timeout_ms,
                       .genesis_time = (uint64_t)time(NULL) - now_slot * 12 - 1, /* 11 s of margin */
                       .on_update = on_update, .ud = e};
   char err[160] = "";
@@ -1174,6 +1175,40 @@ static void test_checkpoint_disagree(void **state) {
   free(st);
 }
 
+static bool headers_refused_once(env *e) {
+  return e->srv[0].hits[R_HEADERS] >= 1 && e->srv[1].hits[R_HEADERS] >= 1;
+}
+
+/* Both endpoints refuse at start (HTTP 500) with a poll of a slot (12 s): the driver asks
+ * again after the round back-off (1 s, 2 s, ...), so once they answer it syncs within
+ * seconds, not after a poll. Before the back-off it waited the whole 12 s poll. */
+static void test_refused_at_start_retried_soon(void **state) {
+  (void)state;
+  FIXTURE_OR_SKIP(dir, HELIOS "bootstrap.json");
+  (void)dir;
+  env e;
+  fixtures_load();
+  g_poll_ms = 12000;
+  env_init(&e);
+  env_add(&e, S_HTTP500);
+  env_add(&e, S_HTTP500);
+  env_beacon_cp(&e, 2, NULL, 2000, NOW_SLOT, NULL);
+  vt_beacon_start(e.b);
+  assert_true(run_until(&e, headers_refused_once));
+  e.srv[0].mode = S_HONEST;
+  e.srv[1].mode = S_HONEST;
+  uv_update_time(&e.loop);
+  uint64_t t0 = uv_now(&e.loop);
+  assert_true(run_until(&e, synced_to_optimistic));
+  uv_update_time(&e.loop);
+  uint64_t took = uv_now(&e.loop) - t0;
+  assert_true(took < 4000);
+  expect_checkpoint(&e, "agreed by 2 of 2 beacon endpoints");
+  env_free(&e);
+  g_poll_ms = 50;
+  fixtures_free();
+}
+
 /* Three endpoints, one with a forged finalized root: the two that agree win. */
 static void test_checkpoint_forged_minority(void **state) {
   (void)state;
@@ -1272,6 +1307,7 @@ int main(void) {
       cmocka_unit_test(test_checkpoint_agreed_lmdb),
       cmocka_unit_test(test_checkpoint_disagree),
       cmocka_unit_test(test_checkpoint_forged_minority),
+      cmocka_unit_test(test_refused_at_start_retried_soon),
       cmocka_unit_test(test_checkpoint_single),
       cmocka_unit_test(test_crosscheck_synthetic),
   };

@@ -43,10 +43,10 @@ static void test_defaults_are_mainnet(void **st) {
   assert_int_equal(c.listen_port, 8545);
   assert_int_equal(c.log_level, VT_LOG_INFO);
   assert_false(c.log_json);
-  assert_int_equal(c.anchor_mode, VT_ANCHOR_QUORUM);
+  assert_int_equal(c.anchor_mode, VT_ANCHOR_AUTO); /* the light client when synced, else quorum */
   assert_int_equal(c.quorum, 2);
   assert_true(c.nupstreams >= 5);
-  assert_true(c.nbeacon >= 2);
+  assert_true(c.nbeacon >= 3);
   assert_int_equal(c.max_body, 5u << 20);
   assert_int_equal(c.cache_memory, 256u << 20);
   assert_int_equal(c.timeout_ms, 10000);
@@ -57,6 +57,30 @@ static void test_defaults_are_mainnet(void **st) {
   assert_int_equal(c.chain_id, 1);
   assert_int_equal(load(&c, "# only a comment\n", err, sizeof err), 0);
   vt_config_free(&c);
+}
+
+/* anchor.mode auto: parsed, named, checked like quorum (k at most the upstreams), and
+ * an all-zero checkpoint is refused as in mode lightclient. */
+static void test_anchor_auto(void **st) {
+  (void)st;
+  vt_config c;
+  char err[512];
+  vt_config_defaults(&c);
+  if (load(&c, "chain: {name: sepolia}\nanchor: {mode: AUTO, quorum: 3}\n", err, sizeof err)) fail_msg("%s", err);
+  assert_int_equal(c.anchor_mode, VT_ANCHOR_AUTO);
+  assert_string_equal(vt_anchor_mode_name(c.anchor_mode), "auto");
+  assert_int_equal(c.quorum, 3);
+  assert_true(c.nbeacon >= 3);
+  assert_int_equal(c.history_walk, 8192);
+  if (load(&c, "anchor: {mode: lightclient, history_walk: 0}\n", err, sizeof err)) fail_msg("%s", err);
+  assert_int_equal(c.history_walk, 0);
+  vt_config_free(&c);
+  expect_error("anchor: {mode: auto, checkpoint: '0x0000000000000000000000000000000000000000000000000000000000000000'}\n",
+               "anchor.checkpoint", "all zero", NULL);
+  expect_error("chain: {id: 5, name: x}\nanchor: {mode: auto, quorum: 2}\nupstreams:\n  - {name: a, url: 'http://127.0.0.1:1'}\n",
+               "anchor.quorum", "mode auto", NULL);
+  expect_error("anchor: {mode: automatic}\n", "anchor.mode", "auto", NULL);
+  expect_error("anchor: {history_walk: 2000000}\n", "anchor.history_walk", NULL, NULL);
 }
 
 static void test_design_example(void **st) {
@@ -110,12 +134,32 @@ static void test_design_example(void **st) {
   unsetenv("VT_TEST_INFURA_KEY");
 }
 
+/* The last two labels of a URL's host ("chainsafe.io" of https://lodestar-mainnet.chainsafe.io). */
+static void beacon_operator(const char *url, char *out, size_t cap) {
+  const char *h = strstr(url, "://");
+  h = h ? h + 3 : url;
+  size_t len = strcspn(h, "/:");
+  size_t dots = 0, at = 0;
+  for (size_t k = len; k > 0; k--)
+    if (h[k - 1] == '.' && ++dots == 2) { at = k; break; }
+  snprintf(out, cap, "%.*s", (int)(len - at), h + at);
+}
+
 static void test_presets(void **st) {
   (void)st;
-  const struct { const char *name; uint64_t id; size_t min_beacon; vc_chain_kind kind; unsigned poll; } want[] = {
-      {"mainnet", 1, 2, VC_CHAIN_ETHEREUM, 2000},         {"sepolia", 11155111, 2, VC_CHAIN_ETHEREUM, 2000},
-      {"hoodi", 560048, 2, VC_CHAIN_ETHEREUM, 2000},      {"base", 8453, 0, VC_CHAIN_OP_STACK, 1000},
-      {"base-sepolia", 84532, 0, VC_CHAIN_OP_STACK, 1000}};
+  const struct {
+    const char *name;
+    uint64_t id;
+    size_t min_beacon;
+    vc_chain_kind kind;
+    unsigned poll;
+    vt_anchor_mode mode;
+  } want[] = {
+      {"mainnet", 1, 3, VC_CHAIN_ETHEREUM, 2000, VT_ANCHOR_AUTO},
+      {"sepolia", 11155111, 3, VC_CHAIN_ETHEREUM, 2000, VT_ANCHOR_AUTO},
+      {"hoodi", 560048, 3, VC_CHAIN_ETHEREUM, 2000, VT_ANCHOR_AUTO},
+      {"base", 8453, 0, VC_CHAIN_OP_STACK, 1000, VT_ANCHOR_QUORUM},
+      {"base-sepolia", 84532, 0, VC_CHAIN_OP_STACK, 1000, VT_ANCHOR_QUORUM}};
   assert_int_equal(vt_preset_count(), 5);
   for (size_t i = 0; i < 5; i++) {
     vt_config c;
@@ -131,6 +175,15 @@ static void test_presets(void **st) {
     assert_int_equal(c.head_poll_ms, want[i].poll); /* Base: a block every 2 s */
     assert_true(c.nupstreams >= 5);
     assert_true(c.nbeacon >= want[i].min_beacon);
+    assert_int_equal(c.anchor_mode, want[i].mode);
+    for (size_t u = 0; u < c.nbeacon; u++)
+      for (size_t v = 0; v < u; v++) {
+        /* beacon endpoints from different operators: no two share a registered domain */
+        char da[64], db[64];
+        beacon_operator(c.beacon[u], da, sizeof da);
+        beacon_operator(c.beacon[v], db, sizeof db);
+        if (strcmp(da, db) == 0) fail_msg("%s: %s and %s are one operator", want[i].name, c.beacon[u], c.beacon[v]);
+      }
     for (size_t u = 0; u < c.nupstreams; u++) {
       assert_int_equal(strncmp(c.upstreams[u].url, "https://", 8), 0);
       assert_string_equal(c.upstreams[u].url, c.upstreams[u].display_url);  /* keyless: nothing to hide */
@@ -571,6 +624,7 @@ static void test_caps(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defaults_are_mainnet),
+      cmocka_unit_test(test_anchor_auto),
       cmocka_unit_test(test_design_example),
       cmocka_unit_test(test_presets),
       cmocka_unit_test(test_chain_kind),

@@ -5,7 +5,9 @@
 //                     truncate, garbage
 //   stale node        lag(n): behaves like a node n blocks behind the head
 //   lies              zeroBalance, wrongBalance, wrongNonce, forgeProofNode,
-//                     wrongBlockHash, omitLog, nullReceipt
+//                     wrongBlockHash, omitLog, nullReceipt, inflateFees (1000x); for contract reads: zeroWord and
+//                     wrongWord (eth_call), wrongStorage (a storage value in eth_getProof),
+//                     omitAccessList (eth_createAccessList names nothing), wrongCode
 //   provider limits   logsRange(n): eth_getLogs over more than n blocks is refused
 //                     ("query exceeds max block range n"); logsResults(n): more than
 //                     n logs is refused ("query returned more than n results")
@@ -47,6 +49,12 @@ export const MODES = {
   wrongBlockHash: { layer: 'lie', arg: false },
   omitLog: { layer: 'lie', arg: false },
   nullReceipt: { layer: 'lie', arg: false },
+  inflateFees: { layer: 'lie', arg: false },
+  zeroWord: { layer: 'lie', arg: false },
+  wrongWord: { layer: 'lie', arg: false },
+  wrongStorage: { layer: 'lie', arg: false },
+  omitAccessList: { layer: 'lie', arg: false },
+  wrongCode: { layer: 'lie', arg: false },
   logsRange: { layer: 'limit', arg: true, min: 1, max: 100000000 },
   logsResults: { layer: 'limit', arg: true, min: 0, max: 100000000 },
 };
@@ -109,6 +117,28 @@ const LIES = {
   },
   nullReceipt: {
     eth_getTransactionReceipt: () => null,
+  },
+  // 1000x fees: the fee methods themselves, and the base fee in the block header
+  inflateFees: {
+    eth_gasPrice: (r) => hex(BigInt(r) * 1000n),
+    eth_maxPriorityFeePerGas: (r) => hex(BigInt(r) * 1000n),
+    eth_blobBaseFee: (r) => hex(BigInt(r) * 1000n),
+    eth_getBlockByNumber: (r) => (r.baseFeePerGas ? { ...r, baseFeePerGas: hex(BigInt(r.baseFeePerGas) * 1000n) } : r),
+  },
+  zeroWord: {
+    eth_call: (r) => (typeof r === 'string' && r.length > 2 ? '0x' + '0'.repeat(r.length - 2) : r),
+  },
+  wrongWord: {
+    eth_call: (r) => (typeof r === 'string' && r.length > 2 ? flipByte(r, (r.length - 2) / 2 - 1) : r),
+  },
+  wrongStorage: {
+    eth_getProof: (r) => ({ ...r, storageProof: (r.storageProof || []).map((e) => ({ ...e, value: hex(BigInt(e.value) + 1n) })) }),
+  },
+  omitAccessList: {
+    eth_createAccessList: (r) => ({ ...r, accessList: [] }),
+  },
+  wrongCode: {
+    eth_getCode: (r) => (typeof r === 'string' && r.length > 2 ? flipByte(r, 0) : r),
   },
 };
 
