@@ -223,6 +223,9 @@ static const key_row g_rows[] = {
     {"logs.max_blocks", vt_config__set_u64, NULL, OFF(logs_max_blocks), 1, 10000000, "10000"},
     {"logs.chunk_blocks", vt_config__set_u64, NULL, OFF(logs_chunk_blocks), 1, 10000000, "2000"},
     {"logs.parallel", vt_config__set_uint, NULL, OFF(logs_parallel), 1, 64, "4"},
+    {"filters.ttl", vt_config__set_secs, NULL, OFF(filters_ttl_s), 1, 86400, "5m"},
+    {"filters.max_per_client", vt_config__set_count, NULL, OFF(filters_max_per_client), 1, 100000, "100"},
+    {"filters.max_total", vt_config__set_count, NULL, OFF(filters_max_total), 1, 1000000, "10000"},
     {"call.max_rounds", vt_config__set_uint, NULL, OFF(call_max_rounds), 1, 64, "8"},
     {"call.gas_cap", vt_config__set_u64, NULL, OFF(call_gas_cap), 21000, 1000000000, "50000000"},
 };
@@ -234,6 +237,7 @@ static const key_row g_upstream_rows[] = {
     {"trusted", vt_config__set_bool, NULL, UOFF(trusted), 0, 0, "false"},
     {"timeout_ms", vt_config__set_ms, NULL, UOFF(timeout_ms), 0, 600000, "0"},
     {"max_rps", vt_config__set_rps, NULL, UOFF(max_rps), 0, 1000000, "0"},
+    {"mempool", vt_config__set_bool, NULL, UOFF(mempool), 0, 0, "false"},
     {"headers", NULL, node_headers, 0, 0, 0, NULL},
 };
 

@@ -82,6 +82,7 @@ typedef struct {
   bool trusted;
   unsigned timeout_ms;   /* 0 = pool default */
   double max_rps;        /* per-upstream request budget, 0 = unlimited */
+  bool mempool;          /* its mempool is the source of eth_newPendingTransactionFilter */
 } vt_upstream_cfg;
 
 typedef struct {
@@ -160,6 +161,10 @@ typedef struct {
   uint64_t logs_max_blocks;   /* the widest range one call may cover */
   uint64_t logs_chunk_blocks; /* first chunk size asked of upstreams, before limits are learned */
   unsigned logs_parallel;     /* chunks in flight at once */
+  /* filters served by verity (src/filters/) */
+  unsigned filters_ttl_s;         /* an idle filter is dropped after this many seconds */
+  size_t filters_max_per_client;  /* filters one source address may have installed */
+  size_t filters_max_total;       /* filters installed on one instance */
   /* verified eth_call / eth_estimateGas / eth_createAccessList (prove/exec.c) */
   unsigned call_max_rounds;   /* rounds of evidence after the hint before -32002 */
   uint64_t call_gas_cap;      /* gas of a call without one, and the most any may use */

@@ -502,6 +502,7 @@ static void dump_upstreams(vt_buf *b, const vt_config *c) {
     dump_str(b, u->display_url);  /* never the interpolated url */
     vt_buf_printf(b, "\n    weight: %u\n    trusted: %s\n    timeout_ms: %u\n    max_rps: %g\n", u->weight,
                   u->trusted ? "true" : "false", u->timeout_ms, u->max_rps);
+    if (u->mempool) vt_buf_puts(b, "    mempool: true\n");
     if (u->nheaders) {
       vt_buf_puts(b, "    headers:\n");
       for (size_t h = 0; h < u->nheaders; h++) {
@@ -599,6 +600,8 @@ int vt_config_dump(const vt_config *c, char *buf, size_t len) {
   vt_buf_printf(&b, "verify: %s\n", c->verify ? "true" : "false");
   vt_buf_printf(&b, "logs:\n  max_blocks: %llu\n  chunk_blocks: %llu\n  parallel: %u\n",
                 (unsigned long long)c->logs_max_blocks, (unsigned long long)c->logs_chunk_blocks, c->logs_parallel);
+  vt_buf_printf(&b, "filters:\n  ttl: %us\n  max_per_client: %zu\n  max_total: %zu\n", c->filters_ttl_s,
+                c->filters_max_per_client, c->filters_max_total);
   vt_buf_printf(&b, "call:\n  max_rounds: %u\n  gas_cap: %llu\n", c->call_max_rounds, (unsigned long long)c->call_gas_cap);
   if (!vt_buf_ok(&b)) goto out;
   if (len > 0) {

@@ -31,6 +31,7 @@
 #include "feature/logs.h"
 #include "gateway/dash.h"
 #include "feature/subs.h"
+#include "filters/filters.h"
 #include "obs/log.h"
 #include "plan/flight.h"
 #include "plan/params.h"
@@ -253,6 +254,13 @@ static void on_answer(const vt_answer *a, void *ud) {
 
 /* --- dispatch ------------------------------------------------------------------- */
 
+/* Who a filter belongs to, for filters.max_per_client: the client key's tag when keys
+ * are on, else the source address (behind a proxy: the proxy's address). */
+static void client_of(const rpc_ctx *x, char *out, size_t n) {
+  if (x->client) snprintf(out, n, "key:%s", vt_client_tag(x->client));
+  else snprintf(out, n, "%s", x->addr);
+}
+
 /* Carrying one call to the upstreams: proven when it can be, plainly otherwise. */
 typedef struct {
   vt_answer_cb cb;
@@ -368,7 +376,7 @@ static void dispatch(rpc_ctx *x, size_t i) {
   }
   if (denied) {
     snprintf(msg, sizeof msg,
-             "method not available: %.64s is denied (node administration, keys, filters and debug "
+             "method not available: %.64s is denied (node administration, keys and debug "
              "namespaces are off by default); allow it under `methods:` in the config", rc->method);
     vt_rpc_write_error(&b, rc->id, VT_RPC_METHOD_NOT_FOUND, msg, NULL);
     goto done;
@@ -397,6 +405,18 @@ static void dispatch(rpc_ctx *x, size_t i) {
         note_trust(x, &(vt_trust){.tier = VT_TRUST_LOCAL}, NULL);
       }
       goto done;
+    case VT_M_FILTER: {
+      char client[64];
+      client_of(x, client, sizeof client);
+      x->pending++;
+      if (vt_filters_handle(gw->filters, rc, client, on_answer, &x->slots[i]) != 0) {
+        x->pending--;
+        vt_rpc_write_error(&b, rc->id, VT_RPC_INTERNAL, "internal error: out of memory", NULL);
+        goto done;
+      }
+      vt_buf_free(&b);
+      return;
+    }
     default:
       break;
   }

@@ -37,6 +37,7 @@ typedef struct vt_subs vt_subs;
 typedef struct vt_anchor vt_anchor;
 typedef struct vt_flights vt_flights;
 typedef struct vt_beacon vt_beacon;
+typedef struct vt_filters vt_filters;
 typedef struct vt_access vt_access;
 typedef struct vt_dash vt_dash;
 
@@ -65,6 +66,7 @@ typedef struct vt_gateway {
   vt_prover prover;         /* proven answers */
   vt_flights *flights;      /* coalescing + answer cache */
   vt_subs *subs;            /* eth_subscribe */
+  vt_filters *filters;      /* eth_newFilter & co (src/filters/) */
 
   /* the front */
   vt_access *access;        /* client keys and limits (src/access/); off when no keys */

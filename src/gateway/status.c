@@ -15,6 +15,7 @@
 #include "access/access.h"
 #include "beacon/beacon.h"
 #include "feature/subs.h"
+#include "filters/filters.h"
 #include "gateway/dash.h"
 #include "gateway/gateway.h"
 #include "plan/flight.h"
@@ -143,6 +144,15 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
                       "\"bytes\":%zu,\"budget\":%zu},",
                   (unsigned long long)fs.hits, (unsigned long long)fs.misses, (unsigned long long)fs.joined,
                   (unsigned long long)fs.stored, (unsigned long long)fs.stale, fs.entries, fs.bytes, fs.budget);
+  }
+  if (gw->filters) {
+    vt_filters_stats st;
+    vt_filters_stats_get(gw->filters, &st);
+    vt_buf_printf(&b, "\"filters\":{\"installed\":%zu,\"created\":%llu,\"expired\":%llu,\"polls\":%llu,\"reorgs\":%llu,"
+                      "\"redis\":%s,\"redis_loads\":%llu,\"redis_saves\":%llu},",
+                  st.installed, (unsigned long long)st.created, (unsigned long long)st.expired,
+                  (unsigned long long)st.polls, (unsigned long long)st.reorgs, st.redis ? "true" : "false",
+                  (unsigned long long)st.redis_loads, (unsigned long long)st.redis_saves);
   }
   vt_buf_printf(&b, "\"verify\":%s,", gw->prover.on ? "true" : "false");
   vt_buf_printf(&b, "\"anchor\":{\"mode\":\"%s\",\"quorum\":%u", vt_anchor_mode_name(gw->cfg->anchor_mode),

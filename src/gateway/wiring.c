@@ -18,6 +18,7 @@
 #include "beacon/beacon.h"
 #include "core/hex.h"
 #include "feature/subs.h"
+#include "filters/filters.h"
 #include "gateway/dash.h"
 #include "gateway/gateway.h"
 #include "obs/log.h"
@@ -56,6 +57,12 @@ static int share(void *ud, const vt_job *job, vt_carry_fn carry, void *carry_ctx
   vt_gateway *gw = ud;
   if (!gw->flights) return carry(carry_ctx, job, cb, cb_ud);
   return vt_flight_run(gw->flights, job, carry, carry_ctx, cb, cb_ud);
+}
+
+/* A filter's sub-calls go through the flights like any client call (filters.h). */
+static int filters_run(void *ud, const vt_job *job, vt_answer_cb cb, void *cb_ud) {
+  vt_gateway *gw = ud;
+  return vt_flight_run(gw->flights, job, vt_gateway_carry, gw, cb, cb_ud);
 }
 
 /* Client keys (src/access/): the table, the names and tags in the log (never a key),
@@ -154,6 +161,9 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
   gw->flights = vt_flights_new(loop, cfg, &gw->pool, cfg->cache_memory, err, errlen);
   if (!gw->flights) return -1;
   gw->prover.tiers = vt_flights_tiers(gw->flights); /* verified calls keep proven state there */
+  gw->filters = vt_filters_new(loop, cfg, &gw->pool,
+                               (vt_filters_hooks){.run = filters_run, .carry = vt_gateway_carry, .ud = gw}, err, errlen);
+  if (!gw->filters) return -1;
   vt_http_limits hl;
   vt_http_limits_default(&hl);
   if (cfg->max_body) hl.max_body = cfg->max_body;
@@ -189,6 +199,8 @@ static void closed_one(vt_gateway *gw) {
   gw->anchor = NULL;
   vt_flights_free(gw->flights);
   gw->flights = NULL;
+  vt_filters_free(gw->filters);
+  gw->filters = NULL;
   vt_gateway_metrics_free(gw);
   vt_counts_free(gw->inflight);
   gw->inflight = NULL;
@@ -202,6 +214,7 @@ static void closed_one(vt_gateway *gw) {
 static void on_http_closed(void *arg) { closed_one(arg); }
 static void on_flights_closed(void *arg) { closed_one(arg); }
 static void on_subs_closed(void *arg) { closed_one(arg); }
+static void on_filters_closed(void *arg) { closed_one(arg); }
 static void on_beacon_closed(void *arg) { closed_one(arg); }
 static void on_fetcher_closed(void *arg) { closed_one(arg); }
 static void on_pool_closed(void *arg) { closed_one(arg); }
@@ -221,6 +234,10 @@ void vt_gateway_stop(vt_gateway *gw, void (*done)(void *arg), void *arg) {
   vt_pool_close(&gw->pool, on_pool_closed, gw);
   gw->close_pending++;
   vt_subs_shutdown(gw->subs, on_subs_closed, gw);
+  if (gw->filters) {
+    gw->close_pending++;
+    vt_filters_close(gw->filters, on_filters_closed, gw);
+  }
   vt_http_server_close(gw->http, on_http_closed, gw);
   vt_fetcher_close(gw->fetcher, on_fetcher_closed, gw);
 }

@@ -27,6 +27,7 @@ typedef enum {
   VT_M_WRITE,      /* broadcast to every healthy upstream */
   VT_M_SUBSCRIBE,  /* eth_subscribe / eth_unsubscribe over WebSocket */
   VT_M_DENY,       /* refused unless the config allows it */
+  VT_M_FILTER,     /* eth_newFilter & co: filter state kept by verity (src/filters/) */
 } vt_method_kind;
 
 typedef enum {
