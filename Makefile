@@ -9,7 +9,7 @@
 #
 #   make run      install what is missing, build, start verity on its default
 #   make check    every test: unit (release + ASan/UBSan), EVM conformance, short fuzz,
-#                 end-to-end
+#                 end-to-end (scripts/check.sh: stages, overlaps, times; docs/testing.md)
 #   make evm-tests  EVM conformance over ../shared/fixtures state tests (nproc jobs)
 #   make demo     offline outage demo on three local anvil nodes
 #   make fuzz     long fuzzing runs;  make bench  benchmarks;  make soak  long e2e
@@ -118,7 +118,7 @@ evm-tests: $(BUILD)/evm-statetest
 # --- fuzz harnesses (clang only) ---
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: evm-tests bench-build all deps build run check unit unit-asan unit-one fuzz fuzz-short e2e demo bench soak clean core-lib
+.PHONY: unit-bins evm-tools fuzz-bins evm-tests bench-build all deps build run check unit unit-asan unit-one fuzz fuzz-short e2e demo bench soak clean core-lib
 
 all: build
 build: $(BUILD)/verity $(BUILD)/libverity-core.a
@@ -199,13 +199,17 @@ bench: deps
 	bench/mixed.sh
 	bench/evm.sh
 
+# Every test, in stages; scripts/check.sh runs the ones that can share the machine side by
+# side (evm-tests with fuzz-short; unit binaries 2 at a time) and prints each stage's time.
+# docs/testing.md: what each stage costs and why the overlap is what it is.
 check: deps
-	@$(MAKE) --no-print-directory build V=release
-	@$(MAKE) --no-print-directory unit V=release
-	@$(MAKE) --no-print-directory unit V=asan
-	@$(MAKE) --no-print-directory evm-tests V=release
-	@$(MAKE) --no-print-directory fuzz-short
-	@$(MAKE) --no-print-directory e2e
+	@MAKE="$(MAKE)" scripts/check.sh
+
+# What check builds, per variant (make -j2 V=...): the unit binaries, the EVM tools, the
+# fuzz harnesses.
+unit-bins: $(UNIT_BINS)
+evm-tools: $(BUILD)/evm-statetest $(BUILD)/evmrun
+fuzz-bins: $(FUZZ_BINS)
 
 clean:
 	rm -rf build

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "core/evm/pc_bls_draft.h"
+#include "core/hex.h"
 #include "core/keccak.h"
 
 #define SX_CHAIN_ID 1
@@ -48,17 +49,6 @@ int sx_fork_of(const char *name) {
   for (size_t i = 0; i < sizeof fork_names / sizeof fork_names[0]; i++)
     if (strcmp(name, fork_names[i].name) == 0) return (int)fork_names[i].fork;
   return -1;
-}
-
-static void hex32(const uint8_t *b, size_t n, char *out) {
-  static const char d[] = "0123456789abcdef";
-  out[0] = '0';
-  out[1] = 'x';
-  for (size_t i = 0; i < n; i++) {
-    out[2 + 2 * i] = d[b[i] >> 4];
-    out[3 + 2 * i] = d[b[i] & 15];
-  }
-  out[2 + 2 * n] = 0;
 }
 
 static int put_state(evm_state *s, const st_test *t, char *why) {
@@ -271,10 +261,10 @@ static void judge(const st_post *p, const evm_result *r, const char *got_exc, co
                   const uint8_t logs[32], sx_outcome *o) {
   char want_h[67], got_h[67], want_l[67], got_l[67];
   const char *what = NULL;
-  hex32(p->hash, 32, want_h);
-  hex32(root, 32, got_h);
-  hex32(p->logs, 32, want_l);
-  hex32(logs, 32, got_l);
+  vc_hex_encode(p->hash, 32, want_h);
+  vc_hex_encode(root, 32, got_h);
+  vc_hex_encode(p->logs, 32, want_l);
+  vc_hex_encode(logs, 32, got_l);
   if (p->expect_exception && !got_exc) what = "expected an invalid transaction, the EVM ran it";
   else if (!p->expect_exception && got_exc) what = "valid transaction rejected";
   else if (got_exc && !exception_matches(p->expect_exception, got_exc)) what = "wrong exception";

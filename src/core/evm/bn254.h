@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/vc_base.h"
+
 typedef struct { uint64_t l[4]; } bn_fp;
 typedef struct { bn_fp c0, c1; } bn_fp2;        /* c0 + c1 u */
 typedef struct { bn_fp2 c0, c1, c2; } bn_fp6;   /* c0 + c1 v + c2 v^2 */
@@ -39,8 +41,6 @@ typedef struct { bn_fp2 x, y; bool inf; } bn_g2a;
 #define BN_FP_BYTES 32
 #define BN_G1_BYTES 64  /* x, y */
 #define BN_G2_BYTES 128 /* x.c1, x.c0, y.c1, y.c0: EIP-197 puts the imaginary part first */
-/* Predicates that decide a fact about their input must be looked at. */
-#define BN_CHECK __attribute__((warn_unused_result))
 #define BN_PINV 0x87d20782e4866389ULL /* -p^-1 mod 2^64 */
 #define BN_X 0x44e992b44a6909f1ULL    /* the BN parameter x (positive) */
 /* Hard cap on pairs in one ECPAIRING call, whatever gas is offered: 4096 pairs cost
@@ -166,7 +166,7 @@ void bn_fp_from_u64(bn_fp *r, uint64_t v);
 /* Plain little-endian limbs (< p) -> Montgomery form. */
 void bn_fp_from_plain(bn_fp *r, const bn_fp *plain);
 /* Big-endian 32 bytes -> Montgomery form; false when the value is >= p. */
-bool bn_fp_from_be32(bn_fp *r, const uint8_t in[BN_FP_BYTES]) BN_CHECK;
+bool bn_fp_from_be32(bn_fp *r, const uint8_t in[BN_FP_BYTES]) VC_MUST_CHECK;
 void bn_fp_to_be32(uint8_t out[BN_FP_BYTES], const bn_fp *a);
 void bn_fp_pow(bn_fp *r, const bn_fp *a, const bn_fp *exp_plain);
 void bn_fp_inv(bn_fp *r, const bn_fp *a); /* 0 maps to 0 */
@@ -215,8 +215,8 @@ void bn_fp6_mul_by_v(bn_fp6 *r, const bn_fp6 *a);
 void bn_fp6_inv(bn_fp6 *r, const bn_fp6 *a);
 
 void bn_fp12_set_one(bn_fp12 *r);
-bool bn_fp12_is_one(const bn_fp12 *a) BN_CHECK;
-bool bn_fp12_eq(const bn_fp12 *a, const bn_fp12 *b);
+bool bn_fp12_is_one(const bn_fp12 *a) VC_MUST_CHECK;
+bool bn_fp12_eq(const bn_fp12 *a, const bn_fp12 *b) VC_MUST_CHECK;
 void bn_fp12_mul(bn_fp12 *r, const bn_fp12 *a, const bn_fp12 *b);
 void bn_fp12_sqr(bn_fp12 *r, const bn_fp12 *a);
 void bn_fp12_conj(bn_fp12 *r, const bn_fp12 *a);
@@ -232,7 +232,7 @@ void bn_fp12_mul_by_013(bn_fp12 *r, const bn_fp12 *a, const bn_fp2 *s0, const bn
 
 /* --- G1 (bn254_g1.c) --- */
 void bn_g1j_set_inf(bn_g1j *r);
-bool bn_g1j_is_inf(const bn_g1j *a);
+bool bn_g1j_is_inf(const bn_g1j *a) VC_MUST_CHECK;
 void bn_g1j_from_affine(bn_g1j *r, const bn_g1a *a);
 void bn_g1j_to_affine(bn_g1a *r, const bn_g1j *a);
 void bn_g1j_dbl(bn_g1j *r, const bn_g1j *a);
@@ -242,34 +242,34 @@ void bn_g1j_add(bn_g1j *r, const bn_g1j *a, const bn_g1j *b);
 void bn_g1j_mul(bn_g1j *r, const bn_g1j *a, const uint8_t k_be[32]);
 /* The same by a plain 4-bit window over all 256 bits (reference and fallback). */
 void bn_g1j_mul_plain(bn_g1j *r, const bn_g1j *a, const uint8_t k_be[32]);
-bool bn_g1a_on_curve(const bn_g1a *a) BN_CHECK;
+bool bn_g1a_on_curve(const bn_g1a *a) VC_MUST_CHECK;
 void bn_g1_generator(bn_g1a *r);
 /* 64 bytes (x, y): both below p and on the curve, or both zero (infinity). */
-bool bn_g1a_decode(bn_g1a *r, const uint8_t in[BN_G1_BYTES]) BN_CHECK;
+bool bn_g1a_decode(bn_g1a *r, const uint8_t in[BN_G1_BYTES]) VC_MUST_CHECK;
 void bn_g1a_encode(uint8_t out[BN_G1_BYTES], const bn_g1a *a);
 
 /* --- G2 (bn254_g2.c) --- */
 void bn_g2j_set_inf(bn_g2j *r);
-bool bn_g2j_is_inf(const bn_g2j *a);
+bool bn_g2j_is_inf(const bn_g2j *a) VC_MUST_CHECK;
 void bn_g2j_from_affine(bn_g2j *r, const bn_g2a *a);
 void bn_g2j_to_affine(bn_g2a *r, const bn_g2j *a);
 void bn_g2j_dbl(bn_g2j *r, const bn_g2j *a);
 void bn_g2j_add(bn_g2j *r, const bn_g2j *a, const bn_g2j *b);
 void bn_g2j_neg(bn_g2j *r, const bn_g2j *a);
 void bn_g2j_mul(bn_g2j *r, const bn_g2j *a, const uint8_t k_be[32]);
-bool bn_g2j_eq(const bn_g2j *a, const bn_g2j *b);
-bool bn_g2a_on_curve(const bn_g2a *a) BN_CHECK;
+bool bn_g2j_eq(const bn_g2j *a, const bn_g2j *b) VC_MUST_CHECK;
+bool bn_g2a_on_curve(const bn_g2a *a) VC_MUST_CHECK;
 /* psi = untwist o Frobenius o twist, on affine points (infinity stays infinity). */
 void bn_g2a_psi(bn_g2a *r, const bn_g2a *a);
 /* [r]a == O, by the definition (slow; the reference for the fast test). */
-bool bn_g2j_in_subgroup_slow(const bn_g2j *a) BN_CHECK;
+bool bn_g2j_in_subgroup_slow(const bn_g2j *a) VC_MUST_CHECK;
 /* [x+1]a + psi([x]a) + psi^2([x]a) == psi^3([2x]a): equivalent (proof in bn254_g2.c),
  * one 63-bit multiplication instead of a 254-bit one. */
-bool bn_g2j_in_subgroup(const bn_g2j *a) BN_CHECK;
+bool bn_g2j_in_subgroup(const bn_g2j *a) VC_MUST_CHECK;
 void bn_g2_generator(bn_g2a *r);
 /* 128 bytes (x.c1, x.c0, y.c1, y.c0): canonical, on the twist and in the order-r
  * subgroup, or all zero (infinity). */
-bool bn_g2a_decode(bn_g2a *r, const uint8_t in[BN_G2_BYTES]) BN_CHECK;
+bool bn_g2a_decode(bn_g2a *r, const uint8_t in[BN_G2_BYTES]) VC_MUST_CHECK;
 void bn_g2a_encode(uint8_t out[BN_G2_BYTES], const bn_g2a *a);
 
 /* --- pairing (bn254_pairing.c) --- */

@@ -77,7 +77,6 @@ typedef struct evm_state evm_state;
 
 evm_state *evm_state_new(evm_state_mode mode);
 void evm_state_free(evm_state *s);
-evm_state_mode evm_state_mode_of(const evm_state *s);
 
 /* An account that exists (or, with all-zero fields and no code, one that is empty).
  * code_hash NULL = no code (keccak256 of the empty string). In partial mode the code

@@ -85,21 +85,23 @@ bool vm_delegation(const uint8_t *code, size_t len, uint8_t target[20]) {
 
 static void make_exist(evm_acct *x) { x->flags |= AF_KNOWN | AF_EXISTS; }
 
-void vm_add_balance(vm *v, uint32_t a, const vc_u256 *x) {
-  evm_state *s = v->s;
+/* Account a, journaled and marked touched by this transaction, for a balance change. */
+static evm_acct *balance_acct(vm *v, uint32_t a) {
   st_journal_acct(v->s, a);
-  evm_acct *ac = &s->accts[a];
+  evm_acct *ac = &v->s->accts[a];
+  ac->touched_tx = v->s->tx_id;
+  return ac;
+}
+
+void vm_add_balance(vm *v, uint32_t a, const vc_u256 *x) {
+  evm_acct *ac = balance_acct(v, a);
   w_add(&ac->balance, &ac->balance, x);
-  ac->touched_tx = s->tx_id;
   if (!w_is_zero(x) || v->fork < EVM_SPURIOUS) make_exist(ac);
 }
 
 void vm_sub_balance(vm *v, uint32_t a, const vc_u256 *x) {
-  evm_state *s = v->s;
-  st_journal_acct(v->s, a);
-  evm_acct *ac = &s->accts[a];
+  evm_acct *ac = balance_acct(v, a);
   w_sub(&ac->balance, &ac->balance, x);
-  ac->touched_tx = s->tx_id;
 }
 
 /* Precompiles are warm from the start of every transaction (EIP-2929). */

@@ -139,7 +139,7 @@ uint32_t st_code_add(evm_state *s, const uint8_t *code, size_t len); /* by hash 
 const uint64_t *st_jumpdests(evm_state *s, uint32_t ci);
 uint64_t *evm_jumpdest_analysis(const uint8_t *code, size_t len); /* malloc'd bitmap */
 void st_delete_account(evm_state *s, uint32_t a);
-bool st_acct_empty(const evm_acct *x); /* EIP-161: nonce 0, balance 0, no code */
+bool st_acct_empty(const evm_acct *x) VC_MUST_CHECK; /* EIP-161: nonce 0, balance 0, no code */
 
 /* --- one run --- */
 
@@ -214,7 +214,7 @@ typedef struct frame {
 
 /* evm_interp.c */
 void evm_ops_for(evm_fork fork, evm_opinfo ops[256]);
-evm_status evm_run_frame(frame *f, evm_halt *halt);
+evm_status evm_run_frame(frame *f, evm_halt *halt) VC_MUST_CHECK;
 /* evm_call.c */
 void evm_create_address(const uint8_t sender[20], uint64_t nonce, uint8_t out[20]);
 void evm_create2_address(const uint8_t sender[20], const uint8_t salt[32],
@@ -226,19 +226,19 @@ void vm_need(vm *v, evm_need_kind kind, const uint8_t addr[20], const uint8_t ke
               uint64_t number);
 /* account accessors that record needs in partial mode */
 uint32_t vm_acct(vm *v, const uint8_t addr[20]);        /* index; reading it */
-bool vm_exists(vm *v, uint32_t a);
-bool vm_empty(vm *v, uint32_t a);
+bool vm_exists(vm *v, uint32_t a) VC_MUST_CHECK;
+bool vm_empty(vm *v, uint32_t a) VC_MUST_CHECK;
 const evm_code *vm_code(vm *v, uint32_t a, uint32_t *ci); /* NULL bytes => need recorded */
 void vm_sload(vm *v, uint32_t a, const uint8_t key[32], vc_u256 *val, uint32_t *si);
 void vm_add_balance(vm *v, uint32_t a, const vc_u256 *x);
 void vm_sub_balance(vm *v, uint32_t a, const vc_u256 *x);
 bool vm_warm_acct(vm *v, uint32_t a); /* returns whether it was already warm */
-bool vm_delegation(const uint8_t *code, size_t len, uint8_t target[20]);
+bool vm_delegation(const uint8_t *code, size_t len, uint8_t target[20]) VC_MUST_CHECK;
 void vm_halt_msg(vm *v, const frame *f, uint8_t op, evm_halt h);
 const char *evm_halt_text(evm_halt h);
-bool st_has_storage(const evm_state *s, uint32_t a);
+bool st_has_storage(const evm_state *s, uint32_t a) VC_MUST_CHECK;
 bool vm_push_log(vm *v, const uint8_t addr[20], unsigned n_topics, const evm_word *topics,
-                 const uint8_t *data, size_t len);
+                 const uint8_t *data, size_t len) VC_MUST_CHECK;
 void vm_truncate_logs(vm *v, size_t n);
 
 #endif

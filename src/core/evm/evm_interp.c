@@ -314,9 +314,6 @@ static int op_blobhash(frame *f) {
   return 0;
 }
 
-
-/* --- the loop --- */
-
 /* --- the loop ---
  *
  * The stack pointer, the gas and the instruction pointer live in locals (registers);

@@ -439,8 +439,6 @@ void evm_state_free(evm_state *s) {
   free(s);
 }
 
-evm_state_mode evm_state_mode_of(const evm_state *s) { return s->mode; }
-
 /* The host's puts are not journaled: they are facts, not changes. */
 static uint32_t put_acct(evm_state *s, const uint8_t addr[20], vc_err *err) {
   uint32_t a = st_find_acct(s, addr);

@@ -10,8 +10,9 @@
  * the number of rounds (0 for an input of the wrong length, which then fails).
  *
  * F is written from RFC 7693, section 3.2, with the round count a parameter (BLAKE2b
- * itself uses 12): the message schedule repeats every 10 rounds. No allocation except
- * the output; no state between calls.
+ * itself uses 12): the message schedule repeats every 10 rounds, so groups of 10 rounds
+ * run unrolled on register locals (CALLBlake2f_MaxRounds asks for 2^32 - 1 rounds).
+ * No allocation except the output; no state between calls.
  */
 #include "core/evm/precompile.h"
 
@@ -40,12 +41,6 @@ static const uint8_t sigma[BLAKE2F_SIGMA_ROWS][16] = {
     {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
 };
 
-/* The column and diagonal steps of one round: indices a, b, c, d into v. */
-static const uint8_t g_lanes[8][4] = {
-    {0, 4, 8, 12}, {1, 5, 9, 13}, {2, 6, 10, 14}, {3, 7, 11, 15},
-    {0, 5, 10, 15}, {1, 6, 11, 12}, {2, 7, 8, 13}, {3, 4, 9, 14},
-};
-
 static inline uint64_t rotr64(uint64_t x, unsigned n) { return (x >> n) | (x << (64 - n)); }
 
 static uint64_t load64_le(const uint8_t *p) {
@@ -58,33 +53,59 @@ static void store64_le(uint8_t *p, uint64_t v) {
   for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* RFC 7693 G: mixes two message words into four state words. */
-static inline void mix(uint64_t v[16], const uint8_t lane[4], uint64_t x, uint64_t y) {
-  uint64_t a = v[lane[0]], b = v[lane[1]], c = v[lane[2]], d = v[lane[3]];
-  a = a + b + x;
-  d = rotr64(d ^ a, 32);
-  c = c + d;
-  b = rotr64(b ^ c, 24);
-  a = a + b + y;
-  d = rotr64(d ^ a, 16);
-  c = c + d;
-  b = rotr64(b ^ c, 63);
-  v[lane[0]] = a, v[lane[1]] = b, v[lane[2]] = c, v[lane[3]] = d;
-}
+/* RFC 7693 G on the working words a, b, c, d (locals, so they stay in registers). */
+#define B2_G(a, b, c, d, x, y) \
+  do {                         \
+    a = a + b + (x);           \
+    d = rotr64(d ^ a, 32);     \
+    c = c + d;                 \
+    b = rotr64(b ^ c, 24);     \
+    a = a + b + (y);           \
+    d = rotr64(d ^ a, 16);     \
+    c = c + d;                 \
+    b = rotr64(b ^ c, 63);     \
+  } while (0)
 
-/* RFC 7693 F with a variable round count; h is updated in place. */
+/* One round with schedule row s: four column steps, then four diagonal steps. With s a
+ * constant row of sigma the compiler folds the message indices. */
+#define B2_ROUND(s)                                 \
+  do {                                              \
+    B2_G(v0, v4, v8, v12, m[(s)[0]], m[(s)[1]]);    \
+    B2_G(v1, v5, v9, v13, m[(s)[2]], m[(s)[3]]);    \
+    B2_G(v2, v6, v10, v14, m[(s)[4]], m[(s)[5]]);   \
+    B2_G(v3, v7, v11, v15, m[(s)[6]], m[(s)[7]]);   \
+    B2_G(v0, v5, v10, v15, m[(s)[8]], m[(s)[9]]);   \
+    B2_G(v1, v6, v11, v12, m[(s)[10]], m[(s)[11]]); \
+    B2_G(v2, v7, v8, v13, m[(s)[12]], m[(s)[13]]);  \
+    B2_G(v3, v4, v9, v14, m[(s)[14]], m[(s)[15]]);  \
+  } while (0)
+
+/* RFC 7693 F with a variable round count; h is updated in place. The schedule repeats
+ * every 10 rounds, so whole groups of 10 run unrolled with constant rows, and the rest
+ * (fewer than 10) one round at a time. */
 static void blake2b_f(uint64_t h[8], const uint64_t m[16], const uint64_t t[2], int final,
                       uint32_t rounds) {
-  uint64_t v[16];
-  for (int i = 0; i < 8; i++) v[i] = h[i], v[i + 8] = blake2b_iv[i];
-  v[12] ^= t[0];
-  v[13] ^= t[1];
-  if (final) v[14] = ~v[14];
-  for (uint32_t r = 0; r < rounds; r++) {
-    const uint8_t *s = sigma[r % BLAKE2F_SIGMA_ROWS];
-    for (int g = 0; g < 8; g++) mix(v, g_lanes[g], m[s[2 * g]], m[s[2 * g + 1]]);
+  uint64_t v0 = h[0], v1 = h[1], v2 = h[2], v3 = h[3], v4 = h[4], v5 = h[5], v6 = h[6],
+           v7 = h[7];
+  uint64_t v8 = blake2b_iv[0], v9 = blake2b_iv[1], v10 = blake2b_iv[2], v11 = blake2b_iv[3];
+  uint64_t v12 = blake2b_iv[4] ^ t[0], v13 = blake2b_iv[5] ^ t[1];
+  uint64_t v14 = final ? ~blake2b_iv[6] : blake2b_iv[6], v15 = blake2b_iv[7];
+  uint32_t groups = rounds / BLAKE2F_SIGMA_ROWS, rest = rounds % BLAKE2F_SIGMA_ROWS;
+  for (uint32_t g = 0; g < groups; g++) {
+    B2_ROUND(sigma[0]);
+    B2_ROUND(sigma[1]);
+    B2_ROUND(sigma[2]);
+    B2_ROUND(sigma[3]);
+    B2_ROUND(sigma[4]);
+    B2_ROUND(sigma[5]);
+    B2_ROUND(sigma[6]);
+    B2_ROUND(sigma[7]);
+    B2_ROUND(sigma[8]);
+    B2_ROUND(sigma[9]);
   }
-  for (int i = 0; i < 8; i++) h[i] ^= v[i] ^ v[i + 8];
+  for (uint32_t r = 0; r < rest; r++) B2_ROUND(sigma[r]);
+  h[0] ^= v0 ^ v8, h[1] ^= v1 ^ v9, h[2] ^= v2 ^ v10, h[3] ^= v3 ^ v11;
+  h[4] ^= v4 ^ v12, h[5] ^= v5 ^ v13, h[6] ^= v6 ^ v14, h[7] ^= v7 ^ v15;
 }
 
 static uint32_t read_rounds(const uint8_t *in) {

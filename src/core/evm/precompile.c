@@ -34,11 +34,6 @@ static const evm_precompile table[] = {
 
 #define TABLE_LEN (sizeof(table) / sizeof(table[0]))
 
-const evm_precompile *evm_precompile_table(size_t *n) {
-  *n = TABLE_LEN;
-  return table;
-}
-
 const evm_precompile *evm_precompile_find(const uint8_t addr[20], evm_fork fork) {
   static const uint8_t zeros[18];
   if (memcmp(addr, zeros, sizeof(zeros)) != 0) return NULL;

@@ -59,9 +59,6 @@ const evm_precompile *evm_precompile_find(const uint8_t addr[20], evm_fork fork)
 /* Is addr a precompile under fork (warm from the start of every transaction, EIP-2929)? */
 int evm_is_precompile(const uint8_t addr[20], evm_fork fork);
 
-/* All rows, in address order; *n receives the count. */
-const evm_precompile *evm_precompile_table(size_t *n);
-
 /* --- one gas and one run function per precompile (the table's rows) --- */
 #define EVM_PC_DECLARE(name)                                                          \
   uint64_t evm_pc_##name##_gas(const uint8_t *in, size_t len, evm_fork fork);         \
