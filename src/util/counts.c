@@ -1,7 +1,9 @@
 /*
  * counts.c: counts by key (see counts.h). A chained hash table of BUCKETS lists
- * (FNV-1a); entries are malloc'd when a count becomes positive and freed when it
- * returns to zero.
+ * (FNV-1a). An entry is taken when a count becomes positive and given back when it
+ * returns to zero; given-back entries wait on a short free list (at most SPARE), so a
+ * client whose calls come one at a time (every cache hit takes and gives) costs no
+ * malloc/free per call.
  */
 #include "util/counts.h"
 
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #define BUCKETS 1024u
+#define SPARE 64u /* entries kept for reuse */
 
 typedef struct entry {
   struct entry *next;
@@ -20,20 +23,24 @@ typedef struct entry {
 struct vt_counts {
   entry *b[BUCKETS];
   size_t n;
+  entry *spare; /* free list, linked through next */
+  size_t nspare;
 };
 
 vt_counts *vt_counts_new(void) { return calloc(1, sizeof(vt_counts)); }
 
+static void free_list(entry *e) {
+  while (e) {
+    entry *next = e->next;
+    free(e);
+    e = next;
+  }
+}
+
 void vt_counts_free(vt_counts *t) {
   if (!t) return;
-  for (size_t i = 0; i < BUCKETS; i++) {
-    entry *e = t->b[i];
-    while (e) {
-      entry *next = e->next;
-      free(e);
-      e = next;
-    }
-  }
+  for (size_t i = 0; i < BUCKETS; i++) free_list(t->b[i]);
+  free_list(t->spare);
   free(t);
 }
 
@@ -55,8 +62,15 @@ bool vt_counts_take(vt_counts *t, const char *key, unsigned n, unsigned limit) {
   if (limit && (n > limit || have > limit - n)) return false;
   if (!n) return true;
   if (!*pp) {
-    entry *e = calloc(1, sizeof *e);
-    if (!e) return false;
+    entry *e = t->spare;
+    if (e) {
+      t->spare = e->next;
+      t->nspare--;
+    } else if (!(e = malloc(sizeof *e))) {
+      return false;
+    }
+    e->next = NULL;
+    e->count = 0;
     memcpy(e->key, cut, sizeof cut);
     *pp = e;
     t->n++;
@@ -73,8 +87,14 @@ void vt_counts_give(vt_counts *t, const char *key, unsigned n) {
   e->count = e->count > n ? e->count - n : 0;
   if (e->count) return;
   *pp = e->next;
-  free(e);
   t->n--;
+  if (t->nspare < SPARE) {
+    e->next = t->spare;
+    t->spare = e;
+    t->nspare++;
+  } else {
+    free(e);
+  }
 }
 
 unsigned vt_counts_get(const vt_counts *t, const char *key) {

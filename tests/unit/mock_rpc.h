@@ -161,6 +161,19 @@ typedef struct {
   double ms;
 } world;
 
+/* The second half of every test world: load yaml (whose upstreams list the mocks
+ * already started on w->loop), start the gateway, and a client that calls it at w->url. */
+static void world_start_gateway(world *w, const char *yaml) {
+  char err[512];
+  vt_config_defaults(&w->cfg);
+  if (vt_config_load_string(&w->cfg, yaml, strlen(yaml), err, sizeof err) != 0) fail_msg("config: %s", err);
+  vt_log_init(VT_LOG_ERROR, false, stderr);
+  assert_int_equal(vt_gateway_start(&w->gw, &w->loop, &w->cfg, err, sizeof err), 0);
+  snprintf(w->url, sizeof w->url, "http://127.0.0.1:%d/", vt_http_server_port(w->gw.http));
+  w->client = vt_fetcher_new(&w->loop, NULL);
+  assert_non_null(w->client);
+}
+
 /* Three mocks and a gateway (verify off unless `more` sets verify:) in front of them;
  * `more` is extra top-level YAML, `pool_more` extra pool keys (", max_inflight: 1"). */
 static void world_up_yaml(world *w, const up_mode modes[3], const char *heads[3], const char *bal[3], unsigned quorum,
@@ -183,14 +196,7 @@ static void world_up_yaml(world *w, const up_mode modes[3], const char *heads[3]
     n += snprintf(yaml + n, sizeof yaml - (size_t)n, "  - { name: u%d, url: \"http://127.0.0.1:%d\", weight: %d }\n", i,
                   w->up[i].port, i == 0 ? 1000 : 1);
   }
-  char err[512];
-  vt_config_defaults(&w->cfg);
-  if (vt_config_load_string(&w->cfg, yaml, strlen(yaml), err, sizeof err) != 0) fail_msg("config: %s", err);
-  vt_log_init(VT_LOG_ERROR, false, stderr);
-  assert_int_equal(vt_gateway_start(&w->gw, &w->loop, &w->cfg, err, sizeof err), 0);
-  snprintf(w->url, sizeof w->url, "http://127.0.0.1:%d/", vt_http_server_port(w->gw.http));
-  w->client = vt_fetcher_new(&w->loop, NULL);
-  assert_non_null(w->client);
+  world_start_gateway(w, yaml);
 }
 
 static void on_stopped(void *arg) { (void)arg; }

@@ -195,14 +195,7 @@ static void fee_world_up(world *w) {
     n += snprintf(yaml + n, sizeof yaml - (size_t)n, "  - { name: u%d, url: \"http://127.0.0.1:%d\", weight: %d }\n", i,
                   w->up[i].port, i == 0 ? 1000 : 1);
   }
-  char err[512];
-  vt_config_defaults(&w->cfg);
-  if (vt_config_load_string(&w->cfg, yaml, strlen(yaml), err, sizeof err) != 0) fail_msg("config: %s", err);
-  vt_log_init(VT_LOG_ERROR, false, stderr);
-  assert_int_equal(vt_gateway_start(&w->gw, &w->loop, &w->cfg, err, sizeof err), 0);
-  snprintf(w->url, sizeof w->url, "http://127.0.0.1:%d/", vt_http_server_port(w->gw.http));
-  w->client = vt_fetcher_new(&w->loop, NULL);
-  assert_non_null(w->client);
+  world_start_gateway(w, yaml);
 }
 
 static void fee_fixtures(void) {

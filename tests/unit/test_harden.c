@@ -344,13 +344,7 @@ static void test_upstream_error_texts_are_redacted(void **st) {
     n += snprintf(yaml + n, sizeof yaml - (size_t)n, "  - { name: u%d, url: \"http://127.0.0.1:%d/v3/${VT_TEST_KEY}\" }\n",
                   i, w->up[i].port);
   }
-  char err[512];
-  vt_config_defaults(&w->cfg);
-  if (vt_config_load_string(&w->cfg, yaml, strlen(yaml), err, sizeof err) != 0) fail_msg("config: %s", err);
-  vt_log_init(VT_LOG_ERROR, false, stderr);
-  assert_int_equal(vt_gateway_start(&w->gw, &w->loop, &w->cfg, err, sizeof err), 0);
-  snprintf(w->url, sizeof w->url, "http://127.0.0.1:%d/", vt_http_server_port(w->gw.http));
-  w->client = vt_fetcher_new(&w->loop, NULL);
+  world_start_gateway(w, yaml);
   run_ms(w, 300);
   /* a deterministic error is the answer: relayed, with the key replaced */
   call_ms(w, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_call\",\"params\":[{\"to\":\"0x00000000000000000000000000000000000000aa\"},\"latest\"]}", 5000);

@@ -105,13 +105,7 @@ static void world_verify(world *w, bool liars, bool no_head, const char *head, c
     n += snprintf(yaml + n, sizeof yaml - (size_t)n, "  - { name: u%d, url: \"http://127.0.0.1:%d\", weight: %d }\n", i,
                   w->up[i].port, i == 0 ? 1000 : i == 1 ? 500 : 1);
   }
-  char err[512];
-  vt_config_defaults(&w->cfg);
-  if (vt_config_load_string(&w->cfg, yaml, strlen(yaml), err, sizeof err) != 0) fail_msg("config: %s", err);
-  vt_log_init(VT_LOG_ERROR, false, stderr);
-  assert_int_equal(vt_gateway_start(&w->gw, &w->loop, &w->cfg, err, sizeof err), 0);
-  w->client = vt_fetcher_new(&w->loop, NULL);
-  assert_non_null(w->client);
+  world_start_gateway(w, yaml);
 }
 
 /* --- a raw HTTP client on the loop, for the response headers -------------------- */
