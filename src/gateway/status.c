@@ -160,12 +160,12 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
     vt_flight_stats_get(gw->flights, &fs);
     vt_buf_printf(&b, "\"store\":{\"lmdb\":%s,\"lmdb_finalized\":%llu,\"lmdb_hits\":%llu,\"lmdb_stored\":%llu,\"redis\":%s,"
                       "\"redis_connected\":%s,\"redis_hits\":%llu,\"redis_misses\":%llu,\"redis_unavailable\":%llu,"
-                      "\"redis_stored\":%llu},",
+                      "\"redis_stored\":%llu,\"refused_unproven\":%llu},",
                   fs.lmdb ? "true" : "false", (unsigned long long)fs.lmdb_finalized, (unsigned long long)fs.lmdb_hits,
                   (unsigned long long)fs.lmdb_stored,
                   fs.redis ? "true" : "false", fs.redis_connected ? "true" : "false", (unsigned long long)fs.redis_hits,
                   (unsigned long long)fs.redis_misses, (unsigned long long)fs.redis_unavailable,
-                  (unsigned long long)fs.redis_stored);
+                  (unsigned long long)fs.redis_stored, (unsigned long long)fs.refused_unproven);
     vt_buf_printf(&b, "\"cache\":{\"hits\":%llu,\"misses\":%llu,\"coalesced\":%llu,\"stored\":%llu,\"stale_answers\":%llu,\"entries\":%zu,"
                       "\"bytes\":%zu,\"budget\":%zu},",
                   (unsigned long long)fs.hits, (unsigned long long)fs.misses, (unsigned long long)fs.joined,

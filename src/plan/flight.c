@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "obs/log.h"
+#include "rpc/methods.h"
 #include "store/tiers.h"
 
 #define FLIGHT_BUCKETS 1024
@@ -219,6 +220,16 @@ static void start_leader(flight *fl) {
 
 static const char *const tier_names[] = {[VT_TIER_MEMORY] = "cache", [VT_TIER_LMDB] = "lmdb", [VT_TIER_REDIS] = "redis"};
 
+/* With verify on, a stored answer to a provable method is served only when it was
+ * proven: an LMDB store written while verify was off, or a Redis shared with an
+ * instance that runs verify: false, may hold quorum-labelled answers that this
+ * instance must not serve (it proves them again instead). */
+static bool proven_enough(const flight *fl, const vt_trust *t) {
+  if (!fl->owner->cfg->verify || t->tier == VT_TRUST_VERIFIED) return true;
+  const vt_method *m = fl->m ? fl->m : vt_method_find(fl->key);
+  return !m || m->verifier == VT_V_NONE;
+}
+
 /* A lower tier's answer (LMDB, Redis), or a miss: then the leader goes upstream. */
 static void on_tier(void *ud, vt_tier from, const uint8_t *val, size_t vlen, const vt_cache_meta *m) {
   flight *fl = ud;
@@ -228,7 +239,11 @@ static void on_tier(void *ud, vt_tier from, const uint8_t *val, size_t vlen, con
   }
   vt_answer a = {.outcome = VT_CALL_OK, .result = (const char *)val, .len = vlen, .served_by = tier_names[from],
                  .method = fl->key, .t_start_ms = uv_now(fl->owner->loop)};
-  (void)vt_trust_parse(m->trust, &a.trust);
+  if (!vt_trust_parse(m->trust, &a.trust) || !proven_enough(fl, &a.trust)) {
+    fl->owner->st.refused_unproven++;
+    start_leader(fl);
+    return;
+  }
   answer_block(&a, m);
   on_leader(&a, fl);
 }

@@ -58,6 +58,7 @@ void vt_flight_reorg(vt_flights *f, uint64_t number);
 
 typedef struct {
   uint64_t hits, misses, joined, stored, stale;
+  uint64_t refused_unproven; /* LMDB/Redis entries not served: verify on, a provable method, not verified */
   uint64_t lmdb_hits, lmdb_stored, redis_hits, redis_misses, redis_unavailable, redis_stored;
   uint64_t lmdb_finalized;  /* the highest block LMDB holds final answers for (vt_tiers_finalized) */
   bool lmdb, redis, redis_connected;

@@ -272,6 +272,41 @@ static void test_no_memory_tier(void **st) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* verify on: a stored answer to a provable method that was not proven (written while
+ * verify was off, or by a verify: false instance sharing Redis) is proven again, not
+ * served; verify off, or an unprovable method, may still use it. */
+static void test_unproven_store_entry_is_not_served_with_verify(void **st) {
+  (void)st;
+  char dir[] = "/tmp/verity-flight-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  world w;
+  world_up(&w, dir, false);
+  w.cfg.verify = false;
+  run(&w, P1, 0x10, false);
+  finish_start(0, VT_CALL_OK, "\"0x5\"", "quorum:2/3");
+  world_down(&w);
+  world_up(&w, dir, false);
+  assert_true(w.cfg.verify); /* the default */
+  run(&w, P1, 0x10, false);
+  assert_int_equal(nstarts, 1); /* the store's quorum answer was refused: asked again */
+  vt_flight_stats fs;
+  vt_flight_stats_get(w.f, &fs);
+  assert_int_equal(fs.refused_unproven, 1);
+  finish_start(0, VT_CALL_OK, "\"0x5\"", "verified:quorum:2/3");
+  assert_string_equal(last_trust, "verified:quorum:2/3");
+  world_down(&w);
+  /* the proven answer replaced it: served from the store after the next restart */
+  world_up(&w, dir, false);
+  run(&w, P1, 0x10, false);
+  assert_int_equal(nstarts, 0);
+  assert_string_equal(last_by, "lmdb");
+  assert_string_equal(last_trust, "verified:quorum:2/3");
+  world_down(&w);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_coalesce_and_cache),
@@ -281,6 +316,7 @@ int main(void) {
       cmocka_unit_test(test_lmdb_survives_restart),
       cmocka_unit_test(test_no_memory_tier),
       cmocka_unit_test(test_store_of_another_chain_is_refused),
+      cmocka_unit_test(test_unproven_store_entry_is_not_served_with_verify),
   };
   return cmocka_run_group_tests_name("flight", tests, NULL, NULL);
 }
