@@ -272,7 +272,17 @@ static void settle(vt_call *c) {
   if (c->finished || wait_for_busy(c)) return;
   if (c->nvotes && c->opts.agree > 1) {
     /* Upstreams that failed (not disagreed) lower the quorum in force, as a broken
-     * upstream does for vt_pool_quorum(); a disagreement never does. */
+     * upstream does for vt_pool_quorum(); a disagreement never does. A strict call
+     * (an anchored header) is never lowered. */
+    if (c->nvotes == 1 && c->opts.strict && c->votes[0].count < c->opts.agree) {
+      char why[160];
+      snprintf(why, sizeof why,
+               "the anchor quorum was not reached: %u upstream(s) gave this header, anchor.quorum needs %u "
+               "(the others failed or are not usable)",
+               c->votes[0].count, c->opts.agree);
+      finish_unavailable(c, why);
+      return;
+    }
     if (c->nvotes == 1) {
       vt_trust trust = vt_trust_quorum(c->votes[0].count, c->eligible_n);
       finish(c, VT_CALL_OK, c->votes[0].val, c->votes[0].len, c->votes[0].first_by, c->opts.trust ? c->opts.trust : &trust);
@@ -366,7 +376,7 @@ static void on_result(vt_call *c, vt_attempt *a, const char *res, size_t n) {
     record_vote(c, res, n, a->u, &v);
     unsigned have = v ? v->count : 0;
     unsigned possible = have + could_answer(c, now);
-    unsigned need = c->opts.agree < possible ? c->opts.agree : possible;
+    unsigned need = c->opts.strict || c->opts.agree < possible ? c->opts.agree : possible;
     if (v && have >= need && have >= 1) {
       vt_trust trust = vt_trust_quorum(have, c->eligible_n);
       finish(c, VT_CALL_OK, res, n, a->u->name, c->opts.trust ? c->opts.trust : &trust);

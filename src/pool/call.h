@@ -62,6 +62,8 @@ typedef struct {
   vt_call_check check;     /* NULL: no check */
   void *check_ud;
   unsigned agree;          /* > 0: finish only when this many upstreams gave the same (checked) answer */
+  bool strict;             /* agree is never lowered when upstreams fail (anchoring a header):
+                              fewer agreeing answers end the call unavailable */
   bool only_trusted;       /* ask only upstreams marked trusted */
   bool verified;           /* a check that proves: no empty-like confirmation is needed */
   const vt_trust *trust;   /* trust to report on success (the anchor's); NULL: computed */

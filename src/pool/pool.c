@@ -108,6 +108,12 @@ unsigned vt_pool_quorum(const vt_pool *p) {
   return k ? k : 1;
 }
 
+unsigned vt_pool_anchor_k(const vt_pool *p) {
+  unsigned k = p->cfg->quorum ? p->cfg->quorum : 2;
+  if (k > p->nups) k = (unsigned)p->nups;
+  return k ? k : 1;
+}
+
 vt_fetch *vt_pool_send(vt_pool *p, vt_upstream *u, const char *body, size_t len, unsigned timeout_ms, vt_fetch_cb cb,
                        void *ud) {
   vt_up_net *net = &p->net[u->index];

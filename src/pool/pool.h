@@ -114,6 +114,10 @@ uint64_t vt_pool_now_ms(const vt_pool *p);
 unsigned vt_pool_usable(const vt_pool *p);
 /* The quorum k in force now: min(configured quorum, usable upstreams), at least 1. */
 unsigned vt_pool_quorum(const vt_pool *p);
+/* The k an anchored header needs (anchor.quorum, at most the configured upstreams),
+ * never lowered when upstreams fail: agreement of fewer is not the anchor the
+ * operator asked for, so the header is not anchored (-32002). */
+unsigned vt_pool_anchor_k(const vt_pool *p);
 /* Is `latest` still today's? True while some upstream on the chain, its breaker not
  * open, confirmed its head within the stale window and has not failed a poll since:
  * when every upstream fails (refused, 5xx, breakers open) it turns false within one

@@ -284,7 +284,10 @@ static void lookup(vt_anchor *a, bool by_hash, uint64_t number, const uint8_t *h
   vt_call_opts o = {
       .check = check_header,
       .check_ud = p,
-      .agree = trusted && !by_hash ? 1 : vt_pool_quorum(pool),
+      .agree = trusted && !by_hash ? 1 : trusted || by_hash ? vt_pool_quorum(pool) : vt_pool_anchor_k(pool),
+      /* by number in mode quorum, k of n means k: never fewer because some failed
+       * (a header by hash authenticates itself against the hash asked for) */
+      .strict = !trusted && !by_hash,
       .only_trusted = trusted && !by_hash,
       .verified = true,
   };

@@ -4,7 +4,7 @@
  * Everything verity proves (balances, code, storage, blocks, receipts, logs) is
  * proven against a header this module hands out. A header is anchored when:
  *   quorum   k usable upstreams returned the same header hash for block N, and the
- *            header's fields hash to it (k = the quorum in force, vt_pool_quorum);
+ *            header's fields hash to it (k = anchor.quorum, never lowered: vt_pool_anchor_k);
  *   trusted  a trusted upstream (the operator's own node) returned it, hash checked;
  *   by hash  a header asked for by its hash is self-authenticating: its fields must
  *            hash to the hash asked for (whatever the mode).

@@ -1,9 +1,12 @@
-// `make demo`: the outage demo, offline.  Three anvil nodes, a fault proxy in front of
+// `make demo`: the outage demo, offline.  Four anvil nodes, a fault proxy in front of
 // each, verity in front of the proxies, and a wallet-like loop (ethers) reading
 // balances and sending transfers through verity for ~30 s while upstream A is killed
 // (refuse) at 8 s, B hangs at 14 s, A comes back at 20 s and B at 24 s.  Prints a live
 // log (one status line per second, every transfer and every fault), then a summary
 // table, and exits 0 only when no client request failed and no balance was wrong.
+// Two of the four are down at once from 14 s to 20 s: the two left still make the anchor
+// quorum (k = 2), so every balance stays proven. With two of three down verity would
+// answer -32002 instead (one upstream is not a quorum: tests/e2e/gateway.test.mjs).
 // Environment: VERITY_BIN (set by make), DEMO_SECS (default 30, min 26).
 
 import { startWorld } from './lib/world.mjs';
@@ -39,8 +42,8 @@ async function main() {
     console.error(`demo: cannot run verity: ${why}`);
     return 2;
   }
-  console.log(bold('verity outage demo: 3 anvil nodes (a, b, c) behind fault proxies, verity in front'));
-  const w = await startWorld({ n: 3, blockMs: 500 });
+  console.log(bold('verity outage demo: 4 anvil nodes (a, b, c, d) behind fault proxies, verity in front (anchor.quorum 2)'));
+  const w = await startWorld({ n: 4, blockMs: 500 });
   try {
     const [a, b] = w.proxies;
     console.log(`verity ${w.verity.url}   upstreams: ${w.proxies.map((p) => `${p.name}=${p.url}`).join('  ')}`);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { withWorld } from './lib/world.mjs';
 import { runWorkload, walletProvider, quantile, waitReceipt, errText } from './lib/load.mjs';
 import { devAddress, devWallet } from './lib/accounts.mjs';
-import { rpc, rpcRaw, sleep } from './lib/util.mjs';
+import { rpc, rpcRaw, rpcTrust, sleep } from './lib/util.mjs';
 import { parseEther, Wallet } from 'ethers';
 
 const FUNDED = [0, 2, 3, 4, 5].map(devAddress);
@@ -34,8 +34,11 @@ async function readFunded(w, provider, count) {
   return out;
 }
 
-test('steady stream of reads and transfers survives refuse + hang of two upstreams', async (t) => {
-  await withWorld(t, {}, async (w) => {
+// Two of four upstreams fail at once: the two left still make the anchor quorum (k = 2),
+// so every read is proven. (With two of three down the one left is not a quorum: the
+// next test shows verity refusing then, honestly.)
+test('steady stream of reads and transfers survives refuse + hang of two of four upstreams', async (t) => {
+  await withWorld(t, { n: 4 }, async (w) => {
     const [a, b] = w.proxies;
     const stats = await runWorkload({
       url: w.verity.url, truth: w.truth, devnet: w.devnet, durationMs: STEADY_MS,
@@ -57,9 +60,42 @@ test('steady stream of reads and transfers survives refuse + hang of two upstrea
   });
 });
 
-test('long outage on the demo timeline (a refused 8-20 s, b hung 14-24 s): no failure, nothing stale', async (t) => {
-  // long enough for breakers to open and half-open again while the other upstream is down
+test('two of three upstreams down with anchor.quorum 2: proven reads are -32002 naming the quorum, never verified:quorum:1/3', async (t) => {
   await withWorld(t, {}, async (w) => {
+    const [a, b, c] = w.proxies;
+    const addr = FUNDED[0];
+    await w.devnet.waitForBlock(3);
+    // all three up: proven against a header two agreed on
+    const ok = await rpcTrust(w.verity.url, 'eth_getBalance', [addr, '0x2']);
+    assert.equal(ok.body.error, undefined, JSON.stringify(ok.body));
+    assert.match(ok.trust, /^verified:quorum:[23]\/3/);
+    a.setMode('refuse');
+    b.setMode('refuse');
+    c.resetStats();
+    await sleep(1500); // head polls notice; breakers may open
+    for (const blk of ['0x1', 'latest']) {
+      const r = await rpcTrust(w.verity.url, 'eth_getBalance', [addr, blk]);
+      assert.equal(r.body.result, undefined, `answered ${JSON.stringify(r.body)} with trust ${r.trust}`);
+      assert.equal(r.body.error?.code, -32002, JSON.stringify(r.body));
+      assert.doesNotMatch(r.trust, /^verified/);
+    }
+    const pinned = await rpcTrust(w.verity.url, 'eth_getBalance', [addr, '0x1']);
+    assert.match(JSON.stringify(pinned.body.error), /anchor quorum was not reached|quorum/);
+    a.setMode('pass');
+    let back = null;
+    for (let i = 0; i < 40 && !back; i++) {
+      const r = await rpcTrust(w.verity.url, 'eth_getBalance', [addr, '0x1']);
+      if (r.body.result !== undefined) back = r;
+      else await sleep(250);
+    }
+    assert.ok(back, 'no proven answer after a second upstream came back');
+    assert.match(back.trust, /^verified:quorum:2\//);
+  });
+});
+
+test('long outage on the demo timeline (a refused 8-20 s, b hung 14-24 s, of four): no failure, nothing stale', async (t) => {
+  // long enough for breakers to open and half-open again while the other upstream is down
+  await withWorld(t, { n: 4 }, async (w) => {
     const [a, b] = w.proxies;
     const stats = await runWorkload({
       url: w.verity.url, truth: w.truth, devnet: w.devnet, durationMs: 26000, readers: 2,

@@ -30,6 +30,10 @@ static bool serve_header(mock *m, mconn *c, const char *body) {
   bool by_hash = strstr(body, "\"eth_getBlockByHash\"") != NULL;
   if (!by_hash && !strstr(body, "\"eth_getBlockByNumber\"")) return false;
   header_requests++;
+  if ((intptr_t)m->ud == 2) { /* this upstream fails header requests (its head polls still work) */
+    mreply(c, 500, "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32603,\"message\":\"down\"}}");
+    return true;
+  }
   const char *h = m->ud ? forged : honest;
   bool ours = by_hash || strstr(body, "\"0x1b\"");
   size_t n = strlen(h) + 64;
@@ -170,9 +174,46 @@ static void test_no_such_block_is_never_anchored(void **st) {
   free(forged);
 }
 
+/* anchor.quorum k means k: when all but one upstream fail the header request, the
+ * one answer left does not anchor the block under k = 2 (it did before: the quorum in
+ * force was lowered to the upstreams that had not failed, and the answer was labelled
+ * verified:quorum:1/3). With anchor.quorum: 1, asked for by the operator, it does. */
+static void test_quorum_is_never_lowered_by_failures(void **st) {
+  (void)st;
+  FIXTURE_OR_SKIP(p, BLOCK_IO);
+  (void)p;
+  load_headers();
+  for (unsigned k = 2; k >= 1; k--) {
+    const up_mode modes[3] = {UP_OK, UP_OK, UP_OK};
+    const char *heads[3] = {"\"0x20\"", "\"0x20\"", "\"0x20\""};
+    const char *bal[3] = {"\"0x5\"", "\"0x5\"", "\"0x5\""};
+    world w;
+    world_up_yaml(&w, modes, heads, bal, k, 300, NULL, NULL);
+    for (int i = 0; i < 3; i++) {
+      w.up[i].extra = serve_header;
+      w.up[i].ud = (void *)(intptr_t)(i < 2 ? 2 : 0); /* u0 and u1 fail header requests */
+    }
+    run_ms(&w, 300);
+    anchor_res r = {0};
+    vt_anchor_by_number(w.gw.anchor, 0x1b, on_anchor, &r);
+    wait_for(&w, &r);
+    if (k == 2) {
+      assert_false(r.ok);
+      assert_non_null(r.why);
+    } else {
+      if (!r.ok) fail_msg("k = 1: not anchored: %s", r.why ? r.why : "?");
+      assert_int_equal(r.h.trust.k, 1);
+    }
+    world_down(&w);
+  }
+  free(honest);
+  free(forged);
+}
+
 int main(void) {
   (void)call_ms; /* mock_rpc.h's HTTP client: these tests use the anchor directly */
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_quorum_is_never_lowered_by_failures),
       cmocka_unit_test(test_quorum_anchors_a_header_that_hashes),
       cmocka_unit_test(test_by_hash_is_self_authenticating),
       cmocka_unit_test(test_no_such_block_is_never_anchored),

@@ -73,6 +73,17 @@ export async function rpcRaw(url, method, params = [], { timeoutMs = 5000, id = 
   }
 }
 
+/** One JSON-RPC call: { body, trust } (the parsed response and its X-Verity-Trust). */
+export async function rpcTrust(url, method, params = [], { timeoutMs = 5000 } = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  return { body: await res.json(), trust: res.headers.get('x-verity-trust') || '' };
+}
+
 /** JSON-RPC call that returns the result or throws with the JSON-RPC error. */
 export async function rpc(url, method, params = [], opts = {}) {
   const r = await rpcRaw(url, method, params, opts);
