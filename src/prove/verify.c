@@ -21,6 +21,7 @@
 #include "core/op.h"
 #include "core/tx.h"
 #include "prove/anchor.h"
+#include "prove/fee_history.h"
 #include "prove/fees.h"
 #include "prove/exec.h"
 #include "prove/verify_op.h"
@@ -108,7 +109,8 @@ static int exec_row(vt_verifier v) {
 
 bool vt_verify_provable(const vt_prover *pv, const char *method) {
   vt_verifier which = verifier_of(method);
-  return pv->on && (which == VT_V_LOGS || exec_row(which) >= 0 || find(which) != NULL || vt_fees_is(which));
+  return pv->on && (which == VT_V_LOGS || which == VT_V_FEE_HISTORY || exec_row(which) >= 0 || find(which) != NULL ||
+                    vt_fees_is(which));
 }
 
 bool vt_verify_applies(const vt_prover *pv, const char *method, const vt_plan *plan) {
@@ -666,6 +668,7 @@ int vt_verify_start(vt_prover *pv, const char *method, vt_span params, const vt_
                     void *ud) {
   vt_verifier which = verifier_of(method);
   if (vt_fees_is(which)) return vt_fees_start(pv, which, cb, ud);
+  if (which == VT_V_FEE_HISTORY) return vt_fee_history_start(pv, params, plan, cb, ud);
   int xr = exec_row(which);
   if (xr >= 0) return vt_exec_start(pv, exec_rows[xr].kind, vt_method_find(method)->name, params.p, params.n, plan, cb, ud);
   if (which == VT_V_LOGS) {

@@ -21,7 +21,7 @@ static const vt_method table[] = {
     {"eth_coinbase",                            VT_M_DENY,      0, 0, P(0),                                           -1, 0,                   0, 0, 0},
     {"eth_createAccessList",                    VT_M_READ,      1, 2, P(VT_P_OBJ, VT_P_BLOCK),                        1, 0,                    0, VT_V_ACCESS_LIST, 0},
     {"eth_estimateGas",                         VT_M_READ,      1, 4, P(VT_P_OBJ, VT_P_BLOCK, VT_P_OBJ, VT_P_OBJ),    1, 0,                    0, VT_V_ESTIMATE, 0},
-    {"eth_feeHistory",                          VT_M_READ,      2, 3, P(VT_P_QTY, VT_P_BLOCKNUM, VT_P_ARRAY),         1, 0,                    0, 0, 0},
+    {"eth_feeHistory",                          VT_M_READ,      2, 3, P(VT_P_QTY, VT_P_BLOCKNUM, VT_P_ARRAY),         1, 0,                    0, VT_V_FEE_HISTORY, 0},
     {"eth_gasPrice",                            VT_M_READ,      0, 0, P(0),                                           -1, 0,                   0, VT_V_GAS_PRICE, 0},
     {"eth_getBalance",                          VT_M_READ,      1, 2, P(VT_P_ADDR, VT_P_BLOCK),                       1, Z,                    0, VT_V_BALANCE, 0},
     {"eth_getBlockByHash",                      VT_M_READ,      2, 2, P(VT_P_HASH, VT_P_BOOL),                        -1, N,                   VT_MF_BLOCK_BY_HASH, VT_V_BLOCK_BY_HASH, 0},

@@ -75,6 +75,7 @@ typedef enum {
   VT_V_BLOB_BASE_FEE,                                                 /* head header's excessBlobGas */
   VT_V_GAS_PRICE, VT_V_MAX_PRIORITY_FEE,                              /* proven head block's tips */
   VT_V_CALL, VT_V_ESTIMATE, VT_V_ACCESS_LIST,                         /* run on proven state (prove/exec.c) */
+  VT_V_FEE_HISTORY,                                                   /* anchored headers, proven blocks (prove/fee_history.c) */
   VT_V_COUNT
 } vt_verifier;
 

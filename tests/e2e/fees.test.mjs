@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { withWorld } from './lib/world.mjs';
 import { devWallet } from './lib/accounts.mjs';
 import { rpc, sleep } from './lib/util.mjs';
+import { createPublicClient, http } from 'viem';
 
 async function callWithTrust(url, method, params = []) {
   const res = await fetch(url, {
@@ -120,5 +121,70 @@ test('fee methods: a liar inflating fees 1000x is not believed; the answer is th
     t.diagnostic(`inflateFees: liars were asked ${asked} times and lied ${told} times`);
     assert.ok(told >= 1, `the lie was never told (asked ${asked} times)`);
     assert.ok(blobLies >= 1);
+  });
+});
+
+const hexNum = (n) => '0x' + n.toString(16);
+
+/** eth_feeHistory results compared as numbers (ratios are floats; anvil and Go print them differently). */
+function sameHistory(got, want) {
+  const norm = (h) => JSON.stringify({
+    oldestBlock: BigInt(h.oldestBlock).toString(),
+    reward: (h.reward || []).map((row) => row.map((v) => BigInt(v).toString())),
+    baseFeePerGas: (h.baseFeePerGas || []).map((v) => BigInt(v).toString()),
+    gasUsedRatio: (h.gasUsedRatio || []).map(Number),
+    baseFeePerBlobGas: (h.baseFeePerBlobGas || []).map((v) => BigInt(v).toString()),
+    blobGasUsedRatio: (h.blobGasUsedRatio || []).map(Number),
+  });
+  return norm(got) === norm(want) ? null : `got ${norm(got)}\nwant ${norm(want)}`;
+}
+
+test('eth_feeHistory: proven from anchored headers and proven blocks; a liar inflating it 1000x is not believed', async (t) => {
+  await withWorld(t, {}, async (w) => {
+    let nonce = 0;
+    let told = 0;
+    const viem = createPublicClient({ transport: http(w.verity.url) });
+    for (const liar of w.proxies) {
+      liar.resetStats();
+      liar.setMode('inflateFees');
+      const hashes = await sendTips(w, 7, nonce);
+      nonce += hashes.length;
+      const rcpt = await w.devnet.waitForReceipt(hashes[hashes.length - 1]);
+      await w.devnet.waitForBlock(Number(rcpt.blockNumber) + 1);
+      const newest = rcpt.blockNumber;
+      for (const [count, pcts] of [['0x4', [10, 50, 90]], ['0x1', []], ['0x6', [0, 25.5, 100]]]) {
+        const params = pcts.length ? [count, newest, pcts] : [count, newest];
+        const r = await callWithTrust(w.verity.url, 'eth_feeHistory', params);
+        assert.equal(r.body.error, undefined, `eth_feeHistory ${JSON.stringify(params)}: ${JSON.stringify(r.body.error)}`);
+        const want = await rpc(w.devnet.truthUrl, 'eth_feeHistory', params);
+        // anvil's last baseFeePerGas entry is its own pending block's (head + 1), not the
+        // block after newestBlock as geth (and verity) answer: take that block's real one
+        const next = await rpc(w.devnet.truthUrl, 'eth_getBlockByNumber', [hexNum(BigInt(newest) + 1n), false]);
+        want.baseFeePerGas[want.baseFeePerGas.length - 1] = next.baseFeePerGas;
+        const diff = sameHistory(r.body.result, want);
+        assert.equal(diff, null, `eth_feeHistory ${JSON.stringify(params)} differs from the honest node:\n${diff}`);
+        assert.match(r.trust, /^verified:/, `eth_feeHistory trust ${r.trust}`);
+      }
+      // latest, through viem's getFeeHistory (what dApps call)
+      const fh = await viem.getFeeHistory({ blockCount: 2, rewardPercentiles: [25, 75] });
+      assert.equal(fh.baseFeePerGas.length, 3);
+      assert.equal(fh.reward.length, 2);
+      const honestNow = BigInt(await rpc(w.devnet.truthUrl, 'eth_gasPrice'));
+      assert.ok(fh.baseFeePerGas[2] < honestNow * 100n, `viem getFeeHistory: next base fee ${fh.baseFeePerGas[2]} looks inflated`);
+      // verity never asks upstreams for eth_feeHistory on Ethereum: it proves blocks
+      assert.equal(liar.stats.methods.eth_feeHistory || 0, 0);
+      told += liar.stats.faults.inflateFees || 0;
+      liar.setMode('pass');
+    }
+    t.diagnostic(`eth_feeHistory: the liars lied ${told} times (forged block base fees)`);
+    assert.ok(told >= 1, 'the lie was never told');
+    // bad input, as geth answers it
+    const bad = await callWithTrust(w.verity.url, 'eth_feeHistory', ['0x2', 'latest', [50, 10]]);
+    assert.equal(bad.body.error?.code, -32602);
+    assert.match(bad.body.error.message, /invalid reward percentile/);
+    const beyond = await callWithTrust(w.verity.url, 'eth_feeHistory', ['0x1', '0xffffff', []]);
+    assert.ok(beyond.body.error, JSON.stringify(beyond.body));
+    const none = await callWithTrust(w.verity.url, 'eth_feeHistory', ['0x0', 'latest', []]);
+    assert.equal(none.body.result?.oldestBlock, '0x0');
   });
 });

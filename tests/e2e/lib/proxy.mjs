@@ -124,6 +124,11 @@ const LIES = {
     eth_maxPriorityFeePerGas: (r) => hex(BigInt(r) * 1000n),
     eth_blobBaseFee: (r) => hex(BigInt(r) * 1000n),
     eth_getBlockByNumber: (r) => (r.baseFeePerGas ? { ...r, baseFeePerGas: hex(BigInt(r.baseFeePerGas) * 1000n) } : r),
+    eth_feeHistory: (r) => ({
+      ...r,
+      baseFeePerGas: (r.baseFeePerGas || []).map((v) => hex(BigInt(v) * 1000n)),
+      reward: r.reward ? r.reward.map((row) => row.map((v) => hex(BigInt(v) * 1000n))) : r.reward,
+    }),
   },
   zeroWord: {
     eth_call: (r) => (typeof r === 'string' && r.length > 2 ? '0x' + '0'.repeat(r.length - 2) : r),
