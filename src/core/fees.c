@@ -34,6 +34,7 @@ static const struct {
     {1, {1710338135, 1746612311, 1764798551, 1765290071, 1767747671}},
     {11155111, {1706655072, 1741159776, 1760427360, 1761017184, 1761607008}},
     {560048, {0, 1742999832, 1761677592, 1762365720, 1762955544}},
+    {3503995874084926ull, {420, 450, 480, 510, 540}}, /* the hive test chain (execution-apis forkenv.json) */
 };
 
 bool vc_blob_params_at(uint64_t chain_id, uint64_t timestamp, vc_blob_params *out) {

@@ -14,6 +14,7 @@
 #include "core/fees.h"
 #include "core/header.h"
 #include "mock_rpc.h"
+#include "corefix.h"
 
 #define NIMBUS "nimbus-verified-proxy/nimbus_verified_proxy/tests/data/"
 
@@ -232,6 +233,172 @@ static void test_gateway_blob_base_fee(void **st) {
   free(g_fee.forged);
 }
 
+#define HIVE_CHAIN 3503995874084926ull
+
+static unsigned __int128 qty_of(const vc_qty *q) {
+  unsigned __int128 v = 0;
+  for (unsigned i = 0; i < q->len; i++) v = (v << 8) | q->be[i];
+  return v;
+}
+
+/* eth_feeHistory's next base fee and blob fees against the hive chain (execution-apis
+ * chain.rlp, blocks 1..54, London at 27, Cancun..BPO2 at t=420..540): for every block
+ * the value computed from its header is the next block's real one. */
+static void test_fee_history_hive_chain(void **st) {
+  (void)st;
+  vc_header *hs = NULL;
+  size_t n = cf_chain_headers(&hs);
+  if (n == 0) {
+    free(hs);
+    skip();
+  }
+  unsigned base_checked = 0, blob_checked = 0, blob_used = 0;
+  for (size_t i = 0; i + 1 < n; i++) {
+    unsigned __int128 next = vc_next_base_fee(HIVE_CHAIN, &hs[i]);
+    unsigned __int128 real = vc_header_has(&hs[i + 1], VC_HF_BASE_FEE) ? qty_of(&hs[i + 1].base_fee) : 0;
+    if (next != real)
+      fail_msg("block %llu: next base fee %llu, block %llu has %llu", (unsigned long long)hs[i].number,
+               (unsigned long long)next, (unsigned long long)hs[i + 1].number, (unsigned long long)real);
+    base_checked++;
+    if (!vc_header_has(&hs[i], VC_HF_EXCESS_BLOB_GAS)) continue;
+    vc_blob_params a, b;
+    assert_true(vc_blob_params_at(HIVE_CHAIN, hs[i].timestamp, &a));
+    assert_true(vc_blob_params_at(HIVE_CHAIN, hs[i + 1].timestamp, &b));
+    if (a.fraction != b.fraction || a.target != b.target) continue; /* a fork boundary: geth uses the parent's */
+    vc_blob_fees f, g;
+    vc_err err = {{0}};
+    assert_int_equal(vc_blob_fees_of(HIVE_CHAIN, &hs[i], &f, &err), VC_OK);
+    assert_int_equal(vc_blob_fees_of(HIVE_CHAIN, &hs[i + 1], &g, &err), VC_OK);
+    if (f.next_fee != g.fee)
+      fail_msg("block %llu: next blob fee %llu, block %llu has %llu", (unsigned long long)hs[i].number,
+               (unsigned long long)f.next_fee, (unsigned long long)hs[i + 1].number, (unsigned long long)g.fee);
+    assert_true(f.used_ratio >= 0 && f.used_ratio <= 1);
+    blob_checked++;
+    if (hs[i].blob_gas_used) blob_used++;
+  }
+  print_message("fee history: %u next base fees, %u next blob fees (%u blocks with blobs) checked\n", base_checked,
+                blob_checked, blob_used);
+  assert_true(base_checked >= 50);
+  assert_true(blob_checked >= 8);
+  assert_true(blob_used >= 3);
+  free(hs);
+}
+
+/* The execution-apis eth_feeHistory pair (block 0x1b, the London block): base fee, next
+ * base fee, gasUsedRatio printed as geth prints it, zero blob fields before Cancun. */
+static void test_fee_history_fixture(void **st) {
+  (void)st;
+  FIXTURE_OR_SKIP(p, "execution-apis/tests/eth_feeHistory/fee-history.io");
+  (void)p;
+  json_t *blk = cf_io_result("execution-apis/tests/eth_getBlockByNumber/get-block-london-fork.io");
+  json_t *want = cf_io_result("execution-apis/tests/eth_feeHistory/fee-history.io");
+  assert_non_null(blk);
+  assert_non_null(want);
+  vc_header h;
+  vc_err err = {{0}};
+  assert_int_equal(vc_header_from_json(blk, &h, &err), VC_OK);
+  char q[40], r[40];
+  vc_u128_to_quantity(qty_of(&h.base_fee), q);
+  assert_string_equal(q, json_string_value(json_array_get(json_object_get(want, "baseFeePerGas"), 0)));
+  vc_u128_to_quantity(vc_next_base_fee(HIVE_CHAIN, &h), q);
+  assert_string_equal(q, json_string_value(json_array_get(json_object_get(want, "baseFeePerGas"), 1)));
+  vc_fmt_ratio((double)h.gas_used / (double)h.gas_limit, r, sizeof r);
+  assert_string_equal(r, "0.00072868"); /* the fixture's text */
+  assert_true(json_real_value(json_array_get(json_object_get(want, "gasUsedRatio"), 0)) == strtod(r, NULL));
+  vc_blob_fees f;
+  assert_int_equal(vc_blob_fees_of(HIVE_CHAIN, &h, &f, &err), VC_OK);
+  assert_true(f.fee == 0 && f.next_fee == 0 && f.used_ratio == 0);
+  json_decref(blk);
+  json_decref(want);
+}
+
+static void test_fmt_ratio(void **st) {
+  (void)st;
+  const struct { double x; const char *want; } v[] = {
+      {0, "0"}, {0.5, "0.5"}, {1, "1"}, {0.1, "0.1"}, {1.0 / 3, "0.3333333333333333"}, {1e-7, "1e-7"},
+      {1.5e-7, "1.5e-7"}, {0.000001, "0.000001"}, {0.0021, "0.0021"}, {123.25, "123.25"}, {1e21, "1e+21"},
+      {2.5e20, "250000000000000000000"},
+  };
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+    char out[40];
+    vc_fmt_ratio(v[i].x, out, sizeof out);
+    if (strcmp(out, v[i].want)) fail_msg("%.17g: got %s want %s", v[i].x, out, v[i].want);
+  }
+}
+
+static void test_percentiles(void **st) {
+  (void)st;
+  double p[VC_FEE_MAX_PERCENTILES];
+  size_t n;
+  vc_err err = {{0}};
+  const char *bad[] = {"[50,10]", "[10,10]", "[-1]", "[100.5]", "[\"10\"]", "{}"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    json_t *a = json_loads(bad[i], 0, NULL);
+    if (vc_fee_percentiles(a, p, &n, &err) == VC_OK) fail_msg("%s accepted", bad[i]);
+    assert_non_null(strstr(err.msg, "invalid reward percentile"));
+    json_decref(a);
+  }
+  json_t *many = json_array();
+  for (int i = 0; i <= (int)VC_FEE_MAX_PERCENTILES; i++) json_array_append_new(many, json_real(i * 0.5));
+  assert_int_not_equal(vc_fee_percentiles(many, p, &n, &err), VC_OK);
+  json_decref(many);
+  json_t *ok = json_loads("[0, 25.5, 100]", 0, NULL);
+  assert_int_equal(vc_fee_percentiles(ok, p, &n, &err), VC_OK);
+  assert_int_equal(n, 3);
+  assert_true(p[1] == 25.5);
+  json_decref(ok);
+  assert_int_equal(vc_fee_percentiles(NULL, p, &n, &err), VC_OK);
+  assert_int_equal(n, 0);
+}
+
+/* geth's reward rows: tips sorted, weighted by the receipts' gasUsed; legacy tips at the
+ * base fee, a deposit and a fee cap at the base fee pay 0; an empty block is zeros. */
+static void test_rewards(void **st) {
+  (void)st;
+  /* base 10; gasUsed 100 = 10 + 20 + 30 + 40 */
+  json_t *blk = json_loads(
+      "{\"baseFeePerGas\":\"0xa\",\"gasUsed\":\"0x64\",\"transactions\":["
+      "{\"maxFeePerGas\":\"0x64\",\"maxPriorityFeePerGas\":\"0x5\"},"        /* tip 5, gas 10 */
+      "{\"gasPrice\":\"0xd\"},"                                             /* tip 3, gas 20 */
+      "{\"maxFeePerGas\":\"0xc\",\"maxPriorityFeePerGas\":\"0x9\"},"        /* tip 2 (cap), gas 30 */
+      "{\"type\":\"0x7e\",\"gasPrice\":\"0x0\"}]}",                         /* deposit: 0, gas 40 */
+      0, NULL);
+  json_t *rc = json_loads("[{\"gasUsed\":\"0xa\"},{\"gasUsed\":\"0x14\"},{\"gasUsed\":\"0x1e\"},{\"gasUsed\":\"0x28\"}]", 0, NULL);
+  /* sorted: 0 (40), 2 (30), 3 (20), 5 (10): running 40, 70, 90, 100 */
+  const double pct[] = {0, 40, 41, 70, 71, 90, 95, 100};
+  const unsigned want[] = {0, 0, 2, 2, 3, 3, 5, 5};
+  unsigned __int128 out[8];
+  vc_err err = {{0}};
+  assert_int_equal(vc_fee_rewards(blk, rc, pct, 8, out, &err), VC_OK);
+  for (int i = 0; i < 8; i++)
+    if (out[i] != want[i]) fail_msg("p%.0f: got %u want %u", pct[i], (unsigned)out[i], want[i]);
+  /* receipts that do not match the transactions */
+  json_array_remove(rc, 3);
+  assert_int_not_equal(vc_fee_rewards(blk, rc, pct, 8, out, &err), VC_OK);
+  json_decref(blk);
+  json_decref(rc);
+  json_t *empty = json_loads("{\"baseFeePerGas\":\"0xa\",\"gasUsed\":\"0x0\",\"transactions\":[]}", 0, NULL);
+  out[0] = 7;
+  assert_int_equal(vc_fee_rewards(empty, NULL, pct, 1, out, &err), VC_OK);
+  assert_true(out[0] == 0);
+  json_decref(empty);
+}
+
+/* A devnet (no blob schedule): exact only while no blob gas is used or in excess. */
+static void test_blob_fees_without_schedule(void **st) {
+  (void)st;
+  vc_header h;
+  memset(&h, 0, sizeof h);
+  h.n_fields = VC_HF_EXCESS_BLOB_GAS + 1;
+  vc_blob_fees f;
+  vc_err err = {{0}};
+  assert_int_equal(vc_blob_fees_of(31337, &h, &f, &err), VC_OK);
+  assert_true(f.fee == 1 && f.next_fee == 1 && f.used_ratio == 0);
+  h.blob_gas_used = 131072;
+  assert_int_equal(vc_blob_fees_of(31337, &h, &f, &err), VC_ERR_MISSING);
+  assert_non_null(strstr(err.msg, "no blob schedule"));
+}
+
 int main(void) {
   (void)world_up_yaml; /* the shared world is for chain 31337 with verify off; fee_world_up is ours */
   const struct CMUnitTest tests[] = {
@@ -239,6 +406,12 @@ int main(void) {
       cmocka_unit_test(test_schedule),
       cmocka_unit_test(test_mainnet_headers),
       cmocka_unit_test(test_tip_median),
+      cmocka_unit_test(test_fee_history_hive_chain),
+      cmocka_unit_test(test_fee_history_fixture),
+      cmocka_unit_test(test_fmt_ratio),
+      cmocka_unit_test(test_percentiles),
+      cmocka_unit_test(test_rewards),
+      cmocka_unit_test(test_blob_fees_without_schedule),
       cmocka_unit_test(test_gateway_blob_base_fee),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
