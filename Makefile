@@ -21,7 +21,7 @@ CC         ?= cc
 BUILD      := build/$(V)
 FIXTURES   ?= $(abspath ../shared/fixtures)
 FUZZ_SECS  ?= 10
-PKGS       := libuv libcurl jansson nettle hogweed libsecp256k1 lmdb hiredis yaml-0.1 gmp
+PKGS       := libuv libcurl jansson nettle hogweed libsecp256k1 lmdb hiredis yaml-0.1 gmp openssl
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
               -Wvla -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation -Wimplicit-fallthrough

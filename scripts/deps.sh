@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 APT_PKGS="build-essential pkg-config clang libclang-rt-14-dev
-  libuv1-dev libhttp-parser-dev libcurl4-openssl-dev libjansson-dev nettle-dev
+  libuv1-dev libhttp-parser-dev libcurl4-openssl-dev libssl-dev libjansson-dev nettle-dev
   libsecp256k1-dev libgmp-dev liblmdb-dev libhiredis-dev libyaml-dev libcmocka-dev
   redis-server haproxy nginx-light wrk nghttp2-client hyperfine nodejs npm
   chromium"

@@ -238,6 +238,7 @@ static const key_row g_upstream_rows[] = {
     {"timeout_ms", vt_config__set_ms, NULL, UOFF(timeout_ms), 0, 600000, "0"},
     {"max_rps", vt_config__set_rps, NULL, UOFF(max_rps), 0, 1000000, "0"},
     {"mempool", vt_config__set_bool, NULL, UOFF(mempool), 0, 0, "false"},
+    {"ws", vt_config__set_ws, NULL, UOFF(ws), 0, 0, NULL},
     {"headers", NULL, node_headers, 0, 0, 0, NULL},
 };
 

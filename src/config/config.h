@@ -83,6 +83,8 @@ typedef struct {
   unsigned timeout_ms;   /* 0 = pool default */
   double max_rps;        /* per-upstream request budget, 0 = unlimited */
   bool mempool;          /* its mempool is the source of eth_newPendingTransactionFilter */
+  char *ws;              /* ws:// or wss:// for newHeads (pool/head_ws.c), or NULL: SECRET */
+  char *display_ws;      /* ws redacted like display_url; safe to print */
 } vt_upstream_cfg;
 
 typedef struct {

@@ -20,6 +20,7 @@
 #define VT_CONFIG_MAX_DUMP (1u << 20)
 
 const char *const vt_config__http_schemes[] = {"http", "https", NULL};
+const char *const vt_config__ws_schemes[] = {"ws", "wss", NULL};
 const char *const vt_config__redis_schemes[] = {"redis", NULL}; /* what src/store/redis.c speaks */
 
 static const char *const g_anchor_names[] = {"quorum", "trusted", "lightclient", "auto"};
@@ -60,6 +61,8 @@ void vt_config__upstream_free(vt_upstream_cfg *u) {
   free(u->name);
   free(u->url);
   free(u->display_url);
+  free(u->ws);
+  free(u->display_ws);
   vt_config__free_strv(u->secrets, u->nsecrets);
   for (size_t i = 0; i < u->nheaders; i++) {
     free(u->headers[i].name);
@@ -503,6 +506,11 @@ static void dump_upstreams(vt_buf *b, const vt_config *c) {
     vt_buf_printf(b, "\n    weight: %u\n    trusted: %s\n    timeout_ms: %u\n    max_rps: %g\n", u->weight,
                   u->trusted ? "true" : "false", u->timeout_ms, u->max_rps);
     if (u->mempool) vt_buf_puts(b, "    mempool: true\n");
+    if (u->display_ws) {
+      vt_buf_puts(b, "    ws: ");
+      dump_str(b, u->display_ws);  /* never the interpolated url */
+      vt_buf_puts(b, "\n");
+    }
     if (u->nheaders) {
       vt_buf_puts(b, "    headers:\n");
       for (size_t h = 0; h < u->nheaders; h++) {

@@ -30,6 +30,7 @@ int vt_config__check_ranges(const vt_config *c, char *err, size_t errlen);
 void vt_config__free_strv(char **v, size_t n);
 
 extern const char *const vt_config__http_schemes[];   /* "http", "https", NULL */
+extern const char *const vt_config__ws_schemes[];     /* "ws", "wss", NULL */
 extern const char *const vt_config__redis_schemes[];  /* "redis", "rediss", "unix", NULL */
 
 /* ---- the loader (config.c) and the value setters (config_values.c) ----
@@ -111,6 +112,7 @@ int vt_config__set_listen(loader *L, const key_row *r, const char *t, void *fiel
 int vt_config__set_chain_name(loader *L, const key_row *r, const char *t, void *field);
 int vt_config__set_upstream_name(loader *L, const key_row *r, const char *t, void *field);
 int vt_config__set_url(loader *L, const key_row *r, const char *t, void *field);     /* field: &upstream->url */
+int vt_config__set_ws(loader *L, const key_row *r, const char *t, void *field);      /* field: &upstream->ws */
 int vt_config__set_rps(loader *L, const key_row *r, const char *t, void *field);
 
 #endif

@@ -453,6 +453,34 @@ int vt_config__set_url(loader *L, const key_row *r, const char *t, void *field) 
   return 0;
 }
 
+/* upstreams[].ws: the WebSocket url newHeads is subscribed on (pool/head_ws.c); kept
+ * secret and shown redacted exactly as url is. */
+int vt_config__set_ws(loader *L, const key_row *r, const char *t, void *field) {
+  vt_upstream_cfg *u = UP_FIELD(field, ws);
+  char *url = NULL;
+  bool env = false;
+  (void)r;
+  if (vt_config__interpolate(L, t, VT_CONFIG_MAX_URL, &url, &env, u)) return -1;
+  if (!vt_config__url_ok(url, vt_config__ws_schemes)) {
+    char raw[160];
+    free(url);
+    vt_redact_url(t, raw, sizeof raw);
+    return vt_config__fail(L, "\"%s\" is not valid: expected a ws:// or wss:// url with a host, no spaces, at most %d bytes",
+                           raw, VT_CONFIG_MAX_URL);
+  }
+  char *display = vt_config__display_url(url, env ? t : NULL);
+  if (!display) {
+    free(url);
+    return vt_config__fail(L, "out of memory");
+  }
+  free(u->ws);
+  free(u->display_ws);
+  u->ws = url;
+  u->display_ws = display;
+  if (vt_config__url_secrets(u, url)) return vt_config__fail(L, "out of memory");
+  return 0;
+}
+
 int vt_config__set_rps(loader *L, const key_row *r, const char *t, void *field) {
   char *end;
   errno = 0;

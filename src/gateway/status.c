@@ -19,6 +19,7 @@
 #include "gateway/dash.h"
 #include "gateway/gateway.h"
 #include "plan/flight.h"
+#include "pool/head_ws.h"
 #include "rpc/methods.h"
 #include "util/buf.h"
 
@@ -235,6 +236,19 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
     for (int k = 0; k < VT_FAIL_KINDS; k++)
       vt_buf_printf(&b, "%s\"%s\":%llu", k ? "," : "", vt_fail_kind_names[k], (unsigned long long)u->failures[k]);
     vt_buf_puts(&b, "},");
+    vt_head_ws_info wi;
+    vt_head_ws_info_get(pool, i, &wi);
+    vt_buf_printf(&b, "\"head_source\":\"%s\",", wi.head_source_ws ? "ws" : "poll");
+    if (wi.configured) {
+      const char *dw = uc->display_ws ? uc->display_ws : "";
+      vt_buf_puts(&b, "\"ws\":{\"url\":");
+      vt_buf_json_str(&b, dw, strlen(dw));
+      vt_buf_printf(&b, ",\"state\":\"%s\",\"notifications\":%llu,\"connects\":%llu,\"failures\":%llu,\"last_error\":",
+                    wi.state, (unsigned long long)wi.notifications, (unsigned long long)wi.connects,
+                    (unsigned long long)wi.failures);
+      vt_buf_json_str(&b, wi.last_error, strlen(wi.last_error));
+      vt_buf_puts(&b, "},");
+    }
     vt_buf_puts(&b, "\"last_error\":");
     vt_buf_json_str(&b, u->last_error, strlen(u->last_error));
     vt_buf_puts(&b, "}");

@@ -57,6 +57,11 @@ void vt_wsp_init(vt_wsp *p, size_t max_message) {
   vt_buf_init(&p->msg, max_message);
 }
 
+void vt_wsp_init_client(vt_wsp *p, size_t max_message) {
+  vt_wsp_init(p, max_message);
+  p->from_server = true;
+}
+
 void vt_wsp_free(vt_wsp *p) { vt_buf_free(&p->msg); }
 
 static vt_wsp_event fail(vt_wsp *p, uint16_t code) {
@@ -80,7 +85,8 @@ static vt_wsp_event header_done(vt_wsp *p) {
     at = 10;
     if (len >> 63) return fail(p, 1002);
   }
-  memcpy(p->mask, h + at, 4);
+  if (p->from_server) memset(p->mask, 0, sizeof p->mask); /* XOR with zero: no unmasking */
+  else memcpy(p->mask, h + at, 4);
   p->fin = (h[0] & 0x80u) != 0;
   p->opcode = h[0] & 0x0fu;
   if (h[0] & 0x70u) return fail(p, 1002);                 /* RSV bits: no extensions */
@@ -169,11 +175,12 @@ vt_wsp_event vt_wsp_feed(vt_wsp *p, const uint8_t *d, size_t n, size_t *used) {
       p->hdr[p->hlen++] = d[off++];
       if (p->hlen == 2) {
         unsigned len7 = p->hdr[1] & 0x7fu;
-        if (!(p->hdr[1] & 0x80u)) {                         /* client frames must be masked */
+        bool masked = (p->hdr[1] & 0x80u) != 0;
+        if (masked == p->from_server) { /* client frames must be masked, server frames never */
           ev = fail(p, 1002);
           goto out;
         }
-        p->hneed = 2 + (len7 == 126 ? 2u : len7 == 127 ? 8u : 0u) + 4;
+        p->hneed = 2 + (len7 == 126 ? 2u : len7 == 127 ? 8u : 0u) + (p->from_server ? 0u : 4u);
       }
       if (p->hlen < p->hneed) continue;
       ev = header_done(p);

@@ -2,7 +2,8 @@
  * ws_frame.h: the sans-I/O WebSocket frame layer (RFC 6455 section 5). Internal to
  * src/net; the connection core (websocket.c) and the fuzz harness drive it.
  *
- * vt_wsp is an incremental parser for client-to-server frames: feed it any slice of
+ * vt_wsp is an incremental parser for client-to-server frames (and, initialised with
+ * vt_wsp_init_client, for a server's frames to net/ws_client.c): feed it any slice of
  * the byte stream and it returns at the first event (a complete message, a control
  * frame, or an error), saying how many bytes it used; call again with the rest.
  * It enforces the protocol: client frames must be masked, RSV bits must be zero (no
@@ -41,6 +42,7 @@ typedef enum {
 
 typedef struct {
   size_t max_message;
+  bool from_server;  /* parsing a server's frames (the client side): unmasked, never masked */
   uint8_t hdr[VT_WS_MAX_FRAME_HEADER];
   unsigned hlen, hneed;
   bool in_payload;
@@ -60,6 +62,9 @@ typedef struct {
 } vt_wsp;
 
 void vt_wsp_init(vt_wsp *p, size_t max_message);
+/* The same parser for the client side (net/ws_client.c): a server's frames are never
+ * masked (RFC 6455 5.1: a masked one is a protocol error, 1002). */
+void vt_wsp_init_client(vt_wsp *p, size_t max_message);
 void vt_wsp_free(vt_wsp *p);
 /* Parse from d[0..n). *used = bytes consumed (all of them for VT_WSP_MORE). */
 vt_wsp_event vt_wsp_feed(vt_wsp *p, const uint8_t *d, size_t n, size_t *used) __attribute__((warn_unused_result));

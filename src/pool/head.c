@@ -14,12 +14,15 @@
  * lightclient (and auto, while the light client is synced) the head is capped by the
  * light client's verified head (hook lc_head);
  * every advance is told to the stages above through the on_head hook (pool.h).
+ * An upstream with a ws url is followed by its newHeads subscription instead of the
+ * poll while that is healthy (head_ws.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "obs/log.h"
+#include "pool/head_ws.h"
 #include "pool/pool.h"
 #include "rpc/rpc.h"
 
@@ -125,6 +128,7 @@ static void on_tick(uv_timer_t *t) {
     if (u->chain_checked && !u->chain_ok && now - net->chain_checked_ms < CHAIN_RECHECK_MS) continue;
     if (!vt_upstream_available(u, now, NULL, 0)) continue;
     if (need_chain && !net->chain_poll) start_poll(p, u, true);
+    else if (u->chain_ok && vt_head_ws_tick(p, u, now)) continue; /* the subscription keeps its head */
     else if (!net->poll && u->chain_ok) start_poll(p, u, false);
   }
   vt_pool_head_recompute(p);
@@ -208,6 +212,7 @@ static void on_timer_closed(uv_handle_t *h) {
 
 void vt_pool_close(vt_pool *p, void (*done)(void *arg), void *arg) {
   p->closing = true;
+  vt_head_ws_close_all(p);
   p->on_closed = done;
   p->on_closed_arg = arg;
   if (!p->head_timer_init) {

@@ -36,6 +36,7 @@ int vt_pool_init(vt_pool *p, uv_loop_t *loop, const vt_config *cfg, vt_fetcher *
     vt_upstream_init(&p->ups[i], uc->name, (int)i, &pol);
     vt_up_net *net = &p->net[i];
     net->url = uc->url;
+    net->ws_url = uc->ws;
     net->timeout_ms = uc->timeout_ms;
     net->trusted = uc->trusted;
     net->headers = calloc(uc->nheaders + 1, sizeof *net->headers);

@@ -42,6 +42,8 @@ typedef struct {
   uint64_t chain_checked_ms;
   uint64_t poll_t0;
   uint64_t poll_fail_ms;    /* when a poll (head or chain id) last failed; 0 = never */
+  const char *ws_url;       /* upstreams[].ws, interpolated: never logged; NULL = poll only */
+  struct vt_head_ws *ws;    /* its newHeads subscription (head_ws.c), made on the first tick */
 } vt_up_net;
 
 /* The pool's metric families (registered by the gateway in its registry; NULL: none). */

@@ -99,6 +99,7 @@ static void test_design_example(void **st) {
       "upstreams:\n"
       "  - name: infura\n"
       "    url: https://mainnet.infura.io/v3/${VT_TEST_INFURA_KEY}\n"
+      "    ws: wss://mainnet.infura.io/ws/v3/${VT_TEST_INFURA_KEY}\n"
       "    weight: 1\n"
       "  - name: own-node\n"
       "    url: http://127.0.0.1:8546\n"
@@ -118,6 +119,9 @@ static void test_design_example(void **st) {
   assert_string_equal(c.upstreams[0].url, "https://mainnet.infura.io/v3/" SECRET);
   assert_string_equal(c.upstreams[0].display_url, "https://mainnet.infura.io/…");
   assert_string_equal(c.upstreams[1].display_url, "http://127.0.0.1:8546");
+  assert_string_equal(c.upstreams[0].ws, "wss://mainnet.infura.io/ws/v3/" SECRET);
+  assert_string_equal(c.upstreams[0].display_ws, "wss://mainnet.infura.io/…");
+  assert_null(c.upstreams[1].ws);
   assert_true(c.upstreams[1].trusted);
   assert_int_equal(c.cache_memory, 256u << 20);
   assert_string_equal(c.cache_path, "./verity-data");
@@ -127,6 +131,7 @@ static void test_design_example(void **st) {
   assert_null(strstr(dump, SECRET));
   assert_non_null(strstr(dump, "mode: lightclient"));
   assert_non_null(strstr(dump, "https://mainnet.infura.io/…"));
+  assert_non_null(strstr(dump, "ws: \"wss://mainnet.infura.io/…\""));
   /* a dump that does not fit says so */
   assert_int_equal(vt_config_dump(&c, dump, 10), -1);
   assert_int_equal(strlen(dump), 9);
@@ -289,6 +294,9 @@ static void test_bad_values(void **st) {
       {"degraded:\n  stale: maybe\n", "degraded.stale", "maybe"},
       {"upstreams:\n  - name: a\n    url: ftp://x.org\n", "upstreams[0].url", "ftp://x.org"},
       {"upstreams:\n  - name: \"a b\"\n    url: https://x.org\n", "upstreams[0].name", "a b"},
+      {"upstreams:\n  - name: a\n    url: https://x.org\n    ws: https://x.org\n", "upstreams[0].ws", "https://x.org"},
+      {"upstreams:\n  - name: a\n    url: https://x.org\n    ws: ws://\n", "upstreams[0].ws", "ws://"},
+      {"upstreams:\n  - name: a\n    url: https://x.org\n    ws: \"ws://x.org/a b\"\n", "upstreams[0].ws", "ws://x.org/…"},
       {"upstreams:\n  - name: a\n    url: https://x.org\n    weight: 0\n", "upstreams[0].weight", "\"0\""},
       {"upstreams:\n  - name: a\n    url: https://x.org\n    weight: 1001\n", "upstreams[0].weight", "1001"},
       {"upstreams:\n  - name: a\n    url: https://x.org\n    trusted: 2\n", "upstreams[0].trusted", "\"2\""},

@@ -46,7 +46,7 @@ export function defaultConfig({ port, upstreams }) {
     chain: { id: 31337, name: 'devnet' },
     anchor: { mode: 'quorum', quorum: 2 },
     pool: { timeout_ms: 2000, connect_timeout_ms: 1000, hedge_after_ms: 150, head_poll_ms: 250 },
-    upstreams: upstreams.map((u) => ({ name: u.name, url: u.url })),
+    upstreams: upstreams.map((u) => ({ name: u.name, url: u.url, ...(u.ws ? { ws: u.ws } : {}) })),
   };
 }
 
@@ -106,7 +106,7 @@ export async function startVerity(opts = {}) {
   }
 }
 
-async function startVerityOnce({ upstreams, overrides = {}, readyTimeoutMs = READY_TIMEOUT_MS, readyPath = '/healthz' }) {
+async function startVerityOnce({ upstreams, overrides = {}, readyTimeoutMs = READY_TIMEOUT_MS, readyPath = '/healthz', env }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verity-e2e-'));
   const port = await freePort();
   const config = mergeConfig(defaultConfig({ port, upstreams }), overrides);
@@ -114,7 +114,8 @@ async function startVerityOnce({ upstreams, overrides = {}, readyTimeoutMs = REA
   fs.writeFileSync(configPath, toYaml(config) + '\n');
   const stderrPath = path.join(dir, 'verity.stderr.log');
   const errFd = fs.openSync(stderrPath, 'w');
-  const proc = spawnTracked(process.env.VERITY_BIN, ['--config', configPath], { stdio: ['ignore', errFd, errFd] });
+  const proc = spawnTracked(process.env.VERITY_BIN, ['--config', configPath],
+    { stdio: ['ignore', errFd, errFd], ...(env ? { env: { ...process.env, ...env } } : {}) });
   fs.closeSync(errFd);
   const [host, p] = config.listen.split(/:(?=\d+$)/);
   const url = `http://${host}:${p}`;
