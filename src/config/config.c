@@ -189,7 +189,13 @@ static const key_row g_rows[] = {
     {"anchor.lightclient.state", vt_config__set_string, NULL, OFF(lc_state), 0, 0, NULL},
     {"anchor.history_walk", vt_config__set_uint, NULL, OFF(history_walk), 0, 1000000, "8192"},
     {"anchor.max_staleness", vt_config__set_secs, NULL, OFF(max_staleness_s), 0, 365ull * 86400, "0"},
-    {"upstreams", NULL, node_upstreams, 0, 0, 0, NULL},
+    {"upstreams", NULL, node_upstreams, OFF(upstreams), 0, 0, NULL},
+    {"l1.chain_id", vt_config__set_u64, NULL, OFF(l1_chain_id), 1, (1ull << 53) - 1, NULL},
+    {"l1.quorum", vt_config__set_uint, NULL, OFF(l1_quorum), 1, VT_CONFIG_MAX_UPSTREAMS, "2"},
+    {"l1.factory", vt_config__set_string, NULL, OFF(l1_factory), 0, 0, NULL},
+    {"l1.poll_ms", vt_config__set_ms, NULL, OFF(l1_poll_ms), 500, 3600000, "12000"},
+    {"l1.walk_max", vt_config__set_uint, NULL, OFF(l1_walk), 0, 1000000, "2048"},
+    {"l1.upstreams", NULL, node_upstreams, OFF(l1_upstreams), 0, 0, NULL},
     {"methods", NULL, node_methods, 0, 0, 0, NULL},
     {"pool.timeout_ms", vt_config__set_ms, NULL, OFF(timeout_ms), 100, 600000, "10000"},
     {"pool.connect_timeout_ms", vt_config__set_ms, NULL, OFF(connect_timeout_ms), 100, 600000, "3000"},
@@ -392,25 +398,28 @@ static int node_beacon(loader *L, const key_row *r, yaml_node_t *n, void *field)
   return 0;
 }
 
+/* upstreams and l1.upstreams (field is c->upstreams or c->l1_upstreams). */
 static int node_upstreams(loader *L, const key_row *r, yaml_node_t *n, void *field) {
   vt_config *c = L->c;
+  bool l1 = field == (void *)&c->l1_upstreams;
+  vt_upstream_cfg **list = l1 ? &c->l1_upstreams : &c->upstreams;
+  size_t *nlist = l1 ? &c->nl1_upstreams : &c->nupstreams;
   (void)r;
-  (void)field;
-  for (size_t i = 0; i < c->nupstreams; i++) vt_config__upstream_free(&c->upstreams[i]);
-  free(c->upstreams);
-  c->upstreams = NULL;
-  c->nupstreams = 0;
+  for (size_t i = 0; i < *nlist; i++) vt_config__upstream_free(&(*list)[i]);
+  free(*list);
+  *list = NULL;
+  *nlist = 0;
   if (is_null(n)) return 0;
   if (n->type != YAML_SEQUENCE_NODE) return vt_config__fail(L, "expected a list of upstreams (- name: ..., url: ...)");
   size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
   if (count > VT_CONFIG_MAX_UPSTREAMS) return vt_config__fail(L, "%zu upstreams: at most %d are allowed", count, VT_CONFIG_MAX_UPSTREAMS);
-  c->upstreams = calloc(count + 1, sizeof *c->upstreams);
-  if (!c->upstreams) return vt_config__fail(L, "out of memory");
+  *list = calloc(count + 1, sizeof **list);
+  if (!*list) return vt_config__fail(L, "out of memory");
   for (size_t i = 0; i < count; i++) {
-    vt_upstream_cfg *u = &c->upstreams[i];
+    vt_upstream_cfg *u = &(*list)[i];
     char shown_prefix[32];
-    snprintf(shown_prefix, sizeof shown_prefix, "upstreams[%zu]", i);
-    c->nupstreams = i + 1;  /* owned by the config from here on, freed on any error */
+    snprintf(shown_prefix, sizeof shown_prefix, "%supstreams[%zu]", l1 ? "l1." : "", i);
+    *nlist = i + 1;  /* owned by the config from here on, freed on any error */
     apply_defaults(c, g_upstream_rows, sizeof g_upstream_rows / sizeof g_upstream_rows[0], u);
     yaml_node_t *item = node_of(L, n->data.sequence.items.start[i]);
     snprintf(L->key, sizeof L->key, "%s", shown_prefix);

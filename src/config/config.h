@@ -167,6 +167,18 @@ typedef struct {
   unsigned filters_ttl_s;         /* an idle filter is dropped after this many seconds */
   size_t filters_max_per_client;  /* filters one source address may have installed */
   size_t filters_max_total;       /* filters installed on one instance */
+  /* l1: for an op-stack chain, the Ethereum (L1) it posts output roots to (src/l1/): its
+   * upstreams, the k of them that must agree on an L1 header, the DisputeGameFactory,
+   * how often its latest game is read, and how many L2 parent hashes are walked down
+   * from a proven output. Off unless chain.kind is op-stack and both the factory and at
+   * least one L1 upstream are set (vt_config_l1_on). */
+  vt_upstream_cfg *l1_upstreams;
+  size_t nl1_upstreams;
+  uint64_t l1_chain_id;       /* checked against the L1 upstreams' eth_chainId */
+  unsigned l1_quorum;
+  char *l1_factory;           /* 0x + 40 hex, or NULL */
+  unsigned l1_poll_ms;
+  unsigned l1_walk;
   /* verified eth_call / eth_estimateGas / eth_createAccessList (prove/exec.c) */
   unsigned call_max_rounds;   /* rounds of evidence after the hint before -32002 */
   uint64_t call_gas_cap;      /* gas of a call without one, and the most any may use */
@@ -193,6 +205,9 @@ int vt_config_apply_preset(vt_config *c, const char *name, char *err, size_t err
 int vt_config_validate(const vt_config *c, char *err, size_t errlen) VT_CONFIG_MUST_CHECK;
 
 void vt_config_free(vt_config *c);
+
+/* Is L1 anchoring of an op-stack chain configured (l1.factory and l1.upstreams)? */
+bool vt_config_l1_on(const vt_config *c);
 
 /* The entry for method: an exact match first, then the longest matching "prefix*"
  * pattern; NULL when the config says nothing about it. */

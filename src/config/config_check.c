@@ -95,6 +95,9 @@ void vt_config_free(vt_config *c) {
   vt_config__free_strv(c->beacon, c->nbeacon);
   for (size_t i = 0; i < c->nupstreams; i++) vt_config__upstream_free(&c->upstreams[i]);
   free(c->upstreams);
+  for (size_t i = 0; i < c->nl1_upstreams; i++) vt_config__upstream_free(&c->l1_upstreams[i]);
+  free(c->l1_upstreams);
+  free(c->l1_factory);
   for (size_t i = 0; i < c->nmethods; i++) free(c->methods[i].method);
   free(c->methods);
   free(c->cors_origin);
@@ -246,6 +249,31 @@ char *vt_config__display_url(const char *url, const char *env_raw) {
 
 /* ---- presets ---- */
 
+/* A preset's upstream list into a fresh array (aborts when out of memory, as the rest
+ * of the preset does). */
+static void preset_upstreams(const vt_preset *p, vt_upstream_cfg **list, size_t *n) {
+  size_t nu = 0;
+  while (nu < VT_PRESET_MAX_UPSTREAMS && p->upstreams[nu].name) nu++;
+  *list = calloc(nu ? nu : 1, sizeof **list);
+  if (!*list) {
+    fputs("verity: out of memory building the configuration\n", stderr);
+    abort();
+  }
+  for (size_t i = 0; i < nu; i++) {
+    vt_upstream_cfg *u = &(*list)[i];
+    u->name = vt_config__xstrdup(p->upstreams[i].name);
+    u->url = vt_config__xstrdup(p->upstreams[i].url);
+    u->display_url = vt_config__display_url(u->url, NULL);
+    if (!u->display_url || vt_config__url_secrets(u, u->url)) abort();
+    u->weight = 1;
+    *n = i + 1;
+  }
+}
+
+bool vt_config_l1_on(const vt_config *c) {
+  return c->chain_kind == VC_CHAIN_OP_STACK && c->l1_factory && c->nl1_upstreams > 0;
+}
+
 int vt_config_apply_preset(vt_config *c, const char *name, char *err, size_t errlen) {
   const vt_preset *p = vt_preset_find(name);
   if (!p) {
@@ -255,6 +283,13 @@ int vt_config_apply_preset(vt_config *c, const char *name, char *err, size_t err
   }
   for (size_t i = 0; i < c->nupstreams; i++) vt_config__upstream_free(&c->upstreams[i]);
   free(c->upstreams);
+  for (size_t i = 0; i < c->nl1_upstreams; i++) vt_config__upstream_free(&c->l1_upstreams[i]);
+  free(c->l1_upstreams);
+  free(c->l1_factory);
+  c->l1_upstreams = NULL;
+  c->nl1_upstreams = 0;
+  c->l1_factory = NULL;
+  c->l1_chain_id = 0;
   vt_config__free_strv(c->beacon, c->nbeacon);
   free(c->chain_name);
   free(c->checkpoint);
@@ -268,23 +303,19 @@ int vt_config_apply_preset(vt_config *c, const char *name, char *err, size_t err
   c->quorum = p->quorum;
   c->head_poll_ms = p->head_poll_ms;
   c->checkpoint = vt_config__xstrdup(p->checkpoint);
-  size_t nu = 0, nb = 0;
-  while (nu < VT_PRESET_MAX_UPSTREAMS && p->upstreams[nu].name) nu++;
+  size_t nb = 0;
   while (nb < VT_PRESET_MAX_BEACON && p->beacon[nb]) nb++;
-  c->upstreams = calloc(nu ? nu : 1, sizeof *c->upstreams);
   c->beacon = calloc(nb ? nb : 1, sizeof *c->beacon);
-  if (!c->upstreams || !c->beacon) {
+  if (!c->beacon) {
     fputs("verity: out of memory building the configuration\n", stderr);
     abort();
   }
-  for (size_t i = 0; i < nu; i++) {
-    vt_upstream_cfg *u = &c->upstreams[i];
-    u->name = vt_config__xstrdup(p->upstreams[i].name);
-    u->url = vt_config__xstrdup(p->upstreams[i].url);
-    u->display_url = vt_config__display_url(u->url, NULL);
-    if (!u->display_url || vt_config__url_secrets(u, u->url)) abort();
-    u->weight = 1;
-    c->nupstreams = i + 1;
+  preset_upstreams(p, &c->upstreams, &c->nupstreams);
+  const vt_preset *l1 = p->l1_preset ? vt_preset_find(p->l1_preset) : NULL;
+  if (l1) {
+    preset_upstreams(l1, &c->l1_upstreams, &c->nl1_upstreams);
+    c->l1_chain_id = l1->chain_id;
+    c->l1_factory = vt_config__xstrdup(p->l1_factory);
   }
   for (size_t i = 0; i < nb; i++) c->beacon[c->nbeacon++] = vt_config__xstrdup(p->beacon[i]);
   return 0;
@@ -313,32 +344,69 @@ static bool valid_checkpoint(const char *s) {
 
 /* Every upstream: a valid unique name, an http(s) url, a weight in range. 0, or -1 with
  * err; *ntrusted counts the trusted ones. */
-static int check_upstreams(const vt_config *c, size_t *ntrusted, char *err, size_t errlen) {
+static int check_upstreams(const vt_upstream_cfg *list, size_t n, const char *key, size_t *ntrusted, char *err,
+                           size_t errlen) {
   *ntrusted = 0;
-  for (size_t i = 0; i < c->nupstreams; i++) {
-    const vt_upstream_cfg *u = &c->upstreams[i];
+  for (size_t i = 0; i < n; i++) {
+    const vt_upstream_cfg *u = &list[i];
     if (!valid_upstream_name(u->name)) {
-      snprintf(err, errlen, "upstreams[%zu].name: \"%.64s\": expected 1 to 64 of A-Z a-z 0-9 _ . -", i,
+      snprintf(err, errlen, "%s[%zu].name: \"%.64s\": expected 1 to 64 of A-Z a-z 0-9 _ . -", key, i,
                u->name ? u->name : "");
       return -1;
     }
     if (!vt_config__url_ok(u->url, vt_config__http_schemes)) {
-      snprintf(err, errlen, "upstreams[%zu].url (%s): expected an http:// or https:// url", i,
+      snprintf(err, errlen, "%s[%zu].url (%s): expected an http:// or https:// url", key, i,
                u->display_url ? u->display_url : "?");
       return -1;
     }
     for (size_t j = 0; j < i; j++) {
-      if (strcmp(c->upstreams[j].name, u->name) == 0) {
-        snprintf(err, errlen, "upstreams[%zu].name: \"%s\" is already used by upstreams[%zu]: names must be unique",
-                 i, u->name, j);
+      if (strcmp(list[j].name, u->name) == 0) {
+        snprintf(err, errlen, "%s[%zu].name: \"%s\" is already used by %s[%zu]: names must be unique", key, i,
+                 u->name, key, j);
         return -1;
       }
     }
     if (u->weight < 1 || u->weight > 1000) {
-      snprintf(err, errlen, "upstreams[%zu].weight: %u: expected an integer from 1 to 1000", i, u->weight);
+      snprintf(err, errlen, "%s[%zu].weight: %u: expected an integer from 1 to 1000", key, i, u->weight);
       return -1;
     }
     *ntrusted += u->trusted;
+  }
+  return 0;
+}
+
+/* l1: only for an op-stack chain; a factory address; k of the L1 upstreams; an L1
+ * chain id (an L1 upstream on another chain is never used). */
+static int check_l1(const vt_config *c, char *err, size_t errlen) {
+  size_t ntrusted;
+  if (!c->l1_factory && !c->nl1_upstreams) return 0;
+  if (c->chain_kind != VC_CHAIN_OP_STACK) {
+    snprintf(err, errlen, "l1: only an op-stack chain (chain.kind: op-stack) posts outputs to an L1");
+    return -1;
+  }
+  if (!c->l1_factory || !c->nl1_upstreams) {
+    snprintf(err, errlen, "l1: %s: both l1.factory and l1.upstreams are needed",
+             c->l1_factory ? "l1.upstreams is empty" : "l1.factory is missing");
+    return -1;
+  }
+  const char *f = c->l1_factory;
+  if (strlen(f) != 42 || f[0] != '0' || (f[1] != 'x' && f[1] != 'X') || strspn(f + 2, "0123456789abcdefABCDEF") != 40) {
+    snprintf(err, errlen, "l1.factory: \"%.80s\": expected 0x followed by 40 hex digits", f);
+    return -1;
+  }
+  if (c->l1_chain_id == 0) {
+    snprintf(err, errlen, "l1.chain_id: missing: the L1's chain id is needed");
+    return -1;
+  }
+  if (c->nl1_upstreams > VT_CONFIG_MAX_UPSTREAMS) {
+    snprintf(err, errlen, "l1.upstreams: %zu given: at most %d are allowed", c->nl1_upstreams, VT_CONFIG_MAX_UPSTREAMS);
+    return -1;
+  }
+  if (check_upstreams(c->l1_upstreams, c->nl1_upstreams, "l1.upstreams", &ntrusted, err, errlen) != 0) return -1;
+  if (c->l1_quorum < 1 || c->l1_quorum > c->nl1_upstreams) {
+    snprintf(err, errlen, "l1.quorum: %u: expected 1 to the number of l1.upstreams (%zu)", c->l1_quorum,
+             c->nl1_upstreams);
+    return -1;
   }
   return 0;
 }
@@ -430,7 +498,9 @@ int vt_config_validate(const vt_config *c, char *err, size_t errlen) {
     snprintf(err, errlen, "limits.busy_idle_ms: %u: expected 0 (the default, 5 s) or 10 ms and more", c->busy_idle_ms);
     return -1;
   }
-  if (check_upstreams(c, &ntrusted, err, errlen) != 0 || check_anchor_mode(c, ntrusted, err, errlen) != 0) return -1;
+  if (check_upstreams(c->upstreams, c->nupstreams, "upstreams", &ntrusted, err, errlen) != 0 ||
+      check_anchor_mode(c, ntrusted, err, errlen) != 0 || check_l1(c, err, errlen) != 0)
+    return -1;
   if (check_keys(c, err, errlen) != 0) return -1;
   if (c->checkpoint && !valid_checkpoint(c->checkpoint)) {
     snprintf(err, errlen, "anchor.checkpoint: \"%.80s\": expected 0x followed by 64 hex digits", c->checkpoint);
@@ -495,26 +565,39 @@ static void dump_size(vt_buf *b, size_t v) {
   vt_buf_printf(b, "%zu", v);
 }
 
+/* A list of upstreams, each item indented by ind (two spaces more under l1:). */
+static void dump_upstream_list(vt_buf *b, const vt_upstream_cfg *list, size_t n, const char *ind);
+
 static void dump_upstreams(vt_buf *b, const vt_config *c) {
   vt_buf_puts(b, "upstreams:\n");
-  for (size_t i = 0; i < c->nupstreams; i++) {
-    const vt_upstream_cfg *u = &c->upstreams[i];
-    vt_buf_puts(b, "  - name: ");
+  dump_upstream_list(b, c->upstreams, c->nupstreams, "");
+  if (!c->l1_factory && !c->nl1_upstreams) return;
+  vt_buf_printf(b, "l1:\n  chain_id: %llu\n  quorum: %u\n  factory: ", (unsigned long long)c->l1_chain_id,
+                c->l1_quorum);
+  dump_str(b, c->l1_factory);
+  vt_buf_printf(b, "\n  poll_ms: %u\n  walk_max: %u\n  upstreams:\n", c->l1_poll_ms, c->l1_walk);
+  dump_upstream_list(b, c->l1_upstreams, c->nl1_upstreams, "  ");
+}
+
+static void dump_upstream_list(vt_buf *b, const vt_upstream_cfg *list, size_t n, const char *ind) {
+  for (size_t i = 0; i < n; i++) {
+    const vt_upstream_cfg *u = &list[i];
+    vt_buf_printf(b, "%s  - name: ", ind);
     dump_str(b, u->name);
-    vt_buf_puts(b, "\n    url: ");
+    vt_buf_printf(b, "\n%s    url: ", ind);
     dump_str(b, u->display_url);  /* never the interpolated url */
-    vt_buf_printf(b, "\n    weight: %u\n    trusted: %s\n    timeout_ms: %u\n    max_rps: %g\n", u->weight,
-                  u->trusted ? "true" : "false", u->timeout_ms, u->max_rps);
-    if (u->mempool) vt_buf_puts(b, "    mempool: true\n");
+    vt_buf_printf(b, "\n%s    weight: %u\n%s    trusted: %s\n%s    timeout_ms: %u\n%s    max_rps: %g\n", ind, u->weight, ind,
+                  u->trusted ? "true" : "false", ind, u->timeout_ms, ind, u->max_rps);
+    if (u->mempool) vt_buf_printf(b, "%s    mempool: true\n", ind);
     if (u->display_ws) {
-      vt_buf_puts(b, "    ws: ");
+      vt_buf_printf(b, "%s    ws: ", ind);
       dump_str(b, u->display_ws);  /* never the interpolated url */
       vt_buf_puts(b, "\n");
     }
     if (u->nheaders) {
-      vt_buf_puts(b, "    headers:\n");
+      vt_buf_printf(b, "%s    headers:\n", ind);
       for (size_t h = 0; h < u->nheaders; h++) {
-        vt_buf_puts(b, "      ");
+        vt_buf_printf(b, "%s      ", ind);
         dump_str(b, u->headers[h].name);
         vt_buf_puts(b, ": \"<redacted>\"\n");
       }

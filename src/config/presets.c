@@ -107,6 +107,10 @@ static const vt_preset g_presets[] = {
                 {"meowrpc", "https://base.meowrpc.com"},
             },
         .beacon = {NULL},  /* an L2: no beacon light client */
+        /* DisputeGameFactoryProxy of Base on Ethereum (superchain registry, base.toml;
+         * viem's base chain definition names the same address) */
+        .l1_preset = "mainnet",
+        .l1_factory = "0x43edB88C4B80fDD2AdFF2412A7BebF9dF42cB40e",
     },
     {
         .name = "base-sepolia",
@@ -125,6 +129,9 @@ static const vt_preset g_presets[] = {
                 {"blockpi", "https://base-sepolia.blockpi.network/v1/rpc/public"},
             },
         .beacon = {NULL},
+        /* DisputeGameFactoryProxy of Base Sepolia on Sepolia (superchain registry) */
+        .l1_preset = "sepolia",
+        .l1_factory = "0xd6E6dBf4F7EA0ac412fD8b65ED297e64BB7a06E1",
     },
 };
 

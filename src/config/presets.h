@@ -33,6 +33,10 @@ typedef struct {
   const char *checkpoint;           /* NULL: no built-in checkpoint */
   vt_preset_upstream upstreams[VT_PRESET_MAX_UPSTREAMS];  /* NULL-name terminated */
   const char *beacon[VT_PRESET_MAX_BEACON];               /* NULL terminated */
+  /* op-stack: where outputs are posted (src/l1/): the preset whose upstreams are the L1
+   * upstreams, and the DisputeGameFactory there (superchain registry); NULL: none */
+  const char *l1_preset;
+  const char *l1_factory;
 } vt_preset;
 
 /* The preset with this name, or NULL. */

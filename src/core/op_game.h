@@ -6,7 +6,7 @@
  * verified L1 state root (light client or quorum on L1), fetches eth_getProof results
  * on L1 and hands them in; these functions say which output root for which L2 block
  * the factory holds, and what became of its game. Who calls: the gateway's L1 anchor
- * (to come); tests. Everything is pure; outputs are caller structs.
+ * (src/l1/l1.c); tests. Everything is pure; outputs are caller structs.
  *
  * WHERE EACH VALUE LIVES (contracts-bedrock, op-contracts v1.4 .. v4 snapshots):
  *

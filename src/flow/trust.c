@@ -12,6 +12,10 @@
 static const char *const tier_names[] = {
     [VT_TRUST_NONE] = "none", [VT_TRUST_SINGLE] = "single", [VT_TRUST_LOCAL] = "local",
 };
+/* An L1-anchored answer names its game's status (a CHALLENGER_WINS game anchors nothing). */
+static const char *const l1_status_names[] = {
+    [VT_L1_IN_PROGRESS] = "in_progress", [VT_L1_DEFENDER_WINS] = "defender_wins",
+};
 static const char *const anchor_names[] = {
     [VT_ANCHOR_SRC_TRUSTED] = "trusted", [VT_ANCHOR_SRC_HASH] = "hash",
 };
@@ -59,6 +63,11 @@ const char *vt_trust_format(const vt_trust *t, char *out, size_t n) {
         case VT_ANCHOR_SRC_QUORUM: put_kn(&o, "verified:quorum:", t); break;
         case VT_ANCHOR_SRC_LIGHTCLIENT:
           put_s(&o, t->finalized ? "verified:lightclient:finalized" : "verified:lightclient:optimistic");
+          break;
+        case VT_ANCHOR_SRC_L1:
+          put_s(&o, "verified:l1:");
+          put_s(&o, t->l1_status < sizeof l1_status_names / sizeof l1_status_names[0] && l1_status_names[t->l1_status]
+                        ? l1_status_names[t->l1_status] : "unknown");
           break;
         case VT_ANCHOR_SRC_TRUSTED: case VT_ANCHOR_SRC_HASH:
           put_s(&o, "verified:");
@@ -109,6 +118,15 @@ static bool parse_verified(const char *s, vt_trust *t) {
     t->anchor = VT_ANCHOR_SRC_LIGHTCLIENT;
     t->finalized = s[12] == 'f';
     return true;
+  }
+  if (!strncmp(s, "l1:", 3)) {
+    for (size_t i = 0; i < sizeof l1_status_names / sizeof l1_status_names[0]; i++)
+      if (l1_status_names[i] && !strcmp(s + 3, l1_status_names[i])) {
+        t->anchor = VT_ANCHOR_SRC_L1;
+        t->l1_status = (uint8_t)i;
+        return true;
+      }
+    return false;
   }
   for (size_t i = 0; i < sizeof anchor_names / sizeof anchor_names[0]; i++)
     if (anchor_names[i] && !strcmp(s, anchor_names[i])) { t->anchor = (uint8_t)i; return true; }

@@ -10,7 +10,8 @@
  * text forms, exactly as DESIGN.md and the tests spell them:
  *   none | single | local | quorum:K/N | verified | verified:quorum:K/N |
  *   verified:trusted | verified:hash | verified:lightclient:finalized |
- *   verified:lightclient:optimistic | stale:AGE block=0xB
+ *   verified:lightclient:optimistic | verified:l1:in_progress |
+ *   verified:l1:defender_wins | stale:AGE block=0xB
  * No state, no I/O; values are small and copied.
  */
 #ifndef VT_TRUST_H
@@ -37,12 +38,17 @@ typedef enum {
   VT_ANCHOR_SRC_TRUSTED,      /* a trusted upstream */
   VT_ANCHOR_SRC_HASH,         /* asked by hash: self-authenticating */
   VT_ANCHOR_SRC_LIGHTCLIENT,  /* the beacon light client */
+  VT_ANCHOR_SRC_L1,           /* an op-stack block under an output root proven on L1 (src/l1/) */
 } vt_anchor_src;
+
+/* L1: what became of the dispute game that holds the output (core/op_game.h status). */
+enum { VT_L1_IN_PROGRESS = 0, VT_L1_CHALLENGER_WINS = 1, VT_L1_DEFENDER_WINS = 2 };
 
 typedef struct {
   uint8_t tier;        /* vt_trust_tier */
   uint8_t anchor;      /* vt_anchor_src, for VT_TRUST_VERIFIED */
   bool finalized;      /* light client: below its finalized head (else optimistic) */
+  uint8_t l1_status;   /* L1: the game's status (VT_L1_*) */
   unsigned k, n;       /* quorum and verified-by-quorum: k of n */
   unsigned age_s;      /* stale: seconds since it was proven */
   uint64_t block;      /* stale: the block it is about */

@@ -81,6 +81,7 @@ typedef struct vt_gateway {
   vt_pool pool;             /* upstreams, head, calls */
   vt_beacon *beacon;        /* anchor mode lightclient: the light-client driver, else NULL */
   vt_anchor *anchor;        /* trusted headers */
+  struct vt_l1 *l1;         /* op-stack with l1: configured: outputs proven on L1 (src/l1/), else NULL */
   vt_prover prover;         /* proven answers */
   vt_flights *flights;      /* coalescing + answer cache */
   vt_subs *subs;            /* eth_subscribe */

@@ -18,6 +18,7 @@
 #include "filters/filters.h"
 #include "gateway/dash.h"
 #include "gateway/gateway.h"
+#include "l1/l1.h"
 #include "plan/flight.h"
 #include "pool/head_ws.h"
 #include "rpc/methods.h"
@@ -198,6 +199,13 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
     json_decref(lc);
   }
   vt_buf_puts(&b, "},");
+  if (gw->l1) {
+    json_t *l1 = vt_l1_status_json(gw->l1);
+    char *s = l1 ? json_dumps(l1, JSON_COMPACT) : NULL;
+    if (s) vt_buf_printf(&b, "\"l1\":%s,", s);
+    free(s);
+    json_decref(l1);
+  }
   vt_dash_status_json(gw->dash, &b, now);
   vt_access_stats as;
   vt_access_stats_get(gw->access, &as);

@@ -21,6 +21,7 @@
 #include "filters/filters.h"
 #include "gateway/dash.h"
 #include "gateway/gateway.h"
+#include "l1/l1.h"
 #include "obs/log.h"
 #include "plan/flight.h"
 #include "prove/anchor.h"
@@ -158,6 +159,9 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
                            .kind = cfg->chain_kind,
                            .share = {.share = share, .ud = gw}};
   vt_anchor_set_history(gw->anchor, vt_history_hash, &gw->prover, cfg->history_walk);
+  if (vt_config_l1_on(cfg) && cfg->verify &&
+      !(gw->l1 = vt_l1_new(loop, cfg, gw->fetcher, &gw->pool, gw->anchor, err, errlen)))
+    return -1;
   gw->flights = vt_flights_new(loop, cfg, &gw->pool, cfg->cache_memory, err, errlen);
   if (!gw->flights) return -1;
   gw->prover.tiers = vt_flights_tiers(gw->flights); /* verified calls keep proven state there */
@@ -182,6 +186,7 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
     return -1;
   }
   vt_pool_start(&gw->pool);
+  if (gw->l1) vt_l1_start(gw->l1);
   VT_LOG(VT_LOG_INFO, "listening", "addr=%s:%d upstreams=%zu chain_id=%llu", cfg->listen_host,
          vt_http_server_port(gw->http), gw->pool.nups, (unsigned long long)cfg->chain_id);
   return 0;
@@ -195,6 +200,8 @@ static void closed_one(vt_gateway *gw) {
   vt_pool_free(&gw->pool);
   vt_subs_free(gw->subs);
   gw->subs = NULL;
+  vt_l1_free(gw->l1);
+  gw->l1 = NULL;
   vt_anchor_free(gw->anchor);
   gw->anchor = NULL;
   vt_flights_free(gw->flights);
@@ -218,6 +225,7 @@ static void on_filters_closed(void *arg) { closed_one(arg); }
 static void on_beacon_closed(void *arg) { closed_one(arg); }
 static void on_fetcher_closed(void *arg) { closed_one(arg); }
 static void on_pool_closed(void *arg) { closed_one(arg); }
+static void on_l1_closed(void *arg) { closed_one(arg); }
 
 void vt_gateway_stop(vt_gateway *gw, void (*done)(void *arg), void *arg) {
   if (gw->closing) return;
@@ -232,6 +240,10 @@ void vt_gateway_stop(vt_gateway *gw, void (*done)(void *arg), void *arg) {
     gw->beacon = NULL;
   }
   vt_pool_close(&gw->pool, on_pool_closed, gw);
+  if (gw->l1) {
+    gw->close_pending++;
+    vt_l1_close(gw->l1, on_l1_closed, gw); /* before the fetcher its pool uses */
+  }
   gw->close_pending++;
   vt_subs_shutdown(gw->subs, on_subs_closed, gw);
   if (gw->filters) {

@@ -56,6 +56,8 @@ struct vt_anchor {
   unsigned history_walk;
   vt_anchor_reorg_fn on_reorg;
   void *reorg_ud;
+  vt_l1_cover_fn l1;
+  void *l1_ud;
   vt_anchored cache[CACHE_SLOTS];
   bool used[CACHE_SLOTS];
   pending *pend;
@@ -122,6 +124,11 @@ static const vt_anchored *store(vt_anchor *a, const vc_header *h, const vt_trust
 void vt_anchor_forget_above(vt_anchor *a, uint64_t number) {
   for (size_t i = 0; i < CACHE_SLOTS; i++)
     if (a->used[i] && a->cache[i].hdr.number > number) a->used[i] = false;
+}
+
+void vt_anchor_distrust_above(vt_anchor *a, uint64_t number) {
+  vt_anchor_forget_above(a, number);
+  if (a->on_reorg) a->on_reorg(a->reorg_ud, number + 1);
 }
 
 /* The call's check: decode and hash the header; the vote is on "0x<hash>". */
@@ -439,7 +446,69 @@ vt_anchor_mode vt_anchor_active(const vt_anchor *a, char *why, size_t wl) {
   return vt_beacon_synced(a->beacon, why, wl) ? VT_ANCHOR_LIGHTCLIENT : VT_ANCHOR_QUORUM;
 }
 
+void vt_anchor_set_l1(vt_anchor *a, vt_l1_cover_fn fn, void *ud) {
+  a->l1 = fn;
+  a->l1_ud = ud;
+}
+
+/* A block whose hash the L1 output fixes: fetched by that hash, kept by number with the
+ * L1 trust. */
+typedef struct {
+  vt_anchor *a;
+  uint64_t want;
+  vt_trust trust;
+  vt_anchor_cb cb;
+  void *ud;
+} l1_fetch;
+
+static void l1_got(const vt_anchored *h, const char *why, const char *data, const vt_trust *agreed, void *ud) {
+  l1_fetch *f = ud;
+  if (!h) {
+    f->cb(NULL, why, data, agreed, f->ud);
+  } else if (h->hdr.number != f->want) {
+    f->cb(NULL, "the block hash proven on L1 is of another block number", NULL, NULL, f->ud);
+  } else {
+    vc_header copy = h->hdr;
+    const vt_anchored *stored = store(f->a, &copy, &f->trust);
+    vt_anchored tmp = {.hdr = copy, .trust = f->trust};
+    f->cb(stored ? stored : &tmp, NULL, NULL, NULL, f->ud);
+  }
+  free(f);
+}
+
+/* true when the L1 hook took the request (answered or fetching). */
+static bool l1_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *ud) {
+  uint8_t hash[32];
+  vt_trust trust = {0};
+  char why[256] = "";
+  vt_l1_cover cov = a->l1(a->l1_ud, number, hash, &trust, why, sizeof why);
+  if (cov == VT_L1_NOT_COVERED) return false;
+  if (cov == VT_L1_REFUSED) {
+    cb(NULL, why, NULL, NULL, ud);
+    return true;
+  }
+  const vt_anchored *hit = cached_number(a, number);
+  if (hit && hit->trust.anchor == VT_ANCHOR_SRC_L1 && memcmp(hit->hdr.hash, hash, 32) == 0 &&
+      hit->trust.l1_status == trust.l1_status) {
+    cb(hit, NULL, NULL, NULL, ud);
+    return true;
+  }
+  l1_fetch *f = calloc(1, sizeof *f);
+  if (!f) {
+    cb(NULL, "out of memory", NULL, NULL, ud);
+    return true;
+  }
+  *f = (l1_fetch){.a = a, .want = number, .trust = trust, .cb = cb, .ud = ud};
+  lookup(a, true, 0, hash, l1_got, f);
+  return true;
+}
+
 void vt_anchor_by_number(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *ud) {
+  if (a->l1 && l1_by_number(a, number, cb, ud)) return;
+  vt_anchor_by_number_plain(a, number, cb, ud);
+}
+
+void vt_anchor_by_number_plain(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *ud) {
   vt_anchor_mode m = a->pool->cfg->anchor_mode;
   if (m == VT_ANCHOR_LIGHTCLIENT || (m == VT_ANCHOR_AUTO && vt_anchor_active(a, NULL, 0) == VT_ANCHOR_LIGHTCLIENT)) {
     lc_by_number(a, number, m == VT_ANCHOR_AUTO, cb, ud);

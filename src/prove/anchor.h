@@ -67,6 +67,20 @@ typedef void (*vt_history_fn)(void *ud, uint64_t head, uint64_t number, vt_histo
 /* max_walk: parent hashes walked below the window (anchor.history_walk). */
 void vt_anchor_set_history(vt_anchor *a, vt_history_fn fn, void *ud, unsigned max_walk);
 
+/* An op-stack chain's L1 anchor (src/l1/), asked before anything else for a block by
+ * number: BY_HASH when an output root proven on L1 fixes the block's hash (hash set; the
+ * header is fetched by that hash and labelled with trust, verified:l1:<status>),
+ * REFUSED when the L2 upstreams contradict the proven output at or above that block
+ * (why set: -32002), NOT_COVERED for blocks newer than the output or further below it
+ * than the walked hashes (the configured mode anchors them, labelled as such). */
+typedef enum { VT_L1_NOT_COVERED = 0, VT_L1_BY_HASH, VT_L1_REFUSED } vt_l1_cover;
+typedef vt_l1_cover (*vt_l1_cover_fn)(void *ud, uint64_t number, uint8_t hash[32], vt_trust *trust, char *why,
+                                      size_t wl);
+void vt_anchor_set_l1(vt_anchor *a, vt_l1_cover_fn fn, void *ud);
+/* The configured mode only (quorum, trusted, light client), never the L1 hook: how the
+ * L1 tracker anchors the L2 block an output names before it is proven. */
+void vt_anchor_by_number_plain(vt_anchor *a, uint64_t number, vt_anchor_cb cb, void *ud);
+
 /* The anchor in force now: the configured mode, or for mode auto lightclient while the
  * light client is synced and quorum otherwise. why (may be NULL) says why, for /status. */
 vt_anchor_mode vt_anchor_active(const vt_anchor *a, char *why, size_t wl);
@@ -75,5 +89,8 @@ vt_anchor_mode vt_anchor_active(const vt_anchor *a, char *why, size_t wl);
 bool vt_anchor_lc_finalized(const vt_anchor *a, uint64_t *number);
 /* Forget headers above number (a reorg was seen). */
 void vt_anchor_forget_above(vt_anchor *a, uint64_t number);
+/* Headers and cached answers above number are no longer to be trusted (the L1 says the
+ * upstreams' chain is wrong there): forget the headers and tell the reorg hook. */
+void vt_anchor_distrust_above(vt_anchor *a, uint64_t number);
 
 #endif

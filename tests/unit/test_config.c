@@ -181,6 +181,18 @@ static void test_presets(void **st) {
     assert_true(c.nupstreams >= 5);
     assert_true(c.nbeacon >= want[i].min_beacon);
     assert_int_equal(c.anchor_mode, want[i].mode);
+    /* op-stack presets post outputs to their L1: its upstreams, chain id and factory */
+    assert_int_equal(vt_config_l1_on(&c), want[i].kind == VC_CHAIN_OP_STACK);
+    if (want[i].kind == VC_CHAIN_OP_STACK) {
+      assert_int_equal(c.l1_chain_id, want[i].id == 8453 ? 1 : 11155111);
+      assert_true(c.nl1_upstreams >= 5);
+      assert_int_equal(c.l1_quorum, 2);
+      assert_string_equal(c.l1_factory, want[i].id == 8453 ? "0x43edB88C4B80fDD2AdFF2412A7BebF9dF42cB40e"
+                                                           : "0xd6E6dBf4F7EA0ac412fD8b65ED297e64BB7a06E1");
+    } else {
+      assert_int_equal(c.nl1_upstreams, 0);
+      assert_null(c.l1_factory);
+    }
     for (size_t u = 0; u < c.nbeacon; u++)
       for (size_t v = 0; v < u; v++) {
         /* beacon endpoints from different operators: no two share a registered domain */
@@ -338,6 +350,36 @@ static void test_cross_field_rules(void **st) {
   char yaml[512];
   snprintf(yaml, sizeof yaml, "%sanchor:\n  quorum: 3\n", two);
   expect_error(yaml, "config:7:11: anchor.quorum", "3", NULL);
+  /* l1: only for op-stack, factory and upstreams together, an address, k <= L1 upstreams */
+  const char *op = "chain: {id: 10, name: opdev, kind: op-stack}\nupstreams:\n  - {name: a, url: 'http://127.0.0.1:1'}\n";
+  const char *l1ups = "  upstreams:\n    - {name: x, url: 'http://127.0.0.1:2'}\n    - {name: y, url: 'http://127.0.0.1:3'}\n";
+  expect_error("l1:\n  factory: '0x43edB88C4B80fDD2AdFF2412A7BebF9dF42cB40e'\n", "l1:", "op-stack", NULL);
+  snprintf(yaml, sizeof yaml, "%sl1:\n  chain_id: 1\n%s", op, l1ups);
+  expect_error(yaml, "l1", "l1.factory is missing", NULL);
+  snprintf(yaml, sizeof yaml, "%sl1:\n  chain_id: 1\n  factory: '0x43ed'\n%s", op, l1ups);
+  expect_error(yaml, "l1.factory", "40 hex", NULL);
+  snprintf(yaml, sizeof yaml, "%sl1:\n  chain_id: 1\n  quorum: 3\n  factory: '0x43edB88C4B80fDD2AdFF2412A7BebF9dF42cB40e'\n%s", op,
+           l1ups);
+  expect_error(yaml, "l1.quorum", "3", "(2)");
+  snprintf(yaml, sizeof yaml, "%sl1:\n  factory: '0x43edB88C4B80fDD2AdFF2412A7BebF9dF42cB40e'\n%s", op, l1ups);
+  expect_error(yaml, "l1.chain_id", "missing", NULL);
+  snprintf(yaml, sizeof yaml, "%sl1:\n  chain_id: 1\n  factory: '0x43edB88C4B80fDD2AdFF2412A7BebF9dF42cB40e'\n"
+           "  upstreams:\n    - {name: x, url: 'http://127.0.0.1:2'}\n    - {name: x, url: 'http://127.0.0.1:3'}\n", op);
+  expect_error(yaml, "l1.upstreams[1].name", "unique", NULL);
+  {
+    vt_config c;
+    char err[256];
+    vt_config_defaults(&c);
+    snprintf(yaml, sizeof yaml, "%sl1:\n  chain_id: 1\n  factory: '0x43edB88C4B80fDD2AdFF2412A7BebF9dF42cB40e'\n%s", op,
+             l1ups);
+    if (load(&c, yaml, err, sizeof err)) fail_msg("%s", err);
+    assert_true(vt_config_l1_on(&c));
+    assert_int_equal(c.nl1_upstreams, 2);
+    assert_string_equal(c.l1_upstreams[1].name, "y");
+    assert_int_equal(c.l1_poll_ms, 12000);
+    assert_int_equal(c.l1_walk, 2048);
+    vt_config_free(&c);
+  }
   snprintf(yaml, sizeof yaml, "%sanchor:\n  mode: trusted\n", two);
   expect_error(yaml, "trusted", "at least one upstream with trusted: true", NULL);
   expect_error("upstreams:\n  - name: a\n    url: https://a.org\n  - name: a\n    url: https://b.org\n",

@@ -27,6 +27,8 @@ static void test_every_form_round_trips(void **st) {
   roundtrip("verified:hash", VT_TRUST_VERIFIED);
   roundtrip("verified:lightclient:finalized", VT_TRUST_VERIFIED);
   roundtrip("verified:lightclient:optimistic", VT_TRUST_VERIFIED);
+  roundtrip("verified:l1:in_progress", VT_TRUST_VERIFIED);
+  roundtrip("verified:l1:defender_wins", VT_TRUST_VERIFIED);
   roundtrip("stale:0 block=0x10", VT_TRUST_STALE);
   roundtrip("stale:3600 block=0x1234abcd", VT_TRUST_STALE);
 }
@@ -43,6 +45,11 @@ static void test_fields(void **st) {
   assert_true(t.finalized);
   assert_true(vt_trust_parse("verified:lightclient:optimistic", &t));
   assert_false(t.finalized);
+  assert_true(vt_trust_parse("verified:l1:defender_wins", &t));
+  assert_int_equal(t.anchor, VT_ANCHOR_SRC_L1);
+  assert_int_equal(t.l1_status, VT_L1_DEFENDER_WINS);
+  assert_true(vt_trust_parse("verified:l1:in_progress", &t));
+  assert_int_equal(t.l1_status, VT_L1_IN_PROGRESS);
   assert_true(vt_trust_parse("verified:hash", &t));
   assert_int_equal(t.anchor, VT_ANCHOR_SRC_HASH);
   assert_true(vt_trust_parse("stale:7 block=0xff", &t));
@@ -58,7 +65,8 @@ static void test_refused(void **st) {
   static const char *const bad[] = {
       "", "bad trust", "quorum", "quorum:", "quorum:2", "quorum:2/", "quorum:/3", "quorum:2/3x", "quorum:-1/3",
       "verified:", "verified:quorum", "verified:lightclient", "verified:lightclient:maybe", "verifiedx",
-      "verified:trusted:x", "stale:", "stale:5", "stale:5 block=0x", "stale:5 block=0xzz", "Single", "none ",
+      "verified:trusted:x", "verified:l1", "verified:l1:", "verified:l1:challenger_wins",
+      "verified:l1:unknown", "verified:l1:in_progressx", "stale:", "stale:5", "stale:5 block=0x", "stale:5 block=0xzz", "Single", "none ",
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     vt_trust t = {.tier = VT_TRUST_VERIFIED};
