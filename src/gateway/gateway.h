@@ -42,7 +42,7 @@ typedef struct vt_access vt_access;
 typedef struct vt_dash vt_dash;
 
 #define VT_GW_TIERS (VT_TRUST_LOCAL + 1)              /* trust tiers, for answer_child */
-#define VT_GW_ANCHORS (VT_ANCHOR_SRC_LIGHTCLIENT + 1) /* anchor sources, for answer_child */
+#define VT_GW_ANCHORS (VT_ANCHOR_SRC_L1 + 1) /* anchor sources, for answer_child */
 
 #define VT_GW_METHOD_CACHE 32 /* methods whose request metric children are kept (direct-mapped) */
 #define VT_GW_METHOD_NAME 64  /* longest method name kept there, NUL included (longer: looked up each time) */

@@ -108,7 +108,7 @@ static const char *const tier_names[] = {
 };
 static const char *const anchor_names[] = {
     [VT_ANCHOR_SRC_NONE] = "none", [VT_ANCHOR_SRC_QUORUM] = "quorum", [VT_ANCHOR_SRC_TRUSTED] = "trusted",
-    [VT_ANCHOR_SRC_HASH] = "hash", [VT_ANCHOR_SRC_LIGHTCLIENT] = "lightclient",
+    [VT_ANCHOR_SRC_HASH] = "hash", [VT_ANCHOR_SRC_LIGHTCLIENT] = "lightclient", [VT_ANCHOR_SRC_L1] = "l1",
 };
 
 void vt_gateway_note_trust(vt_gateway *gw, const vt_trust *t) {

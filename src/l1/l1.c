@@ -160,6 +160,11 @@ static int c_game_acct(vt_l1 *l1, const json_t *r, vc_err *e) {
     snprintf(e->msg, sizeof e->msg, "the factory's game has no account on L1");
     return -1;
   }
+  /* its slot 0 too, now: the game step uses this proof, and must not charge the next
+   * upstream for a forged storage proof this one sent */
+  static const uint8_t slot0[1][32];
+  uint8_t word[1][32];
+  if (vc_verify_storage_proofs(r, &acct, slot0, 1, word, e) != VC_OK) return -1;
   memcpy(l1->r_code_hash, acct.code_hash, 32);
   json_decref(l1->r_game_proof);
   l1->r_game_proof = json_deep_copy(r);
@@ -569,8 +574,9 @@ json_t *vt_l1_status_json(const vt_l1 *l1) {
   uint64_t now = vt_pool_now_ms(&l1->pool);
   for (size_t i = 0; i < l1->pool.nups; i++) {
     const vt_upstream *u = &l1->pool.ups[i];
-    json_array_append_new(ups, json_pack("{s:s,s:s,s:I,s:s}", "name", u->name, "state", vt_upstream_state(u, now),
-                                         "head", (json_int_t)u->head, "breaker", vt_breaker_name(u->breaker)));
+    json_array_append_new(ups, json_pack("{s:s,s:s,s:I,s:s,s:I}", "name", u->name, "state", vt_upstream_state(u, now),
+                                         "head", (json_int_t)u->head, "breaker", vt_breaker_name(u->breaker),
+                                         "wrong_answers", (json_int_t)u->lies));
   }
   json_object_set_new(s, "chain_id", json_integer((json_int_t)l1->cfg.chain_id));
   json_object_set_new(s, "quorum", json_integer(l1->cfg.quorum));

@@ -176,7 +176,7 @@ static void world_start_gateway(world *w, const char *yaml) {
 
 /* Three mocks and a gateway (verify off unless `more` sets verify:) in front of them;
  * `more` is extra top-level YAML, `pool_more` extra pool keys (", max_inflight: 1"). */
-static void world_up_yaml(world *w, const up_mode modes[3], const char *heads[3], const char *bal[3], unsigned quorum,
+static inline void world_up_yaml(world *w, const up_mode modes[3], const char *heads[3], const char *bal[3], unsigned quorum,
                           unsigned hedge_ms, const char *more, const char *pool_more) {
   memset(w, 0, sizeof *w);
   assert_int_equal(uv_loop_init(&w->loop), 0);
@@ -231,7 +231,7 @@ static void run_ms(world *w, unsigned ms) {
 }
 
 /* Send body to the gateway and run the loop until the reply (or fail after ms + 1 s). */
-static void call_ms(world *w, const char *body, unsigned ms) {
+static inline void call_ms(world *w, const char *body, unsigned ms) {
   w->done = 0;
   vt_fetch_opts o = {.url = w->url, .body = body, .body_len = strlen(body), .timeout_ms = ms};
   assert_non_null(vt_fetch_start(w->client, &o, on_reply, w));
@@ -242,5 +242,81 @@ static void call_ms(world *w, const char *body, unsigned ms) {
   }
   assert_true(w->done);
 }
+
+/* ---- a raw HTTP client on the loop, for the response headers (X-Verity-Trust) ---- */
+
+#ifndef MOCK_RESP_MAX
+#define MOCK_RESP_MAX 16384
+#endif
+
+typedef struct {
+  uv_tcp_t tcp;
+  uv_connect_t conn;
+  uv_write_t wr;
+  char req[4096];
+  char resp[MOCK_RESP_MAX];
+  size_t len;
+  bool done;
+} raw_http;
+
+static inline void raw_alloc(uv_handle_t *h, size_t sz, uv_buf_t *b) {
+  raw_http *r = h->data;
+  (void)sz;
+  b->base = r->resp + r->len;
+  b->len = sizeof r->resp - 1 - r->len;
+}
+static inline void raw_closed(uv_handle_t *h) { ((raw_http *)h->data)->done = true; }
+static inline void raw_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
+  raw_http *r = s->data;
+  (void)b;
+  if (n > 0) r->len += (size_t)n;
+  r->resp[r->len] = 0;
+  if (n < 0 || r->len >= sizeof r->resp - 1) uv_close((uv_handle_t *)&r->tcp, raw_closed);
+}
+static inline void raw_written(uv_write_t *wr, int status) { (void)wr; (void)status; }
+static inline void raw_connected(uv_connect_t *c, int status) {
+  raw_http *r = c->data;
+  assert_int_equal(status, 0);
+  uv_buf_t b = uv_buf_init(r->req, (unsigned)strlen(r->req));
+  uv_write(&r->wr, (uv_stream_t *)&r->tcp, &b, 1, raw_written);
+  uv_read_start((uv_stream_t *)&r->tcp, raw_alloc, raw_read);
+}
+
+/* POST body; fills out (static: the previous answer is overwritten). */
+static inline const char *world_post(world *w, const char *body) {
+  static raw_http r;
+  memset(&r, 0, sizeof r);
+  snprintf(r.req, sizeof r.req,
+           "POST / HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nConnection: close\r\n"
+           "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+  struct sockaddr_in a;
+  uv_ip4_addr("127.0.0.1", vt_http_server_port(w->gw.http), &a);
+  uv_tcp_init(&w->loop, &r.tcp);
+  r.tcp.data = &r;
+  r.conn.data = &r;
+  assert_int_equal(uv_tcp_connect(&r.conn, &r.tcp, (const struct sockaddr *)&a, raw_connected), 0);
+  uint64_t end = uv_now(&w->loop) + 6000;
+  while (!r.done && uv_now(&w->loop) < end) {
+    uv_run(&w->loop, UV_RUN_ONCE);
+    uv_update_time(&w->loop);
+  }
+  assert_true(r.done);
+  return r.resp;
+}
+
+/* The value of response header name (case as verity writes it), or "" (static). */
+static inline const char *resp_header(const char *resp, const char *name) {
+  static char v[128];
+  v[0] = 0;
+  char want[64];
+  snprintf(want, sizeof want, "\r\n%s: ", name);
+  const char *p = strcasestr(resp, want);
+  if (!p) return v;
+  p += strlen(want);
+  size_t n = strcspn(p, "\r\n");
+  snprintf(v, sizeof v, "%.*s", (int)(n < sizeof v - 1 ? n : sizeof v - 1), p);
+  return v;
+}
+
 
 #endif

@@ -29,7 +29,6 @@
 #define PROOF_IO "execution-apis/tests/eth_getProof/get-account-proof-blockhash.io"
 #define HASH36 "0xd226371d0b1551adb03fb52b71f08e3e11247fe9b1af994768af8cdaa8e7dcd7"
 #define ADDR "0x7dcd17433742f4c0ca53122ab541d0ba67fc27df"
-#define RESP_MAX 16384
 
 static char *header36, *proof, *forged_proof;
 
@@ -108,77 +107,6 @@ static void world_verify(world *w, bool liars, bool no_head, const char *head, c
   world_start_gateway(w, yaml);
 }
 
-/* --- a raw HTTP client on the loop, for the response headers -------------------- */
-
-typedef struct {
-  uv_tcp_t tcp;
-  uv_connect_t conn;
-  uv_write_t wr;
-  char req[4096];
-  char resp[RESP_MAX];
-  size_t len;
-  bool done;
-} raw;
-
-static void raw_alloc(uv_handle_t *h, size_t sz, uv_buf_t *b) {
-  raw *r = h->data;
-  (void)sz;
-  b->base = r->resp + r->len;
-  b->len = sizeof r->resp - 1 - r->len;
-}
-static void raw_closed(uv_handle_t *h) { ((raw *)h->data)->done = true; }
-static void raw_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
-  raw *r = s->data;
-  (void)b;
-  if (n > 0) r->len += (size_t)n;
-  r->resp[r->len] = 0;
-  if (n < 0 || r->len >= sizeof r->resp - 1) uv_close((uv_handle_t *)&r->tcp, raw_closed);
-}
-static void raw_written(uv_write_t *wr, int status) { (void)wr; (void)status; }
-static void raw_connected(uv_connect_t *c, int status) {
-  raw *r = c->data;
-  assert_int_equal(status, 0);
-  uv_buf_t b = uv_buf_init(r->req, (unsigned)strlen(r->req));
-  uv_write(&r->wr, (uv_stream_t *)&r->tcp, &b, 1, raw_written);
-  uv_read_start((uv_stream_t *)&r->tcp, raw_alloc, raw_read);
-}
-
-/* POST body; fills out (static: the previous answer is overwritten). */
-static const char *post(world *w, const char *body) {
-  static raw r;
-  memset(&r, 0, sizeof r);
-  snprintf(r.req, sizeof r.req,
-           "POST / HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nConnection: close\r\n"
-           "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
-  struct sockaddr_in a;
-  uv_ip4_addr("127.0.0.1", vt_http_server_port(w->gw.http), &a);
-  uv_tcp_init(&w->loop, &r.tcp);
-  r.tcp.data = &r;
-  r.conn.data = &r;
-  assert_int_equal(uv_tcp_connect(&r.conn, &r.tcp, (const struct sockaddr *)&a, raw_connected), 0);
-  uint64_t end = uv_now(&w->loop) + 6000;
-  while (!r.done && uv_now(&w->loop) < end) {
-    uv_run(&w->loop, UV_RUN_ONCE);
-    uv_update_time(&w->loop);
-  }
-  assert_true(r.done);
-  return r.resp;
-}
-
-/* The value of response header name (case as verity writes it), or "" (static). */
-static const char *hdr(const char *resp, const char *name) {
-  static char v[128];
-  v[0] = 0;
-  char want[64];
-  snprintf(want, sizeof want, "\r\n%s: ", name);
-  const char *p = strcasestr(resp, want);
-  if (!p) return v;
-  p += strlen(want);
-  size_t n = strcspn(p, "\r\n");
-  snprintf(v, sizeof v, "%.*s", (int)(n < sizeof v - 1 ? n : sizeof v - 1), p);
-  return v;
-}
-
 #define BAL_AT(blk) "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"eth_getBalance\",\"params\":[\"" ADDR "\"," blk "]}"
 
 static unsigned lies(world *w) {
@@ -190,17 +118,17 @@ static unsigned lies(world *w) {
 /* proven 0x76, labelled verified, about block 0x36 */
 static void expect_proven(const char *resp, const char *trust_prefix) {
   if (!strstr(resp, "\"result\":\"0x76\"")) fail_msg("not the proven balance: %s", resp);
-  if (strncmp(hdr(resp, "X-Verity-Trust"), trust_prefix, strlen(trust_prefix)) != 0)
-    fail_msg("trust %s, wanted %s…", hdr(resp, "X-Verity-Trust"), trust_prefix);
+  if (strncmp(resp_header(resp, "X-Verity-Trust"), trust_prefix, strlen(trust_prefix)) != 0)
+    fail_msg("trust %s, wanted %s…", resp_header(resp, "X-Verity-Trust"), trust_prefix);
   if (getenv("TRUST_HOLES_NO_BLOCK_HDR")) return; /* to show the other holes on a build without the header */
-  assert_string_equal(hdr(resp, "X-Verity-Block"), "0x36");
-  assert_string_equal(hdr(resp, "X-Verity-Block-Hash"), HASH36);
+  assert_string_equal(resp_header(resp, "X-Verity-Block"), "0x36");
+  assert_string_equal(resp_header(resp, "X-Verity-Block-Hash"), HASH36);
 }
 
 static void expect_unavailable(const char *resp) {
   if (!strstr(resp, "-32002")) fail_msg("wanted -32002: %s", resp);
   assert_null(strstr(resp, "\"result\""));
-  assert_string_equal(hdr(resp, "X-Verity-Trust"), "none");
+  assert_string_equal(resp_header(resp, "X-Verity-Trust"), "none");
 }
 
 /* 1. Start-up: no head is ever agreed (eth_blockNumber hangs), two of three lie. */
@@ -214,7 +142,7 @@ static void test_startup_explicit_block_is_proven(void **st) {
   run_ms(&w, 250);
   assert_false(w.gw.pool.head_known);
   for (int i = 0; i < 3; i++) {
-    const char *r = post(&w, BAL_AT("\"0x36\""));
+    const char *r = world_post(&w, BAL_AT("\"0x36\""));
     assert_null(strstr(r, "\"0x0\""));
     expect_proven(r, "verified:quorum:");
   }
@@ -222,12 +150,12 @@ static void test_startup_explicit_block_is_proven(void **st) {
   assert_true(roles[0].proofs >= 1);
   assert_true(lies(&w) >= 1);
   /* by hash too (EIP-1898; the header is the one anchored by number above, so its trust) */
-  expect_proven(post(&w, BAL_AT("{\"blockHash\":\"" HASH36 "\"}")), "verified:");
+  expect_proven(world_post(&w, BAL_AT("{\"blockHash\":\"" HASH36 "\"}")), "verified:");
   /* latest without a head: -32002, never the liars' quorum */
-  expect_unavailable(post(&w, BAL_AT("\"latest\"")));
+  expect_unavailable(world_post(&w, BAL_AT("\"latest\"")));
   /* a block every upstream says does not exist, with no head to say it is in the
    * future: -32002, not an agreed null */
-  expect_unavailable(post(&w, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"eth_getBlockByNumber\",\"params\":[\"0x35\",false]}"));
+  expect_unavailable(world_post(&w, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"eth_getBlockByNumber\",\"params\":[\"0x35\",false]}"));
   /* /metrics counts answers by trust */
   size_t n;
   char *m = vt_metrics_text(&w.gw, &n);
@@ -248,8 +176,8 @@ static void test_finalized_and_safe_are_pinned_and_proven(void **st) {
   world_verify(&w, true, false, "\"0x40\"", NULL);
   run_ms(&w, 300);
   assert_true(w.gw.pool.head_known);
-  expect_proven(post(&w, BAL_AT("\"finalized\"")), "verified:quorum:");
-  expect_proven(post(&w, BAL_AT("\"safe\"")), "verified:quorum:");
+  expect_proven(world_post(&w, BAL_AT("\"finalized\"")), "verified:quorum:");
+  expect_proven(world_post(&w, BAL_AT("\"safe\"")), "verified:quorum:");
   unsigned asked = 0;
   for (int i = 0; i < 3; i++) asked += roles[i].tag_asks;
   assert_true(asked >= 4); /* each tag asked of (at least) two upstreams */
@@ -268,14 +196,14 @@ static void test_all_down_latest_is_refused_within_a_poll(void **st) {
   world w;
   world_verify(&w, false, false, "\"0x36\"", NULL);
   run_ms(&w, 300);
-  expect_proven(post(&w, BAL_AT("\"latest\"")), "verified:quorum:");
-  expect_proven(post(&w, BAL_AT("\"latest\"")), "verified:quorum:"); /* from memory */
+  expect_proven(world_post(&w, BAL_AT("\"latest\"")), "verified:quorum:");
+  expect_proven(world_post(&w, BAL_AT("\"latest\"")), "verified:quorum:"); /* from memory */
   for (int i = 0; i < 3; i++) w.up[i].mode = UP_500;
   unsigned before = w.up[0].requests + w.up[1].requests + w.up[2].requests;
   run_ms(&w, 150);
   /* the outage was served: polls failed with HTTP 500 */
   assert_true(w.up[0].requests + w.up[1].requests + w.up[2].requests > before);
-  const char *r = post(&w, BAL_AT("\"latest\""));
+  const char *r = world_post(&w, BAL_AT("\"latest\""));
   expect_unavailable(r);
   assert_non_null(strstr(r, "confirmed the head"));
   assert_false(vt_pool_head_fresh(&w.gw.pool));
@@ -294,8 +222,8 @@ static void test_restart_serves_final_blocks_from_the_store(void **st) {
   world w;
   world_verify(&w, false, false, "\"0x100\"", dir); /* 0x36 is 64+ blocks deep: final */
   run_ms(&w, 300);
-  expect_proven(post(&w, BAL_AT("\"0x36\"")), "verified:quorum:2/3");
-  expect_proven(post(&w, BAL_AT("{\"blockHash\":\"" HASH36 "\"}")), "verified:");
+  expect_proven(world_post(&w, BAL_AT("\"0x36\"")), "verified:quorum:2/3");
+  expect_proven(world_post(&w, BAL_AT("{\"blockHash\":\"" HASH36 "\"}")), "verified:");
   run_ms(&w, 1100); /* the finalized number is written at most once a second */
   world_down(&w);
   /* restart: every upstream answers HTTP 500, no head */
@@ -309,14 +237,14 @@ static void test_restart_serves_final_blocks_from_the_store(void **st) {
   assert_non_null(strstr(s, "\"lmdb_finalized\":54")); /* 0x36, recorded before the restart */
   assert_non_null(strstr(s, "\"head_fresh\":false"));
   free(s);
-  const char *r = post(&w, BAL_AT("\"0x36\""));
+  const char *r = world_post(&w, BAL_AT("\"0x36\""));
   expect_proven(r, "verified:quorum:2/3");
-  assert_string_equal(hdr(r, "X-Verity-Upstream"), "lmdb");
-  r = post(&w, BAL_AT("{\"blockHash\":\"" HASH36 "\"}"));
+  assert_string_equal(resp_header(r, "X-Verity-Upstream"), "lmdb");
+  r = world_post(&w, BAL_AT("{\"blockHash\":\"" HASH36 "\"}"));
   expect_proven(r, "verified:");
-  assert_string_equal(hdr(r, "X-Verity-Upstream"), "lmdb");
+  assert_string_equal(resp_header(r, "X-Verity-Upstream"), "lmdb");
   /* a block the store does not hold: honest -32002 */
-  expect_unavailable(post(&w, BAL_AT("\"0x35\"")));
+  expect_unavailable(world_post(&w, BAL_AT("\"0x35\"")));
   world_down(&w);
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
