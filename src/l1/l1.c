@@ -340,21 +340,25 @@ static void n_game(vt_l1 *l1) {
   vt_anchor_by_number_plain(l1->l2_anchor, g->claim.l2_block_number, on_l2_header, l1);
 }
 
+/* The two header callbacks' common part: true when the round goes on with h. */
+static bool header_ok(vt_l1 *l1, const vt_anchored *h, const char *why, const char *what, uint64_t number) {
+  if (l1->closing) {
+    l1->busy = false;
+    return false;
+  }
+  if (h) return true;
+  char msg[L1_WHY_MAX];
+  snprintf(msg, sizeof msg, "%s %llu could not be anchored: %s", what, (unsigned long long)number,
+           why ? why : "?");
+  round_end(l1, msg);
+  return false;
+}
+
 static void on_l2_header(const vt_anchored *h, const char *why, const char *data, const vt_trust *agreed, void *ud) {
   vt_l1 *l1 = ud;
   (void)data;
   (void)agreed;
-  if (l1->closing) {
-    l1->busy = false;
-    return;
-  }
-  if (!h) {
-    char msg[L1_WHY_MAX];
-    snprintf(msg, sizeof msg, "the L2 block %llu of the newest output: %s",
-             (unsigned long long)l1->r_game.claim.l2_block_number, why ? why : "not anchored");
-    round_end(l1, msg);
-    return;
-  }
+  if (!header_ok(l1, h, why, "the L2 block of the newest output,", l1->r_game.claim.l2_block_number)) return;
   l1->r_l2 = h->hdr;
   ask(l1, S_L2_MP);
 }
@@ -404,17 +408,7 @@ static void on_l1_header(const vt_anchored *h, const char *why, const char *data
   vt_l1 *l1 = ud;
   (void)data;
   (void)agreed;
-  if (l1->closing) {
-    l1->busy = false;
-    return;
-  }
-  if (!h) {
-    char msg[L1_WHY_MAX];
-    snprintf(msg, sizeof msg, "the L1 block %llu could not be anchored by %u L1 upstreams: %s",
-             (unsigned long long)l1->r_l1_number, l1->cfg.quorum, why ? why : "?");
-    round_end(l1, msg);
-    return;
-  }
+  if (!header_ok(l1, h, why, "the L1 block", l1->r_l1_number)) return;
   memcpy(l1->r_l1_root, h->hdr.state_root, 32);
   ask(l1, S_COUNT);
 }

@@ -21,6 +21,7 @@
 #include "core/fees.h"
 #include "core/hex.h"
 #include "pool/call.h"
+#include "prove/fees.h"
 #include "prove/tag.h"
 #include "util/buf.h"
 
@@ -305,19 +306,13 @@ static int check_next_fee(vt_call *c, struct vt_upstream *u, const char *res, si
   return 0;
 }
 
-static int cmp_u128(const void *a, const void *b) {
-  unsigned __int128 x = *(const unsigned __int128 *)a, y = *(const unsigned __int128 *)b;
-  return x < y ? -1 : x > y;
-}
-
 static void on_median(vt_call *c, void *ud) {
   fh_op *op = ud;
   fhreq *q = op->q;
   if (c->outcome != VT_CALL_OK || q->nmedians == 0) {
     fail(q, NULL, 0, "the next base fee of an OP-stack chain at the head: not enough upstreams answered to take a median");
   } else {
-    qsort(q->medians, q->nmedians, sizeof q->medians[0], cmp_u128);
-    q->next_base_fee = q->medians[(q->nmedians - 1) / 2]; /* even count: the lower middle */
+    q->next_base_fee = vt_fees_median(q->medians, q->nmedians);
     q->next_trust = c->trust;
   }
   vt_call_free(c);
@@ -327,8 +322,7 @@ static void on_median(vt_call *c, void *ud) {
 static bool start_median(fhreq *q, fh_op *op) {
   vt_pool *pool = q->pv->pool;
   char body[160];
-  unsigned k = vt_pool_quorum(pool), n = (unsigned)pool->nups;
-  if (k < 3) k = n < 3 ? n : 3;
+  unsigned k = vt_fees_median_k(pool);
   snprintf(body, sizeof body,
            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" FH_METHOD "\",\"params\":[\"0x1\",\"0x%llx\",[]]}",
            (unsigned long long)q->newest);

@@ -171,6 +171,17 @@ static int cmp_u128(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+unsigned __int128 vt_fees_median(unsigned __int128 *vals, size_t n) {
+  qsort(vals, n, sizeof vals[0], cmp_u128);
+  return vals[(n - 1) / 2]; /* even count: the lower middle */
+}
+
+unsigned vt_fees_median_k(const vt_pool *pool) {
+  unsigned k = vt_pool_quorum(pool), n = (unsigned)pool->nups;
+  if (k < 3) k = n < 3 ? n : 3;
+  return k;
+}
+
 static void on_median(vt_call *c, void *ud) {
   freq *q = ud;
   char out[40];
@@ -180,9 +191,8 @@ static void on_median(vt_call *c, void *ud) {
     return;
   }
   vt_trust trust = c->trust;
-  qsort(q->vals, q->nvals, sizeof q->vals[0], cmp_u128);
   out[0] = '"';
-  vc_u128_to_quantity(q->vals[(q->nvals - 1) / 2], out + 1); /* even count: the lower middle */
+  vc_u128_to_quantity(vt_fees_median(q->vals, q->nvals), out + 1);
   strcat(out, "\"");
   vt_call_free(c);
   reply(q, VT_CALL_OK, out, trust);
@@ -194,8 +204,7 @@ static int median_start(freq *q) {
   vt_pool *pool = q->pv->pool;
   const char *method = method_of(q->which);
   char body[160];
-  unsigned k = vt_pool_quorum(pool), n = (unsigned)pool->nups;
-  if (k < 3) k = n < 3 ? n : 3;
+  unsigned k = vt_fees_median_k(pool);
   snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":[]}", method);
   vt_plan plan = {.kind = VT_PIN_NONE};
   vt_call_opts o = {.check = check_qty, .check_ud = q, .agree = k};

@@ -27,4 +27,10 @@ bool vt_fees_applies(const vt_prover *pv, vt_verifier which);
  * memory (cb not called). */
 int vt_fees_start(vt_prover *pv, vt_verifier which, vt_answer_cb cb, void *ud);
 
+/* Fee values no root commits to are the median of several upstreams: how many to ask
+ * (at least 3, k when larger, at most all), and the median of vals (sorted in place;
+ * the lower middle for an even count; n > 0). Shared with prove/fee_history.c. */
+unsigned vt_fees_median_k(const vt_pool *pool);
+unsigned __int128 vt_fees_median(unsigned __int128 *vals, size_t n);
+
 #endif
