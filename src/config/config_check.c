@@ -318,6 +318,13 @@ int vt_config_apply_preset(vt_config *c, const char *name, char *err, size_t err
     c->l1_factory = vt_config__xstrdup(p->l1_factory);
   }
   for (size_t i = 0; i < nb; i++) c->beacon[c->nbeacon++] = vt_config__xstrdup(p->beacon[i]);
+  /* an op-stack chain's beacon endpoints are its L1's: the L1 anchor's light client */
+  for (size_t i = 0; l1 && !nb && i < VT_PRESET_MAX_BEACON && l1->beacon[i]; i++) {
+    char **grown = realloc(c->beacon, (c->nbeacon + 1) * sizeof *c->beacon);
+    if (!grown) abort();
+    c->beacon = grown;
+    c->beacon[c->nbeacon++] = vt_config__xstrdup(l1->beacon[i]);
+  }
   return 0;
 }
 
@@ -437,6 +444,18 @@ static int check_keys(const vt_config *c, char *err, size_t errlen) {
 
 /* What each anchor mode needs. 0, or -1 with err. */
 static int check_anchor_mode(const vt_config *c, size_t ntrusted, char *err, size_t errlen) {
+  if (c->chain_kind == VC_CHAIN_OP_STACK) {
+    /* an L2 has no beacon chain: anchor.beacon and anchor.lightclient are its L1's */
+    if (c->anchor_mode == VT_ANCHOR_LIGHTCLIENT || c->anchor_mode == VT_ANCHOR_AUTO) {
+      snprintf(err, errlen, "anchor.mode: %s: an op-stack chain has no beacon chain of its own (anchor.beacon serves "
+               "its L1, with l1:): use quorum or trusted", vt_anchor_mode_name(c->anchor_mode));
+      return -1;
+    }
+    if (c->nbeacon && !vt_config_l1_on(c)) {
+      snprintf(err, errlen, "anchor.beacon: on an op-stack chain the beacon endpoints are its L1's: l1: is needed");
+      return -1;
+    }
+  }
   switch (c->anchor_mode) {
     case VT_ANCHOR_QUORUM:
     case VT_ANCHOR_AUTO: /* quorum until the light client is synced; no beacon list: quorum only */

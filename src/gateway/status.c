@@ -191,7 +191,7 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
     vt_buf_printf(&b, ",\"active\":\"%s\",\"why\":", vt_anchor_mode_name(active));
     vt_buf_json_str(&b, active_why, strlen(active_why));
   }
-  if (gw->beacon) {
+  if (gw->beacon && !gw->l1) { /* with l1 the light client is the L1's: under l1 */
     json_t *lc = vt_beacon_status_json(gw->beacon);
     char *s = lc ? json_dumps(lc, JSON_COMPACT) : NULL;
     if (s) vt_buf_printf(&b, ",\"lightclient\":%s", s);

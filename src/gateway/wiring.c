@@ -16,6 +16,7 @@
 
 #include "access/access.h"
 #include "beacon/beacon.h"
+#include "config/presets.h"
 #include "core/hex.h"
 #include "feature/subs.h"
 #include "filters/filters.h"
@@ -29,7 +30,8 @@
 
 static void on_beacon_update(void *ud) {
   vt_gateway *gw = ud;
-  vt_pool_head_recompute(&gw->pool);
+  if (gw->l1) vt_l1_on_beacon(gw->l1); /* op-stack: the light client is the L1's */
+  else vt_pool_head_recompute(&gw->pool);
 }
 
 /* --- hooks: the few calls back up the flow, connected here ------------------------ */
@@ -111,7 +113,9 @@ static int beacon_start(vt_gateway *gw, const vt_config *cfg, char *err, size_t 
     custom.seconds_per_slot = cfg->lc_seconds_per_slot ? cfg->lc_seconds_per_slot : 12;
     net = &custom;
   }
-  vt_beacon_opts o = {.chain = cfg->chain_name, .cfg = net, .urls = (const char *const *)cfg->beacon,
+  /* on an op-stack chain the light client follows its L1 (src/l1/), a preset network */
+  const vt_preset *l1net = vt_config_l1_on(cfg) ? vt_preset_by_chain_id(cfg->l1_chain_id) : NULL;
+  vt_beacon_opts o = {.chain = l1net ? l1net->name : cfg->chain_name, .cfg = net, .urls = (const char *const *)cfg->beacon,
                       .n = cfg->nbeacon, .state_path = cfg->lc_state, .store_path = cfg->cache_path,
                       .poll_ms = cfg->lc_poll_ms,
                       .timeout_ms = cfg->timeout_ms, .on_update = on_beacon_update, .ud = gw};
@@ -151,17 +155,18 @@ int vt_gateway_start(vt_gateway *gw, uv_loop_t *loop, const vt_config *cfg, char
   vt_subs_set_client_limit(gw->subs, cfg->max_subscriptions_per_client);
   gw->inflight = vt_counts_new();
   if (!gw->inflight) goto oom;
-  bool want_beacon = cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT || (cfg->anchor_mode == VT_ANCHOR_AUTO && cfg->nbeacon);
+  bool l1 = vt_config_l1_on(cfg) && cfg->verify;
+  bool want_beacon = cfg->anchor_mode == VT_ANCHOR_LIGHTCLIENT || (cfg->anchor_mode == VT_ANCHOR_AUTO && cfg->nbeacon) ||
+                     (l1 && cfg->nbeacon);
   if (want_beacon && beacon_start(gw, cfg, err, errlen) != 0) return -1;
-  gw->anchor = vt_anchor_new(&gw->pool, gw->beacon, on_reorg, gw);
+  /* an op-stack chain's light client is its L1's: the L2 anchor never uses it */
+  gw->anchor = vt_anchor_new(&gw->pool, l1 ? NULL : gw->beacon, on_reorg, gw);
   if (!gw->anchor) goto oom;
   gw->prover = (vt_prover){.pool = &gw->pool, .anchor = gw->anchor, .on = cfg->verify,
                            .kind = cfg->chain_kind,
                            .share = {.share = share, .ud = gw}};
   vt_anchor_set_history(gw->anchor, vt_history_hash, &gw->prover, cfg->history_walk);
-  if (vt_config_l1_on(cfg) && cfg->verify &&
-      !(gw->l1 = vt_l1_new(loop, cfg, gw->fetcher, &gw->pool, gw->anchor, err, errlen)))
-    return -1;
+  if (l1 && !(gw->l1 = vt_l1_new(loop, cfg, gw->fetcher, gw->beacon, &gw->pool, gw->anchor, err, errlen))) return -1;
   gw->flights = vt_flights_new(loop, cfg, &gw->pool, cfg->cache_memory, err, errlen);
   if (!gw->flights) return -1;
   gw->prover.tiers = vt_flights_tiers(gw->flights); /* verified calls keep proven state there */

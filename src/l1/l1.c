@@ -29,6 +29,7 @@ typedef enum { S_COUNT, S_ENTRY, S_GAME_ACCT, S_CODE, S_GAME, S_L2_MP, S_N } ste
 
 typedef struct {
   bool have;
+  vt_trust l1_trust; /* how the L1 header was anchored */
   uint64_t l2_number, l1_number, index, created_at, resolved_at;
   uint8_t l2_hash[32], root[32], proxy[20];
   uint32_t game_type;
@@ -43,12 +44,14 @@ struct vt_l1 {
   vt_anchor *anchor; /* L1 headers, quorum k = l1.quorum */
   vt_pool *l2_pool;
   vt_anchor *l2_anchor;
+  vt_beacon *beacon; /* the L1's light client, or NULL */
   uint8_t factory[20];
   uv_timer_t timer;
   bool timer_init, closing, busy;
   /* the round in progress */
   step_id step;
   uint64_t r_l1_number, r_count, r_index;
+  vt_trust r_l1_trust;
   unsigned r_back;
   uint8_t r_l1_root[32];
   uint32_t r_type;
@@ -330,6 +333,7 @@ static void n_game(vt_l1 *l1) {
     o->status = g->status;
     o->resolved_at = g->resolved_at;
     o->l1_number = l1->r_l1_number;
+    o->l1_trust = l1->r_l1_trust;
     round_end(l1, NULL);
     return;
   }
@@ -387,7 +391,8 @@ static void n_l2_mp(vt_l1 *l1) {
     return;
   }
   output *o = &l1->o;
-  *o = (output){.have = true, .l2_number = g->claim.l2_block_number, .l1_number = l1->r_l1_number,
+  *o = (output){.have = true, .l1_trust = l1->r_l1_trust, .l2_number = g->claim.l2_block_number,
+                .l1_number = l1->r_l1_number,
                 .index = l1->r_index, .created_at = g->created_at, .resolved_at = g->resolved_at,
                 .game_type = g->claim.game_type, .status = g->status};
   memcpy(o->l2_hash, l1->r_l2.hash, 32);
@@ -410,6 +415,7 @@ static void on_l1_header(const vt_anchored *h, const char *why, const char *data
   (void)agreed;
   if (!header_ok(l1, h, why, "the L1 block", l1->r_l1_number)) return;
   memcpy(l1->r_l1_root, h->hdr.state_root, 32);
+  l1->r_l1_trust = h->trust;
   ask(l1, S_COUNT);
 }
 
@@ -483,11 +489,25 @@ vt_l1_cover vt_l1_cover_of(void *ud, uint64_t number, uint8_t hash[32], vt_trust
   return VT_L1_BY_HASH;
 }
 
-vt_l1 *vt_l1_new(uv_loop_t *loop, const vt_config *cfg, vt_fetcher *fetcher, vt_pool *l2_pool, vt_anchor *l2_anchor,
-                 char *err, size_t errlen) {
+/* The L1 pool's head follows the light client while it is synced (pool/head.c). */
+static bool l1_lc_head(void *ud, uint64_t *number) {
+  vt_l1 *l1 = ud;
+  vt_beacon_exec lc;
+  char why[VT_BEACON_ERR_LEN + 96];
+  if (!l1->beacon || !vt_beacon_head(l1->beacon, false, &lc) || !vt_beacon_synced(l1->beacon, why, sizeof why))
+    return false;
+  *number = lc.block_number;
+  return true;
+}
+
+void vt_l1_on_beacon(vt_l1 *l1) { vt_pool_head_recompute(&l1->pool); }
+
+vt_l1 *vt_l1_new(uv_loop_t *loop, const vt_config *cfg, vt_fetcher *fetcher, vt_beacon *beacon, vt_pool *l2_pool,
+                 vt_anchor *l2_anchor, char *err, size_t errlen) {
   vt_l1 *l1 = calloc(1, sizeof *l1);
   if (!l1) goto oom;
   l1->loop = loop;
+  l1->beacon = beacon;
   l1->l2_pool = l2_pool;
   l1->l2_anchor = l2_anchor;
   if (vc_hex_decode_fixed(cfg->l1_factory, strlen(cfg->l1_factory), l1->factory, 20) != VC_OK) {
@@ -503,7 +523,7 @@ vt_l1 *vt_l1_new(uv_loop_t *loop, const vt_config *cfg, vt_fetcher *fetcher, vt_
   l1->cfg.nupstreams = cfg->nl1_upstreams;
   l1->cfg.chain_id = cfg->l1_chain_id;
   l1->cfg.chain_kind = VC_CHAIN_ETHEREUM;
-  l1->cfg.anchor_mode = VT_ANCHOR_QUORUM;
+  l1->cfg.anchor_mode = beacon ? VT_ANCHOR_AUTO : VT_ANCHOR_QUORUM;
   l1->cfg.quorum = cfg->l1_quorum;
   l1->cfg.head_poll_ms = cfg->l1_poll_ms < 4000 ? cfg->l1_poll_ms : 4000;
   if (vt_pool_init(&l1->pool, loop, &l1->cfg, fetcher, err, errlen) != 0) {
@@ -512,7 +532,8 @@ vt_l1 *vt_l1_new(uv_loop_t *loop, const vt_config *cfg, vt_fetcher *fetcher, vt_
     return NULL;
   }
   l1->pool_init = true;
-  l1->anchor = vt_anchor_new(&l1->pool, NULL, NULL, NULL);
+  l1->pool.hooks = (vt_pool_hooks){.lc_head = l1_lc_head, .ud = l1};
+  l1->anchor = vt_anchor_new(&l1->pool, beacon, NULL, NULL);
   if (!l1->anchor) goto oom;
   uv_timer_init(loop, &l1->timer);
   l1->timer.data = l1;
@@ -576,12 +597,18 @@ json_t *vt_l1_status_json(const vt_l1 *l1) {
   json_object_set_new(s, "quorum", json_integer(l1->cfg.quorum));
   json_object_set_new(s, "head", l1->pool.head_known ? json_integer((json_int_t)l1->pool.head) : json_null());
   json_object_set_new(s, "factory", json_string(f));
+  char why[VT_BEACON_ERR_LEN + 96];
+  vt_anchor_mode active = vt_anchor_active(l1->anchor, why, sizeof why);
+  json_object_set_new(s, "anchor", json_pack("{s:s,s:s}", "active", vt_anchor_mode_name(active), "why", why));
+  if (l1->beacon) json_object_set_new(json_object_get(s, "anchor"), "lightclient", vt_beacon_status_json(l1->beacon));
   json_object_set_new(s, "upstreams", ups);
   const output *o = &l1->o;
   if (o->have) {
     vc_hex_encode(o->l2_hash, 32, h);
     vc_hex_encode(o->root, 32, r);
     vc_hex_encode(o->proxy, 20, px);
+    char lt[VT_TRUST_TEXT_MAX];
+    vt_trust_format(&o->l1_trust, lt, sizeof lt);
     json_object_set_new(
         s, "output",
         json_pack("{s:I,s:s,s:s,s:I,s:I,s:s,s:I,s:s,s:I,s:I,s:I,s:I}", "l2_block", (json_int_t)o->l2_number, "l2_hash",
@@ -589,6 +616,7 @@ json_t *vt_l1_status_json(const vt_l1 *l1) {
                   px, "game_type", (json_int_t)o->game_type, "status", vc_op_game_status_name(o->status), "created_at",
                   (json_int_t)o->created_at, "resolved_at", (json_int_t)o->resolved_at, "walked",
                   (json_int_t)l1->nwalked, "walked_down_to", (json_int_t)(o->l2_number - (l1->nwalked - 1))));
+    json_object_set_new(json_object_get(s, "output"), "l1_trust", json_string(lt));
   } else {
     json_object_set_new(s, "output", json_null());
   }

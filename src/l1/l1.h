@@ -6,7 +6,8 @@
  * upstream pool of L1 upstreams (its own heads, breakers and hedging) and an anchor over
  * it in mode quorum with k = l1.quorum, never lowered. Every l1.poll_ms a round runs:
  *
- *   1. the L1 header at the L1 pool's head, anchored by k L1 upstreams: its state root;
+ *   1. the L1 header at the L1 pool's head, anchored by the light client or by k L1
+ *      upstreams: its state root;
  *   2. eth_getProof of the DisputeGameFactory's game list at that block: how many games,
  *      then the newest GameId (type, timestamp, proxy)   (core/op_game.h);
  *   3. eth_getProof of the game and its eth_getCode: the claim (output root, L2 block
@@ -31,8 +32,11 @@
  * Not checked (policy beyond the factory): whether the game type is the portal's
  * respected one and whether the AnchorStateRegistry blacklisted the game; the status
  * label says IN_PROGRESS (posted, challenge window open) or DEFENDER_WINS (resolved).
- * Only the quorum anchor is used on L1 (the beacon light client anchors the main chain
- * only).
+ * L1 headers: with anchor.beacon given (an op-stack chain has no beacon chain of its own,
+ * so those endpoints are its L1's; the base presets fill them) the L1 anchor is in mode
+ * auto: the light client's verified head while it is synced (the L1 pool's head follows
+ * it, headers reached by parent hash from it), quorum of the L1 upstreams otherwise.
+ * /status says which anchored the output (l1.output.l1_trust).
  *
  * One loop, no threads. vt_l1_close stops the timer and the L1 pool; vt_l1_free after.
  */
@@ -52,10 +56,14 @@
 
 typedef struct vt_l1 vt_l1;
 
-/* cfg must have vt_config_l1_on; l2_anchor: the gateway's anchor (borrowed; the tracker
- * anchors L2 headers with it and sets its L1 hook). NULL with err on failure. */
-vt_l1 *vt_l1_new(uv_loop_t *loop, const vt_config *cfg, vt_fetcher *fetcher, vt_pool *l2_pool, vt_anchor *l2_anchor,
-                 char *err, size_t errlen);
+/* cfg must have vt_config_l1_on; beacon: the L1's light client (anchor.beacon on an
+ * op-stack chain), or NULL: L1 headers by quorum only; l2_anchor: the gateway's anchor
+ * (borrowed; the tracker anchors L2 headers with it and sets its L1 hook). NULL with err
+ * on failure. */
+vt_l1 *vt_l1_new(uv_loop_t *loop, const vt_config *cfg, vt_fetcher *fetcher, vt_beacon *beacon, vt_pool *l2_pool,
+                 vt_anchor *l2_anchor, char *err, size_t errlen);
+/* The light client moved: the L1 head follows it. */
+void vt_l1_on_beacon(vt_l1 *l1);
 void vt_l1_start(vt_l1 *l1);
 /* done(arg) once the L1 pool and the timer are closed. */
 void vt_l1_close(vt_l1 *l1, void (*done)(void *arg), void *arg);

@@ -12,6 +12,9 @@
 //     the three L2 upstreams lying about balances (the lies were told, the client never sees them);
 //   - refuse (-32002) blocks at and below a resolved output the L2 upstreams contradict,
 //     down to the blocks an earlier output fixed (those stay proven).
+// A second test anchors the L1 headers with the beacon light client (a synthetic beacon
+// chain whose execution payloads are the L1 anvil's blocks, lib/beacon_server.mjs, its
+// first endpoint forging): the output is proven at a header the light client verified.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +24,7 @@ import { startVerity, skipIfNoBinary } from './lib/verity.mjs';
 import { L1Games, STATUS } from './lib/l1games.mjs';
 import { devAddress } from './lib/accounts.mjs';
 import { rpc, rpcTrust, waitFor, hex, sleep } from './lib/util.mjs';
+import { startBeacons, toHex, FORK, SECONDS_PER_SLOT } from './lib/beacon_server.mjs';
 
 const FACTORY = '0x43edb88c4b80fdd2adff2412a7bebf9df42cb40e';
 const WALK = 64;
@@ -120,6 +124,67 @@ test('L2 blocks proven against output roots on L1: labels, resolution, liars on 
     assert.match((await status(v)).l1.last_error, /contradicts the resolved output root/);
   } finally {
     if (v) await v.stop();
+    await Promise.all([...l1p, ...l2p].map((p) => p.close().catch(() => {})));
+    await l1.stop();
+    await l2.stop();
+  }
+});
+
+test('L1 headers anchored by the beacon light client: the output is proven at its verified head', async (t) => {
+  if (skipIfNoBinary(t)) return;
+  const l2 = await startDevnet({ n: 3, blockMs: 500, extraArgs: ['--optimism'] });
+  const l1 = await startDevnet({ n: 1, blockMs: 1000 });
+  const l2p = await startProxies(l2);
+  const l1p = await Promise.all(['x', 'y'].map((name) => startProxy({ target: l1.nodes[0].url, devnet: l1, name })));
+  const games = new L1Games(l1.truthUrl, FACTORY);
+  const who = devAddress(1);
+  let beacons = null;
+  let v;
+  try {
+    // slots up to the checkpoint carry L1 block 1; later slots the L1's newest block
+    const blockOf = async (slot) => {
+      const tag = beacons === null || slot <= beacons.checkpointSlot ? '0x1' : 'latest';
+      return rpc(l1.truthUrl, 'eth_getBlockByNumber', [tag, false]);
+    };
+    beacons = await startBeacons(blockOf);
+    await waitFor(() => l2.head >= 12, { timeoutMs: 20000, what: 'L2 block 12' });
+    v = await startVerity({
+      upstreams: l2p.map((p) => ({ name: p.name, url: p.url })),
+      overrides: {
+        chain: { kind: 'op-stack' },
+        // an op-stack chain has no beacon chain: these endpoints and keys are its L1's
+        anchor: {
+          mode: 'quorum', quorum: 2, checkpoint: beacons.checkpoint, beacon: [beacons.forger.url, beacons.honest.url],
+          lightclient: {
+            preset: 'minimal', fork: FORK, genesis_validators_root: toHex(beacons.gvr),
+            genesis_time: beacons.genesisTime, seconds_per_slot: SECONDS_PER_SLOT, poll_ms: 500,
+          },
+        },
+        l1: {
+          chain_id: 31337, quorum: 2, factory: FACTORY, poll_ms: 500, walk_max: WALK,
+          upstreams: l1p.map((p) => ({ name: `l1${p.name}`, url: p.url })),
+        },
+      },
+      readyTimeoutMs: 30000,
+    });
+    const st = await waitFor(async () => { const x = await status(v); return x.l1?.anchor?.active === 'lightclient' && x; },
+      { timeoutMs: 30000, what: 'the L1 light client synced' }).catch(async (e) => {
+      e.message += ` ${JSON.stringify((await status(v)).l1)}`; throw e; });
+    assert.equal(st.anchor.lightclient, undefined, 'the L1 light client is shown under l1, not as the L2 anchor');
+    assert.ok(st.l1.anchor.lightclient.endpoints[0].rejected >= 1, 'the forging beacon endpoint was never rejected');
+    const b1 = l2.head - 3;
+    await games.publish(l2.truthUrl, b1);
+    const s = await waitFor(async () => { const x = await status(v); return x.l1?.output?.l2_block === b1 && x; },
+      { timeoutMs: 20000, what: `the output of block ${b1} proven` }).catch(async (e) => {
+      e.message += ` ${JSON.stringify((await status(v)).l1)}`; throw e; });
+    t.diagnostic(`output proven at L1 block ${s.l1.output.l1_block}, anchored ${s.l1.output.l1_trust}`);
+    assert.match(s.l1.output.l1_trust, /^verified:lightclient:/);
+    const r = await rpcTrust(v.url, 'eth_getBalance', [who, hex(b1)]);
+    assert.equal(r.trust, 'verified:l1:in_progress');
+    assert.equal(r.body.result, await rpc(l2.truthUrl, 'eth_getBalance', [who, hex(b1)]));
+  } finally {
+    if (v) await v.stop();
+    if (beacons) await beacons.close();
     await Promise.all([...l1p, ...l2p].map((p) => p.close().catch(() => {})));
     await l1.stop();
     await l2.stop();

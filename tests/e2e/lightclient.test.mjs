@@ -44,33 +44,12 @@ import { devAddress, signTransfer } from './lib/accounts.mjs';
 import { rpc, rpcRaw, hex, waitFor, freePort, spawnTracked, stopChild, LOOPBACK } from './lib/util.mjs';
 import {
   BeaconChain, startBeaconServer, FORKS, PRESET, toHex, fromHex, headerRoot, execRoot, committeeRoot,
-  signingRoot, verifyBranch,
+  signingRoot, verifyBranch, makeChains, startBeacons, FORK, SECONDS_PER_SLOT,
 } from './lib/beacon_server.mjs';
 
-const FORK = 'electra';
-const SECONDS_PER_SLOT = 1;
-const GENESIS_AGO_S = 100; // the clock starts in period 1 (64 slots per period)
 const SYNC_TIMEOUT_MS = 30000;
 const DST = 'BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_';
 const RECIPIENT = '0x' + crypto.randomBytes(20).toString('hex');
-
-/** A synthetic chain (and its forger twin) over blockOf. */
-function makeChains(blockOf, fork = FORK) {
-  const gvr = crypto.randomBytes(32);
-  const genesisTime = Math.floor(Date.now() / 1000) - GENESIS_AGO_S;
-  const opts = { fork, gvr, genesisTime, secondsPerSlot: SECONDS_PER_SLOT, blockOf };
-  return { gvr, genesisTime, honest: new BeaconChain(opts), forger: new BeaconChain({ ...opts, forge: true }) };
-}
-
-async function startBeacons(blockOf) {
-  const c = makeChains(blockOf);
-  const startSlot = c.honest.slotNow();
-  const checkpointSlot = c.honest.finalizedOf(startSlot);
-  const checkpoint = await c.honest.checkpoint(startSlot);
-  const honest = await startBeaconServer(c.honest, { checkpointSlot });
-  const forger = await startBeaconServer(c.forger, { checkpointSlot });
-  return { ...c, checkpoint, checkpointSlot, honest, forger, close: () => Promise.all([honest.close(), forger.close()]) };
-}
 
 /** An execution block for tests that need no anvil (fields vary with the slot). */
 function fakeBlock(slot) {

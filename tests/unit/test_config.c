@@ -184,6 +184,7 @@ static void test_presets(void **st) {
     /* op-stack presets post outputs to their L1: its upstreams, chain id and factory */
     assert_int_equal(vt_config_l1_on(&c), want[i].kind == VC_CHAIN_OP_STACK);
     if (want[i].kind == VC_CHAIN_OP_STACK) {
+      assert_true(c.nbeacon >= 3); /* its L1's beacon endpoints: the L1 anchor's light client */
       assert_int_equal(c.l1_chain_id, want[i].id == 8453 ? 1 : 11155111);
       assert_true(c.nl1_upstreams >= 5);
       assert_int_equal(c.l1_quorum, 2);
@@ -366,6 +367,11 @@ static void test_cross_field_rules(void **st) {
   snprintf(yaml, sizeof yaml, "%sl1:\n  chain_id: 1\n  factory: '0x43edB88C4B80fDD2AdFF2412A7BebF9dF42cB40e'\n"
            "  upstreams:\n    - {name: x, url: 'http://127.0.0.1:2'}\n    - {name: x, url: 'http://127.0.0.1:3'}\n", op);
   expect_error(yaml, "l1.upstreams[1].name", "unique", NULL);
+  /* an op-stack chain has no beacon chain: anchor.beacon is its L1's, and needs l1: */
+  snprintf(yaml, sizeof yaml, "%sanchor: {mode: auto}\n", op);
+  expect_error(yaml, "anchor.mode: auto", "no beacon chain of its own", NULL);
+  snprintf(yaml, sizeof yaml, "%sanchor: {mode: quorum, quorum: 1, beacon: ['https://b.example.org']}\n", op);
+  expect_error(yaml, "anchor.beacon", "l1: is needed", NULL);
   {
     vt_config c;
     char err[256];

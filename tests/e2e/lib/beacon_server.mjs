@@ -32,6 +32,7 @@
 // finality_update, optimistic_update} as JSON {version, data}; hits are counted per
 // route. Caps: MAX_SLOTS_KEPT built headers, MAX_UPDATES_PER_REQUEST per updates request.
 
+import crypto from 'node:crypto';
 import http from 'node:http';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
@@ -379,4 +380,29 @@ export async function startBeaconServer(chain, { checkpointSlot }) {
       server.close(() => resolve());
     }),
   };
+}
+
+// ---- a synthetic chain and its forger twin, served (lightclient.test.mjs, l1anchor.test.mjs) ----
+
+export const FORK = 'electra';
+export const SECONDS_PER_SLOT = 1;
+export const GENESIS_AGO_S = 100; // the clock starts in period 1 (64 slots per period)
+
+/** A synthetic chain (and its forger twin) over blockOf(slot) -> execution block JSON. */
+export function makeChains(blockOf, fork = FORK) {
+  const gvr = crypto.randomBytes(32);
+  const genesisTime = Math.floor(Date.now() / 1000) - GENESIS_AGO_S;
+  const opts = { fork, gvr, genesisTime, secondsPerSlot: SECONDS_PER_SLOT, blockOf };
+  return { gvr, genesisTime, honest: new BeaconChain(opts), forger: new BeaconChain({ ...opts, forge: true }) };
+}
+
+/** Both chains served from the current slot's finalized checkpoint; close() stops both. */
+export async function startBeacons(blockOf) {
+  const c = makeChains(blockOf);
+  const startSlot = c.honest.slotNow();
+  const checkpointSlot = c.honest.finalizedOf(startSlot);
+  const checkpoint = await c.honest.checkpoint(startSlot);
+  const honest = await startBeaconServer(c.honest, { checkpointSlot });
+  const forger = await startBeaconServer(c.forger, { checkpointSlot });
+  return { ...c, checkpoint, checkpointSlot, honest, forger, close: () => Promise.all([honest.close(), forger.close()]) };
 }
