@@ -244,15 +244,19 @@ static int step_check(vt_call *c, struct vt_upstream *u, const char *res, size_t
 static void on_step(vt_call *c, void *ud) {
   vt_l1 *l1 = ud;
   bool ok = c->outcome == VT_CALL_OK;
+  char why[L1_WHY_MAX];
+  if (!ok) { /* the upstreams' failures (the -32002 data: redacted by the call) say why */
+    bool data = c->outcome == VT_CALL_UNAVAILABLE && c->result;
+    int dn = data ? (int)(c->result_len < 120 ? c->result_len : 120) : 0;
+    snprintf(why, sizeof why, "%s could not be proven from any %s upstream: %.*s", g_steps[l1->step].what,
+             g_steps[l1->step].on_l2 ? "L2" : "L1", dn, data ? c->result : "");
+  }
   vt_call_free(c);
   if (l1->closing) {
     l1->busy = false;
     return;
   }
   if (!ok) {
-    char why[L1_WHY_MAX];
-    snprintf(why, sizeof why, "%s could not be proven from any %s upstream", g_steps[l1->step].what,
-             g_steps[l1->step].on_l2 ? "L2" : "L1");
     round_end(l1, why);
     return;
   }
