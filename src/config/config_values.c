@@ -427,58 +427,45 @@ int vt_config__set_upstream_name(loader *L, const key_row *r, const char *t, voi
   return vt_config__set_string(L, r, t, field);
 }
 
-int vt_config__set_url(loader *L, const key_row *r, const char *t, void *field) {
-  vt_upstream_cfg *u = UP_FIELD(field, url);
+/* An upstream's secret url (url, ws): interpolated, checked against schemes, kept with
+ * its redacted display form; what names the schemes in the message. */
+static int set_secret_url(loader *L, vt_upstream_cfg *u, const char *t, const char *const *schemes, const char *what,
+                          char **url_field, char **display_field) {
   char *url = NULL;
   bool env = false;
-  (void)r;
   if (vt_config__interpolate(L, t, VT_CONFIG_MAX_URL, &url, &env, u)) return -1;
-  if (!vt_config__url_ok(url, vt_config__http_schemes)) {
+  if (!vt_config__url_ok(url, schemes)) {
     char raw[160];
     free(url);
     vt_redact_url(t, raw, sizeof raw);  /* the file's text, redacted: never the interpolated value */
-    return vt_config__fail(L, "\"%s\" is not valid: expected an http:// or https:// url with a host, no spaces, at most %d bytes",
-                raw, VT_CONFIG_MAX_URL);
+    return vt_config__fail(L, "\"%s\" is not valid: expected %s url with a host, no spaces, at most %d bytes", raw,
+                           what, VT_CONFIG_MAX_URL);
   }
   char *display = vt_config__display_url(url, env ? t : NULL);
   if (!display) {
     free(url);
     return vt_config__fail(L, "out of memory");
   }
-  free(u->url);
-  free(u->display_url);
-  u->url = url;
-  u->display_url = display;
+  free(*url_field);
+  free(*display_field);
+  *url_field = url;
+  *display_field = display;
   if (vt_config__url_secrets(u, url)) return vt_config__fail(L, "out of memory");
   return 0;
+}
+
+int vt_config__set_url(loader *L, const key_row *r, const char *t, void *field) {
+  vt_upstream_cfg *u = UP_FIELD(field, url);
+  (void)r;
+  return set_secret_url(L, u, t, vt_config__http_schemes, "an http:// or https://", &u->url, &u->display_url);
 }
 
 /* upstreams[].ws: the WebSocket url newHeads is subscribed on (pool/head_ws.c); kept
  * secret and shown redacted exactly as url is. */
 int vt_config__set_ws(loader *L, const key_row *r, const char *t, void *field) {
   vt_upstream_cfg *u = UP_FIELD(field, ws);
-  char *url = NULL;
-  bool env = false;
   (void)r;
-  if (vt_config__interpolate(L, t, VT_CONFIG_MAX_URL, &url, &env, u)) return -1;
-  if (!vt_config__url_ok(url, vt_config__ws_schemes)) {
-    char raw[160];
-    free(url);
-    vt_redact_url(t, raw, sizeof raw);
-    return vt_config__fail(L, "\"%s\" is not valid: expected a ws:// or wss:// url with a host, no spaces, at most %d bytes",
-                           raw, VT_CONFIG_MAX_URL);
-  }
-  char *display = vt_config__display_url(url, env ? t : NULL);
-  if (!display) {
-    free(url);
-    return vt_config__fail(L, "out of memory");
-  }
-  free(u->ws);
-  free(u->display_ws);
-  u->ws = url;
-  u->display_ws = display;
-  if (vt_config__url_secrets(u, url)) return vt_config__fail(L, "out of memory");
-  return 0;
+  return set_secret_url(L, u, t, vt_config__ws_schemes, "a ws:// or wss://", &u->ws, &u->display_ws);
 }
 
 int vt_config__set_rps(loader *L, const key_row *r, const char *t, void *field) {

@@ -251,6 +251,22 @@ static void on_busy_retry(uv_timer_t *t) {
   if (!c->finished && c->inflight == 0) settle(c); /* may finish: c is not touched after */
 }
 
+/* A strict call (an anchored header: k is never lowered) also waits for an upstream that
+ * is only a block or two short of the block asked for: in a healthy pool the block
+ * reaches it within a poll or two, and without it a liar among three would make a fresh
+ * block unanchorable (-32002) until then. Not past BEHIND_WAIT_MS, nor the call's timeout. */
+#define BEHIND_WAIT_BLOCKS 2
+#define BEHIND_WAIT_MS 3000
+#define BEHIND_RETRY_MS 25 /* a head poll may have moved it */
+
+static bool catching_up(vt_call *c, vt_upstream *u, uint64_t now) {
+  char why[160];
+  if (!c->opts.strict || c->pin != VT_PIN_NUMBER || (c->tried & (1ull << u->index))) return false;
+  if (!u->head_known || u->head >= c->pin_number || u->head + BEHIND_WAIT_BLOCKS < c->pin_number) return false;
+  if (c->pin_number > c->pool->head || now - c->t_start_ms >= BEHIND_WAIT_MS) return false;
+  return vt_upstream_available(u, now, why, sizeof why);
+}
+
 static bool wait_for_busy(vt_call *c) {
   if (!c->timer_init || c->broadcast || c->released) return false;
   uint64_t now = vt_pool_now_ms(c->pool);
@@ -258,9 +274,10 @@ static bool wait_for_busy(vt_call *c) {
   char why[160];
   for (size_t i = 0; i < c->pool->nups; i++) {
     vt_upstream *u = &c->pool->ups[i];
-    if (vt_upstream_busy(u, now) && eligible_as(c, u, now, why, sizeof why, true)) {
+    bool busy = vt_upstream_busy(u, now) && eligible_as(c, u, now, why, sizeof why, true);
+    if (busy || catching_up(c, u, now)) {
       uv_timer_stop(&c->hedge_timer);
-      uv_timer_start(&c->hedge_timer, on_busy_retry, BUSY_RETRY_MS, 0);
+      uv_timer_start(&c->hedge_timer, on_busy_retry, busy ? BUSY_RETRY_MS : BEHIND_RETRY_MS, 0);
       return true;
     }
   }

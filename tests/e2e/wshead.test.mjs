@@ -86,6 +86,15 @@ async function wsLiar(numberFn) {
   return liar;
 }
 
+/** A self-signed certificate for localhost made by the openssl CLI in a fresh directory. */
+function makeCert(san) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verity-wss-'));
+  const key = path.join(dir, 'key.pem'), cert = path.join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+    '-subj', '/CN=localhost', '-addext', `subjectAltName=${san}`], { stdio: 'ignore' });
+  return { dir, cert, tls: { key: fs.readFileSync(key), cert: fs.readFileSync(cert) } };
+}
+
 async function status(v) {
   return (await fetch(`${v.url}/status`)).json();
 }
@@ -155,14 +164,11 @@ test('newHeads over ws:// keeps the head current; a cut falls back to polling; t
 
 test('a ws liar announcing blocks 1000 ahead cannot move the head; wss:// with a trusted certificate subscribes', async (t) => {
   if (skipIfNoBinary(t)) return;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verity-wss-'));
-  const key = path.join(dir, 'key.pem'), cert = path.join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  const { dir, cert, tls: tlsOpts } = makeCert('DNS:localhost,IP:127.0.0.1');
   const devnet = await startDevnet({ n: 3, blockMs: 500 });
   const proxies = await startProxies(devnet);
   const liar = await wsLiar(() => devnet.head + 1000);
-  const secure = await forwarder(devnet.nodes[1].port, { key: fs.readFileSync(key), cert: fs.readFileSync(cert) });
+  const secure = await forwarder(devnet.nodes[1].port, tlsOpts);
   const plain = await forwarder(devnet.nodes[2].port);
   let v;
   try {
@@ -200,13 +206,10 @@ test('a ws liar announcing blocks 1000 ahead cannot move the head; wss:// with a
 
 test('wss:// with a certificate nobody trusts is refused; polling goes on', async (t) => {
   if (skipIfNoBinary(t)) return;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verity-wss-'));
-  const key = path.join(dir, 'key.pem'), cert = path.join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+  const { dir, tls: tlsOpts } = makeCert('DNS:localhost');
   const devnet = await startDevnet({ n: 2, blockMs: 500 });
   const proxies = await startProxies(devnet);
-  const secure = await forwarder(devnet.nodes[0].port, { key: fs.readFileSync(key), cert: fs.readFileSync(cert) });
+  const secure = await forwarder(devnet.nodes[0].port, tlsOpts);
   let v;
   try {
     v = await startVerity({

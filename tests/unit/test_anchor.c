@@ -210,6 +210,56 @@ static void test_quorum_is_never_lowered_by_failures(void **st) {
   free(forged);
 }
 
+/* The CI flake of the gateway's liar e2e: a fresh block two upstreams have (one of them
+ * forging headers) while the third, honest, is a block short. k = 2 must wait for the
+ * third to catch up (a head poll later) rather than give -32002 at once; it must still
+ * give -32002 when the third never does. */
+static void head_moves(uv_timer_t *t) {
+  mock *m = t->data;
+  m->head = "\"0x1b\"";
+}
+
+static void test_strict_quorum_waits_for_an_upstream_a_block_short(void **st) {
+  (void)st;
+  FIXTURE_OR_SKIP(p, BLOCK_IO);
+  (void)p;
+  load_headers();
+  for (int catches_up = 1; catches_up >= 0; catches_up--) {
+    const up_mode modes[3] = {UP_OK, UP_OK, UP_OK};
+    const char *heads[3] = {"\"0x1b\"", "\"0x1b\"", "\"0x1a\""};
+    const char *bal[3] = {"\"0x5\"", "\"0x5\"", "\"0x5\""};
+    world w;
+    world_up_yaml(&w, modes, heads, bal, 2, 300, NULL, NULL);
+    for (int i = 0; i < 3; i++) {
+      w.up[i].extra = serve_header;
+      w.up[i].ud = (void *)(intptr_t)(i == 0); /* u0, asked first, forges */
+    }
+    run_ms(&w, 300);
+    assert_int_equal(w.gw.pool.head, 0x1b);
+    uv_timer_t t;
+    uv_timer_init(&w.loop, &t);
+    t.data = &w.up[2];
+    if (catches_up) uv_timer_start(&t, head_moves, 200, 0);
+    anchor_res r = {0};
+    uint64_t t0 = uv_now(&w.loop);
+    vt_anchor_by_number(w.gw.anchor, 0x1b, on_anchor, &r);
+    wait_for(&w, &r);
+    uint64_t took = uv_now(&w.loop) - t0;
+    if (catches_up) {
+      if (!r.ok) fail_msg("not anchored: %s", r.why ? r.why : "?");
+      assert_int_equal(r.h.trust.k, 2);
+      assert_true(took >= 150); /* it waited for u2 */
+    } else {
+      assert_false(r.ok); /* never a header one upstream gave */
+    }
+    assert_true(w.gw.pool.ups[0].lies >= 1);
+    uv_close((uv_handle_t *)&t, NULL);
+    world_down(&w);
+  }
+  free(honest);
+  free(forged);
+}
+
 int main(void) {
   (void)call_ms; /* mock_rpc.h's HTTP client: these tests use the anchor directly */
   const struct CMUnitTest tests[] = {
@@ -217,6 +267,7 @@ int main(void) {
       cmocka_unit_test(test_quorum_anchors_a_header_that_hashes),
       cmocka_unit_test(test_by_hash_is_self_authenticating),
       cmocka_unit_test(test_no_such_block_is_never_anchored),
+      cmocka_unit_test(test_strict_quorum_waits_for_an_upstream_a_block_short),
   };
   return cmocka_run_group_tests_name("anchor", tests, NULL, NULL);
 }
