@@ -139,6 +139,14 @@ char *vt_metrics_text(vt_gateway *gw, size_t *len) {
   return out;
 }
 
+/* prefix, the object (a new reference, taken; NULL: nothing written), suffix. */
+static void put_json(vt_buf *b, const char *prefix, json_t *o, const char *suffix) {
+  char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+  if (s) vt_buf_printf(b, "%s%s%s", prefix, s, suffix);
+  free(s);
+  json_decref(o);
+}
+
 char *vt_status_json(vt_gateway *gw, size_t *len) {
   vt_buf b;
   vt_buf_init(&b, 1024 * 1024);
@@ -191,21 +199,10 @@ char *vt_status_json(vt_gateway *gw, size_t *len) {
     vt_buf_printf(&b, ",\"active\":\"%s\",\"why\":", vt_anchor_mode_name(active));
     vt_buf_json_str(&b, active_why, strlen(active_why));
   }
-  if (gw->beacon && !gw->l1) { /* with l1 the light client is the L1's: under l1 */
-    json_t *lc = vt_beacon_status_json(gw->beacon);
-    char *s = lc ? json_dumps(lc, JSON_COMPACT) : NULL;
-    if (s) vt_buf_printf(&b, ",\"lightclient\":%s", s);
-    free(s);
-    json_decref(lc);
-  }
+  if (gw->beacon && !gw->l1) /* with l1 the light client is the L1's: under l1 */
+    put_json(&b, ",\"lightclient\":", vt_beacon_status_json(gw->beacon), "");
   vt_buf_puts(&b, "},");
-  if (gw->l1) {
-    json_t *l1 = vt_l1_status_json(gw->l1);
-    char *s = l1 ? json_dumps(l1, JSON_COMPACT) : NULL;
-    if (s) vt_buf_printf(&b, "\"l1\":%s,", s);
-    free(s);
-    json_decref(l1);
-  }
+  if (gw->l1) put_json(&b, "\"l1\":", vt_l1_status_json(gw->l1), ",");
   vt_dash_status_json(gw->dash, &b, now);
   vt_access_stats as;
   vt_access_stats_get(gw->access, &as);

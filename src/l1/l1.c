@@ -82,32 +82,38 @@ static void walk_step(vt_l1 *l1);
 
 /* --- the step table ---------------------------------------------------------------- */
 
-static void hex32(const uint8_t b[32], char out[67]) { vc_hex_encode(b, 32, out); }
+/* eth_getProof params: address, nslots storage keys (at most 2), the L1 block of the round. */
+static int proof_params(const vt_l1 *l1, const uint8_t addr[20], const uint8_t (*slots)[32], size_t nslots, char *p,
+                        size_t n) {
+  char a[43], keys[2 * 69 + 1];
+  size_t k = 0;
+  vc_hex_encode(addr, 20, a);
+  for (size_t i = 0; i < nslots && i < 2; i++) {
+    if (i) keys[k++] = ',';
+    keys[k++] = '"';
+    k += vc_hex_encode(slots[i], 32, keys + k);
+    keys[k++] = '"';
+  }
+  keys[k] = 0;
+  return snprintf(p, n, "[\"%s\",[%s],\"0x%llx\"]", a, keys, (unsigned long long)l1->r_l1_number);
+}
 
 static int p_count(vt_l1 *l1, char *p, size_t n) {
-  uint8_t s[32];
-  char a[43], sh[67];
-  vc_op_slot_list_len(NULL, s);
-  vc_hex_encode(l1->factory, 20, a);
-  hex32(s, sh);
-  return snprintf(p, n, "[\"%s\",[\"%s\"],\"0x%llx\"]", a, sh, (unsigned long long)l1->r_l1_number);
+  uint8_t s[1][32];
+  vc_op_slot_list_len(NULL, s[0]);
+  return proof_params(l1, l1->factory, s, 1, p, n);
 }
 
 static int p_entry(vt_l1 *l1, char *p, size_t n) {
-  uint8_t s1[32], s2[32];
-  char a[43], h1[67], h2[67];
-  vc_op_slot_list_len(NULL, s1);
-  vc_op_slot_list_entry(NULL, l1->r_index, s2);
-  vc_hex_encode(l1->factory, 20, a);
-  hex32(s1, h1);
-  hex32(s2, h2);
-  return snprintf(p, n, "[\"%s\",[\"%s\",\"%s\"],\"0x%llx\"]", a, h1, h2, (unsigned long long)l1->r_l1_number);
+  uint8_t s[2][32];
+  vc_op_slot_list_len(NULL, s[0]);
+  vc_op_slot_list_entry(NULL, l1->r_index, s[1]);
+  return proof_params(l1, l1->factory, s, 2, p, n);
 }
 
 static int p_game_acct(vt_l1 *l1, char *p, size_t n) {
-  char a[43];
-  vc_hex_encode(l1->r_proxy, 20, a);
-  return snprintf(p, n, "[\"%s\",[\"0x%064x\"],\"0x%llx\"]", a, 0u, (unsigned long long)l1->r_l1_number);
+  static const uint8_t slot0[1][32];
+  return proof_params(l1, l1->r_proxy, slot0, 1, p, n);
 }
 
 static int p_code(vt_l1 *l1, char *p, size_t n) {
@@ -117,15 +123,11 @@ static int p_code(vt_l1 *l1, char *p, size_t n) {
 }
 
 static int p_game(vt_l1 *l1, char *p, size_t n) {
-  uint8_t uuid[32], s1[32], s2[32];
-  char a[43], h1[67], h2[67];
+  uint8_t uuid[32], s[2][32];
   vc_op_game_uuid(&l1->r_claim, uuid);
-  vc_op_slot_games(NULL, uuid, s1);
-  vc_op_slot_list_entry(NULL, l1->r_index, s2);
-  vc_hex_encode(l1->factory, 20, a);
-  hex32(s1, h1);
-  hex32(s2, h2);
-  return snprintf(p, n, "[\"%s\",[\"%s\",\"%s\"],\"0x%llx\"]", a, h1, h2, (unsigned long long)l1->r_l1_number);
+  vc_op_slot_games(NULL, uuid, s[0]);
+  vc_op_slot_list_entry(NULL, l1->r_index, s[1]);
+  return proof_params(l1, l1->factory, s, 2, p, n);
 }
 
 static int p_l2_mp(vt_l1 *l1, char *p, size_t n) {

@@ -42,7 +42,7 @@ struct vt_wsc {
   uv_tcp_t tcp;
   uv_timer_t timer;
   wsc_state st;
-  bool tls, tcp_init, gai_pending, closed_reported;
+  bool tls, tcp_init, gai_pending;
   unsigned handles_open;
   char host[WSC_HOST_MAX];
   char port[8];
@@ -75,11 +75,8 @@ static void finish(vt_wsc *c);
 
 static void on_handle_closed(uv_handle_t *hd) {
   vt_wsc *c = hd->data;
-  if (--c->handles_open) return;
-  if (!c->closed_reported) {
-    c->closed_reported = true;
-    if (c->h.on_close) c->h.on_close(c, c->why, c->ud);
-  }
+  if (--c->handles_open) return; /* the last handle: once per client */
+  if (c->h.on_close) c->h.on_close(c, c->why, c->ud);
   if (c->ssl) SSL_free(c->ssl); /* frees the BIOs too */
   if (c->ctx) SSL_CTX_free(c->ctx);
   vt_buf_free(&c->in);

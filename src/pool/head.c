@@ -93,12 +93,16 @@ static void on_poll(const vt_fetch_result *r, void *ud) {
     else if (!was)
       VT_LOG(VT_LOG_INFO, "upstream_ok", "upstream=%s chain_id=%llu", u->name, (unsigned long long)v);
   } else {
-    if (!u->head_known || v > u->head) u->head_seen_ms = now;
-    u->head = v;
-    u->head_known = true;
-    u->head_ok_ms = now;
+    vt_pool_note_head(u, v, now);
   }
   vt_pool_head_recompute(p);
+}
+
+void vt_pool_note_head(vt_upstream *u, uint64_t number, uint64_t now) {
+  if (!u->head_known || number > u->head) u->head_seen_ms = now;
+  u->head = number;
+  u->head_known = true;
+  u->head_ok_ms = now;
 }
 
 static void start_poll(vt_pool *p, vt_upstream *u, bool chain) {

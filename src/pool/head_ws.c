@@ -46,12 +46,7 @@ static void on_open(vt_wsc *c, void *ud) {
 /* A notification's head: the same bookkeeping as a successful eth_blockNumber poll. */
 static void take_head(hws *h, uint64_t number) {
   vt_pool *p = h->pool;
-  vt_upstream *u = &p->ups[h->index];
-  uint64_t now = vt_pool_now_ms(p);
-  if (!u->head_known || number > u->head) u->head_seen_ms = now;
-  u->head = number;
-  u->head_known = true;
-  u->head_ok_ms = now;
+  vt_pool_note_head(&p->ups[h->index], number, vt_pool_now_ms(p));
   h->notifications++;
   vt_pool_head_recompute(p);
 }

@@ -127,6 +127,8 @@ unsigned vt_pool_anchor_k(const vt_pool *p);
 bool vt_pool_head_fresh(const vt_pool *p);
 /* Choose verity's head again (after a poll, or when the light client moved). */
 void vt_pool_head_recompute(vt_pool *p);
+/* Upstream u says its head is number (a poll or a newHeads notification), confirmed now. */
+void vt_pool_note_head(vt_upstream *u, uint64_t number, uint64_t now);
 
 /* Send one JSON-RPC body to upstream u (accounting for budget and in-flight). */
 vt_fetch *vt_pool_send(vt_pool *p, vt_upstream *u, const char *body, size_t len, unsigned timeout_ms, vt_fetch_cb cb,
